@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+// Spoor: follows Bitcoin payment trails for investigators.
+// Targets are small and point one way: primitives <- addresses <- sources <- store <- commands.
+// The analysis cores (Clustering, Tracing) are pure: no files, no database.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "spoor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spoor", targets: ["spoor"]),
+        .executable(name: "spoor-bench", targets: ["SpoorBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // Bytes, hashes, transactions, blocks: consensus encoding only.
+        .target(name: "BitcoinPrimitives",
+                dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // Script classification and address codecs (Base58Check, Bech32/Bech32m, RIPEMD-160).
+        .target(name: "BitcoinAddresses",
+                dependencies: ["BitcoinPrimitives", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // Debian's zlib, for reading gzip-compressed export shards without unpacking them.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // Every way chain data enters Spoor: blk files, raw hex, node JSON (files and HTTP), bitcoin-etl.
+        .target(name: "ChainSources",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "CZlib"],
+                swiftSettings: strict),
+        // Pure clustering core: union-find, heuristics, profiles, evidence.
+        .target(name: "Clustering",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses"],
+                swiftSettings: strict),
+        // Pure tracing core: flow policies and ad matching.
+        .target(name: "Tracing",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "Clustering"],
+                swiftSettings: strict),
+        // The SQLite case database (GRDB): schema, ingest, queries.
+        .target(name: "CaseStore",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
+                               .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
+        // Tags, reports (JSON, HTML, GraphML/DOT).
+        .target(name: "Reports",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "Clustering", "Tracing", "CaseStore",
+                               .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        // The commands, as a library so tests can run them in-process.
+        .target(name: "SpoorCommands",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
+                               "CaseStore", "Reports",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "spoor", dependencies: ["SpoorCommands"], swiftSettings: strict),
+        // Benchmarks that print Spoor's figure next to a peer's from the same run.
+        .executableTarget(name: "SpoorBench",
+                          dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "CaseStore",
+                                         "Clustering"],
+                          swiftSettings: strict),
+
+        .target(name: "SpoorTestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/SpoorTestSupport"),
+        .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "SpoorTestSupport"]),
+        .testTarget(name: "BitcoinAddressesTests",
+                    dependencies: ["BitcoinAddresses", "BitcoinPrimitives", "SpoorTestSupport"]),
+        .testTarget(name: "ChainSourcesTests",
+                    dependencies: ["ChainSources", "BitcoinAddresses", "BitcoinPrimitives", "SpoorTestSupport"]),
+        .testTarget(name: "ClusteringTests",
+                    dependencies: ["Clustering", "BitcoinAddresses", "BitcoinPrimitives", "SpoorTestSupport"]),
+        .testTarget(name: "TracingTests",
+                    dependencies: ["Tracing", "Clustering", "BitcoinPrimitives", "SpoorTestSupport"]),
+        .testTarget(name: "CaseStoreTests",
+                    dependencies: ["CaseStore", "ChainSources", "Clustering", "BitcoinPrimitives", "SpoorTestSupport"]),
+        .testTarget(name: "ReportsTests",
+                    dependencies: ["Reports", "CaseStore", "Tracing", "Clustering", "SpoorTestSupport"]),
+        .testTarget(name: "SpoorCommandsTests",
+                    dependencies: ["SpoorCommands", "CaseStore", "SpoorTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

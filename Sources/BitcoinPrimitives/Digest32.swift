@@ -1,0 +1,153 @@
+import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// 32 bytes in internal (hashing) byte order, held as four little-endian words so equality and hashing are
+/// four integer compares.
+///
+/// Bitcoin shows txids and block hashes byte-reversed; `Txid`, `Wtxid` and `BlockHash` own that display
+/// order, so nothing else in Spoor reverses bytes.
+public struct Digest32: Hashable, Sendable, Comparable {
+    public var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    public static let zero = Digest32(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    @inlinable
+    public init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+    }
+
+    @inlinable
+    public init(loadingFrom p: UnsafeRawBufferPointer, at offset: Int = 0) {
+        w0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        w2 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
+        w3 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self))
+    }
+
+    /// From 32 bytes in internal order; nil for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        let a = Array(bytes)
+        self = a.withUnsafeBytes { Digest32(loadingFrom: $0) }
+    }
+
+    /// The 32 bytes in internal order.
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: (w0.littleEndian, w1.littleEndian, w2.littleEndian, w3.littleEndian)) { Array($0) }
+    }
+
+    /// Big-endian hex of the reversed bytes: the way Core displays txids and block hashes.
+    public var displayHex: String { Hex.encode(bytes.reversed()) }
+
+    /// Parses display (reversed) hex.
+    public init?(displayHex: some StringProtocol) {
+        guard displayHex.utf8.count == 64, let b = try? Hex.decode(displayHex) else { return nil }
+        self.init(bytes: b.reversed())
+    }
+
+    public var isZero: Bool { (w0 | w1 | w2 | w3) == 0 }
+
+    /// Orders by the displayed (big-endian) value, as a number.
+    public static func < (a: Digest32, b: Digest32) -> Bool {
+        if a.w3 != b.w3 { return a.w3.byteSwapped < b.w3.byteSwapped }
+        if a.w2 != b.w2 { return a.w2.byteSwapped < b.w2.byteSwapped }
+        if a.w1 != b.w1 { return a.w1.byteSwapped < b.w1.byteSwapped }
+        return a.w0.byteSwapped < b.w0.byteSwapped
+    }
+}
+
+/// SHA-256 helpers over borrowed bytes (swift-crypto; BoringSSL's assembly, SHA-NI where the CPU has it).
+public enum Hashing {
+    @inlinable
+    public static func sha256(_ p: UnsafeRawBufferPointer) -> Digest32 {
+        SHA256.hash(data: p).withUnsafeBytes { Digest32(loadingFrom: $0) }
+    }
+
+    /// SHA-256 applied twice, as for txids, block hashes and merkle nodes.
+    @inlinable
+    public static func sha256d(_ p: UnsafeRawBufferPointer) -> Digest32 {
+        SHA256.hash(data: p).withUnsafeBytes { first in
+            SHA256.hash(data: first).withUnsafeBytes { Digest32(loadingFrom: $0) }
+        }
+    }
+
+    public static func sha256d(_ bytes: [UInt8]) -> Digest32 {
+        bytes.withUnsafeBytes { sha256d($0) }
+    }
+
+    public static func sha256(_ bytes: [UInt8]) -> Digest32 {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+
+    /// Finishes a double SHA-256 whose first pass was fed incrementally.
+    @inlinable
+    public static func finishDouble(_ hasher: consuming SHA256) -> Digest32 {
+        hasher.finalize().withUnsafeBytes { first in
+            SHA256.hash(data: first).withUnsafeBytes { Digest32(loadingFrom: $0) }
+        }
+    }
+
+    /// Hash of the concatenation of two digests (a merkle node).
+    @inlinable
+    public static func sha256d(_ a: Digest32, _ b: Digest32) -> Digest32 {
+        withUnsafeBytes(of: (a.w0.littleEndian, a.w1.littleEndian, a.w2.littleEndian, a.w3.littleEndian,
+                             b.w0.littleEndian, b.w1.littleEndian, b.w2.littleEndian, b.w3.littleEndian)) {
+            sha256d($0)
+        }
+    }
+}
+
+/// Defines a distinct 32-byte identifier type, so a `Txid` can never be passed where a `Wtxid` is meant.
+public protocol Hash32Identifier: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    var digest: Digest32 { get }
+    init(digest: Digest32)
+}
+
+extension Hash32Identifier {
+    /// Parses the reversed hex that Core and explorers display.
+    public init?(hex: some StringProtocol) {
+        guard let d = Digest32(displayHex: hex) else { return nil }
+        self.init(digest: d)
+    }
+    public var hex: String { digest.displayHex }
+    public var description: String { hex }
+    public static func < (a: Self, b: Self) -> Bool { a.digest < b.digest }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let s = try c.decode(String.self)
+        guard let v = Self(hex: s) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(s)' is not 64 hex digits")
+        }
+        self = v
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(hex)
+    }
+}
+
+/// A transaction id: SHA-256d of the transaction without witness data.
+public struct Txid: Hash32Identifier {
+    public let digest: Digest32
+    @inlinable public init(digest: Digest32) { self.digest = digest }
+    public static let zero = Txid(digest: .zero)
+}
+
+/// A witness transaction id: SHA-256d of the full serialization (equal to the txid without witnesses).
+public struct Wtxid: Hash32Identifier {
+    public let digest: Digest32
+    @inlinable public init(digest: Digest32) { self.digest = digest }
+    public static let zero = Wtxid(digest: .zero)
+}
+
+/// A block hash: SHA-256d of the 80-byte header.
+public struct BlockHash: Hash32Identifier {
+    public let digest: Digest32
+    @inlinable public init(digest: Digest32) { self.digest = digest }
+    public static let zero = BlockHash(digest: .zero)
+}

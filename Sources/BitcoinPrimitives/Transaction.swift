@@ -1,0 +1,212 @@
+import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A reference to a transaction output: the txid and the output's index.
+public struct OutPoint: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var txid: Txid
+    public var vout: UInt32
+
+    public init(txid: Txid, vout: UInt32) {
+        self.txid = txid
+        self.vout = vout
+    }
+
+    /// The null prevout of a coinbase input.
+    public static let null = OutPoint(txid: .zero, vout: .max)
+    public var isNull: Bool { vout == .max && txid.digest.isZero }
+    public var description: String { "\(txid.hex):\(vout)" }
+    public static func < (a: OutPoint, b: OutPoint) -> Bool { (a.txid, a.vout) < (b.txid, b.vout) }
+}
+
+public struct TxIn: Hashable, Sendable {
+    public var prevout: OutPoint
+    public var scriptSig: [UInt8]
+    public var sequence: UInt32
+    /// The witness stack; empty for non-segwit inputs, and also when decoded with `keepWitness: false`.
+    public var witness: [[UInt8]]
+
+    public init(prevout: OutPoint, scriptSig: [UInt8] = [], sequence: UInt32 = .max, witness: [[UInt8]] = []) {
+        self.prevout = prevout
+        self.scriptSig = scriptSig
+        self.sequence = sequence
+        self.witness = witness
+    }
+}
+
+public struct TxOut: Hashable, Sendable {
+    public var value: Amount
+    public var scriptPubKey: [UInt8]
+
+    public init(value: Amount, scriptPubKey: [UInt8]) {
+        self.value = value
+        self.scriptPubKey = scriptPubKey
+    }
+}
+
+/// A decoded transaction with its ids and sizes, computed from the bytes it was read from.
+public struct Transaction: Hashable, Sendable {
+    public var version: Int32
+    public var inputs: [TxIn]
+    public var outputs: [TxOut]
+    public var lockTime: UInt32
+    public private(set) var txid: Txid
+    public private(set) var wtxid: Wtxid
+    /// Serialized size with witness data.
+    public private(set) var size: Int
+    /// Serialized size without witness data.
+    public private(set) var strippedSize: Int
+    /// Whether the transaction was serialized with witness data.
+    public private(set) var hasWitness: Bool
+
+    /// BIP141 weight: stripped size × 3 + total size.
+    public var weight: Int { strippedSize * 3 + size }
+    /// Virtual size: weight / 4, rounded up.
+    public var vsize: Int { (weight + 3) / 4 }
+    public var isCoinbase: Bool { inputs.count == 1 && inputs[0].prevout.isNull }
+
+    /// Builds a transaction from parts, computing ids and sizes by serializing it.
+    public init(version: Int32, inputs: [TxIn], outputs: [TxOut], lockTime: UInt32) {
+        self.version = version
+        self.inputs = inputs
+        self.outputs = outputs
+        self.lockTime = lockTime
+        self.txid = .zero
+        self.wtxid = .zero
+        self.size = 0
+        self.strippedSize = 0
+        self.hasWitness = inputs.contains { !$0.witness.isEmpty }
+        let stripped = serialized(includeWitness: false)
+        let full = hasWitness ? serialized(includeWitness: true) : stripped
+        txid = Txid(digest: Hashing.sha256d(stripped))
+        wtxid = Wtxid(digest: hasWitness ? Hashing.sha256d(full) : txid.digest)
+        size = full.count
+        strippedSize = stripped.count
+    }
+
+    /// Decodes one transaction from `bytes` (exactly: trailing bytes are an error).
+    public init(bytes: [UInt8], keepWitness: Bool = true) throws(ParseError) {
+        self = try bytes.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) -> Transaction in
+            var r = ByteReader(p)
+            let tx = try Transaction(from: &r, keepWitness: keepWitness)
+            guard r.isAtEnd else { throw r.error(.trailingBytes(r.remaining)) }
+            return tx
+        }
+    }
+
+    /// Decodes a transaction at the reader's position, as Core's `UnserializeTransaction` does (BIP144
+    /// marker and flag; "Superfluous witness record" when the flag is set but every witness is empty).
+    ///
+    /// The txid is hashed from the non-witness byte ranges in place; nothing is re-serialized.
+    /// - Parameter keepWitness: copy witness stacks out; `false` skips them (ids and sizes are still exact).
+    public init(from r: inout ByteReader, keepWitness: Bool = true) throws(ParseError) {
+        let start = r.offset
+        version = try r.readInt32()
+        var segwit = false
+        if try r.peekUInt8() == 0 {
+            // BIP144: marker 0x00 (an empty input vector) then the flag.
+            let markerAt = r.offset
+            try r.skip(1)
+            let flag = try r.readUInt8()
+            guard flag == 1 else { throw r.error(.unknownWitnessFlag(flag), at: markerAt + 1) }
+            segwit = true
+        }
+        let bodyStart = r.offset
+        let inputCount = try r.readCount(minimumElementSize: 41)
+        var ins: [TxIn] = []
+        ins.reserveCapacity(inputCount)
+        for _ in 0..<inputCount {
+            let prevHash = try r.readDigest32()
+            let vout = try r.readUInt32()
+            let scriptSig = try r.readVarBytes()
+            let sequence = try r.readUInt32()
+            ins.append(TxIn(prevout: OutPoint(txid: Txid(digest: prevHash), vout: vout),
+                            scriptSig: scriptSig, sequence: sequence))
+        }
+        let outputCount = try r.readCount(minimumElementSize: 9)
+        var outs: [TxOut] = []
+        outs.reserveCapacity(outputCount)
+        for _ in 0..<outputCount {
+            let value = try r.readInt64()
+            let script = try r.readVarBytes()
+            outs.append(TxOut(value: Amount(satoshis: value), scriptPubKey: script))
+        }
+        let bodyEnd = r.offset
+        var anyWitness = false
+        if segwit {
+            let witnessStart = r.offset
+            for i in 0..<ins.count {
+                let items = try r.readCount(minimumElementSize: 1)
+                if items > 0 { anyWitness = true }
+                if keepWitness {
+                    var stack: [[UInt8]] = []
+                    stack.reserveCapacity(items)
+                    for _ in 0..<items { stack.append(try r.readVarBytes()) }
+                    ins[i].witness = stack
+                } else {
+                    for _ in 0..<items { _ = try r.readVarRange() }
+                }
+            }
+            guard anyWitness else { throw r.error(.superfluousWitness, at: witnessStart) }
+        }
+        let lockStart = r.offset
+        lockTime = try r.readUInt32()
+        let end = r.offset
+        inputs = ins
+        outputs = outs
+        hasWitness = segwit
+        size = end - start
+        let bytes = r.bytes
+        if segwit {
+            var h = SHA256()
+            h.update(data: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 4)]))
+            h.update(data: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd]))
+            h.update(data: UnsafeRawBufferPointer(rebasing: bytes[lockStart..<end]))
+            txid = Txid(digest: Hashing.finishDouble(h))
+            wtxid = Wtxid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
+            strippedSize = 4 + (bodyEnd - bodyStart) + 4
+        } else {
+            txid = Txid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
+            wtxid = Wtxid(digest: txid.digest)
+            strippedSize = size
+        }
+    }
+
+    /// The consensus serialization; with witness data (BIP144) when asked and present.
+    public func serialized(includeWitness: Bool = true) -> [UInt8] {
+        var w = ByteWriter(capacity: 256)
+        encode(to: &w, includeWitness: includeWitness)
+        return w.bytes
+    }
+
+    public func encode(to w: inout ByteWriter, includeWitness: Bool = true) {
+        let withWitness = includeWitness && inputs.contains { !$0.witness.isEmpty }
+        w.writeInt32(version)
+        if withWitness { w.writeUInt8(0); w.writeUInt8(1) }
+        w.writeCompactSize(UInt64(inputs.count))
+        for i in inputs {
+            w.writeDigest(i.prevout.txid.digest)
+            w.writeUInt32(i.prevout.vout)
+            w.writeVarBytes(i.scriptSig)
+            w.writeUInt32(i.sequence)
+        }
+        w.writeCompactSize(UInt64(outputs.count))
+        for o in outputs {
+            w.writeInt64(o.value.satoshis)
+            w.writeVarBytes(o.scriptPubKey)
+        }
+        if withWitness {
+            for i in inputs {
+                w.writeCompactSize(UInt64(i.witness.count))
+                for item in i.witness { w.writeVarBytes(item) }
+            }
+        }
+        w.writeUInt32(lockTime)
+    }
+
+    /// Sum of output values (no overflow check: consensus-valid data cannot overflow Int64).
+    public var totalOutput: Amount { Amount(satoshis: outputs.reduce(0) { $0 &+ $1.value.satoshis }) }
+}

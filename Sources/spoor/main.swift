@@ -1,0 +1,3 @@
+import SpoorCommands
+
+await Spoor.main()

@@ -87,6 +87,18 @@ public struct Transaction: Hashable, Sendable {
         strippedSize = stripped.count
     }
 
+    /// Builds a transaction whose witness data is not at hand (node JSON without `hex`, bitcoin-etl rows):
+    /// the txid is computed from the parts (it never covers witnesses); the wtxid and sizes are taken as the
+    /// source states them.
+    public init(version: Int32, inputs: [TxIn], outputs: [TxOut], lockTime: UInt32,
+                statedWtxid: Wtxid?, statedSize: Int, statedStrippedSize: Int, hasWitness: Bool) {
+        self.init(version: version, inputs: inputs, outputs: outputs, lockTime: lockTime)
+        if let statedWtxid { wtxid = statedWtxid } else if !hasWitness { wtxid = Wtxid(digest: txid.digest) }
+        size = statedSize
+        strippedSize = statedStrippedSize
+        self.hasWitness = hasWitness
+    }
+
     /// Decodes one transaction from `bytes` (exactly: trailing bytes are an error).
     public init(bytes: [UInt8], keepWitness: Bool = true) throws(ParseError) {
         self = try bytes.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) -> Transaction in

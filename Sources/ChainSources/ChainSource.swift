@@ -1,0 +1,77 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+
+/// Where a record came from: the file, and the byte offset or line within it.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var byteOffset: Int?
+    public var line: Int?
+
+    public init(file: String, byteOffset: Int? = nil, line: Int? = nil) {
+        self.file = file
+        self.byteOffset = byteOffset
+        self.line = line
+    }
+
+    public var description: String {
+        var s = file
+        if let line { s += ", line \(line)" }
+        if let byteOffset { s += ", byte \(byteOffset)" }
+        return s
+    }
+}
+
+/// A fault in source data, carrying where it happened. Its description is a sentence a user can act on.
+public struct SourceError: Error, Sendable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    /// The decoding fault underneath, when there is one (its offset is already folded into `location`).
+    public var underlying: ParseError?
+
+    public init(_ message: String, at location: SourceLocation, underlying: ParseError? = nil) {
+        self.message = message
+        self.location = location
+        self.underlying = underlying
+    }
+
+    public var description: String { "\(location): \(message)" }
+}
+
+/// One block as a source delivers it.
+public struct SourceBlock: Sendable {
+    public var block: Block
+    /// The height the source states, or the one best-chain assembly assigned.
+    public var height: Int?
+    /// Per transaction, per input: the output it spends, where the source carries it (`getblock 3`'s
+    /// `prevout`, enriched bitcoin-etl inputs). Nil when the source knows none.
+    public var prevouts: [[TxOut?]]?
+    public var location: SourceLocation
+
+    public init(block: Block, height: Int?, prevouts: [[TxOut?]]? = nil, location: SourceLocation) {
+        self.block = block
+        self.height = height
+        self.prevouts = prevouts
+        self.location = location
+    }
+}
+
+/// What a source yields, in chain order.
+public enum SourceItem: Sendable {
+    case block(SourceBlock)
+    /// A transaction outside any block (raw transaction hex, one per line).
+    case transaction(Transaction, SourceLocation)
+}
+
+/// A stream of chain data in chain order. Sources read lazily and hold only a few files in memory.
+public protocol ChainSource: AnyObject {
+    /// The network the data belongs to, stated or detected; nil while unknown.
+    var network: Network? { get }
+    /// The next item, or nil at the end. Throws `SourceError` naming the file and offset or line.
+    func next() throws -> SourceItem?
+    /// Blocks the source saw that are not on the best chain (blk directories); empty for others.
+    var staleBlocks: [BlockHash] { get }
+}
+
+extension ChainSource {
+    public var staleBlocks: [BlockHash] { [] }
+}

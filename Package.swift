@@ -61,7 +61,7 @@ let package = Package(
                                "CaseStore", "Reports",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
-        .executableTarget(name: "spoor", dependencies: ["SpoorCommands"], swiftSettings: strict),
+        .executableTarget(name: "spoor", dependencies: ["SpoorCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Benchmarks that print Spoor's figure next to a peer's from the same run.
         .executableTarget(name: "SpoorBench",
                           dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "CaseStore",

@@ -6,7 +6,12 @@ public struct Spoor: AsyncParsableCommand {
         commandName: "spoor",
         abstract: "Follow Bitcoin payment trails: read chain data, cluster wallets, trace funds, report.",
         version: SpoorVersion.current,
-        subcommands: []
+        subcommands: [
+            Inspect.self, Export.self,                       // reading
+            Ingest.self, Fetch.self, Stats.self, TxCommand.self, AddressCommand.self,  // the case database
+            Cluster.self, Explain.self, Evaluate.self,       // clustering
+            Tags.self, Trace.self, MatchAds.self, Report.self, Investigate.self,  // tracing and reports
+        ]
     )
     public init() {}
 }

@@ -1,3 +1,0 @@
-import SpoorCommands
-
-await Spoor.main()

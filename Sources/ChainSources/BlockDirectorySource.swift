@@ -1,0 +1,180 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A Bitcoin Core `blocks/` directory: `blkNNNNN.dat` files, optionally XOR-obfuscated by `xor.dat`.
+///
+/// Two passes. The first reads only record prefixes and 80-byte headers, one file per task in parallel, and
+/// assembles the best chain (most work). The second, driven by `next()`, reads and decodes one block at a time
+/// in height order with `pread`, so memory holds one block, never a whole file. Stale blocks are reported in
+/// `staleBlocks`, never yielded.
+///
+/// A fault in a file (truncation, wrong magic, a bad length) does not hide what came before it: the blocks
+/// indexed before the fault are yielded, then `next()` throws the fault.
+public final class BlockDirectorySource: ChainSource {
+    public let directory: URL
+    public private(set) var network: Network?
+    public let obfuscation: BlockFileObfuscation
+    /// The blk files, sorted by name (their number).
+    public let files: [String]
+    /// Per file: size, records found, fault.
+    public let fileIndexes: [BlockFileIndex]
+    public let bestChain: BlockFileBestChain
+    /// Faults of the first pass, in file order; the first is thrown once the best chain is exhausted.
+    public let indexFaults: [SourceError]
+
+    public var staleBlocks: [BlockHash] { bestChain.stale.map(\.header.hash) }
+    /// Total bytes of the blk files.
+    public var totalBytes: Int { fileIndexes.reduce(0) { $0 + $1.size } }
+    /// Blocks found in the files (best chain and stale; duplicates counted once).
+    public var blockCount: Int { bestChain.chain.count + bestChain.stale.count }
+
+    private var nextPosition = 0
+    private var finished = false
+    private var openFile: (index: Int, handle: BlockFileHandle)?
+    private var buffer: [UInt8] = []
+
+    /// Indexes the directory. Throws when it has no blk files or when not a single block could be read;
+    /// later faults are thrown by `next()` after the blocks before them.
+    /// - Parameter network: the expected network; nil detects it from the first record's magic.
+    public init(directory: URL, network: Network?) throws {
+        self.directory = directory
+        let dirPath = directory.path
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: dirPath)
+        } catch {
+            throw SourceError("cannot list the blocks directory: \(error.localizedDescription)",
+                              at: SourceLocation(file: dirPath))
+        }
+        let blkNames = names.filter { $0.hasPrefix("blk") && $0.hasSuffix(".dat") }.sorted()
+        guard !blkNames.isEmpty else {
+            throw SourceError("no blk*.dat files here (is this a Bitcoin Core blocks directory?)",
+                              at: SourceLocation(file: dirPath))
+        }
+        files = blkNames.map { directory.appendingPathComponent($0).path }
+        obfuscation = try Self.loadObfuscation(directory: directory, present: names.contains("xor.dat"))
+
+        // The network is fixed by the first file's first record, so every file is checked against one magic.
+        let firstIndex = BlockFileScanner.index(path: files[0], fileIndex: 0, obfuscation: obfuscation,
+                                                expectedNetwork: network)
+        let detected = network ?? firstIndex.network
+        var indexes = [BlockFileIndex?](repeating: nil, count: files.count)
+        indexes[0] = firstIndex
+        if files.count > 1 {
+            let results = Mutex<[Int: BlockFileIndex]>([:])
+            let paths = files
+            let key = obfuscation
+            // One file per task: reading headers is I/O and hashing, both of which overlap well.
+            DispatchQueue.concurrentPerform(iterations: paths.count - 1) { k in
+                let i = k + 1
+                let index = BlockFileScanner.index(path: paths[i], fileIndex: i, obfuscation: key,
+                                                   expectedNetwork: detected)
+                results.withLock { $0[i] = index }
+            }
+            results.withLock { for (i, v) in $0 { indexes[i] = v } }
+        }
+        let all = indexes.compactMap { $0 }
+        fileIndexes = all
+        indexFaults = all.compactMap(\.fault)
+        self.network = detected
+        let records = all.flatMap(\.records)
+        if records.isEmpty, let fault = indexFaults.first { throw fault }
+        let filePaths = files
+        let key = obfuscation
+        bestChain = BlockFileBestChain(records: records, network: detected) { record in
+            Self.bip34Height(of: record, path: filePaths[record.fileIndex], obfuscation: key)
+        }
+    }
+
+    private static func loadObfuscation(directory: URL, present: Bool) throws -> BlockFileObfuscation {
+        guard present else { return .none }
+        let path = directory.appendingPathComponent("xor.dat").path
+        let file = try BlockFileHandle(path: path)
+        guard file.size == 8 else {
+            throw SourceError("xor.dat holds \(file.size) byte(s); Bitcoin Core writes exactly 8",
+                              at: SourceLocation(file: path))
+        }
+        let key = try file.read(count: 8, at: 0)
+        return BlockFileObfuscation(key: key) ?? .none
+    }
+
+    /// The BIP34 height of a block that starts a piece of chain, read from its coinbase.
+    private static func bip34Height(of record: BlockFileRecord, path: String,
+                                    obfuscation: BlockFileObfuscation) -> Int? {
+        guard record.header.version >= 2, let file = try? BlockFileHandle(path: path),
+              var bytes = try? file.read(count: record.length, at: record.offset) else { return nil }
+        obfuscation.apply(to: &bytes, fileOffset: record.offset)
+        return try? bytes.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) -> Int? in
+            var r = ByteReader(p)
+            _ = try BlockHeader(from: &r)
+            _ = try r.readCompactSize()
+            let coinbase = try Transaction(from: &r, keepWitness: false)
+            guard coinbase.isCoinbase else { return nil }
+            return Block.bip34Height(coinbaseScript: coinbase.inputs[0].scriptSig)
+        }
+    }
+
+    /// The height of the `k`-th best-chain block, when heights are known.
+    public func height(ofChainPosition k: Int) -> Int? { bestChain.firstHeight.map { $0 + k } }
+
+    public func next() throws -> SourceItem? {
+        guard !finished else { return nil }
+        guard nextPosition < bestChain.chain.count else {
+            finished = true
+            if let fault = indexFaults.first { throw fault }
+            return nil
+        }
+        let record = bestChain.chain[nextPosition]
+        do {
+            let block = try readBlock(record)
+            let item = SourceBlock(block: block, height: height(ofChainPosition: nextPosition),
+                                   location: SourceLocation(file: files[record.fileIndex], byteOffset: record.offset))
+            nextPosition += 1
+            return .block(item)
+        } catch {
+            finished = true
+            throw error
+        }
+    }
+
+    /// Reads and decodes one record's block; errors carry the file offset.
+    public func readBlock(_ record: BlockFileRecord, keepWitness: Bool = true) throws(SourceError) -> Block {
+        let path = files[record.fileIndex]
+        let handle: BlockFileHandle
+        if let open = openFile, open.index == record.fileIndex {
+            handle = open.handle
+        } else {
+            handle = try BlockFileHandle(path: path)
+            openFile = (record.fileIndex, handle)
+        }
+        if buffer.count < record.length { buffer = [UInt8](repeating: 0, count: record.length) }
+        let key = obfuscation
+        let decoded: Result<Block, SourceError> = buffer.withUnsafeMutableBytes { whole in
+            let p = UnsafeMutableRawBufferPointer(rebasing: whole[0..<record.length])
+            do throws(SourceError) {
+                try handle.read(into: p, at: record.offset)
+            } catch {
+                return .failure(error)
+            }
+            key.apply(to: p, fileOffset: record.offset)
+            var r = ByteReader(UnsafeRawBufferPointer(p), errorBase: record.offset)
+            do throws(ParseError) {
+                let block = try Block(from: &r, keepWitness: keepWitness)
+                guard r.isAtEnd else {
+                    return .failure(SourceError(
+                        "the block ends \(r.remaining) byte(s) before its record length \(record.length) says",
+                        at: SourceLocation(file: path, byteOffset: record.offset + r.offset)))
+                }
+                return .success(block)
+            } catch {
+                return .failure(SourceError("bad block \(record.header.hash): \(error.description)",
+                                            at: SourceLocation(file: path, byteOffset: error.offset),
+                                            underlying: error))
+            }
+        }
+        return try decoded.get()
+    }
+}

@@ -1,0 +1,154 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+
+/// Where one block sits in a blk file, and its header (read in the first pass, before any block is decoded).
+public struct BlockFileRecord: Sendable {
+    /// Index into the directory's sorted list of blk files.
+    public var fileIndex: Int
+    /// Byte offset of the block itself (after the 8-byte magic + length prefix).
+    public var offset: Int
+    /// The block's serialized length, as the record prefix states it.
+    public var length: Int
+    public var header: BlockHeader
+}
+
+/// What the first pass learned about one blk file: its records up to the first fault.
+public struct BlockFileIndex: Sendable {
+    public var path: String
+    public var size: Int
+    public var records: [BlockFileRecord]
+    /// The network whose magic the records carry (nil when the file holds no record).
+    public var network: Network?
+    /// The fault that stopped the scan early; records before it are kept.
+    public var fault: SourceError?
+    /// Bytes of zero padding after the last record (Core pre-allocates files in chunks).
+    public var paddingBytes: Int
+}
+
+/// Consensus limit on a serialized block (`MAX_BLOCK_SERIALIZED_SIZE`); a record claiming more is corrupt.
+let maxBlockRecordLength = 4_000_000
+
+enum BlockFileScanner {
+    /// Scans one blk file's record prefixes and headers with `pread`, never loading the whole file.
+    ///
+    /// A record is `magic(4) | length(4, LE) | block(length)`. The scan stops cleanly at the end of the file or
+    /// at zero padding that runs to the end of the file, and with a fault at anything else.
+    static func index(path: String, fileIndex: Int, obfuscation: BlockFileObfuscation,
+                      expectedNetwork: Network?) -> BlockFileIndex {
+        var result = BlockFileIndex(path: path, size: 0, records: [], network: nil, fault: nil, paddingBytes: 0)
+        let file: BlockFileHandle
+        do { file = try BlockFileHandle(path: path) } catch { result.fault = error; return result }
+        result.size = file.size
+        var expected = expectedNetwork
+        var position = 0
+        do throws(SourceError) {
+            while position < file.size {
+                let available = file.size - position
+                if available < 8 {
+                    if try isZeroPadding(file, from: position, obfuscation: obfuscation) {
+                        result.paddingBytes = available
+                        break
+                    }
+                    throw SourceError("truncated record: \(available) byte(s) left where an 8-byte record prefix "
+                                      + "(magic + length) should start",
+                                      at: SourceLocation(file: path, byteOffset: position))
+                }
+                let headerBytes = min(available - 8, BlockHeader.size)
+                let want = 8 + headerBytes
+                let raw = try file.read(count: want, at: position)
+                var plain = raw
+                obfuscation.apply(to: &plain, fileOffset: position)
+                let magic = Array(plain[0..<4])
+                guard let network = Network.fromMagic(magic) else {
+                    if try isZeroPadding(file, from: position, obfuscation: obfuscation) {
+                        result.paddingBytes = available
+                        break
+                    }
+                    throw wrongMagicError(path: path, position: position, plain: magic, raw: Array(raw[0..<4]),
+                                          obfuscation: obfuscation)
+                }
+                if let expected, expected != network {
+                    throw SourceError("record magic \(Hex.encode(magic)) is \(network.rawValue)'s, but this directory "
+                                      + "holds \(expected.rawValue) blocks (\(Hex.encode(expected.magic)))",
+                                      at: SourceLocation(file: path, byteOffset: position))
+                }
+                expected = network
+                result.network = network
+                let length = Int(UInt32(plain[4]) | UInt32(plain[5]) << 8 | UInt32(plain[6]) << 16
+                                 | UInt32(plain[7]) << 24)
+                guard length >= BlockHeader.size + 1 else {
+                    throw SourceError("record length \(length) is too small for a block (at least 81 bytes)",
+                                      at: SourceLocation(file: path, byteOffset: position + 4))
+                }
+                guard length <= maxBlockRecordLength else {
+                    throw SourceError("record length \(length) exceeds the 4,000,000-byte block limit",
+                                      at: SourceLocation(file: path, byteOffset: position + 4))
+                }
+                guard length <= available - 8 else {
+                    throw SourceError("truncated record: length \(length) runs past the end of the file "
+                                      + "(\(available - 8) byte(s) left)",
+                                      at: SourceLocation(file: path, byteOffset: position + 4))
+                }
+                let header: BlockHeader
+                do {
+                    header = try plain.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
+                        var r = ByteReader(p, offset: 8, errorBase: position)
+                        return try BlockHeader(from: &r)
+                    }
+                } catch {
+                    throw SourceError("bad block header: \(error)", at: SourceLocation(file: path, byteOffset: position + 8),
+                                      underlying: error)
+                }
+                result.records.append(BlockFileRecord(fileIndex: fileIndex, offset: position + 8, length: length,
+                                                      header: header))
+                position += 8 + length
+            }
+        } catch {
+            result.fault = error
+        }
+        return result
+    }
+
+    /// Whether everything from `position` to the end of the file is zero, either as stored (Core's
+    /// pre-allocation writes plain zeros, which read as the key once XOR is undone) or after undoing XOR.
+    static func isZeroPadding(_ file: BlockFileHandle, from position: Int,
+                              obfuscation: BlockFileObfuscation) throws(SourceError) -> Bool {
+        var rawZero = true
+        var plainZero = obfuscation.isActive
+        var at = position
+        let chunk = 1 << 20
+        while at < file.size, rawZero || plainZero {
+            var bytes = try file.read(count: min(chunk, file.size - at), at: at)
+            if rawZero { rawZero = bytes.allSatisfy { $0 == 0 } }
+            if plainZero {
+                obfuscation.apply(to: &bytes, fileOffset: at)
+                plainZero = bytes.allSatisfy { $0 == 0 }
+            }
+            at += bytes.count
+        }
+        return rawZero || plainZero
+    }
+
+    /// Explains a record that does not start with any network's magic, with the likeliest cause.
+    static func wrongMagicError(path: String, position: Int, plain: [UInt8], raw: [UInt8],
+                                obfuscation: BlockFileObfuscation) -> SourceError {
+        let location = SourceLocation(file: path, byteOffset: position)
+        let found = "expected a network magic (f9beb4d9, 0b110907, 1c163f28, 0a03cf40 or fabfb5da) but found "
+            + Hex.encode(plain)
+        if obfuscation.isActive, Network.fromMagic(raw) != nil {
+            return SourceError(found + ": the file is not obfuscated, so the key in xor.dat is wrong "
+                               + "(or belongs to another directory)", at: location)
+        }
+        if !obfuscation.isActive {
+            // An obfuscated file reads as magic ^ key: say so when that is the likely story.
+            let hint = position == 0
+                ? ": the file may be XOR-obfuscated (Bitcoin Core 28+) and xor.dat may be missing"
+                : ": the file is corrupt here (or XOR-obfuscated and xor.dat is missing)"
+            return SourceError(found + hint, at: location)
+        }
+        let hint = position == 0
+            ? ": xor.dat may be wrong (it does not turn this file's first bytes into a magic)"
+            : ": the file is corrupt here (or xor.dat is wrong)"
+        return SourceError(found + hint, at: location)
+    }
+}

@@ -1,0 +1,108 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import Foundation
+
+/// Reads whole files as bytes, for the raw sources (one block or a list of transactions: small files).
+enum RawFile {
+    static func read(_ url: URL) throws(SourceError) -> [UInt8] {
+        do {
+            return [UInt8](try Data(contentsOf: url))
+        } catch {
+            throw SourceError("cannot read: \(error.localizedDescription)", at: SourceLocation(file: url.path))
+        }
+    }
+
+    static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+    }
+
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09 }
+
+    /// Whether a file is hex text rather than binary: only hex digits and white space. Binary blocks never
+    /// qualify: their 80-byte header alone holds bytes outside that set.
+    static func looksLikeHexText(_ bytes: [UInt8]) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { isHexDigit($0) || isSpace($0) }
+            && bytes.contains(where: { isHexDigit($0) })
+    }
+
+    /// Decodes hex text with surrounding white space; errors give the character offset in the file.
+    static func decodeHexText(_ bytes: [UInt8], path: String, line: Int? = nil,
+                              lineStart: Int = 0) throws(SourceError) -> [UInt8] {
+        var lo = 0, hi = bytes.count
+        while lo < hi, isSpace(bytes[lo]) { lo += 1 }
+        while hi > lo, isSpace(bytes[hi - 1]) { hi -= 1 }
+        var text = Array(bytes[lo..<hi])
+        do {
+            return try Hex.decode(utf8: &text)
+        } catch {
+            throw SourceError(error.description.replacingOccurrences(of: "at character \(error.offset)",
+                                                                     with: "at character \(lineStart + lo + error.offset)"),
+                              at: SourceLocation(file: path, byteOffset: line == nil ? lineStart + lo + error.offset : nil,
+                                                 line: line),
+                              underlying: error)
+        }
+    }
+}
+
+/// One raw block in a file: binary, hex text, or a single blk-file record (magic + length + block).
+public final class RawBlockSource: ChainSource {
+    public let file: URL
+    public private(set) var network: Network?
+    /// Whether the file was hex text.
+    public let isHex: Bool
+    private var block: Block?
+    private var blockOffset: Int
+
+    /// Reads and decodes the block at once: a single block is small, and errors belong at the start.
+    public init(file: URL, network: Network?) throws {
+        self.file = file
+        let path = file.path
+        let raw = try RawFile.read(file)
+        isHex = RawFile.looksLikeHexText(raw)
+        var bytes = isHex ? try RawFile.decodeHexText(raw, path: path) : raw
+        var start = 0
+        self.network = network
+        // A blk-file record around the block: its magic names the network.
+        if bytes.count >= 8, let framed = Network.fromMagic(bytes[0..<4]) {
+            if let network, network != framed {
+                throw SourceError("record magic \(Hex.encode(bytes[0..<4])) is \(framed.rawValue)'s, not "
+                                  + "\(network.rawValue)'s", at: SourceLocation(file: path, byteOffset: 0))
+            }
+            let length = Int(UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24)
+            guard length == bytes.count - 8 else {
+                throw SourceError("record length \(length) does not match the \(bytes.count - 8) byte(s) after it",
+                                  at: SourceLocation(file: path, byteOffset: 4))
+            }
+            self.network = framed
+            start = 8
+        }
+        guard bytes.count > start else {
+            throw SourceError("empty file: no block", at: SourceLocation(file: path, byteOffset: 0))
+        }
+        blockOffset = start
+        let unit = isHex ? "hex byte" : "byte"
+        let decoded: Result<Block, SourceError> = bytes.withUnsafeMutableBytes { p in
+            var r = ByteReader(UnsafeRawBufferPointer(p), offset: start)
+            do throws(ParseError) {
+                let b = try Block(from: &r)
+                guard r.isAtEnd else {
+                    return .failure(SourceError("\(r.remaining) trailing \(unit)(s) after the block",
+                                                at: SourceLocation(file: path, byteOffset: r.offset)))
+                }
+                return .success(b)
+            } catch {
+                return .failure(SourceError("bad block: \(error.description)\(isHex ? " (offsets count decoded bytes)" : "")",
+                                            at: SourceLocation(file: path, byteOffset: error.offset), underlying: error))
+            }
+        }
+        bytes = []
+        block = try decoded.get()
+    }
+
+    public func next() throws -> SourceItem? {
+        guard let b = block else { return nil }
+        block = nil
+        return .block(SourceBlock(block: b, height: b.bip34Height,
+                                  location: SourceLocation(file: file.path, byteOffset: blockOffset)))
+    }
+}

@@ -1,0 +1,106 @@
+import BitcoinPrimitives
+import Foundation
+import SpoorTestSupport
+import Testing
+
+/// Real mainnet blocks. Expected values come from outside the decoder: the heights in the file names and the
+/// coinbases, the weight the issue quotes from btcd's test, and proof of work (a wrong hash would not meet
+/// the target its own header states).
+@Suite struct BlockDecodingTests {
+    /// Whether the hash, read as a 256-bit number, is at most the target `bits` encodes.
+    static func meetsProofOfWork(_ header: BlockHeader) -> Bool {
+        guard let target = UInt256.target(fromCompactBits: header.bits) else { return false }
+        let d = header.hash.digest
+        return !(target < UInt256(l0: d.w0, l1: d.w1, l2: d.w2, l3: d.w3))
+    }
+
+    @Test func block413567() throws {
+        let bytes = try Fixtures.bytes("bitcoin-core/block413567.raw")
+        let block = try Block(bytes: bytes)
+        #expect(block.transactions.count == 1557)
+        #expect(block.size == bytes.count, "every byte consumed, none left")
+        #expect(block.bip34Height == 413567)
+        #expect(block.merkleRootMatches == true)
+        #expect(Self.meetsProofOfWork(block.header))
+        #expect(block.hash.hex.hasPrefix("0000000000000000"))
+        #expect(block.witnessCommitmentValid == nil, "a pre-segwit block")
+        #expect(block.serialized() == bytes)
+        #expect(block.transactions[0].isCoinbase)
+        #expect(block.transactions.dropFirst().allSatisfy { !$0.isCoinbase })
+    }
+
+    @Test func block574200() throws {
+        let bytes = try Fixtures.bytes("btcd/block574200.blk")
+        let block = try Block(bytes: bytes)
+        #expect(block.weight == 3_993_106)
+        #expect(block.size == bytes.count)
+        #expect(block.witnessCommitmentValid == true)
+        #expect(block.merkleRootMatches == true)
+        #expect(block.bip34Height == 574200)
+        #expect(Self.meetsProofOfWork(block.header))
+        #expect(block.serialized() == bytes)
+        #expect(block.serialized(includeWitness: false).count == block.strippedSize)
+        // Without witness stacks the commitment cannot be checked: unknown, never a false "ok".
+        let light = try Block(bytes: bytes, keepWitness: false)
+        #expect(light.witnessCommitmentValid == nil)
+        #expect(light.weight == block.weight)
+        #expect(light.transactions.map(\.wtxid) == block.transactions.map(\.wtxid))
+    }
+
+    @Test func tamperedWitnessFailsTheCommitment() throws {
+        let block = try Block(bytes: try Fixtures.bytes("btcd/block574200.blk"))
+        // Change one byte of one witness item: txids and the merkle root stay, the commitment must break.
+        var txs = block.transactions
+        let i = try #require(txs.indices.last { $0 > 0 && txs[$0].hasWitness })
+        var inputs = txs[i].inputs
+        let j = try #require(inputs.indices.first { inputs[$0].witness.contains { !$0.isEmpty } })
+        let k = try #require(inputs[j].witness.indices.first { !inputs[j].witness[$0].isEmpty })
+        inputs[j].witness[k][0] ^= 0x01
+        txs[i] = Transaction(version: txs[i].version, inputs: inputs, outputs: txs[i].outputs, lockTime: txs[i].lockTime)
+        let tampered = Block(header: block.header, transactions: txs)
+        #expect(tampered.merkleRootMatches == true)
+        #expect(tampered.witnessCommitmentValid == false)
+        #expect(Block(header: block.header, transactions: block.transactions).witnessCommitmentValid == true)
+    }
+
+    @Test func mainnetHeadersOneToElevenLink() throws {
+        let lines = try Fixtures.text("btcd/blockheaders-mainnet-1-11.txt").split(whereSeparator: \.isNewline)
+        #expect(lines.count == 11)
+        // Block 1's parent is the genesis block, whose hash every Bitcoin implementation hard-codes.
+        var previous = try #require(BlockHash(hex: "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"))
+        for line in lines {
+            let bytes = try Hex.decode(line.trimmingCharacters(in: .whitespaces))
+            let header = try bytes.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
+                var r = ByteReader(p)
+                return try BlockHeader(from: &r)
+            }
+            #expect(header.previousBlockHash == previous)
+            #expect(Self.meetsProofOfWork(header))
+            // The memberwise initializer re-serializes: the same hash.
+            let rebuilt = BlockHeader(version: header.version, previousBlockHash: header.previousBlockHash,
+                                      merkleRoot: header.merkleRoot, time: header.time, bits: header.bits,
+                                      nonce: header.nonce)
+            #expect(rebuilt.hash == header.hash)
+            // Difficulty 1: 0x1d00ffff, work 2^32 / (0xffff + 1)... Core's chainwork per early block is 0x100010001.
+            #expect(header.work == UInt256(0x1_0001_0001))
+            previous = header.hash
+        }
+    }
+
+    @Test func bip34HeightEncodings() {
+        #expect(Block.bip34Height(coinbaseScript: [0x03, 0x7f, 0x4f, 0x06]) == 413_567)
+        #expect(Block.bip34Height(coinbaseScript: [0x51]) == 1)
+        #expect(Block.bip34Height(coinbaseScript: [0x00]) == 0)
+        #expect(Block.bip34Height(coinbaseScript: [0x02, 0x80, 0x00]) == 128)
+        #expect(Block.bip34Height(coinbaseScript: [0x03, 0x01]) == nil, "a push longer than the script")
+        #expect(Block.bip34Height(coinbaseScript: []) == nil)
+    }
+
+    @Test func merkleRootOfOddLevelsDuplicatesTheLastNode() {
+        let a = Hashing.sha256([1]), b = Hashing.sha256([2]), c = Hashing.sha256([3])
+        let ab = Hashing.sha256d(a, b), cc = Hashing.sha256d(c, c)
+        #expect(Merkle.root([a, b, c]) == Hashing.sha256d(ab, cc))
+        #expect(Merkle.root([a]) == a)
+        #expect(Merkle.root([]) == .zero)
+    }
+}

@@ -1,0 +1,157 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a text file line by line, whether it is plain or gzip-compressed (zlib's `gzread` passes plain files
+/// through untouched and decodes concatenated gzip members one after another). Nothing is unpacked to disk:
+/// the file is decompressed in fixed chunks into one growing buffer, so memory is bounded by the longest line
+/// (a `getblock … 3` line is several MB for a full mainnet block).
+///
+/// Line numbers start at 1. A final line without a newline is still returned; a `\r` before the newline is
+/// dropped. A gzip stream that ends early is an error ("truncated"), raised only after every complete line
+/// before the fault has been returned.
+public final class GzipLineReader {
+    /// The path as given, for error messages.
+    public let path: String
+    /// Whether the file is gzip-compressed (false for plain text).
+    public let isCompressed: Bool
+    /// The number of the line most recently returned (0 before the first).
+    public private(set) var lineNumber = 0
+    /// Refuses lines longer than this instead of growing without bound on a file that is not text.
+    public let maximumLineLength: Int
+
+    private var file: gzFile?
+    private var buffer: [UInt8]
+    /// Unconsumed bytes are `buffer[start..<end]`; `scanned` marks how far a newline has been searched for.
+    private var start = 0
+    private var end = 0
+    private var scanned = 0
+    private var reachedEnd = false
+    private let chunkSize: Int
+
+    public init(path: String, chunkSize: Int = 1 << 20, maximumLineLength: Int = 1 << 30) throws(SourceError) {
+        self.path = path
+        self.chunkSize = max(chunkSize, 4096)
+        self.maximumLineLength = maximumLineLength
+        buffer = [UInt8](repeating: 0, count: self.chunkSize)
+        guard let f = gzopen(path, "rb") else {
+            let reason = errno != 0 ? String(cString: strerror(errno)) : "cannot open"
+            throw SourceError("cannot open file: \(reason)", at: SourceLocation(file: path))
+        }
+        file = f
+        // A larger internal buffer than zlib's 8 KiB default: fewer read(2) calls on big shards.
+        gzbuffer(f, 1 << 17)
+        isCompressed = gzdirect(f) == 0
+    }
+
+    deinit {
+        if let file { gzclose(file) }
+    }
+
+    /// The next line without its terminator, or nil at the end of the file.
+    public func nextLine() throws(SourceError) -> [UInt8]? {
+        while true {
+            if let newline = findNewline() {
+                var lineEnd = newline
+                if lineEnd > start, buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                let line = Array(buffer[start..<lineEnd])
+                start = newline + 1
+                scanned = start
+                lineNumber += 1
+                return line
+            }
+            if reachedEnd {
+                guard start < end else { return nil }
+                var lineEnd = end
+                if buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                let line = Array(buffer[start..<lineEnd])
+                start = end
+                scanned = end
+                lineNumber += 1
+                return line
+            }
+            try fill()
+        }
+    }
+
+    /// Reads every remaining line, calling `body` with each and its number.
+    public func forEachLine(_ body: (_ line: [UInt8], _ number: Int) throws -> Void) throws {
+        while let line = try nextLine() { try body(line, lineNumber) }
+    }
+
+    private func findNewline() -> Int? {
+        guard scanned < end else { return nil }
+        let found: Int? = buffer.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress,
+                  let hit = memchr(base + scanned, Int32(UInt8(ascii: "\n")), end - scanned) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+        scanned = found ?? end
+        return found
+    }
+
+    /// Moves the unconsumed tail to the front, grows the buffer when a line fills it, and reads one chunk.
+    private func fill() throws(SourceError) {
+        guard let file else { reachedEnd = true; return }
+        if start > 0 {
+            let pending = end - start
+            if pending > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    guard let base = raw.baseAddress else { return }
+                    memmove(base, base + start, pending)
+                }
+            }
+            scanned -= start
+            end = pending
+            start = 0
+        }
+        if buffer.count - end < chunkSize {
+            guard end < maximumLineLength else {
+                throw SourceError("line \(lineNumber + 1) is longer than \(maximumLineLength) bytes; "
+                                  + "this does not look like a text file of JSON or hex lines",
+                                  at: SourceLocation(file: path, line: lineNumber + 1))
+            }
+            buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, chunkSize)))
+        }
+        let room = buffer.count - end
+        let got: Int32 = buffer.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return 0 }
+            return gzread(file, base + end, UInt32(min(room, Int(Int32.max))))
+        }
+        if got > 0 {
+            end += Int(got)
+            return
+        }
+        var code: Int32 = 0
+        let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown zlib error"
+        reachedEnd = true
+        if got < 0 || (code != Z_OK && code != Z_STREAM_END) {
+            // zlib reports a stream that stops mid-member as Z_BUF_ERROR "unexpected end of file".
+            let what = code == Z_BUF_ERROR ? "gzip data is truncated (\(message))" : "gzip data is corrupt (\(message))"
+            // Every complete line before the fault has been returned already (fill runs only when no newline
+            // is left), so the line number names the first line that could not be read whole.
+            throw SourceError("\(what) after line \(lineNumber)",
+                              at: SourceLocation(file: path, line: lineNumber + 1))
+        }
+    }
+
+    /// The first `count` bytes of the file, decompressed when it is gzip; for sniffing a file's format.
+    public static func prefix(ofFile path: String, count: Int) throws(SourceError) -> (bytes: [UInt8], compressed: Bool) {
+        guard let f = gzopen(path, "rb") else {
+            let reason = errno != 0 ? String(cString: strerror(errno)) : "cannot open"
+            throw SourceError("cannot open file: \(reason)", at: SourceLocation(file: path))
+        }
+        defer { gzclose(f) }
+        var out = [UInt8](repeating: 0, count: max(count, 1))
+        let got = out.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return Int32(0) }
+            return gzread(f, base, UInt32(count))
+        }
+        let compressed = gzdirect(f) == 0
+        out.removeLast(out.count - Int(max(got, 0)))
+        return (out, compressed)
+    }
+}

@@ -1,0 +1,97 @@
+import ChainSources
+import Foundation
+import SpoorTestSupport
+import Testing
+
+/// The sample chain's `getblock 3` lines, compressed by the chain's generator (not by Spoor).
+let sampleRPC = Fixtures.sampleChains.appendingPathComponent("small-seed1/rpc/blocks.jsonl.gz")
+
+func readAllLines(_ path: String, chunkSize: Int = 1 << 20) throws -> [[UInt8]] {
+    let reader = try GzipLineReader(path: path, chunkSize: chunkSize)
+    var lines: [[UInt8]] = []
+    while let line = try reader.nextLine() { lines.append(line) }
+    return lines
+}
+
+func writeTemporary(_ bytes: [UInt8], name: String) throws -> URL {
+    let url = try Fixtures.temporaryDirectory("spoor-sources").appendingPathComponent(name)
+    try Data(bytes).write(to: url)
+    return url
+}
+
+@Suite struct GzipLineReaderTests {
+    @Test func readsTheCompressedSampleLineByLine() throws {
+        let reader = try GzipLineReader(path: sampleRPC.path)
+        #expect(reader.isCompressed)
+        var count = 0
+        var longest = 0
+        while let line = try reader.nextLine() {
+            count += 1
+            longest = max(longest, line.count)
+            #expect(line.first == UInt8(ascii: "{") && line.last == UInt8(ascii: "}"))
+            #expect(reader.lineNumber == count)
+        }
+        // The sample's README states 337 blocks, one line each.
+        #expect(count == 337)
+    }
+
+    @Test func smallChunksGiveTheSameLines() throws {
+        let big = try readAllLines(sampleRPC.path)
+        let small = try readAllLines(sampleRPC.path, chunkSize: 4096)
+        #expect(big == small)
+        #expect(small.map(\.count).max() ?? 0 > 16 * 4096, "lines many chunks long must come back whole")
+    }
+
+    @Test func plainTextWithCRLFAndNoFinalNewline() throws {
+        let url = try writeTemporary(Array("one\r\ntwo\n\nfour".utf8), name: "plain.txt")
+        let reader = try GzipLineReader(path: url.path)
+        #expect(!reader.isCompressed)
+        #expect(try reader.nextLine() == Array("one".utf8))
+        #expect(try reader.nextLine() == Array("two".utf8))
+        #expect(try reader.nextLine() == [])
+        #expect(try reader.nextLine() == Array("four".utf8))
+        #expect(reader.lineNumber == 4)
+        #expect(try reader.nextLine() == nil)
+    }
+
+    @Test func aLineOfSeveralMegabytesInAPlainFile() throws {
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: 5_000_000)
+        let url = try writeTemporary(Array("x\n".utf8) + long + Array("\ny\n".utf8), name: "long.txt")
+        let lines = try readAllLines(url.path, chunkSize: 4096)
+        #expect(lines.count == 3)
+        #expect(lines[1] == long)
+        #expect(lines[2] == Array("y".utf8))
+    }
+
+    @Test func concatenatedGzipMembersReadAsOneStream() throws {
+        // Two whole gzip members back to back (what `cat a.gz b.gz` or parallel gzip writers produce).
+        let member = [UInt8](try Data(contentsOf: sampleRPC))
+        let url = try writeTemporary(member + member, name: "twice.jsonl.gz")
+        let once = try readAllLines(sampleRPC.path)
+        let twice = try readAllLines(url.path)
+        #expect(twice.count == 2 * once.count)
+        #expect(Array(twice[once.count...]) == once)
+    }
+
+    @Test func truncatedGzipYieldsEveryWholeLineThenThrows() throws {
+        let member = [UInt8](try Data(contentsOf: sampleRPC))
+        let url = try writeTemporary(Array(member[..<(member.count / 2)]), name: "cut.jsonl.gz")
+        let full = try readAllLines(sampleRPC.path)
+        let reader = try GzipLineReader(path: url.path)
+        var got: [[UInt8]] = []
+        let error = #expect(throws: SourceError.self) {
+            while let line = try reader.nextLine() { got.append(line) }
+        }
+        #expect(got.count > 100 && got.count < full.count)
+        #expect(got == Array(full[..<got.count]))
+        #expect(error?.message.contains("truncated") == true)
+        #expect(error?.location.file == url.path)
+        #expect(error?.location.line == got.count + 1)
+    }
+
+    @Test func aMissingFileIsAClearError() throws {
+        let error = #expect(throws: SourceError.self) { try GzipLineReader(path: "/nonexistent/blocks.jsonl.gz") }
+        #expect(error?.location.file == "/nonexistent/blocks.jsonl.gz")
+        #expect(error?.message.contains("cannot open") == true)
+    }
+}

@@ -48,7 +48,7 @@ let package = Package(
         // The SQLite case database (GRDB): schema, ingest, queries.
         .target(name: "CaseStore",
                 dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
-                               .product(name: "GRDB", package: "GRDB.swift")],
+                               .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         // Tags, reports (JSON, HTML, GraphML/DOT).
         .target(name: "Reports",

@@ -1,0 +1,850 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import ChainSources
+import Foundation
+import GRDB
+
+/// An unspent (as far as this session knows) output: what an input spending it copies.
+struct CachedOutput {
+    var outputId: Int64
+    var addressId: Int64  // -1: no address
+    var value: Int64
+}
+
+/// An input stored without its spent output, waiting for the transaction that created it.
+struct PendingInput {
+    var vout: UInt32
+    var inputId: Int64
+    var txId: Int64
+    /// The value the source stated for the prevout, if any (checked when the output arrives).
+    var statedValue: Int64?
+}
+
+struct ChainEntry {
+    var id: Int64
+    var height: Int?
+    var bits: UInt32
+    var txCount: Int
+}
+
+/// A competing branch being collected until it has more work than the stored chain above the fork.
+struct PendingBranch {
+    var forkHeight: Int
+    var blocks: [(SourceBlock, Int)]
+    var work: UInt256
+    var storedWork: UInt256
+    var storedTip: BlockHash
+}
+
+/// What the batch writer does with one source item, decided when the item is read.
+enum IngestAction {
+    case connect(SourceBlock, height: Int?)
+    case loose(Transaction, SourceLocation)
+    case reorg(forkHeight: Int, oldTip: BlockHash, branch: [(SourceBlock, Int)])
+}
+
+/// Staged rows of the open batch; written with multi-row-free prepared inserts at the end of the batch.
+struct StagedTx {
+    var id: Int64
+    var txid: Txid
+    var blockId: Int64?
+    var position: Int?
+    var version: Int32
+    var lockTime: UInt32
+    var size: Int
+    var strippedSize: Int
+    var isCoinbase: Bool
+    var inputCount: Int
+    var outputCount: Int
+    var inputSum: Int64
+    var unknownInputs: Int
+    var outputSum: Int64
+
+    var fee: Int64? {
+        if isCoinbase { return 0 }
+        return unknownInputs == 0 ? inputSum &- outputSum : nil
+    }
+}
+
+struct StagedOutput {
+    var id: Int64
+    var txId: Int64
+    var n: Int
+    var value: Int64
+    var kind: UInt8
+    var addressId: Int64?
+    var script: [UInt8]
+    var spentBy: Int64?
+}
+
+struct StagedInput {
+    var id: Int64
+    var txId: Int64
+    var n: Int
+    var prevTxid: Digest32
+    var prevVout: UInt32
+    var sequence: UInt32
+    var scriptSig: [UInt8]
+    var spentOutputId: Int64?
+    var addressId: Int64?
+    var value: Int64?
+}
+
+struct StagedBlock {
+    var id: Int64
+    var header: BlockHeader
+    var height: Int?
+    var size: Int
+    var strippedSize: Int
+    var weight: Int
+    var txCount: Int
+    /// A block row that exists as stale (inBestChain 0) and comes back.
+    var reactivate: Bool
+}
+
+/// The session of one `Ingestor`: caches that mirror committed rows, the chain view, and the open batch.
+final class IngestState {
+    let database: CaseDatabase
+    let network: Network
+    let options: IngestOptions
+    let classify: ScriptClassify
+
+    // Next free ids (dense: MAX(id) + 1).
+    var nextBlockId: Int64 = 1
+    var nextTxId: Int64 = 1
+    var nextOutputId: Int64 = 1
+    var nextInputId: Int64 = 1
+    var nextAddressId: Int64 = 1
+
+    // Caches.
+    var utxo: [OutPoint: CachedOutput] = [:]
+    /// Outputs spent by loose transactions: a block transaction may still claim them.
+    var spentByLoose: [OutPoint: (CachedOutput, inputId: Int64)] = [:]
+    /// True while every stored output is in `utxo` (or spent): a miss is then final, no database lookup.
+    var outputsAllInMemory = false
+    var scriptCache: [ScriptKey: (kind: UInt8, addressId: Int64)] = [:]
+    var pending: [Txid: [PendingInput]] = [:]
+    var looseTxids: [Txid: Int64] = [:]
+
+    // Chain view.
+    var best: [BlockHash: ChainEntry] = [:]
+    var bestAtHeight: [Int: BlockHash] = [:]
+    var staleBlockIds: [BlockHash: Int64] = [:]
+    var tip: (hash: BlockHash, height: Int?)?
+    var branch: PendingBranch?
+
+    // The open batch.
+    var actions: [IngestAction] = []
+    var actionTransactions = 0
+    var actionBlocks = 0
+    var summary = IngestSummary()
+
+    // Rows staged inside the write transaction.
+    var stagedBlocks: [StagedBlock] = []
+    var stagedTxs: [StagedTx] = []
+    var stagedOutputs: [StagedOutput] = []
+    var stagedInputs: [StagedInput] = []
+    var firstStagedTxId: Int64 = 1
+    var firstStagedOutputId: Int64 = 1
+    var firstStagedInputId: Int64 = 1
+    var dbOutputSpends: [(outputId: Int64, inputId: Int64)] = []
+    var lateResolved: [(inputId: Int64, outputId: Int64, addressId: Int64?, value: Int64)] = []
+    var touchedTxIds: Set<Int64> = []
+    var attachments: [(txId: Int64, blockId: Int64, position: Int)] = []
+
+    init(database: CaseDatabase, network: Network, options: IngestOptions, classify: @escaping ScriptClassify) throws {
+        self.database = database
+        self.network = network
+        self.options = options
+        self.classify = classify
+        try database.read { db in try load(db) }
+    }
+
+    /// Reads the ids, the chain view and the waiting inputs from the database.
+    func load(_ db: Database) throws {
+        func nextId(_ table: String) throws -> Int64 {
+            (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM \(table)") ?? 0) + 1
+        }
+        nextBlockId = try nextId("block")
+        nextTxId = try nextId("tx")
+        nextOutputId = try nextId("output")
+        nextInputId = try nextId("input")
+        nextAddressId = try nextId("address")
+        outputsAllInMemory = nextTxId == 1
+        utxo.removeAll(keepingCapacity: true)
+        spentByLoose.removeAll()
+        scriptCache.removeAll(keepingCapacity: true)
+
+        best.removeAll(); bestAtHeight.removeAll(); staleBlockIds.removeAll(); tip = nil
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, hash, height, bits, txCount, inBestChain FROM block ORDER BY height, id
+            """)
+        while let row = try rows.next() {
+            guard let digest = row.digest("hash") else { continue }
+            let hash = BlockHash(digest: digest)
+            let id: Int64 = row["id"]
+            if (row["inBestChain"] as Int64) == 0 {
+                staleBlockIds[hash] = id
+                continue
+            }
+            let height: Int? = row["height"]
+            best[hash] = ChainEntry(id: id, height: height, bits: UInt32(truncatingIfNeeded: row["bits"] as Int64),
+                                    txCount: row["txCount"])
+            if let height {
+                bestAtHeight[height] = hash
+                if tip == nil || (tip?.height ?? -1) <= height { tip = (hash, height) }
+            }
+        }
+
+        pending.removeAll()
+        let waiting = try Row.fetchCursor(db, sql: """
+            SELECT id, txId, prevTxid, prevVout, value FROM input
+            WHERE spentOutputId IS NULL AND prevVout <> 4294967295
+            """)
+        while let row = try waiting.next() {
+            guard let digest = row.digest("prevTxid") else { continue }
+            pending[Txid(digest: digest), default: []].append(PendingInput(
+                vout: UInt32(truncatingIfNeeded: row["prevVout"] as Int64), inputId: row["id"], txId: row["txId"],
+                statedValue: row["value"]))
+        }
+
+        looseTxids.removeAll()
+        let loose = try Row.fetchCursor(db, sql: "SELECT id, txid FROM tx WHERE blockId IS NULL")
+        while let row = try loose.next() {
+            guard let digest = row.digest("txid") else { continue }
+            looseTxids[Txid(digest: digest)] = row["id"]
+        }
+    }
+
+    // MARK: Reading the source
+
+    func run(_ source: some ChainSource, started: Date,
+             progress: ((IngestProgress) -> Void)?) throws -> IngestSummary {
+        summary = IngestSummary()
+        var seenBlocks = 0
+        var seenTransactions = 0
+        var lastReport = Date.distantPast
+        let sized = source as? any ProgressReportingSource
+        while let item = try source.next() {
+            switch item {
+            case .block(let sb):
+                try judge(sb)
+                seenBlocks += 1
+                seenTransactions += sb.block.transactions.count
+            case .transaction(let tx, let location):
+                actions.append(.loose(tx, location))
+                actionTransactions += 1
+                seenTransactions += 1
+            }
+            if actionTransactions >= options.batchTransactions || actionBlocks >= options.batchBlocks {
+                try commitBatch()
+            }
+            if let progress, seenBlocks & 63 == 0 {
+                let now = Date()
+                if now.timeIntervalSince(lastReport) >= 0.5 {
+                    lastReport = now
+                    progress(IngestProgress(blocks: seenBlocks, transactions: seenTransactions, height: tip?.height,
+                                            seconds: now.timeIntervalSince(started),
+                                            fractionComplete: sized?.fractionComplete))
+                }
+            }
+        }
+        if let b = branch {
+            // The source ended before its branch overtook the stored chain: keep the stored chain.
+            summary.ignoredBranches.append(IgnoredBranch(forkHeight: b.forkHeight,
+                                                         tip: b.blocks.last.map { $0.0.block.hash } ?? .zero,
+                                                         blocks: b.blocks.count))
+            branch = nil
+        }
+        try commitBatch()
+        if let progress {
+            progress(IngestProgress(blocks: seenBlocks, transactions: seenTransactions, height: tip?.height,
+                                    seconds: Date().timeIntervalSince(started), fractionComplete: 1))
+        }
+        summary.tipHash = tip?.hash
+        summary.tipHeight = tip?.height
+        return summary
+    }
+
+    /// Decides what to do with a block: skip (stored), connect, or collect into a competing branch.
+    func judge(_ sb: SourceBlock) throws {
+        let block = sb.block
+        let hash = block.hash
+        if options.verifyMerkleRoots, !block.transactions.isEmpty, !block.merkleRootMatches {
+            throw StoreError.badData("block \(hash): its transactions do not hash to the header's merkle root "
+                                     + "(the source altered or lost transactions)", at: sb.location)
+        }
+        if let prevouts = sb.prevouts {
+            guard prevouts.count == block.transactions.count,
+                  zip(prevouts, block.transactions).allSatisfy({ $0.count == $1.inputs.count }) else {
+                throw StoreError.badData("block \(hash): the stated prevouts do not match the transactions' inputs",
+                                         at: sb.location)
+            }
+        }
+
+        if var b = branch {
+            if block.header.previousBlockHash == b.blocks.last?.0.block.hash {
+                let height = b.forkHeight + b.blocks.count + 1
+                if let stated = sb.height, stated != height {
+                    throw StoreError.sourcesDisagree("block \(hash) is stated at height \(stated) but follows "
+                                                     + "height \(height - 1)", at: sb.location)
+                }
+                b.blocks.append((sb, height))
+                b.work = b.work + block.header.work
+                branch = b
+                try considerBranch()
+                return
+            }
+            summary.ignoredBranches.append(IgnoredBranch(forkHeight: b.forkHeight,
+                                                         tip: b.blocks.last.map { $0.0.block.hash } ?? .zero,
+                                                         blocks: b.blocks.count))
+            branch = nil
+        }
+
+        if let known = best[hash] {
+            if let stated = sb.height, let stored = known.height, stated != stored {
+                throw StoreError.sourcesDisagree("block \(hash) is at height \(stated) here but at \(stored) in "
+                                                 + "the database", at: sb.location)
+            }
+            if known.txCount != block.transactions.count {
+                throw StoreError.sourcesDisagree("block \(hash) has \(block.transactions.count) transactions here "
+                                                 + "but \(known.txCount) in the database", at: sb.location)
+            }
+            summary.blocksSkipped += 1
+            return
+        }
+
+        let prev = block.header.previousBlockHash
+        var height = sb.height
+        if let parent = best[prev], let ph = parent.height {
+            if let h = height, h != ph + 1 {
+                throw StoreError.sourcesDisagree("block \(hash) is stated at height \(h) but its parent \(prev) is "
+                                                 + "at height \(ph) in the database", at: sb.location)
+            }
+            height = ph + 1
+        }
+        if height == nil {
+            if prev == .zero { height = 0 } else { height = block.bip34Height }
+        }
+
+        if let h = height {
+            if let occupant = bestAtHeight[h] {
+                // A competing block at a stored height: a branch forking at h - 1.
+                guard h > 0, bestAtHeight[h - 1] == prev else {
+                    throw StoreError.chainMismatch("block \(hash) at height \(h) competes with the stored block "
+                        + "\(occupant), but its parent \(prev) is not the stored block at height \(h - 1): the "
+                        + "source's chain leaves the stored one further down; ingest it from the fork point",
+                        at: sb.location)
+                }
+                var storedWork = UInt256.zero
+                var height = h
+                var storedTip = occupant
+                while let stored = bestAtHeight[height], let entry = best[stored] {
+                    storedWork = storedWork + UInt256.work(fromCompactBits: entry.bits)
+                    storedTip = stored
+                    height += 1
+                }
+                branch = PendingBranch(forkHeight: h - 1, blocks: [(sb, h)], work: block.header.work,
+                                       storedWork: storedWork, storedTip: storedTip)
+                try considerBranch()
+                return
+            }
+            if h > 0, let below = bestAtHeight[h - 1], below != prev {
+                throw StoreError.chainMismatch("block \(hash) at height \(h) builds on \(prev), but the stored block "
+                    + "at height \(h - 1) is \(below); ingest the source from the fork point", at: sb.location)
+            }
+        }
+        accept(sb, height: height)
+        actions.append(.connect(sb, height: height))
+        actionTransactions += block.transactions.count
+        actionBlocks += 1
+    }
+
+    /// Adds a block to the chain view (its rows are written with the batch).
+    private func accept(_ sb: SourceBlock, height: Int?) {
+        let hash = sb.block.hash
+        best[hash] = ChainEntry(id: -1, height: height, bits: sb.block.header.bits,
+                                txCount: sb.block.transactions.count)
+        if let height {
+            bestAtHeight[height] = hash
+            if tip == nil || (tip?.height ?? -1) <= height { tip = (hash, height) }
+        } else if tip == nil {
+            tip = (hash, nil)
+        }
+    }
+
+    /// Applies the pending branch once it has more work than the stored blocks above its fork.
+    private func considerBranch() throws {
+        guard let b = branch else { return }
+        if b.storedWork < b.work {
+            branch = nil
+            // Chain view: drop the stored blocks above the fork, take the branch.
+            var h = b.forkHeight + 1
+            while let hash = bestAtHeight[h] {
+                bestAtHeight[h] = nil
+                best.removeValue(forKey: hash)
+                h += 1
+            }
+            tip = bestAtHeight[b.forkHeight].map { ($0, b.forkHeight) }
+            for (sb, height) in b.blocks { accept(sb, height: height) }
+            actions.append(.reorg(forkHeight: b.forkHeight, oldTip: b.storedTip, branch: b.blocks))
+            actionTransactions += b.blocks.reduce(0) { $0 + $1.0.block.transactions.count }
+            actionBlocks += b.blocks.count
+            return
+        }
+        if b.blocks.count > options.maxBranchBlocks {
+            throw StoreError.chainMismatch("the source's chain leaves the stored one at height \(b.forkHeight) and "
+                + "runs \(b.blocks.count) blocks without overtaking it: these look like different chains (another "
+                + "network or database?)", at: b.blocks.last?.0.location)
+        }
+    }
+
+    // MARK: Committing a batch
+
+    func commitBatch() throws {
+        guard !actions.isEmpty else { return }
+        let batch = actions
+        actions.removeAll(keepingCapacity: true)
+        actionTransactions = 0
+        actionBlocks = 0
+        try database.queue.write { db in
+            try self.beginStaging()
+            for action in batch {
+                switch action {
+                case let .connect(sb, height):
+                    try self.stageBlock(sb, height: height, db)
+                case let .loose(tx, location):
+                    try self.stageLoose(tx, at: location, db)
+                case let .reorg(forkHeight, oldTip, blocks):
+                    try self.writeStaged(db)
+                    try self.disconnect(above: forkHeight, oldTip: oldTip,
+                                        newTip: blocks.last?.0.block.hash ?? oldTip, db)
+                    for (sb, height) in blocks { try self.stageBlock(sb, height: height, db) }
+                }
+            }
+            try self.writeStaged(db)
+            try self.writeCheckpoint(db)
+        }
+        trimCaches()
+    }
+
+    private func trimCaches() {
+        if utxo.count > options.maxCachedOutputs {
+            utxo.removeAll()
+            outputsAllInMemory = false
+        }
+        if scriptCache.count > options.maxCachedScripts { scriptCache.removeAll() }
+    }
+
+    func beginStaging() throws {
+        stagedBlocks.removeAll(keepingCapacity: true)
+        stagedTxs.removeAll(keepingCapacity: true)
+        stagedOutputs.removeAll(keepingCapacity: true)
+        stagedInputs.removeAll(keepingCapacity: true)
+        dbOutputSpends.removeAll(keepingCapacity: true)
+        lateResolved.removeAll(keepingCapacity: true)
+        touchedTxIds.removeAll(keepingCapacity: true)
+        attachments.removeAll(keepingCapacity: true)
+        firstStagedTxId = nextTxId
+        firstStagedOutputId = nextOutputId
+        firstStagedInputId = nextInputId
+    }
+
+    func stageBlock(_ sb: SourceBlock, height: Int?, _ db: Database) throws {
+        let block = sb.block
+        let blockId: Int64
+        var reactivate = false
+        if let staleId = staleBlockIds.removeValue(forKey: block.hash) {
+            blockId = staleId
+            reactivate = true
+        } else {
+            blockId = nextBlockId
+            nextBlockId += 1
+        }
+        stagedBlocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: block.size,
+                                        strippedSize: block.strippedSize, weight: block.weight,
+                                        txCount: block.transactions.count, reactivate: reactivate))
+        summary.blocksAdded += 1
+        for (position, tx) in block.transactions.enumerated() {
+            if !looseTxids.isEmpty, let looseId = looseTxids.removeValue(forKey: tx.txid) {
+                attachments.append((looseId, blockId, position))
+                summary.transactionsConfirmed += 1
+                // Spends made as a loose transaction now stand confirmed.
+                for input in tx.inputs where !input.prevout.isNull {
+                    spentByLoose.removeValue(forKey: input.prevout)
+                }
+                continue
+            }
+            try stageTransaction(tx, blockId: blockId, position: position, stated: sb.prevouts?[position],
+                                 location: sb.location, db)
+        }
+    }
+
+    func stageLoose(_ tx: Transaction, at location: SourceLocation, _ db: Database) throws {
+        let txid = tx.txid
+        if looseTxids[txid] != nil {
+            summary.transactionsSkipped += 1
+            return
+        }
+        let exists = try RawStatement(db, "SELECT 1 FROM tx WHERE txid = ? LIMIT 1")
+        var found = false
+        withUnsafeBytes(of: txid.digest) { exists.bind(1, borrowed: $0) }
+        found = try exists.step()
+        exists.reset()
+        if found {
+            summary.transactionsSkipped += 1
+            return
+        }
+        looseTxids[txid] = nextTxId
+        try stageTransaction(tx, blockId: nil, position: nil, stated: nil, location: location, db)
+    }
+
+    /// Assigns ids to one transaction's rows, resolves its inputs and offers its outputs to later spenders.
+    func stageTransaction(_ tx: Transaction, blockId: Int64?, position: Int?, stated: [TxOut?]?,
+                          location: SourceLocation, _ db: Database) throws {
+        let txId = nextTxId
+        nextTxId += 1
+        let txid = tx.txid
+        let isCoinbase = tx.isCoinbase
+        var staged = StagedTx(id: txId, txid: txid, blockId: blockId, position: position, version: tx.version,
+                              lockTime: tx.lockTime, size: tx.size, strippedSize: tx.strippedSize,
+                              isCoinbase: isCoinbase, inputCount: tx.inputs.count, outputCount: tx.outputs.count,
+                              inputSum: 0, unknownInputs: 0, outputSum: 0)
+
+        for (n, input) in tx.inputs.enumerated() {
+            let inputId = nextInputId
+            nextInputId += 1
+            var row = StagedInput(id: inputId, txId: txId, n: n, prevTxid: input.prevout.txid.digest,
+                                  prevVout: input.prevout.vout, sequence: input.sequence, scriptSig: input.scriptSig,
+                                  spentOutputId: nil, addressId: nil, value: nil)
+            if !isCoinbase {
+                let statedOut = stated?[n]
+                if let found = try findOutput(input.prevout, spenderId: inputId, isBlockTx: blockId != nil,
+                                              location: location, db) {
+                    if let statedOut, statedOut.value.satoshis != found.value {
+                        throw StoreError.sourcesDisagree("input \(n) of \(txid) spends \(input.prevout) worth "
+                            + "\(statedOut.value.satoshis) sat per the source but \(found.value) sat as stored",
+                            at: location)
+                    }
+                    row.spentOutputId = found.outputId
+                    row.addressId = found.addressId >= 0 ? found.addressId : nil
+                    row.value = found.value
+                } else {
+                    if let statedOut {
+                        row.value = statedOut.value.satoshis
+                        let a = try address(for: statedOut.scriptPubKey, db)
+                        row.addressId = a.addressId >= 0 ? a.addressId : nil
+                    }
+                    pending[input.prevout.txid, default: []].append(PendingInput(
+                        vout: input.prevout.vout, inputId: inputId, txId: txId, statedValue: row.value))
+                }
+                if let v = row.value { staged.inputSum &+= v } else { staged.unknownInputs += 1 }
+            }
+            stagedInputs.append(row)
+        }
+
+        var outputSum: Int64 = 0
+        for (n, out) in tx.outputs.enumerated() {
+            let outputId = nextOutputId
+            nextOutputId += 1
+            let a = try address(for: out.scriptPubKey, db)
+            let value = out.value.satoshis
+            outputSum &+= value
+            stagedOutputs.append(StagedOutput(id: outputId, txId: txId, n: n, value: value, kind: a.kind,
+                                              addressId: a.addressId >= 0 ? a.addressId : nil,
+                                              script: out.scriptPubKey, spentBy: nil))
+            // A later transaction with the same txid (BIP30) replaces the entry, as in Core's UTXO set.
+            utxo[OutPoint(txid: txid, vout: UInt32(n))] = CachedOutput(outputId: outputId, addressId: a.addressId,
+                                                                         value: value)
+        }
+        staged.outputSum = outputSum
+        stagedTxs.append(staged)
+        summary.transactionsAdded += 1
+        summary.inputsAdded += tx.inputs.count
+        summary.outputsAdded += tx.outputs.count
+
+        if !pending.isEmpty, let waiting = pending.removeValue(forKey: txid) {
+            try resolveWaiting(waiting, txid: txid, outputCount: tx.outputs.count, location: location)
+        }
+    }
+
+    /// Links inputs stored (or staged) earlier to the outputs of the transaction that just arrived.
+    private func resolveWaiting(_ waiting: [PendingInput], txid: Txid, outputCount: Int,
+                                location: SourceLocation) throws {
+        var still: [PendingInput] = []
+        for w in waiting {
+            guard Int(w.vout) < outputCount,
+                  let cached = utxo.removeValue(forKey: OutPoint(txid: txid, vout: w.vout)) else {
+                still.append(w)
+                continue
+            }
+            if let stated = w.statedValue, stated != cached.value {
+                throw StoreError.sourcesDisagree("an input stored earlier spends \(txid):\(w.vout) as worth \(stated) "
+                    + "sat, but the output is worth \(cached.value) sat", at: location)
+            }
+            markSpent(cached.outputId, by: w.inputId)
+            let addressId = cached.addressId >= 0 ? cached.addressId : nil
+            if w.inputId >= firstStagedInputId {
+                let i = Int(w.inputId - firstStagedInputId)
+                stagedInputs[i].spentOutputId = cached.outputId
+                stagedInputs[i].addressId = addressId
+                if stagedInputs[i].value == nil {
+                    stagedInputs[i].value = cached.value
+                    let t = Int(w.txId - firstStagedTxId)
+                    stagedTxs[t].unknownInputs -= 1
+                    stagedTxs[t].inputSum &+= cached.value
+                }
+            } else {
+                lateResolved.append((w.inputId, cached.outputId, addressId, cached.value))
+                touchedTxIds.insert(w.txId)
+                summary.inputsResolvedLater += 1
+            }
+        }
+        if !still.isEmpty { pending[txid, default: []] += still }
+    }
+
+    private func markSpent(_ outputId: Int64, by inputId: Int64) {
+        if outputId >= firstStagedOutputId {
+            stagedOutputs[Int(outputId - firstStagedOutputId)].spentBy = inputId
+        } else {
+            dbOutputSpends.append((outputId, inputId))
+        }
+    }
+
+    /// The output an input spends: from memory, else from the database (unless everything is in memory).
+    private func findOutput(_ outpoint: OutPoint, spenderId: Int64, isBlockTx: Bool, location: SourceLocation,
+                            _ db: Database) throws -> CachedOutput? {
+        if let cached = utxo.removeValue(forKey: outpoint) {
+            markSpent(cached.outputId, by: spenderId)
+            if !isBlockTx { spentByLoose[outpoint] = (cached, spenderId) }
+            return cached
+        }
+        if !spentByLoose.isEmpty, let (cached, _) = spentByLoose[outpoint] {
+            // Already spent by a loose transaction: a block transaction takes the spend over; another loose one
+            // (a conflicting, replaced transaction) just learns the value and address.
+            if isBlockTx {
+                spentByLoose[outpoint] = nil
+                markSpent(cached.outputId, by: spenderId)
+            }
+            return cached
+        }
+        if outputsAllInMemory { return nil }
+        let q = try RawStatement(db, """
+            SELECT o.id, o.addressId, o.value, o.spentByInputId, t.blockId FROM tx t
+            JOIN output o ON o.txId = t.id AND o.n = ?2
+            WHERE t.txid = ?1 ORDER BY t.id DESC LIMIT 1
+            """)
+        withUnsafeBytes(of: outpoint.txid.digest) { q.bind(1, borrowed: $0) }
+        q.bind(2, Int64(outpoint.vout))
+        guard try q.step() else { q.reset(); return nil }
+        let found = CachedOutput(outputId: q.int64(0), addressId: q.optionalInt64(1) ?? -1, value: q.int64(2))
+        let spender = q.optionalInt64(3)
+        q.reset()
+        if let spender, spender != spenderId {
+            let spenderInBlock = try Int64.fetchOne(db, sql: """
+                SELECT t.blockId FROM input i JOIN tx t ON t.id = i.txId WHERE i.id = ?
+                """, arguments: [spender]) != nil
+            if isBlockTx && spenderInBlock {
+                throw StoreError.sourcesDisagree("\(outpoint) is spent twice: by stored input \(spender) and by "
+                                                 + "a transaction of this source", at: location)
+            }
+            if isBlockTx { markSpent(found.outputId, by: spenderId) }
+            return found
+        }
+        markSpent(found.outputId, by: spenderId)
+        if !isBlockTx { spentByLoose[outpoint] = (found, spenderId) }
+        return found
+    }
+
+    /// The kind and address id of an output script, creating the address row on first sight.
+    func address(for script: [UInt8], _ db: Database) throws -> (kind: UInt8, addressId: Int64) {
+        let key = ScriptKey(script)
+        if let hit = scriptCache[key] { return hit }
+        let c = classify(script)
+        var id: Int64 = -1
+        if let text = c.address {
+            let insert = try RawStatement(db, """
+                INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?) ON CONFLICT(address) DO NOTHING
+                """)
+            insert.bind(1, nextAddressId)
+            insert.bind(2, text: text)
+            insert.bind(3, Int64(c.kind.code))
+            try insert.run()
+            if insert.changes == 1 {
+                id = nextAddressId
+                nextAddressId += 1
+                summary.addressesAdded += 1
+            } else {
+                id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE address = ?", arguments: [text]) ?? -1
+            }
+        }
+        let entry = (kind: c.kind.code, addressId: id)
+        scriptCache[key] = entry
+        return entry
+    }
+
+    /// Writes the staged rows and applies the updates to earlier rows.
+    func writeStaged(_ db: Database) throws {
+        if !stagedBlocks.isEmpty {
+            let insert = try RawStatement(db, """
+                INSERT INTO block(id, hash, height, prevHash, time, bits, version, merkleRoot, nonce, size,
+                    strippedSize, weight, txCount, inBestChain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)
+                """)
+            let revive = try RawStatement(db, "UPDATE block SET inBestChain = 1, height = ? WHERE id = ?")
+            for b in stagedBlocks {
+                if b.reactivate {
+                    revive.bind(1, b.height.map(Int64.init))
+                    revive.bind(2, b.id)
+                    try revive.run()
+                    continue
+                }
+                insert.bind(1, b.id)
+                insert.bind(3, b.height.map(Int64.init))
+                insert.bind(5, Int64(b.header.time))
+                insert.bind(6, Int64(b.header.bits))
+                insert.bind(7, Int64(b.header.version))
+                insert.bind(9, Int64(b.header.nonce))
+                insert.bind(10, b.size)
+                insert.bind(11, b.strippedSize)
+                insert.bind(12, b.weight)
+                insert.bind(13, b.txCount)
+                try withUnsafeBytes(of: b.header.hash.digest) { h in
+                    try withUnsafeBytes(of: b.header.previousBlockHash.digest) { p in
+                        try withUnsafeBytes(of: b.header.merkleRoot) { m in
+                            insert.bind(2, borrowed: h)
+                            insert.bind(4, borrowed: p)
+                            insert.bind(8, borrowed: m)
+                            try insert.run()
+                        }
+                    }
+                }
+            }
+        }
+        if !stagedTxs.isEmpty {
+            let insert = try RawStatement(db, """
+                INSERT INTO tx(id, txid, blockId, position, version, lockTime, size, strippedSize, weight,
+                    isCoinbase, inputCount, outputCount, fee) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """)
+            for t in stagedTxs {
+                insert.bind(1, t.id)
+                insert.bind(3, t.blockId)
+                insert.bind(4, t.position.map(Int64.init))
+                insert.bind(5, Int64(t.version))
+                insert.bind(6, Int64(t.lockTime))
+                insert.bind(7, t.size)
+                insert.bind(8, t.strippedSize)
+                insert.bind(9, t.strippedSize * 3 + t.size)
+                insert.bind(10, t.isCoinbase ? 1 : 0)
+                insert.bind(11, t.inputCount)
+                insert.bind(12, t.outputCount)
+                insert.bind(13, t.fee)
+                try withUnsafeBytes(of: t.txid.digest) { d in
+                    insert.bind(2, borrowed: d)
+                    try insert.run()
+                }
+            }
+        }
+        if !stagedOutputs.isEmpty {
+            let insert = try RawStatement(db, """
+                INSERT INTO output(id, txId, n, value, scriptKind, addressId, script, spentByInputId)
+                VALUES (?,?,?,?,?,?,?,?)
+                """)
+            for o in stagedOutputs {
+                insert.bind(1, o.id)
+                insert.bind(2, o.txId)
+                insert.bind(3, o.n)
+                insert.bind(4, o.value)
+                insert.bind(5, Int64(o.kind))
+                insert.bind(6, o.addressId)
+                insert.bind(8, o.spentBy)
+                try o.script.withUnsafeBytes { s in
+                    insert.bind(7, borrowed: s)
+                    try insert.run()
+                }
+            }
+        }
+        if !stagedInputs.isEmpty {
+            let insert = try RawStatement(db, """
+                INSERT INTO input(id, txId, n, prevTxid, prevVout, sequence, scriptSig, spentOutputId, addressId, value)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
+                """)
+            for i in stagedInputs {
+                insert.bind(1, i.id)
+                insert.bind(2, i.txId)
+                insert.bind(3, i.n)
+                insert.bind(5, Int64(i.prevVout))
+                insert.bind(6, Int64(i.sequence))
+                insert.bind(8, i.spentOutputId)
+                insert.bind(9, i.addressId)
+                insert.bind(10, i.value)
+                try withUnsafeBytes(of: i.prevTxid) { p in
+                    try i.scriptSig.withUnsafeBytes { s in
+                        insert.bind(4, borrowed: p)
+                        insert.bind(7, borrowed: s)
+                        try insert.run()
+                    }
+                }
+            }
+        }
+        if !dbOutputSpends.isEmpty {
+            let update = try RawStatement(db, "UPDATE output SET spentByInputId = ? WHERE id = ?")
+            for s in dbOutputSpends {
+                update.bind(1, s.inputId)
+                update.bind(2, s.outputId)
+                try update.run()
+            }
+        }
+        if !lateResolved.isEmpty {
+            let update = try RawStatement(db, """
+                UPDATE input SET spentOutputId = ?, addressId = ?, value = ? WHERE id = ?
+                """)
+            for r in lateResolved {
+                update.bind(1, r.outputId)
+                update.bind(2, r.addressId)
+                update.bind(3, r.value)
+                update.bind(4, r.inputId)
+                try update.run()
+            }
+        }
+        if !touchedTxIds.isEmpty {
+            let fee = try RawStatement(db, """
+                UPDATE tx SET fee = CASE WHEN isCoinbase = 1 THEN 0 ELSE
+                    (SELECT SUM(value) FROM input WHERE txId = ?1) - (SELECT SUM(value) FROM output WHERE txId = ?1)
+                    END
+                WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM input WHERE txId = ?1 AND value IS NULL
+                    AND prevVout <> 4294967295)
+                """)
+            for id in touchedTxIds.sorted() {
+                fee.bind(1, id)
+                try fee.run()
+            }
+        }
+        if !attachments.isEmpty {
+            let update = try RawStatement(db, "UPDATE tx SET blockId = ?, position = ? WHERE id = ?")
+            for a in attachments {
+                update.bind(1, a.blockId)
+                update.bind(2, a.position)
+                update.bind(3, a.txId)
+                try update.run()
+            }
+        }
+        try beginStaging()
+    }
+
+    func writeCheckpoint(_ db: Database) throws {
+        let set = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        try db.execute(sql: set, arguments: [MetaKey.network, network.rawValue])
+        try db.execute(sql: set, arguments: [MetaKey.toolVersion, StoreVersion.tool])
+        if let tip {
+            try db.execute(sql: set, arguments: [MetaKey.checkpointBlock, tip.hash.hex])
+            try db.execute(sql: set, arguments: [MetaKey.checkpointHeight, tip.height.map(String.init) ?? ""])
+        }
+        let count = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM tx") ?? 0
+        try db.execute(sql: set, arguments: [MetaKey.checkpointTransactions, String(count)])
+    }
+}
+
+/// Versions written into `meta`.
+public enum StoreVersion {
+    public static let tool = "spoor 0.1.0"
+}

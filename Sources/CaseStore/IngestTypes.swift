@@ -1,0 +1,129 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import ChainSources
+
+/// Tuning and expectations of an ingest.
+public struct IngestOptions: Sendable {
+    /// A batch is committed (with its checkpoint) once it holds this many transactions...
+    public var batchTransactions: Int = 100_000
+    /// ...or this many blocks, whichever comes first.
+    public var batchBlocks: Int = 5_000
+    /// The network the caller expects; nil to take the source's (or the database's).
+    public var network: Network?
+    /// A competing branch longer than this without overtaking the stored chain is an error, not a reorg.
+    public var maxBranchBlocks: Int = 10_000
+    /// In-memory outpoint entries kept before the cache is dropped (lookups then fall back to the database).
+    public var maxCachedOutputs: Int = 12_000_000
+    /// In-memory script → address entries kept before that cache is dropped.
+    public var maxCachedScripts: Int = 8_000_000
+    /// Check each block's merkle root against its transactions (catches sources that mangle transactions).
+    public var verifyMerkleRoots = true
+
+    public init() {}
+}
+
+/// Where an ingest stands, for progress lines.
+public struct IngestProgress: Sendable {
+    public var blocks: Int
+    public var transactions: Int
+    public var height: Int?
+    public var seconds: Double
+    /// The source's own estimate of how far it has read (0...1), when it offers one.
+    public var fractionComplete: Double?
+
+    public var transactionsPerSecond: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
+}
+
+/// A source that can say how far through its data it is (for an ETA). Sources adopt it where they can.
+public protocol ProgressReportingSource {
+    var fractionComplete: Double? { get }
+}
+
+/// A branch the database followed away from: what a reorg rolled back.
+public struct RolledBackBranch: Sendable, Codable, Equatable {
+    public var forkHeight: Int
+    public var oldTip: BlockHash
+    public var newTip: BlockHash
+    public var blocksDisconnected: Int
+    public var transactionsRemoved: Int
+
+    enum CodingKeys: String, CodingKey {
+        case forkHeight = "fork_height", oldTip = "old_tip", newTip = "new_tip"
+        case blocksDisconnected = "blocks_disconnected", transactionsRemoved = "transactions_removed"
+    }
+}
+
+/// A branch a source offered that has less work than the stored chain: not applied.
+public struct IgnoredBranch: Sendable, Codable, Equatable {
+    public var forkHeight: Int
+    public var tip: BlockHash
+    public var blocks: Int
+
+    enum CodingKeys: String, CodingKey { case forkHeight = "fork_height", tip, blocks }
+}
+
+/// What one ingest did. Encodes to the `--json` summary.
+public struct IngestSummary: Sendable, Codable, Equatable {
+    public var blocksAdded = 0
+    /// Blocks the database already held (idempotence, resume).
+    public var blocksSkipped = 0
+    public var transactionsAdded = 0
+    /// Loose transactions the database already held.
+    public var transactionsSkipped = 0
+    /// Loose transactions that a block now confirms.
+    public var transactionsConfirmed = 0
+    public var inputsAdded = 0
+    public var outputsAdded = 0
+    public var addressesAdded = 0
+    /// Inputs stored earlier without their spent output, linked by this ingest.
+    public var inputsResolvedLater = 0
+    /// Inputs of the whole database still without their spent output (coinbase inputs excluded).
+    public var unresolvedInputs = 0
+    public var reorgs: [RolledBackBranch] = []
+    public var ignoredBranches: [IgnoredBranch] = []
+    public var tipHeight: Int?
+    public var tipHash: BlockHash?
+    public var seconds: Double = 0
+    public var transactionsPerSecond: Double = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case blocksAdded = "blocks_added", blocksSkipped = "blocks_skipped"
+        case transactionsAdded = "transactions_added", transactionsSkipped = "transactions_skipped"
+        case transactionsConfirmed = "transactions_confirmed"
+        case inputsAdded = "inputs_added", outputsAdded = "outputs_added", addressesAdded = "addresses_added"
+        case inputsResolvedLater = "inputs_resolved_later", unresolvedInputs = "unresolved_inputs"
+        case reorgs, ignoredBranches = "ignored_branches", tipHeight = "tip_height", tipHash = "tip_hash"
+        case seconds, transactionsPerSecond = "transactions_per_second"
+    }
+
+    mutating func add(_ o: IngestSummary) {
+        blocksAdded += o.blocksAdded; blocksSkipped += o.blocksSkipped
+        transactionsAdded += o.transactionsAdded; transactionsSkipped += o.transactionsSkipped
+        transactionsConfirmed += o.transactionsConfirmed
+        inputsAdded += o.inputsAdded; outputsAdded += o.outputsAdded; addressesAdded += o.addressesAdded
+        inputsResolvedLater += o.inputsResolvedLater
+        unresolvedInputs = o.unresolvedInputs
+        reorgs += o.reorgs; ignoredBranches += o.ignoredBranches
+        tipHeight = o.tipHeight ?? tipHeight; tipHash = o.tipHash ?? tipHash
+        seconds += o.seconds
+        transactionsPerSecond = seconds > 0 ? Double(transactionsAdded) / seconds : 0
+    }
+}
+
+/// Turns an output script into its kind and address; the ingest calls it once per distinct script.
+public typealias ScriptClassify = @Sendable ([UInt8]) -> ScriptClassification
+
+/// An items-only source, for callers that build `SourceItem`s themselves (tests, the node and Esplora paths).
+public final class ItemSource: ChainSource {
+    public let network: Network?
+    private var iterator: IndexingIterator<[SourceItem]>
+
+    public init(_ items: [SourceItem], network: Network?) {
+        self.network = network
+        iterator = items.makeIterator()
+    }
+
+    public func next() throws -> SourceItem? { iterator.next() }
+}

@@ -1,0 +1,80 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import ChainSources
+import Foundation
+import GRDB
+
+/// Loads chain data into a case database.
+///
+/// Items are read from the source, judged against the stored chain (new, already stored, or a competing
+/// branch), and committed in batches: one SQLite transaction per batch, holding every row of its blocks and a
+/// checkpoint. A batch that fails (bad data, full disk) leaves nothing behind, and running the same ingest again
+/// skips what is stored, so a killed ingest resumes to the same database a clean run builds.
+///
+/// Prevouts are resolved from Spoor's own outputs: an in-memory map from outpoint to output (the batch's and
+/// earlier ones'), falling back to the database. An input whose output is not stored stays unresolved until
+/// that transaction arrives, in any later ingest.
+public final class Ingestor {
+    public let database: CaseDatabase
+    public var options: IngestOptions
+    private let classifyOverride: ScriptClassify?
+    private var state: IngestState?
+
+    /// - Parameter classify: overrides address derivation (tests); by default `ScriptClassifier` of the network.
+    public init(database: CaseDatabase, options: IngestOptions = IngestOptions(), classify: ScriptClassify? = nil) {
+        self.database = database
+        self.options = options
+        self.classifyOverride = classify
+    }
+
+    /// Ingests every item of `source`; returns what changed. Throws `StoreError` or the source's `SourceError`;
+    /// batches committed before the failure stay (they are complete and checkpointed).
+    public func ingest(_ source: some ChainSource,
+                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
+        let started = Date()
+        do {
+            let network = try resolveNetwork(source.network)
+            let st = try state ?? IngestState(database: database, network: network, options: options,
+                                             classify: classifyOverride ?? Self.defaultClassifier(network))
+            state = st
+            var summary = try st.run(source, started: started, progress: progress)
+            try database.ensureAnalysisIndexes()
+            summary.unresolvedInputs = try database.read { db in try StoreQueries.unresolvedInputCount(db) }
+            summary.seconds = Date().timeIntervalSince(started)
+            summary.transactionsPerSecond = summary.seconds > 0 ? Double(summary.transactionsAdded) / summary.seconds : 0
+            return summary
+        } catch {
+            // The caches may describe rows a rolled-back batch never wrote: start afresh next time.
+            state = nil
+            throw database.mapError(error)
+        }
+    }
+
+    /// Ingests several sources in order, as one session (their items may refer to each other's outputs).
+    public func ingest(_ sources: [any ChainSource],
+                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
+        var total = IngestSummary()
+        for source in sources { total.add(try ingest(source, progress: progress)) }
+        return total
+    }
+
+    private func resolveNetwork(_ sourceNetwork: Network?) throws -> Network {
+        let stored = try database.network()
+        let wanted = options.network ?? sourceNetwork ?? stored
+        guard let network = wanted else {
+            throw StoreError.badData("the source does not say which network it belongs to; pass --network", at: nil)
+        }
+        if let sourceNetwork, let expected = options.network, sourceNetwork != expected {
+            throw StoreError.networkMismatch(database: expected.rawValue, source: sourceNetwork.rawValue)
+        }
+        if let stored, stored != network {
+            throw StoreError.networkMismatch(database: stored.rawValue, source: network.rawValue)
+        }
+        return network
+    }
+
+    static func defaultClassifier(_ network: Network) -> ScriptClassify {
+        let classifier = ScriptClassifier(network: network)
+        return { classifier.classify($0) }
+    }
+}

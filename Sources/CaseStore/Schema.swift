@@ -1,0 +1,121 @@
+import GRDB
+
+/// The case database's layout. Migrations are never edited once shipped: add a new one instead.
+///
+/// Tables hold plain SQL types only (no app types), with dense integer ids assigned by the ingest in chain
+/// order, so analysis scans `input`/`output` sequentially by id:
+/// - `block`: hashes as 32-byte BLOBs in internal byte order; `inBestChain` 0 for blocks a reorg disconnected.
+/// - `tx`: `blockId` NULL for a loose transaction; `fee` NULL until every input has a value (0 for coinbases).
+/// - `output`: `scriptKind` = `ScriptKind.code`; `spentByInputId` points at the spending input.
+/// - `input`: `spentOutputId` points at the spent output; `addressId` and `value` are copied from it (or from
+///   a prevout the source stated) so clustering scans inputs without joins. Coinbase inputs have
+///   `prevVout = 4294967295` and a zero `prevTxid`.
+/// - `address`: one row per distinct address string.
+/// Ordering for analysis: `block.height`, then `tx.position`; loose transactions after all blocks.
+public enum Schema {
+    /// The coinbase input's `prevVout`: no real output index is this large.
+    public static let coinbaseVout: Int64 = 4_294_967_295
+
+    static func migrator() -> DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE block (
+                    id INTEGER PRIMARY KEY,
+                    hash BLOB NOT NULL UNIQUE,
+                    height INTEGER,
+                    prevHash BLOB NOT NULL,
+                    time INTEGER NOT NULL,
+                    bits INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    merkleRoot BLOB NOT NULL,
+                    nonce INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    strippedSize INTEGER NOT NULL,
+                    weight INTEGER NOT NULL,
+                    txCount INTEGER NOT NULL,
+                    inBestChain INTEGER NOT NULL
+                );
+                CREATE INDEX block_height ON block(height);
+                CREATE TABLE tx (
+                    id INTEGER PRIMARY KEY,
+                    txid BLOB NOT NULL,
+                    blockId INTEGER,
+                    position INTEGER,
+                    version INTEGER NOT NULL,
+                    lockTime INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    strippedSize INTEGER NOT NULL,
+                    weight INTEGER NOT NULL,
+                    isCoinbase INTEGER NOT NULL,
+                    inputCount INTEGER NOT NULL,
+                    outputCount INTEGER NOT NULL,
+                    fee INTEGER
+                );
+                CREATE INDEX tx_txid ON tx(txid);
+                CREATE INDEX tx_block ON tx(blockId, position);
+                CREATE TABLE output (
+                    id INTEGER PRIMARY KEY,
+                    txId INTEGER NOT NULL,
+                    n INTEGER NOT NULL,
+                    value INTEGER NOT NULL,
+                    scriptKind INTEGER NOT NULL,
+                    addressId INTEGER,
+                    script BLOB NOT NULL,
+                    spentByInputId INTEGER
+                );
+                CREATE INDEX output_tx ON output(txId, n);
+                CREATE TABLE input (
+                    id INTEGER PRIMARY KEY,
+                    txId INTEGER NOT NULL,
+                    n INTEGER NOT NULL,
+                    prevTxid BLOB NOT NULL,
+                    prevVout INTEGER NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    scriptSig BLOB NOT NULL,
+                    spentOutputId INTEGER,
+                    addressId INTEGER,
+                    value INTEGER
+                );
+                CREATE INDEX input_tx ON input(txId, n);
+                CREATE INDEX input_unresolved ON input(prevTxid, prevVout)
+                    WHERE spentOutputId IS NULL AND prevVout <> 4294967295;
+                CREATE TABLE address (
+                    id INTEGER PRIMARY KEY,
+                    address TEXT NOT NULL UNIQUE,
+                    scriptKind INTEGER NOT NULL
+                );
+                CREATE TABLE reorg (
+                    id INTEGER PRIMARY KEY,
+                    forkHeight INTEGER NOT NULL,
+                    oldTip BLOB NOT NULL,
+                    newTip BLOB NOT NULL,
+                    blocksDisconnected INTEGER NOT NULL,
+                    transactionsRemoved INTEGER NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+
+    /// Names of the indexes created after bulk loads (see `CaseDatabase.ensureAnalysisIndexes`).
+    public static let analysisIndexes = ["output_address", "input_address"]
+
+    static func createAnalysisIndexes(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX IF NOT EXISTS output_address ON output(addressId) WHERE addressId IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS input_address ON input(addressId) WHERE addressId IS NOT NULL;
+            """)
+    }
+
+    static func dropAnalysisIndexes(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP INDEX IF EXISTS output_address;
+            DROP INDEX IF EXISTS input_address;
+            """)
+    }
+}

@@ -30,6 +30,28 @@ public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         self.offset = offset
     }
 
+    /// What was wrong, without the offset (for wrappers that state the position their own way).
+    public var reason: String {
+        switch code {
+        case let .truncated(needed, available):
+            return "truncated data: needed \(needed) more byte(s), \(available) left"
+        case .nonCanonicalCompactSize:
+            return "non-canonical CompactSize"
+        case let .sizeTooLarge(n):
+            return "length \(n) is larger than the data or the 0x02000000 limit allows"
+        case .superfluousWitness:
+            return "superfluous witness record (witness flag set but every witness is empty)"
+        case let .unknownWitnessFlag(f):
+            return "unknown segwit flag 0x\(String(f, radix: 16))"
+        case let .trailingBytes(n):
+            return "\(n) trailing byte(s) after the end of the data"
+        case let .invalidHex(why):
+            return "invalid hex: \(why)"
+        case let .other(why):
+            return why
+        }
+    }
+
     public var description: String {
         switch code {
         case let .truncated(needed, available):

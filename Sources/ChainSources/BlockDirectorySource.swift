@@ -170,7 +170,7 @@ public final class BlockDirectorySource: ChainSource {
                 }
                 return .success(block)
             } catch {
-                return .failure(SourceError("bad block \(record.header.hash): \(error.description)",
+                return .failure(SourceError("bad block \(record.header.hash): \(error.reason)",
                                             at: SourceLocation(file: path, byteOffset: error.offset),
                                             underlying: error))
             }

@@ -96,7 +96,7 @@ enum BlockFileScanner {
                         return try BlockHeader(from: &r)
                     }
                 } catch {
-                    throw SourceError("bad block header: \(error)", at: SourceLocation(file: path, byteOffset: position + 8),
+                    throw SourceError("bad block header: \(error.reason)", at: SourceLocation(file: path, byteOffset: position + 8),
                                       underlying: error)
                 }
                 result.records.append(BlockFileRecord(fileIndex: fileIndex, offset: position + 8, length: length,

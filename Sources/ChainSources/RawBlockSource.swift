@@ -18,11 +18,17 @@ enum RawFile {
 
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09 }
 
-    /// Whether a file is hex text rather than binary: only hex digits and white space. Binary blocks never
-    /// qualify: their 80-byte header alone holds bytes outside that set.
+    /// Whether a file is hex text rather than binary: its first 160 non-space bytes (a block header's worth)
+    /// are hex digits. Binary blocks and transactions never qualify (their first bytes hold zeros), while
+    /// a hex file with a typo further on still counts as hex, so the typo is reported by its position.
     static func looksLikeHexText(_ bytes: [UInt8]) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy { isHexDigit($0) || isSpace($0) }
-            && bytes.contains(where: { isHexDigit($0) })
+        var seen = 0
+        for b in bytes where !isSpace(b) {
+            guard isHexDigit(b) else { return false }
+            seen += 1
+            if seen == 160 { break }
+        }
+        return seen >= 2
     }
 
     /// Decodes hex text with surrounding white space; errors give the character offset in the file.
@@ -35,8 +41,7 @@ enum RawFile {
         do {
             return try Hex.decode(utf8: &text)
         } catch {
-            throw SourceError(error.description.replacingOccurrences(of: "at character \(error.offset)",
-                                                                     with: "at character \(lineStart + lo + error.offset)"),
+            throw SourceError("\(error.reason) at character \(lineStart + lo + error.offset)",
                               at: SourceLocation(file: path, byteOffset: line == nil ? lineStart + lo + error.offset : nil,
                                                  line: line),
                               underlying: error)
@@ -46,6 +51,9 @@ enum RawFile {
 
 /// One raw block in a file: binary, hex text, or a single blk-file record (magic + length + block).
 public final class RawBlockSource: ChainSource {
+    /// Whether file contents are hex text rather than binary (see `RawFile.looksLikeHexText`).
+    public static func looksLikeHexText(_ bytes: [UInt8]) -> Bool { RawFile.looksLikeHexText(bytes) }
+
     public let file: URL
     public private(set) var network: Network?
     /// Whether the file was hex text.
@@ -86,13 +94,17 @@ public final class RawBlockSource: ChainSource {
             do throws(ParseError) {
                 let b = try Block(from: &r)
                 guard r.isAtEnd else {
-                    return .failure(SourceError("\(r.remaining) trailing \(unit)(s) after the block",
-                                                at: SourceLocation(file: path, byteOffset: r.offset)))
+                    return .failure(SourceError("\(r.remaining) trailing \(unit)(s) after the block"
+                                                + (isHex ? " (from decoded byte \(r.offset))" : ""),
+                                                at: SourceLocation(file: path, byteOffset: isHex ? nil : r.offset)))
                 }
                 return .success(b)
             } catch {
-                return .failure(SourceError("bad block: \(error.description)\(isHex ? " (offsets count decoded bytes)" : "")",
-                                            at: SourceLocation(file: path, byteOffset: error.offset), underlying: error))
+                // In hex text the fault's position is a decoded byte, not a character of the file: say so.
+                let message = isHex ? "bad block: \(error.reason) at byte \(error.offset) of the decoded block"
+                    : "bad block: \(error.reason)"
+                return .failure(SourceError(message, at: SourceLocation(file: path, byteOffset: isHex ? nil : error.offset),
+                                            underlying: error))
             }
         }
         bytes = []

@@ -34,8 +34,8 @@ public final class RawTransactionHexSource: ChainSource {
                 do {
                     return .transaction(try Transaction(bytes: bytes), location)
                 } catch {
-                    throw SourceError("bad transaction: \(error.description) (byte offsets count decoded bytes; "
-                                      + "character \(2 * error.offset) on the line)",
+                    throw SourceError("bad transaction: \(error.reason) at byte \(error.offset) of the transaction "
+                                      + "(hex character \(2 * error.offset) of the line)",
                                       at: location, underlying: error)
                 }
             } catch {

@@ -191,15 +191,12 @@ struct InspectTransaction: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: argument) {
             let url = URL(fileURLWithPath: argument)
             let bytes = [UInt8](try Data(contentsOf: url))
-            let isText = bytes.allSatisfy { b in
-                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66) || b == 0x20
-                    || b == 0x0a || b == 0x0d || b == 0x09
-            }
+            let isText = RawBlockSource.looksLikeHexText(bytes)
             if !isText {
                 do {
                     return [try Transaction(bytes: bytes)]
                 } catch {
-                    throw CommandFailure("\(argument), byte \(error.offset): bad transaction: \(error.description)")
+                    throw CommandFailure("\(argument), byte \(error.offset): bad transaction: \(error.reason)")
                 }
             }
             let source = try RawTransactionHexSource(file: url, network: nil)
@@ -220,7 +217,7 @@ struct InspectTransaction: AsyncParsableCommand {
         do {
             return [try Transaction(bytes: bytes)]
         } catch {
-            throw CommandFailure("bad transaction: \(error.description) (offsets count decoded bytes)")
+            throw CommandFailure("bad transaction: \(error.reason) at byte \(error.offset) of the decoded transaction")
         }
     }
 }
@@ -307,14 +304,27 @@ struct InspectBlocks: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        let (report, source, transactions, fault) = try Self.read(directory: directory, network: try parseNetwork(network))
+        if output.json {
+            try printJSON(report)
+        } else {
+            print(report.text(network: source.network, transactions: transactions))
+        }
+        if let fault {
+            throw CommandFailure("stopped reading: \(fault)")
+        }
+    }
+
+    /// Reads the whole best chain, decoding every block: the summary vouches for the bytes, not only the
+    /// headers. A fault ends the reading; the summary still covers what was read before it.
+    static func read(directory: String, network: Network?) throws
+        -> (BlocksReport, BlockDirectorySource, transactions: Int, fault: (any Error)?) {
         let started = Date()
-        let source = try BlockDirectorySource(directory: URL(fileURLWithPath: directory),
-                                              network: try parseNetwork(network))
+        let source = try BlockDirectorySource(directory: URL(fileURLWithPath: directory), network: network)
         var tip: BlockHash?
         var tipHeight: Int?
         var transactions = 0
         var fault: (any Error)?
-        // Decode every best-chain block: the summary vouches for the bytes, not only the headers.
         do {
             while let item = try source.next() {
                 guard case let .block(b) = item else { continue }
@@ -329,14 +339,7 @@ struct InspectBlocks: AsyncParsableCommand {
         let report = BlocksReport(files: source.files.count, blocks: source.blockCount, best_height: tipHeight,
                                   tip: tip, stale: source.staleBlocks, xor: source.obfuscation.isActive,
                                   bytes: source.totalBytes, seconds: (seconds * 1000).rounded() / 1000)
-        if output.json {
-            try printJSON(report)
-        } else {
-            print(report.text(network: source.network, transactions: transactions))
-        }
-        if let fault {
-            throw CommandFailure("stopped reading: \(fault)")
-        }
+        return (report, source, transactions, fault)
     }
 }
 

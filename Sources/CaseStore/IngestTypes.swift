@@ -98,7 +98,8 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         case seconds, transactionsPerSecond = "transactions_per_second"
     }
 
-    mutating func add(_ o: IngestSummary) {
+    /// Folds a later ingest's summary into this one (several sources in one command).
+    public mutating func add(_ o: IngestSummary) {
         blocksAdded += o.blocksAdded; blocksSkipped += o.blocksSkipped
         transactionsAdded += o.transactionsAdded; transactionsSkipped += o.transactionsSkipped
         transactionsConfirmed += o.transactionsConfirmed

@@ -33,7 +33,10 @@ public final class Ingestor {
                        progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
         let started = Date()
         do {
+            // Some sources learn their network from their first item: read it before deciding.
+            let first = try source.next()
             let network = try resolveNetwork(source.network)
+            let source = PeekedSource(source, first: first)
             let st = try state ?? IngestState(database: database, network: network, options: options,
                                              classify: classifyOverride ?? Self.defaultClassifier(network))
             state = st
@@ -76,5 +79,28 @@ public final class Ingestor {
     static func defaultClassifier(_ network: Network) -> ScriptClassify {
         let classifier = ScriptClassifier(network: network)
         return { classifier.classify($0) }
+    }
+}
+
+/// A source whose first item was already read (to learn its network), yielded again first.
+final class PeekedSource<Base: ChainSource>: ChainSource, ProgressReportingSource {
+    let base: Base
+    private var first: SourceItem??
+
+    init(_ base: Base, first: SourceItem?) {
+        self.base = base
+        self.first = .some(first)
+    }
+
+    var network: Network? { base.network }
+    var staleBlocks: [BlockHash] { base.staleBlocks }
+    var fractionComplete: Double? { (base as? any ProgressReportingSource)?.fractionComplete }
+
+    func next() throws -> SourceItem? {
+        if let pending = first {
+            first = nil
+            return pending
+        }
+        return try base.next()
     }
 }

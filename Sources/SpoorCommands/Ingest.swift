@@ -1,7 +1,158 @@
 import ArgumentParser
+import BitcoinAddresses
+import BitcoinPrimitives
+import CaseStore
+import ChainSources
+import Foundation
 
-// Owned by the store work; replace this placeholder.
+/// `spoor ingest SOURCE...`: load chain data into the case database, resumably.
 struct Ingest: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Load chain data into the case database.")
-    func run() async throws { throw CommandFailure("spoor ingest is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load chain data into the case database.",
+        discussion: """
+            Each SOURCE is a Bitcoin Core blocks directory (blk*.dat, XOR-obfuscated or not), a raw block file \
+            (binary or hex), a file of raw transaction hex (one per line), or Bitcoin Core getblock 2/3 JSON \
+            (JSON lines, optionally .gz). Work is committed in batches with a checkpoint: run the same command \
+            again after an interruption and it resumes; ingesting the same data twice changes nothing.
+            """)
+
+    @Argument(help: "Blocks directories, raw block files, transaction hex files or node JSON files.")
+    var sources: [String] = []
+    @Option(name: .long, help: "The case database (created when absent).")
+    var db: String = CaseDatabase.defaultPath
+    @Option(name: .long, help: "Expected network: main, testnet3, testnet4, signet, regtest (default: the source's).")
+    var network: String?
+    @Flag(name: .long, help: "No progress on standard error.")
+    var quiet = false
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        guard !sources.isEmpty else { throw CommandFailure("give at least one SOURCE to ingest") }
+        let expected = try parseNetwork(network)
+        let database = try CaseDatabase(path: db)
+        var options = IngestOptions()
+        options.network = expected
+        let ingestor = Ingestor(database: database, options: options)
+        let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        var total = IngestSummary()
+        for path in sources {
+            let source = try openChainSource(path, network: expected ?? (try database.network()))
+            total.add(try ingestor.ingest(source) { meter.show($0) })
+            meter.finish()
+        }
+        let stats = try StoreQueries.stats(database)
+        if output.json {
+            try printJSON(IngestReport(summary: total, database: db, stats: stats))
+        } else {
+            print(IngestReport.text(total, database: db, stats: stats))
+        }
+    }
+}
+
+/// Opens one SOURCE argument by its shape: a directory of blk files, node JSON, transaction hex or raw blocks.
+func openChainSource(_ path: String, network: Network?) throws -> any ChainSource {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw CommandFailure("\(path): no such file or directory")
+    }
+    let url = URL(fileURLWithPath: path)
+    if isDirectory.boolValue {
+        let blocks = url.appendingPathComponent("blocks")
+        if FileManager.default.fileExists(atPath: blocks.appendingPathComponent("blk00000.dat").path) {
+            return try BlockDirectorySource(directory: blocks, network: network)
+        }
+        return try BlockDirectorySource(directory: url, network: network)
+    }
+    let name = url.lastPathComponent.lowercased()
+    if name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".json")
+        || name.hasSuffix(".json.gz") || name.hasSuffix(".ndjson") {
+        return NodeJSONSource(path: path, network: network)
+    }
+    if try looksLikeTransactionHex(url) {
+        return try RawTransactionHexSource(file: url, network: network)
+    }
+    return try RawBlockSource(file: url, network: network)
+}
+
+/// A text file whose first line is hex that decodes as one transaction.
+private func looksLikeTransactionHex(_ url: URL) throws -> Bool {
+    guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+    defer { try? handle.close() }
+    let head = (try? handle.read(upToCount: 1 << 16)) ?? Data()
+    guard let text = String(data: head, encoding: .utf8) else { return false }
+    let first = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    let trimmed = first.trimmingCharacters(in: .whitespaces)
+    guard !trimmed.isEmpty, trimmed.count % 2 == 0, let bytes = try? Hex.decode(trimmed) else { return false }
+    return (try? Transaction(bytes: bytes)) != nil
+}
+
+/// One progress line on standard error, rewritten in place.
+final class ProgressMeter {
+    let enabled: Bool
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ p: IngestProgress) {
+        guard enabled else { return }
+        var line = "\r\(p.blocks) blocks"
+        if let h = p.height { line += ", height \(h)" }
+        line += ", \(p.transactions) tx, \(Int(p.transactionsPerSecond)) tx/s"
+        if let f = p.fractionComplete, f > 0.001, f < 1 {
+            let eta = p.seconds * (1 - f) / f
+            line += String(format: ", %.0f%%, ETA %.0f s", f * 100, eta)
+        }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown = false
+    }
+}
+
+/// The `--json` summary of `spoor ingest`.
+struct IngestReport: Encodable {
+    var summary: IngestSummary
+    var database: String
+    var stats: StoreStats
+
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(database, forKey: .database)
+        try c.encode(stats, forKey: .database_stats)
+    }
+
+    enum Key: String, CodingKey { case database, database_stats }
+
+    static func text(_ s: IngestSummary, database: String, stats: StoreStats) -> String {
+        var lines: [String] = []
+        lines.append("ingested into \(database): \(s.blocksAdded) blocks, \(s.transactionsAdded) transactions, "
+                     + "\(s.inputsAdded) inputs, \(s.outputsAdded) outputs, \(s.addressesAdded) new addresses "
+                     + String(format: "in %.2f s (%.0f tx/s)", s.seconds, s.transactionsPerSecond))
+        if s.blocksSkipped > 0 || s.transactionsSkipped > 0 {
+            lines.append("already stored: \(s.blocksSkipped) blocks, \(s.transactionsSkipped) loose transactions")
+        }
+        if s.transactionsConfirmed > 0 {
+            lines.append("loose transactions now confirmed in a block: \(s.transactionsConfirmed)")
+        }
+        if s.inputsResolvedLater > 0 {
+            lines.append("inputs stored earlier now linked to their outputs: \(s.inputsResolvedLater)")
+        }
+        for r in s.reorgs {
+            lines.append("reorg: rolled back \(r.blocksDisconnected) blocks above height \(r.forkHeight) "
+                         + "(old tip \(r.oldTip), new tip \(r.newTip)); \(r.transactionsRemoved) transactions "
+                         + "of the stale blocks removed and their spends undone")
+        }
+        for b in s.ignoredBranches {
+            lines.append("ignored a competing branch of \(b.blocks) blocks from height \(b.forkHeight + 1) "
+                         + "(tip \(b.tip)): less work than the stored chain")
+        }
+        lines.append("database: \(stats.blocks) blocks, tip height \(stats.bestHeight.map(String.init) ?? "-"), "
+                     + "\(stats.transactions) transactions, \(stats.unresolvedInputs) unresolved inputs")
+        return lines.joined(separator: "\n")
+    }
 }

@@ -1,0 +1,79 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import CaseStore
+import ChainSources
+import Foundation
+import GRDB
+import SpoorTestSupport
+import Testing
+
+/// The bundled regtest chain made by real Bitcoin Core wallets: its blk files and its `getblock 3` dump.
+@Suite struct SampleChainIngestTests {
+    static let chain = Fixtures.sampleChains.appendingPathComponent("small-seed1")
+
+    static func ingestBlocks(into path: String) throws -> IngestSummary {
+        let db = try CaseDatabase(path: path)
+        let source = try BlockDirectorySource(directory: chain.appendingPathComponent("blocks"), network: nil)
+        return try Ingestor(database: db).ingest(source)
+    }
+
+    /// txid → fee in satoshis, from Core's `getblock 3` (`fee` is absent on coinbases).
+    static func coreFees() throws -> [Txid: Int64] {
+        let reader = try GzipLineReader(path: chain.appendingPathComponent("rpc/blocks.jsonl.gz").path)
+        var fees: [Txid: Int64] = [:]
+        try reader.forEachLine { line, _ in
+            let block = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            for tx in block?["tx"] as? [[String: Any]] ?? [] {
+                guard let id = (tx["txid"] as? String).flatMap(Txid.init(hex:)) else { continue }
+                if let fee = tx["fee"] as? NSNumber {
+                    guard let sats = Amount(btcString: fee.stringValue) else { continue }
+                    fees[id] = sats.satoshis
+                }
+            }
+        }
+        return fees
+    }
+
+    @Test func blkFilesGiveCoreFeesAndReadmeCounts() throws {
+        let path = try temporaryDatabasePath()
+        let summary = try Self.ingestBlocks(into: path)
+        // README: 337 blocks incl. genesis, 2470 transactions incl. coinbases.
+        #expect(summary.blocksAdded == 337)
+        #expect(summary.transactionsAdded == 2470)
+        #expect(summary.unresolvedInputs == 0)
+
+        let fees = try Self.coreFees()
+        #expect(fees.count == 2470 - 337)
+        let db = try CaseDatabase(path: path, mode: .readOnly)
+        let stored = try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT txid, fee, isCoinbase FROM tx")
+        }
+        var compared = 0
+        for row in stored {
+            let txid = Txid(digest: try #require(row.digest("txid")))
+            if (row["isCoinbase"] as Int64) == 1 {
+                #expect(row["fee"] as Int64? == 0)
+                continue
+            }
+            #expect(row["fee"] as Int64? == fees[txid], "fee of \(txid)")
+            compared += 1
+        }
+        #expect(compared == fees.count)
+        let stats = try StoreQueries.stats(db)
+        #expect(stats.totalFeesSat == fees.values.reduce(0, +))
+        #expect(stats.network == "regtest")
+    }
+
+    @Test func blkFilesAndNodeJSONGiveTheSameDatabase() throws {
+        let fromBlocks = try temporaryDatabasePath()
+        _ = try Self.ingestBlocks(into: fromBlocks)
+        let fromJSON = try temporaryDatabasePath()
+        let db = try CaseDatabase(path: fromJSON)
+        let source = NodeJSONSource(path: Self.chain.appendingPathComponent("rpc/blocks.jsonl.gz").path)
+        _ = try Ingestor(database: db).ingest(source)
+        let a = try fullDump(fromBlocks)
+        let b = try fullDump(fromJSON)
+        #expect(a.count == b.count)
+        #expect(a == b)
+    }
+}

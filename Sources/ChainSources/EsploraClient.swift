@@ -79,9 +79,11 @@ public struct EsploraBlockSummary: Sendable, Decodable {
     public var id: BlockHash
     public var height: Int
     public var txCount: Int
+    public var size: Int
+    public var weight: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, height
+        case id, height, size, weight
         case txCount = "tx_count"
     }
 }
@@ -222,6 +224,12 @@ public final class EsploraClient: @unchecked Sendable {
             throw EsploraError(url: u, message: "the header hashes to \(header.hash.hex), not the \(hash.hex) asked for")
         }
         return header
+    }
+
+    /// `/block/:hash/txids`: every txid of the block in block order (gives a fetched transaction its position).
+    public func blockTxids(_ hash: BlockHash) throws(EsploraError) -> [Txid] {
+        let (u, body) = try get("/block/\(hash.hex)/txids")
+        return try decode([Txid].self, body, from: u, what: "a JSON list of txids")
     }
 
     /// `/block/:hash`: height and transaction count.

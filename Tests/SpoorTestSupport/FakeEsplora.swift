@@ -21,6 +21,7 @@ public final class FakeEsplora: @unchecked Sendable {
     struct BlockInfo {
         var headerHex: String
         var json: [String: Any]
+        var txids: [String]
     }
 
     /// The chain in Esplora's terms, built once from the JSON lines.
@@ -76,7 +77,7 @@ public final class FakeEsplora: @unchecked Sendable {
                 "tx_count": txList.count, "size": b["size"] ?? 0, "weight": b["weight"] ?? 0,
                 "merkle_root": b["merkleroot"] ?? "", "previousblockhash": b["previousblockhash"] ?? NSNull(),
                 "nonce": b["nonce"] ?? 0, "bits": 0,
-            ])
+            ], txids: txList.compactMap { $0["txid"] as? String })
             for t in txList {
                 try index.add(t, blockHash: hash, height: height, time: time, line: n + 1)
             }
@@ -125,6 +126,9 @@ public final class FakeEsplora: @unchecked Sendable {
     /// The transaction's JSON as this server serves it.
     public func transactionJSON(_ txid: String) -> [String: Any]? { txs[txid]?.json }
 
+    /// The transaction's bytes as hex.
+    public func transactionHex(_ txid: String) -> String? { txs[txid]?.hex }
+
     /// The spender of an output, if on the chain.
     public func spender(of txid: String, vout: Int) -> String? { spenders["\(txid):\(vout)"]?.0 }
 
@@ -171,6 +175,9 @@ public final class FakeEsplora: @unchecked Sendable {
         case 2 where parts[0] == "block":
             guard let b = blocks[parts[1]] else { return .text("Block not found", status: 404) }
             return encode(b.json)
+        case 3 where parts[0] == "block" && parts[2] == "txids":
+            guard let b = blocks[parts[1]] else { return .text("Block not found", status: 404) }
+            return encode(b.txids)
         case 3 where parts[0] == "block" && parts[2] == "header":
             guard let b = blocks[parts[1]] else { return .text("Block not found", status: 404) }
             return .text(b.headerHex)

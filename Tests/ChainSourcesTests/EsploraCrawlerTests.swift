@@ -1,0 +1,197 @@
+import BitcoinPrimitives
+import Foundation
+import SpoorTestSupport
+import Testing
+
+@testable import ChainSources
+
+/// The stand-in Esplora serving small-seed1, shared by the tests of one process (it is read-only apart from
+/// the override, which each test sets on its own instance).
+func makeEsplora() throws -> FakeEsplora { try FakeEsplora(lines: SmallSeed1.lines()) }
+
+func crawler(_ esplora: FakeEsplora, store: any EsploraFetchStore, hops: Int,
+             policy: HTTPPolicy = HTTPPolicy(initialBackoff: 0.01)) throws -> EsploraCrawler {
+    let transport = HTTPTransport(policy: policy, clock: RecordingClock().clock)
+    let client = EsploraClient(baseURL: try #require(URL(string: esplora.url)), transport: transport)
+    return EsploraCrawler(client: client, store: store, maxHops: hops)
+}
+
+/// The transactions within `hops` of the address, computed from the stand-in's own chain index: hop 0 are the
+/// address's transactions, hop k + 1 the funding and spending transactions of hop k.
+func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -> Set<String> {
+    var seen = Set(esplora.transactions(of: address))
+    var layer = seen
+    for _ in 0..<hops {
+        var next = Set<String>()
+        for txid in layer {
+            guard let json = esplora.transactionJSON(txid) else { continue }
+            for input in json["vin"] as? [[String: Any]] ?? [] where input["is_coinbase"] as? Bool != true {
+                if let t = input["txid"] as? String { next.insert(t) }
+            }
+            for v in 0..<((json["vout"] as? [Any])?.count ?? 0) {
+                if let s = esplora.spender(of: txid, vout: v) { next.insert(s) }
+            }
+        }
+        layer = next.subtracting(seen)
+        seen.formUnion(layer)
+    }
+    return seen
+}
+
+/// An address with more than one page of transactions, and one with few (for hop walks that stay small).
+func busyAddress(_ e: FakeEsplora) throws -> String {
+    try #require(e.addresses.first { e.transactions(of: $0).count > 2 * e.pageSize })
+}
+
+func quietAddress(_ e: FakeEsplora) throws -> String {
+    try #require(e.addresses.first { e.transactions(of: $0).count == 2 })
+}
+
+@Suite struct EsploraCrawlerTests {
+    @Test func addressTransactionsAcrossPagesWithBlocksAndPrevouts() throws {
+        let esplora = try makeEsplora()
+        defer { esplora.stop() }
+        let address = try busyAddress(esplora)
+        let store = InMemoryEsploraFetchStore()
+        let summary = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
+        let expected = Set(esplora.transactions(of: address))
+        #expect(Set(store.transactions.keys.map(\.hex)) == expected)
+        #expect(summary.pagesRead == expected.count / esplora.pageSize + 1)
+        #expect(summary.transactionsStored == expected.count)
+        #expect(summary.addressesVisited == 1)
+
+        // Every stored fact against the node's own getblock JSON.
+        let fileBlocks = try SmallSeed1.blocks(NodeJSONSource(path: SmallSeed1.jsonl))
+        var where_: [Txid: (SourceBlock, Int)] = [:]
+        for sb in fileBlocks { for (i, tx) in sb.block.transactions.enumerated() { where_[tx.txid] = (sb, i) } }
+        for (txid, fetched) in store.transactions {
+            let (sb, position) = try #require(where_[txid])
+            #expect(fetched.transaction == sb.block.transactions[position])
+            #expect(fetched.position == position)
+            #expect(fetched.height == sb.height)
+            #expect(fetched.blockHash == sb.block.hash)
+            #expect(fetched.prevouts == sb.prevouts?[position])
+            let block = try #require(store.blocks[sb.block.hash])
+            #expect(block.header == sb.block.header)
+            #expect(block.transactionCount == sb.block.transactions.count)
+            #expect(block.size == sb.block.size)
+            #expect(block.weight == sb.block.weight)
+        }
+    }
+
+    @Test func hopsFollowInputsAndOutputs() throws {
+        let esplora = try makeEsplora()
+        defer { esplora.stop() }
+        let address = try quietAddress(esplora)
+        for hops in 0...2 {
+            let store = InMemoryEsploraFetchStore()
+            _ = try crawler(esplora, store: store, hops: hops).run(addresses: [address])
+            let expected = expectedNeighbourhood(esplora, address: address, hops: hops)
+            #expect(Set(store.transactions.keys.map(\.hex)) == expected, "hops \(hops)")
+        }
+        #expect(expectedNeighbourhood(esplora, address: address, hops: 2).count
+                > expectedNeighbourhood(esplora, address: address, hops: 0).count)
+    }
+
+    @Test func tooManyRequestsIsRetriedAndTheResultIsTheSame() throws {
+        let esplora = try makeEsplora()
+        defer { esplora.stop() }
+        let address = try quietAddress(esplora)
+        // Every fifth request is refused with 429, as a public instance does to a hurried client.
+        esplora.setOverride { _, n in
+            n % 5 == 0 ? LoopbackResponse(status: 429, headers: ["Retry-After": "1"], body: Array("Too Many".utf8)) : nil
+        }
+        let store = InMemoryEsploraFetchStore()
+        let clock = RecordingClock()
+        let transport = HTTPTransport(policy: HTTPPolicy(maxRequestsPerSecond: 5, initialBackoff: 0.5),
+                                      clock: clock.clock)
+        let client = EsploraClient(baseURL: try #require(URL(string: esplora.url)), transport: transport)
+        let summary = try EsploraCrawler(client: client, store: store, maxHops: 1).run(addresses: [address])
+        #expect(Set(store.transactions.keys.map(\.hex)) == expectedNeighbourhood(esplora, address: address, hops: 1))
+        #expect(summary.retries > 0)
+        #expect(summary.retries == esplora.requestCount / 5)
+        // Retry-After (1 s) outweighs the first backoff (0.5 s); pacing waits 0.2 s between requests.
+        #expect(clock.sleeps.filter { $0 == 1.0 }.count == summary.retries)
+        #expect(clock.sleeps.allSatisfy { $0 <= 1.0 + 1e-9 })
+    }
+
+    @Test func interruptedCrawlResumesWithoutStartingOver() throws {
+        let esplora = try makeEsplora()
+        defer { esplora.stop() }
+        let address = try quietAddress(esplora)
+        let clean = InMemoryEsploraFetchStore()
+        let cleanSummary = try crawler(esplora, store: clean, hops: 2).run(addresses: [address])
+        let cleanRequests = esplora.requestCount
+
+        // The server goes away after 40 requests: the crawl fails after its retries...
+        let second = try makeEsplora()
+        defer { second.stop() }
+        second.setOverride { _, n in n > 40 ? .text("down", status: 503) : nil }
+        let store = InMemoryEsploraFetchStore()
+        let failing = try crawler(second, store: store, hops: 2, policy: HTTPPolicy(maxAttempts: 2, initialBackoff: 0.01))
+        let error = #expect(throws: EsploraError.self) { try failing.run(addresses: [address]) }
+        #expect(error?.description.contains("HTTP 503") == true)
+        #expect(error?.description.contains(second.url) == true)
+        let partial = store.transactions.count
+        #expect(partial > 0 && partial < clean.transactions.count)
+
+        // ...and, the server back, the same crawl finishes from where it stopped.
+        second.setOverride(nil)
+        let before = second.requestCount
+        let resumed = try crawler(second, store: store, hops: 2).run(addresses: [address])
+        #expect(Set(store.transactions.keys) == Set(clean.transactions.keys))
+        #expect(resumed.transactionsStored == clean.transactions.count - partial)
+        #expect(second.requestCount - before < cleanRequests)
+        #expect(cleanSummary.transactionsStored == clean.transactions.count)
+    }
+
+    @Test func moreHopsLaterExtendsAnEarlierFetch() throws {
+        let esplora = try makeEsplora()
+        defer { esplora.stop() }
+        let address = try quietAddress(esplora)
+        let store = InMemoryEsploraFetchStore()
+        _ = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
+        let again = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
+        #expect(again.requests == 0)
+        _ = try crawler(esplora, store: store, hops: 2).run(addresses: [address])
+        #expect(Set(store.transactions.keys.map(\.hex)) == expectedNeighbourhood(esplora, address: address, hops: 2))
+    }
+
+    @Test func badAnswersNameTheURL() throws {
+        let esplora = try makeEsplora()
+        defer { esplora.stop() }
+        let address = try quietAddress(esplora)
+        let txids = esplora.transactions(of: address)
+        let other = try #require(esplora.txidsInChainOrder.first { !txids.contains($0) })
+
+        func run(_ override: @escaping @Sendable (LoopbackRequest, Int) -> LoopbackResponse?) throws -> EsploraError? {
+            esplora.setOverride(override)
+            return #expect(throws: EsploraError.self) {
+                try crawler(esplora, store: InMemoryEsploraFetchStore(), hops: 0).run(addresses: [address])
+            }
+        }
+
+        let malformed = try run { r, _ in r.path.hasPrefix("/address/") ? .json(#"[{"txid": "ab", "#) : nil }
+        #expect(malformed?.description.contains("\(esplora.url)/address/\(address)/txs") == true)
+        #expect(malformed?.description.contains("not a JSON list of transactions") == true)
+
+        let nonHex = try run { r, _ in r.path.hasSuffix("/hex") ? .text("02000000zz") : nil }
+        #expect(nonHex?.description.contains("/hex") == true)
+        #expect(nonHex?.description.contains("not transaction hex") == true)
+        #expect(nonHex?.description.contains("'z' is not a hex digit") == true)
+
+        // The hex of another transaction: the bytes hash to a txid that was not asked for.
+        let foreignHex = try #require(esplora.transactionHex(other))
+        let mismatch = try run { r, _ in r.path.hasSuffix("/hex") ? .text(foreignHex) : nil }
+        #expect(mismatch?.description.contains("hash to txid \(other)") == true)
+        #expect(mismatch?.description.contains("/tx/") == true)
+
+        let truncatedHeader = try run { r, _ in r.path.hasSuffix("/header") ? .text("0000") : nil }
+        #expect(truncatedHeader?.description.contains("/header") == true)
+        #expect(truncatedHeader?.description.contains("80 bytes") == true)
+
+        let notFound = try run { r, _ in r.path.hasPrefix("/tx/") && r.path.hasSuffix("/hex") ? .text("Transaction not found", status: 404) : nil }
+        #expect(notFound?.description.contains("HTTP 404") == true)
+        #expect(notFound?.description.contains("Transaction not found") == true)
+    }
+}

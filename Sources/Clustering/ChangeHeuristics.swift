@@ -1,0 +1,138 @@
+import BitcoinAddresses
+
+// The change heuristics. Each returns the outputs it identifies as possible change; none applies to a
+// transaction with fewer than two addressed outputs (there is no payment to tell change from).
+
+extension TxView {
+    /// Outputs that could be change at all: they pay an address, and there are at least two of them.
+    var changeCandidatesBase: OutputSet {
+        let s = addressedOutputs
+        return s.count >= 2 ? s : .empty
+    }
+}
+
+/// `change.fresh-address`: Meiklejohn's one-time change. Wallets send change to a new address, so an
+/// output whose address appears for the first time is a candidate — when some other output pays an
+/// address seen before (otherwise nothing tells the outputs apart).
+public struct FreshAddressChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.fresh-address"
+    public let references: [Reference] = [.meiklejohn2013, .androulaki2013]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        let fresh = base.intersection(tx.fresh)
+        return base.subtracting(fresh).isEmpty ? .empty : fresh
+    }
+}
+
+/// `change.optimal`: an output smaller than every input. Had the payment been that small, coin selection
+/// would not have needed the smallest input, so the small output is more likely the change.
+public struct OptimalChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.optimal"
+    public let references: [Reference] = [.nick2015, .blocksci2020]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        guard !base.isEmpty, tx.inputCount > 0 else { return .empty }
+        var smallest = Int64.max
+        for i in 0..<tx.inputCount { smallest = min(smallest, tx.inputValue(i)) }
+        var s = OutputSet()
+        for o in base where tx.outputValue(o) < smallest { s.insert(o) }
+        return s
+    }
+}
+
+/// `change.address-type`: when all inputs are of one script type, the outputs of that type. Wallets make
+/// change of their own type; payees choose theirs.
+public struct AddressTypeChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.address-type"
+    public let references: [Reference] = [.blocksci2020, .moser2022]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        guard !base.isEmpty, tx.inputCount > 0 else { return .empty }
+        let kind = tx.inputKind(0)
+        for i in 1..<tx.inputCount where tx.inputKind(i) != kind { return .empty }
+        var s = OutputSet()
+        for o in base where tx.outputKind(o) == kind { s.insert(o) }
+        return s
+    }
+}
+
+/// `change.round-payment`: payments tend to be round amounts; change is what is left. When at least one
+/// output is a multiple of 10^digits satoshis, the outputs that are not.
+public struct RoundPaymentChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.round-payment"
+    public let references: [Reference] = [.blocksci2020, .moser2022]
+    /// BlockSci's `power_of_ten_value(digits = 6)`: 10^6 sat = 0.01 BTC.
+    public static let defaultDigits = 6
+    public let modulus: Int64
+    public init(digits: Int = RoundPaymentChange.defaultDigits) {
+        var m: Int64 = 1
+        for _ in 0..<max(1, min(digits, 15)) { m *= 10 }
+        modulus = m
+    }
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        var round = OutputSet()
+        for o in base where tx.outputValue(o) % modulus == 0 { round.insert(o) }
+        return round.isEmpty ? .empty : base.subtracting(round)
+    }
+}
+
+/// `change.reuse`: an output paying one of the inputs' addresses is the spender's own (address-reusing
+/// wallets send change back to the spending address). It never adds a merge by itself — the address is
+/// already in the inputs' cluster — but it identifies change and, in rules, rules the other outputs out.
+public struct ReuseChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.reuse"
+    public let references: [Reference] = [.blocksci2020, .moser2022]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        guard !base.isEmpty else { return .empty }
+        var inputs = Set<UInt32>()
+        for i in 0..<tx.inputCount { inputs.insert(tx.inputAddress(i)) }
+        var s = OutputSet()
+        for o in base where inputs.contains(tx.outputAddress(o)) { s.insert(o) }
+        return s
+    }
+}
+
+/// `change.fingerprint`: the change goes back to the same wallet, which spends it later with the same
+/// habits: the outputs whose spending transaction matches this one's version, locktime use (set or zero)
+/// and RBF signalling. Unspent outputs are never candidates.
+public struct FingerprintChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.fingerprint"
+    public let references: [Reference] = [.blocksci2020, .moser2022]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        guard !base.isEmpty else { return .empty }
+        let me = tx.shape
+        var s = OutputSet()
+        for o in base {
+            guard let sp = tx.outputSpender(o) else { continue }
+            if sp.version == me.version && sp.lockTimeIsSet == me.lockTimeIsSet && sp.signalsRBF == me.signalsRBF {
+                s.insert(o)
+            }
+        }
+        return s
+    }
+}
+
+/// `change.peel-chain`: in a peeling chain (one input, two outputs, repeated), the change is the output
+/// that is spent by the next link — a transaction that again has one input and two outputs.
+public struct PeelChainChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.peel-chain"
+    public let references: [Reference] = [.blocksci2020, .schnoering2023]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        guard tx.inputCount == 1, tx.outputCount == 2 else { return .empty }
+        let base = tx.changeCandidatesBase
+        var s = OutputSet()
+        for o in base {
+            if let sp = tx.outputSpender(o), sp.inputCount == 1, sp.outputCount == 2 { s.insert(o) }
+        }
+        return s
+    }
+}

@@ -1,0 +1,201 @@
+/// Applies a heuristic profile to transactions in chain order, over a union-find, keeping the evidence
+/// of every merge and of every link an exclusion or guard stopped.
+///
+/// Incremental: a clusterer can be rebuilt from a stored state (`UnionFind(roots:)`, the addresses seen
+/// so far, the entity tags) and fed only the transactions added since; because it walks the chain in
+/// the same order with the same state, the result equals a fresh run over everything.
+public struct Clusterer {
+    public let profile: HeuristicProfile
+    public private(set) var unionFind: UnionFind
+    /// Addresses already paid by an earlier output (chain order): what `change.fresh-address` reads.
+    public private(set) var seen: [UInt64]
+    public private(set) var merges = EvidenceLog()
+    public private(set) var stops = EvidenceLog()
+    public private(set) var statistics = ClusterStatistics()
+    /// Change outputs the rule picked: (transaction, vout). Kept so results can list them.
+    public private(set) var changePicks: [(tx: TxID, vout: Int)] = []
+    /// Non-coinbase transactions an exclusion matched, with the matching rules' mask.
+    public private(set) var flagged: [(tx: TxID, rules: UInt32)] = []
+
+    /// Entity tag per tagged address (index into `entityNames`); the tag of a cluster is carried by its root.
+    private var rootTag: [UInt32: Int32] = [:]
+    public private(set) var entityNames: [String] = []
+
+    private let exclusions: [(bit: UInt32, rule: any TransactionExclusion)]
+    private let coinbaseBit: UInt32
+    private let multiInputBit: UInt32
+    private let entityGuardBit: UInt32
+    private let growthGuardBit: UInt32
+    private let useMultiInput: Bool
+    private let changeRule: ChangeRule?
+    private let changeLeaves: [(id: HeuristicID, parameters: [String: Int], bit: UInt32, heuristic: any ChangeHeuristic)]
+
+    /// - Parameters:
+    ///   - entityTags: entity label per address (from tags and watchlists); used by the entity guard.
+    public init(profile: HeuristicProfile, addressCount: Int = 0, entityTags: [AddressID: String] = [:]) {
+        self.init(profile: profile, unionFind: UnionFind(count: addressCount),
+                  seen: [UInt64](repeating: 0, count: (addressCount + 63) / 64), entityTags: entityTags)
+    }
+
+    /// Resumes from a stored state.
+    public init(profile: HeuristicProfile, unionFind: UnionFind, seen: [UInt64], entityTags: [AddressID: String] = [:]) {
+        self.profile = profile
+        self.unionFind = unionFind
+        self.seen = seen
+        func bit(_ id: HeuristicID) -> UInt32 { UInt32(1) << UInt32(HeuristicRegistry.bit(of: id) ?? 31) }
+        exclusions = profile.exclusions.compactMap { id in HeuristicRegistry.exclusion(id).map { (bit(id), $0) } }
+        coinbaseBit = bit("exclude.coinbase")
+        multiInputBit = bit(HeuristicRegistry.multiInput)
+        entityGuardBit = bit(HeuristicRegistry.entityGuard)
+        growthGuardBit = bit(HeuristicRegistry.growthGuard)
+        useMultiInput = profile.cospend.contains(HeuristicRegistry.multiInput)
+        changeRule = profile.change
+        changeLeaves = (profile.change?.leaves ?? []).compactMap { leaf in
+            HeuristicRegistry.change(leaf.0, parameters: leaf.1).map { (leaf.0, leaf.1, bit(leaf.0), $0) }
+        }
+        if profile.guards.entityTags {
+            var names: [String: Int32] = [:]
+            for (address, tag) in entityTags.sorted(by: { $0.key < $1.key }) {
+                let index: Int32
+                if let i = names[tag] { index = i } else {
+                    index = Int32(entityNames.count)  // Cast ok: one tag name per entity, far below 2^31.
+                    names[tag] = index
+                    entityNames.append(tag)
+                }
+                if Int(address.raw) >= self.unionFind.count { self.unionFind.grow(to: Int(address.raw) + 1) }
+                let r = self.unionFind.find(address.raw)
+                if rootTag[r] == nil { rootTag[r] = index }
+            }
+        }
+    }
+
+    /// The cluster id (smallest member) of an address.
+    public mutating func cluster(of a: AddressID) -> ClusterID {
+        guard Int(a.raw) < unionFind.count else { return ClusterID(a) }
+        return ClusterID(unionFind.find(a.raw))
+    }
+
+    /// Makes room for every address the batch references.
+    private mutating func grow(to bound: Int) {
+        if bound > unionFind.count { unionFind.grow(to: bound) }
+        let words = (bound + 63) / 64
+        if words > seen.count { seen.append(contentsOf: repeatElement(0, count: words - seen.count)) }
+    }
+
+    @inline(__always) private func isSeen(_ a: UInt32) -> Bool { seen[Int(a >> 6)] & (1 << UInt64(a & 63)) != 0 }
+    @inline(__always) private mutating func markSeen(_ a: UInt32) { seen[Int(a >> 6)] |= 1 << UInt64(a & 63) }
+
+    /// Clusters every transaction of the batch, in its order (which must be chain order).
+    /// - Complexity: O(inputs + outputs) per transaction, times the near-constant union-find cost.
+    public mutating func process(_ batch: TransactionBatch) {
+        grow(to: batch.addressBound)
+        let none = TransactionBatch.noAddress
+        for t in 0..<batch.count {
+            var tx = batch.view(t)
+            statistics.transactions += 1
+            // Fresh outputs: first appearance of the address in chain order (first output in this tx).
+            if !changeLeaves.isEmpty {
+                var fresh = OutputSet()
+                var local: [UInt32] = []
+                for o in 0..<min(tx.outputCount, OutputSet.capacity) {
+                    let a = tx.outputAddress(o)
+                    if a != none && !isSeen(a) && !local.contains(a) { fresh.insert(o); local.append(a) }
+                }
+                tx.fresh = fresh
+            }
+            defer { for o in tx.outputs where batch.outputAddress[o] != none { markSeen(batch.outputAddress[o]) } }
+
+            // Exclusions. Every CoinJoin rule needs two or more inputs, so single-input transactions skip them.
+            var excluded: UInt32 = 0
+            if tx.isCoinbase {
+                if exclusions.contains(where: { $0.bit == coinbaseBit }) { excluded = coinbaseBit }
+            } else if tx.inputCount >= 2 {
+                for (bit, rule) in exclusions where bit != coinbaseBit && rule.matches(tx) { excluded |= bit }
+            }
+            if excluded != 0 {
+                statistics.excludedTransactions += 1
+                if !tx.isCoinbase { flagged.append((tx.id, excluded)) }
+                for (bit, rule) in exclusions where excluded & bit != 0 { statistics.exclusions[rule.id, default: 0] += 1 }
+                if useMultiInput, let first = firstInputAddress(tx) {
+                    for i in tx.inputs {
+                        let a = batch.inputAddress[i]
+                        if a != none && a != first { stops.append(a: first, b: a, tx: tx.id.raw, heuristics: multiInputBit | excluded) }
+                    }
+                }
+                continue
+            }
+            guard !tx.isCoinbase else { continue }
+
+            guard let first = firstInputAddress(tx) else { continue }
+            if useMultiInput {
+                for i in tx.inputs {
+                    let a = batch.inputAddress[i]
+                    if a != none && a != first { tryUnion(first, a, tx: tx.id.raw, heuristics: multiInputBit) }
+                }
+            }
+            if let rule = changeRule, tx.outputCount <= OutputSet.capacity {
+                var leafSets = [OutputSet](repeating: .empty, count: changeLeaves.count)
+                for (k, leaf) in changeLeaves.enumerated() { leafSets[k] = leaf.heuristic.candidates(in: tx) }
+                let picked = rule.evaluate { id, p in
+                    changeLeaves.firstIndex { $0.id == id && $0.parameters == p }.map { leafSets[$0] } ?? .empty
+                }
+                if let vout = picked.only {
+                    var support: UInt32 = 0
+                    for (k, leaf) in changeLeaves.enumerated() where leafSets[k].contains(vout) { support |= leaf.bit }
+                    changePicks.append((tx.id, vout))
+                    statistics.changeOutputs += 1
+                    tryUnion(first, tx.outputAddress(vout), tx: tx.id.raw, heuristics: support, isChange: true)
+                }
+            }
+        }
+    }
+
+    private func firstInputAddress(_ tx: TxView) -> UInt32? {
+        for i in tx.inputs where tx.batch.inputAddress[i] != TransactionBatch.noAddress { return tx.batch.inputAddress[i] }
+        return nil
+    }
+
+    /// Links two addresses unless a guard refuses; logs the merge or the refusal.
+    private mutating func tryUnion(_ a: UInt32, _ b: UInt32, tx: UInt32, heuristics: UInt32, isChange: Bool = false) {
+        let ra = unionFind.find(a), rb = unionFind.find(b)
+        guard ra != rb else { return }
+        if let limit = profile.guards.maxMergeGrowth,
+           min(unionFind.size(ofRoot: ra), unionFind.size(ofRoot: rb)) > limit {
+            stops.append(a: a, b: b, tx: tx, heuristics: heuristics | growthGuardBit)
+            statistics.guardRefusals[HeuristicRegistry.growthGuard, default: 0] += 1
+            return
+        }
+        let ta = rootTag[ra], tb = rootTag[rb]
+        if let ta, let tb, ta != tb {
+            stops.append(a: a, b: b, tx: tx, heuristics: heuristics | entityGuardBit)
+            statistics.guardRefusals[HeuristicRegistry.entityGuard, default: 0] += 1
+            return
+        }
+        let root = unionFind.link(roots: ra, rb)
+        if ta != nil || tb != nil {
+            rootTag[ra] = nil; rootTag[rb] = nil
+            rootTag[root] = ta ?? tb
+        }
+        merges.append(a: a, b: b, tx: tx, heuristics: heuristics)
+        for id in HeuristicRegistry.ids(inMask: heuristics) { statistics.merges[id, default: 0] += 1 }
+        if isChange { statistics.changeMerges += 1 }
+    }
+
+    /// Final cluster id of every address.
+    public mutating func clusterIDs() -> [UInt32] { unionFind.roots() }
+}
+
+/// What a run did: counts for the summary.
+public struct ClusterStatistics: Sendable, Equatable {
+    public var transactions = 0
+    public var excludedTransactions = 0
+    /// Merges each heuristic took part in (a change merge supported by two heuristics counts for both).
+    public var merges: [HeuristicID: Int] = [:]
+    /// Transactions each exclusion matched.
+    public var exclusions: [HeuristicID: Int] = [:]
+    public var guardRefusals: [HeuristicID: Int] = [:]
+    /// Outputs the change rule identified, and how many of those changed a cluster.
+    public var changeOutputs = 0
+    public var changeMerges = 0
+    public init() {}
+}

@@ -1,0 +1,198 @@
+import BitcoinAddresses
+
+// The exclusions Spoor ships. Each is a value with a stable id; a profile lists the ones it applies.
+// Constants are the published ones (cited per type), never fitted to Spoor's sample chains.
+
+private let p2wpkh = ScriptKind.witnessV0KeyHash.code
+private let p2tr = ScriptKind.witnessV1Taproot.code
+
+/// Counts of each output value, and the derived "indistinguishable output" groups (value seen ≥ 2 times).
+struct OutputValueCounts {
+    var counts: [Int64: Int] = [:]
+    init(_ tx: TxView) {
+        counts.reserveCapacity(tx.outputCount)
+        for o in 0..<tx.outputCount { counts[tx.outputValue(o), default: 0] += 1 }
+    }
+    /// The most frequent value; ties go to the lowest value (BlockSci, graphsense).
+    var mostFrequent: (value: Int64, count: Int)? {
+        var best: (value: Int64, count: Int)?
+        for (v, c) in counts {
+            if let b = best, c < b.count || (c == b.count && v > b.value) { continue }
+            best = (v, c)
+        }
+        return best
+    }
+    /// Groups of equal outputs with at least two members.
+    var equalGroups: [(value: Int64, count: Int)] { counts.filter { $0.value >= 2 }.map { ($0.key, $0.value) } }
+    var uniqueValueCount: Int { counts.values.filter { $0 == 1 }.count }
+}
+
+/// `exclude.coinbase`: a coinbase has no spent inputs; nothing it does links addresses.
+public struct CoinbaseExclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinbase"
+    public let references: [Reference] = [.meiklejohn2013]
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool { tx.isCoinbase }
+}
+
+/// `exclude.coinjoin.generic`: BlockSci's CoinJoin test, exactly as BlockSci and graphsense-lib run it.
+/// ≥ 2 inputs and ≥ 3 outputs; p = ⌊(outputs + 1) / 2⌋ participants (each with a spend and a change
+/// output) must not exceed the input count nor the distinct input addresses; the most frequent output
+/// value (ties: the lowest) occurs exactly p times; and that value is not one of the dust amounts 546
+/// or 2730 satoshis.
+public struct GenericCoinJoinExclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinjoin.generic"
+    public let references: [Reference] = [.blocksciCoinjoin, .graphsenseCoinjoin, .blocksci2020]
+    public static let dustValues: Set<Int64> = [546, 2730]
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool {
+        guard tx.inputCount >= 2, tx.outputCount >= 3 else { return false }
+        let participants = (tx.outputCount + 1) / 2
+        guard participants <= tx.inputCount else { return false }
+        guard participants <= tx.distinctInputAddressCount else { return false }
+        guard let top = OutputValueCounts(tx).mostFrequent, top.count == participants else { return false }
+        return !Self.dustValues.contains(top.value)
+    }
+}
+
+/// `exclude.coinjoin.generic-funded`: BlockSci's rule plus a funding check that follows from the same
+/// model (each participant pays in for one equal output and takes one change output back): no single
+/// input may be worth more than the equal value plus the largest other output plus the whole fee — such
+/// an input's owner would get back less than they paid in. It keeps BlockSci's detections and drops
+/// ordinary payments to two payees of the same amount (p = 2), which the bare rule flags.
+public struct FundedGenericCoinJoinExclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinjoin.generic-funded"
+    public let references: [Reference] = [.blocksciCoinjoin, .graphsenseCoinjoin, .dumplings]
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool {
+        guard GenericCoinJoinExclusion().matches(tx), let top = OutputValueCounts(tx).mostFrequent else { return false }
+        var maxOther: Int64 = 0, outSum: Int64 = 0, inSum: Int64 = 0, maxInput: Int64 = 0
+        for o in 0..<tx.outputCount {
+            let v = tx.outputValue(o)
+            outSum += v
+            if v != top.value { maxOther = max(maxOther, v) }
+        }
+        for i in 0..<tx.inputCount { inSum += tx.inputValue(i); maxInput = max(maxInput, tx.inputValue(i)) }
+        let fee = max(0, inSum - outSum)
+        return maxInput <= top.value + maxOther + fee
+    }
+}
+
+/// `exclude.coinjoin.wasabi1`: Wasabi 1.x (ZeroLink) rounds after the coordinator address stopped being
+/// fixed, as Dumplings detects them: only P2WPKH inputs and outputs; ≥ 10 equal outputs of about the
+/// 0.1 BTC base denomination (± 0.02 BTC); at least as many inputs; ≥ 2 outputs with a unique value
+/// (change and the coordinator fee).
+public struct Wasabi1Exclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinjoin.wasabi1"
+    public let references: [Reference] = [.dumplings, .svenda2025]
+    public static let baseDenomination: Int64 = 10_000_000
+    public static let denominationPrecision: Int64 = 2_000_000
+    public static let minEqualOutputs = 10
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool {
+        guard !tx.isCoinbase, tx.outputCount >= Self.minEqualOutputs else { return false }
+        for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh { return false }
+        for o in 0..<tx.outputCount where tx.outputKind(o) != p2wpkh { return false }
+        let counts = OutputValueCounts(tx)
+        guard let top = counts.equalGroups.max(by: { ($0.count, -$0.value) < ($1.count, -$1.value) }) else { return false }
+        return top.count >= Self.minEqualOutputs
+            && tx.inputCount >= top.count
+            && abs(top.value - Self.baseDenomination) <= Self.denominationPrecision
+            && counts.uniqueValueCount >= 2
+    }
+}
+
+/// `exclude.coinjoin.wasabi2`: WabiSabi rounds as Dumplings detects them: every input P2WPKH or P2TR;
+/// ≥ 15 inputs; inputs and outputs both in descending value order; some equal outputs; and more than
+/// 80% of outputs on the Wasabi 2 standard denominations (powers of 2, 3, 2·3ⁿ, 1-2-5·10ⁿ between
+/// 5 000 and 134 375 000 000 sat).
+public struct Wasabi2Exclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinjoin.wasabi2"
+    public let references: [Reference] = [.dumplings, .svenda2025]
+    public static let minInputs = 15
+    public static let denominations: Set<Int64> = {
+        let lo: Int64 = 5_000, hi: Int64 = 134_375_000_000
+        var s = Set<Int64>()
+        func series(_ base: Int64, times factor: Int64) {
+            var x: Int64 = 1
+            while x <= hi {
+                let d = x * factor
+                if d >= lo && d <= hi { s.insert(d) }
+                x *= base
+            }
+        }
+        series(2, times: 1); series(3, times: 1); series(3, times: 2)
+        series(10, times: 1); series(10, times: 2); series(10, times: 5)
+        return s
+    }()
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool {
+        guard !tx.isCoinbase, tx.inputCount >= Self.minInputs else { return false }
+        for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh && tx.inputKind(i) != p2tr { return false }
+        for i in 1..<tx.inputCount where tx.inputValue(i) > tx.inputValue(i - 1) { return false }
+        if tx.outputCount > 1 {
+            for o in 1..<tx.outputCount where tx.outputValue(o) > tx.outputValue(o - 1) { return false }
+        }
+        guard !OutputValueCounts(tx).equalGroups.isEmpty else { return false }
+        var standard = 0
+        for o in 0..<tx.outputCount where Self.denominations.contains(tx.outputValue(o)) { standard += 1 }
+        return Double(standard) > Double(tx.outputCount) * 0.8
+    }
+}
+
+/// `exclude.coinjoin.whirlpool`: Samourai Whirlpool mixes by the "Samourai CoinJoin Detection
+/// Heuristic" as refined in Dumplings: only P2WPKH; 5–10 inputs and as many outputs; all outputs equal
+/// to a pool size (0.001, 0.01, 0.05, 0.5 BTC; Ashigaru's 0.025, 0.25); at least one input exactly the
+/// pool size and every other input within the pool size + 0.0011 BTC (the remixers' and new entrants'
+/// fee margin).
+public struct WhirlpoolExclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinjoin.whirlpool"
+    public let references: [Reference] = [.dumplings, .svenda2025]
+    public static let pools: Set<Int64> = [100_000, 1_000_000, 5_000_000, 50_000_000, 25_000_000, 2_500_000]
+    public static let entryMargin: Int64 = 110_000
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool {
+        guard !tx.isCoinbase, (5...10).contains(tx.inputCount), tx.inputCount == tx.outputCount else { return false }
+        for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh { return false }
+        for o in 0..<tx.outputCount where tx.outputKind(o) != p2wpkh { return false }
+        let pool = tx.outputValue(0)
+        guard Self.pools.contains(pool) else { return false }
+        for o in 1..<tx.outputCount where tx.outputValue(o) != pool { return false }
+        var exact = 0
+        for i in 0..<tx.inputCount {
+            let v = tx.inputValue(i)
+            if v == pool { exact += 1; continue }
+            guard abs(v - pool) <= Self.entryMargin else { return false }
+        }
+        return exact >= 1
+    }
+}
+
+/// `exclude.coinjoin.joinmarket`: JoinMarket-style maker/taker joins by Dumplings' "other CoinJoin"
+/// rule: exactly one group of equal outputs, of k members, with k = (outputs − k) or (outputs − k + 1)
+/// (each maker adds a CoinJoin output and a change output; the taker may sweep without change);
+/// ≥ k distinct output addresses and ≥ k distinct input addresses; and no input larger than the equal
+/// value plus the largest other output minus 0.0001 BTC (a cheap stand-in for the subset-sum check).
+public struct JoinMarketExclusion: TransactionExclusion {
+    public let id: HeuristicID = "exclude.coinjoin.joinmarket"
+    public let references: [Reference] = [.dumplings]
+    public static let slack: Int64 = 10_000
+    public init() {}
+    public func matches(_ tx: TxView) -> Bool {
+        guard !tx.isCoinbase, tx.inputCount >= 2, tx.outputCount >= 3 else { return false }
+        let groups = OutputValueCounts(tx).equalGroups
+        guard groups.count == 1, let g = groups.first else { return false }
+        let k = g.count, rest = tx.outputCount - k
+        guard k == rest || k == rest + 1 else { return false }
+        var outAddresses = Set<UInt32>()
+        var maxOther: Int64 = 0
+        for o in 0..<tx.outputCount {
+            outAddresses.insert(tx.outputAddress(o))
+            if tx.outputValue(o) != g.value { maxOther = max(maxOther, tx.outputValue(o)) }
+        }
+        guard outAddresses.count >= k, tx.distinctInputAddressCount >= k else { return false }
+        var maxInput: Int64 = 0
+        for i in 0..<tx.inputCount { maxInput = max(maxInput, tx.inputValue(i)) }
+        return maxInput <= g.value + maxOther - Self.slack
+    }
+}

@@ -1,0 +1,74 @@
+/// The stable name of a heuristic, exclusion or guard (`"cospend.multi-input"`). Once shipped, an id
+/// is never renamed: evidence in old case databases and reports refers to it.
+public struct HeuristicID: Hashable, Comparable, Sendable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+    public static func < (a: HeuristicID, b: HeuristicID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { rawValue }
+}
+
+/// A published source for a heuristic, printed into the heuristic documents and reports.
+public struct Reference: Hashable, Sendable, Codable {
+    public let short: String
+    public let link: String
+    public init(_ short: String, _ link: String) {
+        self.short = short
+        self.link = link
+    }
+
+    public static let meiklejohn2013 = Reference(
+        "Meiklejohn et al., A Fistful of Bitcoins, IMC 2013", "https://doi.org/10.1145/2504730.2504747")
+    public static let androulaki2013 = Reference(
+        "Androulaki et al., Evaluating User Privacy in Bitcoin, FC 2013", "https://doi.org/10.1007/978-3-642-39884-1_4")
+    public static let nick2015 = Reference(
+        "J. D. Nick, Data-Driven De-Anonymization in Bitcoin, ETH Zürich 2015",
+        "https://nickler.ninja/papers/thesis.pdf")
+    public static let blocksci2020 = Reference(
+        "Kalodner et al., BlockSci, USENIX Security 2020",
+        "https://www.usenix.org/conference/usenixsecurity20/presentation/kalodner")
+    public static let blocksciCoinjoin = Reference(
+        "BlockSci src/heuristics/tx_identification.cpp, isCoinjoin",
+        "https://github.com/citp/BlockSci/blob/14ccc9358443b2eb5730bb2902c4b11ab7928abf/src/heuristics/tx_identification.cpp#L48")
+    public static let graphsenseCoinjoin = Reference(
+        "graphsense-lib, ingest is_coinjoin (port of BlockSci's rule, dust values 546 and 2730)",
+        "https://github.com/graphsense/graphsense-lib")
+    public static let dumplings = Reference(
+        "Dumplings (nopara73, crocs-muni) Scanning/Scanner.cs and Constants.cs: Wasabi 1/2, Samourai and other-CoinJoin rules",
+        "https://github.com/crocs-muni/Dumplings")
+    public static let svenda2025 = Reference(
+        "Svenda et al., CoinJoin ecosystem insights for Wasabi 1.x, Wasabi 2.x and Whirlpool, PETS 2025",
+        "https://github.com/crocs-muni/coinjoin-analysis")
+    public static let moser2022 = Reference(
+        "Möser & Narayanan, Resurrecting Address Clustering in Bitcoin, FC 2022",
+        "https://doi.org/10.1007/978-3-031-18283-9_19")
+    public static let ermilov2017 = Reference(
+        "Ermilov et al., Automatic Bitcoin Address Clustering, ICMLA 2017", "https://doi.org/10.1109/ICMLA.2017.0-118")
+    public static let schnoering2023 = Reference(
+        "Schnoering & Vazirgiannis / Kappos et al., peeling chains (How to Peel a Million, USENIX Security 2022)",
+        "https://www.usenix.org/conference/usenixsecurity22/presentation/kappos")
+}
+
+/// A rule that says a transaction's inputs must not be linked at all (CoinJoins, coinbase).
+public protocol TransactionExclusion: Sendable {
+    var id: HeuristicID { get }
+    var references: [Reference] { get }
+    /// True when the transaction matches and its inputs (and change) must not be linked.
+    /// - Complexity: O(inputs + outputs), O(n log n) where a sort is documented.
+    func matches(_ tx: TxView) -> Bool
+}
+
+/// A change heuristic returns the outputs it identifies as possible change (BlockSci's meaning; an
+/// empty set when it does not apply). Rules combine these sets; the clusterer links an output only when
+/// the profile's rule leaves exactly one.
+public protocol ChangeHeuristic: Sendable {
+    var id: HeuristicID { get }
+    var references: [Reference] { get }
+    func candidates(in tx: TxView) -> OutputSet
+}

@@ -1,0 +1,150 @@
+import BitcoinPrimitives
+import Foundation
+
+/// A named selection of heuristics: what links inputs, what stops links, which change rule applies,
+/// and the collapse guards. Loaded from `Heuristics/profiles/<id>.json`; its id and the SHA-256 of the
+/// file's bytes go into every result, so a reader can tell exactly which rules made a clustering.
+public struct HeuristicProfile: Hashable, Sendable {
+    public var id: String
+    public var version: Int
+    public var description: String
+    public var cospend: [HeuristicID]
+    public var exclusions: [HeuristicID]
+    public var change: ChangeRule?
+    public var guards: Guards
+    /// Hex SHA-256 of the profile file's bytes (of the canonical JSON for profiles built in code).
+    public var hash: String
+
+    public struct Guards: Hashable, Sendable, Codable {
+        /// Refuse a merge in which the smaller cluster has more than this many addresses (the cluster
+        /// would grow by more than this in one step). nil = no limit.
+        public var maxMergeGrowth: Int?
+        /// Refuse a merge joining two clusters tagged with different entities.
+        public var entityTags: Bool
+        public init(maxMergeGrowth: Int? = nil, entityTags: Bool = true) {
+            self.maxMergeGrowth = maxMergeGrowth
+            self.entityTags = entityTags
+        }
+        enum CodingKeys: String, CodingKey {
+            case maxMergeGrowth = "max_merge_growth"
+            case entityTags = "entity_tags"
+        }
+    }
+
+    public init(id: String, version: Int = 1, description: String = "", cospend: [HeuristicID] = [HeuristicRegistry.multiInput],
+                exclusions: [HeuristicID] = HeuristicRegistry.exclusionIDs, change: ChangeRule? = nil,
+                guards: Guards = Guards(), hash: String = "") {
+        self.id = id
+        self.version = version
+        self.description = description
+        self.cospend = cospend
+        self.exclusions = exclusions
+        self.change = change
+        self.guards = guards
+        self.hash = hash
+    }
+
+    /// The built-in default: multi-input clustering with every exclusion, no change rule.
+    public static let builtInDefault = HeuristicProfile(
+        id: "default", description: "Common-input clustering; coinbase and CoinJoins excluded.", hash: "built-in")
+
+    /// Parses and validates a profile file's bytes. `file` names the file in error messages.
+    /// - Throws: `ProfileError` naming the file and the JSON path of the first problem.
+    public static func load(_ bytes: [UInt8], file: String) throws(ProfileError) -> HeuristicProfile {
+        let decoder = JSONDecoder()
+        var profile: HeuristicProfile
+        do {
+            profile = try decoder.decode(ProfileDocument.self, from: Data(bytes)).profile
+        } catch let e as DecodingError {
+            throw ProfileError(file: file, decoding: e)
+        } catch let e as ProfileError {
+            throw ProfileError(file: file, path: e.path, message: e.message)
+        } catch {
+            throw ProfileError(file: file, path: "", message: "not valid JSON: \(error)")
+        }
+        profile.hash = bytes.withUnsafeBytes { Hex.encode(Hashing.sha256($0).bytes) }
+        return profile
+    }
+}
+
+/// A problem in a profile file: which file, where in it (a JSON path like `change.unique.use`), what.
+public struct ProfileError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var path: String
+    public var message: String
+    public init(file: String, path: String, message: String) {
+        self.file = file
+        self.path = path
+        self.message = message
+    }
+    init(file: String, decoding e: DecodingError) {
+        func render(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        self.file = file
+        switch e {
+        case let .keyNotFound(key, ctx):
+            path = render(ctx.codingPath + [key]); message = "missing key \"\(key.stringValue)\""
+        case let .typeMismatch(type, ctx):
+            path = render(ctx.codingPath); message = "expected \(type): \(ctx.debugDescription)"
+        case let .valueNotFound(type, ctx):
+            path = render(ctx.codingPath); message = "missing \(type) value"
+        case let .dataCorrupted(ctx):
+            path = render(ctx.codingPath); message = ctx.debugDescription
+        @unknown default:
+            path = ""; message = "\(e)"
+        }
+    }
+    public var description: String {
+        path.isEmpty ? "\(file): \(message)" : "\(file): at \(path): \(message)"
+    }
+}
+
+/// The file format. Unknown keys are errors, not silently ignored (a typo must not disable a rule).
+struct ProfileDocument: Decodable {
+    var profile: HeuristicProfile
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        let known = ["id", "version", "description", "cospend", "exclude", "change", "guards"]
+        for k in c.allKeys where !known.contains(k.stringValue) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [k],
+                debugDescription: "unknown key \"\(k.stringValue)\" (known: \(known.joined(separator: ", ")))"))
+        }
+        let id = try c.decode(String.self, forKey: AnyKey("id"))
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("id")],
+                debugDescription: "profile id \"\(id)\" must be non-empty letters, digits, '-', '_' or '.'"))
+        }
+        let version = try c.decode(Int.self, forKey: AnyKey("version"))
+        let description = try c.decodeIfPresent(String.self, forKey: AnyKey("description")) ?? ""
+        let cospend = try c.decode([HeuristicID].self, forKey: AnyKey("cospend"))
+        for (i, h) in cospend.enumerated() where !HeuristicRegistry.cospendIDs.contains(h) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("cospend"), AnyKey(intValue: i)!],
+                debugDescription: "unknown co-spend heuristic \"\(h)\" (known: \(HeuristicRegistry.cospendIDs.map(\.rawValue).joined(separator: ", ")))"))
+        }
+        let exclude = try c.decode([HeuristicID].self, forKey: AnyKey("exclude"))
+        for (i, h) in exclude.enumerated() where HeuristicRegistry.exclusion(h) == nil {
+            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("exclude"), AnyKey(intValue: i)!],
+                debugDescription: "unknown exclusion \"\(h)\" (known: \(HeuristicRegistry.exclusionIDs.map(\.rawValue).joined(separator: ", ")))"))
+        }
+        let change = try c.decodeIfPresent(ChangeRule.self, forKey: AnyKey("change"))
+        var guards = HeuristicProfile.Guards()
+        if c.contains(AnyKey("guards")) {
+            let g = try c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("guards"))
+            for k in g.allKeys where k.stringValue != "max_merge_growth" && k.stringValue != "entity_tags" {
+                throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("guards"), k],
+                    debugDescription: "unknown guard \"\(k.stringValue)\" (known: max_merge_growth, entity_tags)"))
+            }
+            guards.maxMergeGrowth = try g.decodeIfPresent(Int.self, forKey: AnyKey("max_merge_growth"))
+            if let m = guards.maxMergeGrowth, m < 1 {
+                throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("guards"), AnyKey("max_merge_growth")],
+                    debugDescription: "max_merge_growth must be at least 1 (omit it for no limit)"))
+            }
+            guards.entityTags = try g.decodeIfPresent(Bool.self, forKey: AnyKey("entity_tags")) ?? true
+        }
+        profile = HeuristicProfile(id: id, version: version, description: description, cospend: cospend,
+                                   exclusions: exclude, change: change, guards: guards)
+    }
+}

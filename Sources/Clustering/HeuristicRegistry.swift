@@ -1,0 +1,51 @@
+/// The one list of every heuristic Spoor knows (BlockSci's lesson: one registry, no drifting copies).
+public enum HeuristicRegistry {
+    public static let multiInput: HeuristicID = "cospend.multi-input"
+    public static let cospendIDs: [HeuristicID] = [multiInput]
+
+    public static let exclusions: [any TransactionExclusion] = [
+        CoinbaseExclusion(), GenericCoinJoinExclusion(), FundedGenericCoinJoinExclusion(), Wasabi1Exclusion(), Wasabi2Exclusion(),
+        WhirlpoolExclusion(), JoinMarketExclusion(),
+    ]
+    public static var exclusionIDs: [HeuristicID] { exclusions.map(\.id) }
+
+    public static let changeIDs: [HeuristicID] = [
+        "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",
+        "change.reuse", "change.fingerprint", "change.peel-chain",
+    ]
+
+    /// Guards are recorded in the same evidence log as exclusions.
+    public static let entityGuard: HeuristicID = "guard.entity-tags"
+    public static let growthGuard: HeuristicID = "guard.max-merge-growth"
+
+    /// Allowed parameters of each heuristic and their valid ranges.
+    public static let parameters: [HeuristicID: [String: ClosedRange<Int>]] = [
+        "change.round-payment": ["digits": 1...15],
+    ]
+
+    public static func exclusion(_ id: HeuristicID) -> (any TransactionExclusion)? {
+        exclusions.first { $0.id == id }
+    }
+
+    public static func change(_ id: HeuristicID, parameters: [String: Int] = [:]) -> (any ChangeHeuristic)? {
+        switch id.rawValue {
+        case "change.fresh-address": return FreshAddressChange()
+        case "change.optimal": return OptimalChange()
+        case "change.address-type": return AddressTypeChange()
+        case "change.round-payment": return RoundPaymentChange(digits: parameters["digits"] ?? RoundPaymentChange.defaultDigits)
+        case "change.reuse": return ReuseChange()
+        case "change.fingerprint": return FingerprintChange()
+        case "change.peel-chain": return PeelChainChange()
+        default: return nil
+        }
+    }
+
+    /// Every id in a fixed order: bit i of an evidence record's heuristic mask is `allIDs[i]`.
+    public static let allIDs: [HeuristicID] = cospendIDs + exclusionIDs + changeIDs + [entityGuard, growthGuard]
+
+    public static func bit(of id: HeuristicID) -> Int? { allIDs.firstIndex(of: id) }
+
+    public static func ids(inMask mask: UInt32) -> [HeuristicID] {
+        allIDs.indices.filter { mask & (1 << UInt32($0)) != 0 }.map { allIDs[$0] }
+    }
+}

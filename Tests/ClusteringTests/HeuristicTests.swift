@@ -1,0 +1,174 @@
+import BitcoinAddresses
+import Clustering
+import Foundation
+import SpoorTestSupport
+import Testing
+
+@Suite struct ExclusionTests {
+    // Four wallets each pay 0.1 BTC into a mix and take change: a textbook CoinJoin.
+    let coinjoin = tx(1, inputs: [(1, 15_000_000), (2, 12_000_000), (3, 20_000_000), (4, 11_000_000)],
+                      outputs: [(10, 10_000_000), (11, 10_000_000), (12, 10_000_000), (13, 10_000_000),
+                                (14, 4_990_000), (15, 1_990_000), (16, 9_990_000), (17, 990_000)])
+
+    @Test func genericMatchesCoinJoin() {
+        #expect(GenericCoinJoinExclusion().matches(view(coinjoin)))
+        #expect(FundedGenericCoinJoinExclusion().matches(view(coinjoin)))
+    }
+
+    @Test func genericNeedsDistinctInputAddressesAndNoDust() {
+        var sameOwner = coinjoin
+        for i in sameOwner.inputs.indices { sameOwner.inputs[i].address = AddressID(1) }
+        #expect(!GenericCoinJoinExclusion().matches(view(sameOwner)))
+        let dust = tx(2, inputs: [(1, 5000), (2, 5000)], outputs: [(3, 546), (4, 546), (5, 7000)])
+        #expect(!GenericCoinJoinExclusion().matches(view(dust)))
+        let simplePayment = tx(3, inputs: [(1, 5000), (2, 5000)], outputs: [(3, 6000), (4, 3000)])
+        #expect(!GenericCoinJoinExclusion().matches(view(simplePayment)))
+    }
+
+    /// BlockSci's rule flags a payment to two payees of the same amount (p = 2); the funded variant does not,
+    /// because one input is worth more than anyone could take back.
+    @Test func fundedVariantRejectsTwoEqualPayments() {
+        let payment = tx(4, inputs: [(1, 3_998_094), (2, 77_079_048)],
+                         outputs: [(3, 46_775_233), (4, 13_000_000), (5, 13_000_000), (6, 8_300_000)])
+        #expect(GenericCoinJoinExclusion().matches(view(payment)))
+        #expect(!FundedGenericCoinJoinExclusion().matches(view(payment)))
+    }
+
+    @Test func whirlpool() {
+        let pool: Int64 = 1_000_000
+        let mix = tx(5, inputs: [(1, pool), (2, pool), (3, pool + 50_000), (4, pool + 100_000), (5, pool)],
+                     outputs: (10..<15).map { (UInt32($0), pool) })
+        #expect(WhirlpoolExclusion().matches(view(mix)))
+        let notPool = tx(6, inputs: mix.inputs.map { ($0.address?.raw, $0.value.satoshis) },
+                         outputs: (10..<15).map { (UInt32($0), 1_234_567) })
+        #expect(!WhirlpoolExclusion().matches(view(notPool)))
+        let legacy = tx(7, inputs: mix.inputs.map { ($0.address?.raw, $0.value.satoshis) },
+                        outputs: (10..<15).map { (UInt32($0), pool) }, inKind: .pubkeyhash)
+        #expect(!WhirlpoolExclusion().matches(view(legacy)))
+    }
+
+    @Test func wasabi1() {
+        var inputs: [(UInt32?, Int64)] = (0..<12).map { (UInt32($0), 12_000_000) }
+        inputs.append((100, 30_000_000))
+        var outputs: [(UInt32?, Int64)] = (200..<211).map { (UInt32($0), 10_010_000) }
+        outputs.append((300, 1_500_000)); outputs.append((301, 300_000))
+        #expect(Wasabi1Exclusion().matches(view(tx(8, inputs: inputs, outputs: outputs))))
+        let fewEqual = Array(outputs.prefix(5)) + [(300, 1_500_000), (301, 300_000)]
+        #expect(!Wasabi1Exclusion().matches(view(tx(9, inputs: inputs, outputs: fewEqual))))
+    }
+
+    @Test func wasabi2() {
+        let inputs: [(UInt32?, Int64)] = (0..<20).map { (UInt32($0), Int64(50_000_000 - $0 * 1_000_000)) }
+        var outputs: [(UInt32?, Int64)] = (100..<110).map { (UInt32($0), 10_000_000) }
+        outputs += (110..<120).map { (UInt32($0), 5_000_000) }
+        outputs.append((120, 1_234))
+        #expect(Wasabi2Exclusion().matches(view(tx(10, inputs: inputs, outputs: outputs))))
+        let ascending = Array(inputs.reversed())
+        #expect(!Wasabi2Exclusion().matches(view(tx(11, inputs: ascending, outputs: outputs))))
+    }
+
+    @Test func joinMarket() {
+        // Taker + 2 makers: 3 equal outputs, 2 changes (taker swept without change).
+        let t = tx(12, inputs: [(1, 29_900_000), (2, 25_000_000), (3, 21_000_000)],
+                   outputs: [(10, 20_000_000), (11, 20_000_000), (12, 20_000_000), (13, 10_001_000), (14, 5_001_000)])
+        #expect(JoinMarketExclusion().matches(view(t)))
+        let batch = tx(13, inputs: [(1, 300_000_000), (2, 1000)],
+                       outputs: [(10, 20_000_000), (11, 20_000_000), (12, 20_000_000), (13, 1_000), (14, 5_000)])
+        #expect(!JoinMarketExclusion().matches(view(batch)))
+    }
+
+    @Test func coinbase() {
+        #expect(CoinbaseExclusion().matches(view(tx(14, inputs: [], outputs: [(1, 50)], coinbase: true))))
+        #expect(!CoinbaseExclusion().matches(view(tx(15, inputs: [(1, 60)], outputs: [(2, 50)]))))
+    }
+}
+
+@Suite struct ChangeHeuristicTests {
+    @Test func optimalNamesOutputSmallerThanEveryInput() {
+        let t = tx(1, inputs: [(1, 50_000), (2, 40_000)], outputs: [(3, 70_000), (4, 19_000)])
+        #expect(OptimalChange().candidates(in: view(t)) == OutputSet([1]))
+        let none = tx(2, inputs: [(1, 50_000)], outputs: [(3, 60_000)])
+        #expect(OptimalChange().candidates(in: view(none)).isEmpty)
+    }
+
+    @Test func addressTypeNeedsOneInputType() {
+        let t = tx(1, inputs: [(1, 50_000)], outputs: [(3, 30_000), (4, 19_000)],
+                   outKinds: [.pubkeyhash, .witnessV0KeyHash])
+        #expect(AddressTypeChange().candidates(in: view(t)) == OutputSet([1]))
+        var mixed = t
+        mixed.inputs.append(.init(address: addr(9), value: 10, kind: .pubkeyhash))
+        #expect(AddressTypeChange().candidates(in: view(mixed)).isEmpty)
+    }
+
+    @Test func roundPaymentNamesTheNonRoundOutputs() {
+        let t = tx(1, inputs: [(1, 9_000_000)], outputs: [(3, 5_000_000), (4, 3_987_654)])
+        #expect(RoundPaymentChange().candidates(in: view(t)) == OutputSet([1]))
+        let noRound = tx(2, inputs: [(1, 9_000_000)], outputs: [(3, 5_000_001), (4, 3_987_654)])
+        #expect(RoundPaymentChange().candidates(in: view(noRound)).isEmpty)
+        #expect(RoundPaymentChange(digits: 3).candidates(in: view(tx(3, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_987)]))) == OutputSet([1]))
+    }
+
+    @Test func reuseNamesOutputBackToInputAddress() {
+        let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000), (1, 3_900)])
+        #expect(ReuseChange().candidates(in: view(t)) == OutputSet([1]))
+    }
+
+    @Test func freshAddressNeedsASeenPayee() {
+        let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)])
+        #expect(FreshAddressChange().candidates(in: view(t, fresh: OutputSet([1]))) == OutputSet([1]))
+        #expect(FreshAddressChange().candidates(in: view(t, fresh: OutputSet([0, 1]))).isEmpty)
+    }
+
+    @Test func fingerprintAndPeelChainReadTheSpender() {
+        let same = SpenderShape(version: 2, lockTimeIsSet: true, signalsRBF: true, inputCount: 1, outputCount: 2)
+        let other = SpenderShape(version: 1, lockTimeIsSet: false, signalsRBF: false, inputCount: 3, outputCount: 1)
+        let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)], spenders: [other, same], lockTime: 100)
+        #expect(FingerprintChange().candidates(in: view(t)) == OutputSet([1]))
+        #expect(PeelChainChange().candidates(in: view(t)) == OutputSet([1]))
+        let unspent = tx(2, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)])
+        #expect(FingerprintChange().candidates(in: view(unspent)).isEmpty)
+        #expect(PeelChainChange().candidates(in: view(unspent)).isEmpty)
+    }
+
+    @Test func singleOutputHasNoChange() {
+        let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000)])
+        for id in HeuristicRegistry.changeIDs {
+            #expect(HeuristicRegistry.change(id)?.candidates(in: view(t)).isEmpty == true, "\(id)")
+        }
+    }
+}
+
+@Suite struct ChangeRuleTests {
+    /// BlockSci's algebra laws, checked on every transaction of the bundled sample chain.
+    @Test func combinatorsAreSetOperations() throws {
+        let (builder, _) = try SampleChain.load()
+        let ids = HeuristicRegistry.changeIDs
+        var checked = 0
+        for i in 0..<builder.batch.count {
+            let v = builder.batch.view(i)
+            let sets = Dictionary(uniqueKeysWithValues: ids.map { ($0, HeuristicRegistry.change($0)!.candidates(in: v)) })
+            func eval(_ r: ChangeRule) -> OutputSet { r.evaluate { id, _ in sets[id] ?? .empty } }
+            for (h1, h2) in zip(ids, ids.dropFirst() + ids.prefix(1)) {
+                let a = sets[h1]!, b = sets[h2]!
+                #expect(eval(.union([.use(h1), .use(h2)])) == a.union(b))
+                #expect(eval(.intersection([.use(h1), .use(h2)])) == a.intersection(b))
+                #expect(eval(.difference(.use(h1), .use(h2))) == a.subtracting(b))
+                let u = eval(.unique(.use(h1)))
+                #expect(u.isEmpty || u.count == 1)
+                #expect(eval(.atLeast(1, of: [.use(h1), .use(h2)])) == a.union(b))
+                #expect(eval(.atLeast(2, of: [.use(h1), .use(h2)])) == a.intersection(b))
+                checked += 1
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
+    @Test func codableRoundTripReadsLikeTheDocs() throws {
+        let rule = ChangeRule.unique(.atLeast(2, of: [.use("change.optimal"), .use("change.round-payment", parameters: ["digits": 5]),
+                                                        .difference(.use("change.address-type"), .use("change.reuse"))]))
+        let data = try JSONEncoder().encode(rule)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"at-least\"") && text.contains("\"use\"") && !text.contains("_0"))
+        #expect(try JSONDecoder().decode(ChangeRule.self, from: data) == rule)
+    }
+}

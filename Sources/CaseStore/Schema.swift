@@ -99,6 +99,7 @@ public enum Schema {
                 );
                 """)
         }
+        ClusterSchema.register(&m)
         return m
     }
 

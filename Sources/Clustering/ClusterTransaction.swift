@@ -20,7 +20,10 @@ public struct SpenderShape: Hashable, Sendable {
 
     /// Packs into 64 bits for the columnar batch (0 = unknown / unspent). Counts saturate at 65 535,
     /// versions outside 0…254 read back as 255 (no wallet habit is lost: real versions are 1, 2 or 3).
-    var packed: UInt64 {
+    var packed: UInt64 { packedValue }
+
+    /// The 64-bit form stored in `TransactionBatch.outputSpender`.
+    public var packedValue: UInt64 {
         let v = UInt64(version >= 0 && version < 255 ? UInt8(version) : 255)
         return 1 | (lockTimeIsSet ? 2 : 0) | (signalsRBF ? 4 : 0) | (v << 8)
             | (UInt64(min(inputCount, 0xFFFF)) << 16) | (UInt64(min(outputCount, 0xFFFF)) << 32)
@@ -122,6 +125,39 @@ public final class TransactionBatch {
 
     public init() {}
 
+    /// Takes prebuilt columns (the store loader scatters rows straight into them).
+    /// - Throws: `BatchError` when the columns disagree in length or the start offsets are not ordered.
+    public init(txIDs: [UInt32], versions: [Int32], lockTimes: [UInt32], coinbase: [Bool],
+                inputStart: [Int], outputStart: [Int],
+                inputAddress: [UInt32], inputValue: [Int64], inputKind: [UInt8], inputSequence: [UInt32],
+                outputAddress: [UInt32], outputValue: [Int64], outputKind: [UInt8], outputSpender: [UInt64]) throws(BatchError) {
+        let n = txIDs.count
+        guard versions.count == n, lockTimes.count == n, coinbase.count == n, inputStart.count == n, outputStart.count == n
+        else { throw BatchError("transaction columns differ in length") }
+        guard inputValue.count == inputAddress.count, inputKind.count == inputAddress.count,
+              inputSequence.count == inputAddress.count
+        else { throw BatchError("input columns differ in length") }
+        guard outputValue.count == outputAddress.count, outputKind.count == outputAddress.count,
+              outputSpender.count == outputAddress.count
+        else { throw BatchError("output columns differ in length") }
+        for i in 0..<n {
+            let inEnd = i + 1 < n ? inputStart[i + 1] : inputAddress.count
+            let outEnd = i + 1 < n ? outputStart[i + 1] : outputAddress.count
+            guard inputStart[i] >= 0, inputStart[i] <= inEnd, outputStart[i] >= 0, outputStart[i] <= outEnd
+            else { throw BatchError("start offsets of transaction \(i) are out of order") }
+        }
+        self.txIDs = txIDs; self.versions = versions; self.lockTimes = lockTimes; self.coinbase = coinbase
+        self.inputStart = inputStart; self.outputStart = outputStart
+        self.inputAddress = inputAddress; self.inputValue = inputValue; self.inputKind = inputKind
+        self.inputSequence = inputSequence
+        self.outputAddress = outputAddress; self.outputValue = outputValue; self.outputKind = outputKind
+        self.outputSpender = outputSpender
+        var bound = 0
+        for a in inputAddress where a != Self.noAddress && Int(a) >= bound { bound = Int(a) + 1 }
+        for a in outputAddress where a != Self.noAddress && Int(a) >= bound { bound = Int(a) + 1 }
+        addressBound = bound
+    }
+
     public convenience init(_ transactions: [ClusterTransaction]) {
         self.init()
         for t in transactions { append(t) }
@@ -181,4 +217,9 @@ public final class TransactionBatch {
         let outEnd = i + 1 < txIDs.count ? outputStart[i + 1] : outputAddress.count
         return TxView(batch: self, index: i, inputs: inputStart[i]..<inEnd, outputs: outputStart[i]..<outEnd)
     }
+}
+
+public struct BatchError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }

@@ -1,7 +1,49 @@
 import ArgumentParser
+import CaseStore
+import Clustering
+import Foundation
 
-// Owned by the clustering work; replace this placeholder.
+/// `spoor cluster`: clusters the case database and prints the summary.
 struct ClusterRun: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Cluster the case database's addresses with a heuristic profile.")
-    func run() async throws { throw CommandFailure("spoor run is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Cluster the case database's addresses with a heuristic profile.",
+        discussion: """
+            Extends the stored clustering when it was made with the same profile file and the chain only grew;
+            otherwise (or with --fresh) starts over. Either way the cluster ids are the same: each cluster's id is
+            its smallest address id.
+            """)
+
+    @Option(name: .long, help: "The case database.")
+    var db: String = CaseDatabase.defaultPath
+    @OptionGroup var profileOption: ProfileOption
+    @Option(name: .long, help: "JSON object {address: entity} of tagged addresses for the entity collapse guard.")
+    var entityTags: String?
+    @Flag(name: .long, help: "Recluster from scratch instead of extending the stored clustering.")
+    var fresh = false
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let profile = try profileOption.load()
+        var tags: [String: String] = [:]
+        if let entityTags {
+            guard let data = FileManager.default.contents(atPath: entityTags) else {
+                throw CommandFailure("\(entityTags): cannot read the entity tags file")
+            }
+            do { tags = try JSONDecoder().decode([String: String].self, from: data) } catch {
+                throw CommandFailure("\(entityTags): expected a JSON object {\"address\": \"entity\"}: \(error)")
+            }
+        }
+        let database = try CaseDatabase(path: db)
+        let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, allowIncremental: !fresh)
+        if output.json { try printJSON(s); return }
+        print("profile       \(s.profile) (sha256 \(s.profileHash))")
+        print("transactions  \(s.transactions) (\(s.transactionsProcessed) processed, \(s.incremental ? "extended the stored clustering" : "from scratch"), \(String(format: "%.2f", s.seconds)) s)")
+        print("addresses     \(s.addresses)")
+        print("clusters      \(s.clusters) (\(s.singletons) singletons)")
+        print("largest       " + s.largest.prefix(5).map { "\($0.address) (\($0.size))" }.joined(separator: ", "))
+        print("merges        " + s.mergesPerHeuristic.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("exclusions    " + s.exclusionsPerRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("guard refusals " + (s.guardRefusals.isEmpty ? "none" : s.guardRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+    }
 }

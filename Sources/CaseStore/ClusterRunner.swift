@@ -1,0 +1,204 @@
+import BitcoinAddresses
+import BitcoinPrimitives
+import Clustering
+import Foundation
+import GRDB
+
+/// The summary `spoor cluster` prints and stores.
+public struct ClusterSummary: Sendable, Codable, Equatable {
+    public struct Largest: Sendable, Codable, Equatable {
+        public var clusterId: Int64
+        public var address: String
+        public var size: Int
+        enum CodingKeys: String, CodingKey { case address, size; case clusterId = "cluster_id" }
+    }
+    public var profile: String
+    public var profileHash: String
+    public var addresses: Int
+    public var clusters: Int
+    public var singletons: Int
+    public var largest: [Largest]
+    public var transactions: Int
+    public var excludedTransactions: Int
+    public var mergesPerHeuristic: [String: Int]
+    public var exclusionsPerRule: [String: Int]
+    public var guardRefusals: [String: Int]
+    public var changeOutputs: Int
+    public var evidenceMerges: Int
+    public var evidenceStops: Int
+    /// True when this run extended a stored clustering instead of starting over.
+    public var incremental: Bool
+    public var transactionsProcessed: Int
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case profile, addresses, clusters, singletons, largest, transactions, incremental, seconds
+        case profileHash = "profile_hash", excludedTransactions = "excluded_transactions"
+        case mergesPerHeuristic = "merges_per_heuristic", exclusionsPerRule = "exclusions_per_rule"
+        case guardRefusals = "guard_refusals", changeOutputs = "change_outputs"
+        case evidenceMerges = "evidence_merges", evidenceStops = "evidence_stops"
+        case transactionsProcessed = "transactions_processed"
+    }
+}
+
+/// Stored run state (clusterState rows).
+struct ClusterRunState: Codable {
+    var profile: String
+    var profileHash: String
+    var watermark: ChainPosition?
+    var transactions: Int
+    var statistics: StoredStatistics
+}
+
+struct StoredStatistics: Codable {
+    var transactions = 0
+    var excluded = 0
+    var merges: [String: Int] = [:]
+    var exclusions: [String: Int] = [:]
+    var guards: [String: Int] = [:]
+    var changeOutputs = 0
+
+    mutating func add(_ s: ClusterStatistics) {
+        transactions += s.transactions
+        excluded += s.excludedTransactions
+        for (k, v) in s.merges { merges[k.rawValue, default: 0] += v }
+        for (k, v) in s.exclusions { exclusions[k.rawValue, default: 0] += v }
+        for (k, v) in s.guardRefusals { guards[k.rawValue, default: 0] += v }
+        changeOutputs += s.changeOutputs
+    }
+}
+
+/// Runs a clustering over the case database and stores its results and evidence.
+public enum ClusterRunner {
+    /// Heuristics that look at later transactions (spenders): a stored clustering that used them cannot be
+    /// extended, because earlier decisions would change once the spenders arrive; such profiles rerun fully.
+    static let lookAhead: Set<HeuristicID> = ["change.fingerprint", "change.peel-chain"]
+
+    public static func needsSpenders(_ profile: HeuristicProfile) -> Bool {
+        (profile.change?.leaves ?? []).contains { lookAhead.contains($0.0) }
+    }
+
+    /// Clusters the database with `profile`. Extends the stored clustering when it was made with the same
+    /// profile file, no look-ahead heuristic is used, and the chain only grew after what it covered;
+    /// otherwise starts over. The result is the same either way.
+    /// - Parameter entityTags: entity label per address string (tags, watchlists) for the entity guard.
+    @discardableResult
+    public static func run(_ database: CaseDatabase, profile: HeuristicProfile, entityTags: [String: String] = [:],
+                           allowIncremental: Bool = true) throws -> ClusterSummary {
+        let started = Date()
+        return try database.write { db in
+            let state = try loadState(db)
+            var resume: ClusterRunState?
+            if allowIncremental, let state, state.profileHash == profile.hash, !needsSpenders(profile),
+               let mark = state.watermark, try countTransactions(db, upTo: mark) == state.transactions {
+                resume = state
+            }
+            let chain = try ClusterStore.load(db, after: resume?.watermark, spenders: needsSpenders(profile))
+            var tags: [AddressID: String] = [:]
+            if !entityTags.isEmpty {
+                for (address, tag) in entityTags {
+                    if let id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE address = ?", arguments: [address]) {
+                        tags[AddressID(UInt32(truncatingIfNeeded: id))] = tag
+                    }
+                }
+            }
+            var clusterer: Clusterer
+            var stats = StoredStatistics()
+            if let resume {
+                var roots = (0..<UInt32(chain.addressBound)).map { $0 }
+                let stored = try RawStatement(db, "SELECT addressId, clusterId FROM addressCluster")
+                while try stored.step() {
+                    let a = stored.int64(0), c = stored.int64(1)
+                    if a >= 0 && a < Int64(roots.count) { roots[Int(a)] = UInt32(truncatingIfNeeded: c) }
+                }
+                stored.reset()
+                let seen = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'seen'") ?? Data()
+                var words = [UInt64](repeating: 0, count: seen.count / 8)
+                _ = words.withUnsafeMutableBytes { seen.copyBytes(to: $0) }
+                let uf: UnionFind
+                do { uf = try UnionFind(roots: roots) } catch {
+                    throw StoreError.badData("stored clusters are inconsistent: \(error); run spoor cluster --fresh", at: nil)
+                }
+                clusterer = Clusterer(profile: profile, unionFind: uf, seen: words, entityTags: tags)
+                stats = resume.statistics
+            } else {
+                clusterer = Clusterer(profile: profile, addressCount: chain.addressBound, entityTags: tags)
+                try db.execute(sql: "DELETE FROM clusterEvidence")
+            }
+            clusterer.process(chain.batch)
+            let roots = clusterer.clusterIDs()
+            stats.add(clusterer.statistics)
+
+            try db.execute(sql: "DELETE FROM addressCluster")
+            let insert = try RawStatement(db, "INSERT INTO addressCluster(addressId, clusterId) VALUES (?, ?)")
+            for (a, r) in roots.enumerated() where r != UInt32(a) {
+                insert.bind(1, Int64(a)); insert.bind(2, Int64(r))
+                try insert.run()
+            }
+            let evidence = try RawStatement(db, "INSERT INTO clusterEvidence(kind, a, b, txId, heuristics) VALUES (?, ?, ?, ?, ?)")
+            for (kind, log) in [(Int64(0), clusterer.merges), (Int64(1), clusterer.stops)] {
+                for i in 0..<log.count {
+                    evidence.bind(1, kind); evidence.bind(2, Int64(log.a[i])); evidence.bind(3, Int64(log.b[i]))
+                    evidence.bind(4, Int64(log.tx[i])); evidence.bind(5, Int64(log.heuristics[i]))
+                    try evidence.run()
+                }
+            }
+            let watermark = chain.positions.last ?? resume?.watermark
+            let total = (resume?.transactions ?? 0) + chain.batch.count
+            let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,
+                                           transactions: total, statistics: stats)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('run', ?)",
+                           arguments: [try encoder.encode(newState)])
+            let seenData = clusterer.seen.withUnsafeBytes { Data($0) }
+            try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('seen', ?)", arguments: [seenData])
+            var summary = try summarize(db, state: newState, unionFind: clusterer.unionFind)
+            summary.incremental = resume != nil
+            summary.transactionsProcessed = chain.batch.count
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
+        }
+    }
+
+    static func loadState(_ db: Database) throws -> ClusterRunState? {
+        guard let data = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'run'") else { return nil }
+        return try? JSONDecoder().decode(ClusterRunState.self, from: data)
+    }
+
+    static func countTransactions(_ db: Database, upTo mark: ChainPosition) throws -> Int {
+        var n = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM tx t JOIN block b ON b.id = t.blockId
+            WHERE b.inBestChain = 1 AND (b.height < ? OR (b.height = ? AND t.position <= ?))
+            """, arguments: [mark.height, mark.height, mark.position]) ?? 0
+        if mark.height == Int64.max {
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tx WHERE blockId IS NULL AND id <= ?", arguments: [mark.position]) ?? 0
+        }
+        return n
+    }
+
+    static func summarize(_ db: Database, state: ClusterRunState, unionFind: UnionFind) throws -> ClusterSummary {
+        let addresses = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") ?? 0
+        var sizes: [(Int64, Int)] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT clusterId, COUNT(*) + 1 AS size FROM addressCluster GROUP BY clusterId ORDER BY size DESC, clusterId
+            """) {
+            sizes.append((row[0], row[1]))
+        }
+        let inShared = sizes.reduce(0) { $0 + $1.1 }
+        var largest: [ClusterSummary.Largest] = []
+        for (id, size) in sizes.prefix(10) {
+            let a = try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [id]) ?? "#\(id)"
+            largest.append(.init(clusterId: id, address: a, size: size))
+        }
+        let merges = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusterEvidence WHERE kind = 0") ?? 0
+        let stops = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusterEvidence WHERE kind = 1") ?? 0
+        let s = state.statistics
+        return ClusterSummary(
+            profile: state.profile, profileHash: state.profileHash, addresses: addresses,
+            clusters: sizes.count + (addresses - inShared), singletons: addresses - inShared, largest: largest,
+            transactions: state.transactions, excludedTransactions: s.excluded, mergesPerHeuristic: s.merges,
+            exclusionsPerRule: s.exclusions, guardRefusals: s.guards, changeOutputs: s.changeOutputs,
+            evidenceMerges: merges, evidenceStops: stops, incremental: false, transactionsProcessed: 0, seconds: 0)
+    }
+}

@@ -59,6 +59,12 @@ public struct IgnoredBranch: Sendable, Codable, Equatable {
     public var tip: BlockHash
     public var blocks: Int
 
+    public init(forkHeight: Int, tip: BlockHash, blocks: Int) {
+        self.forkHeight = forkHeight
+        self.tip = tip
+        self.blocks = blocks
+    }
+
     enum CodingKeys: String, CodingKey { case forkHeight = "fork_height", tip, blocks }
 }
 

@@ -25,6 +25,9 @@ struct Ingest: AsyncParsableCommand {
     var network: String?
     @Flag(name: .long, help: "No progress on standard error.")
     var quiet = false
+    @Option(name: .long, help: ArgumentHelp("Blocks per committed batch (tests use small batches).",
+                                             visibility: .hidden))
+    var batchBlocks: Int?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -33,6 +36,10 @@ struct Ingest: AsyncParsableCommand {
         let database = try CaseDatabase(path: db)
         var options = IngestOptions()
         options.network = expected
+        if let batchBlocks {
+            guard batchBlocks > 0 else { throw CommandFailure("--batch-blocks must be positive") }
+            options.batchBlocks = batchBlocks
+        }
         let ingestor = Ingestor(database: database, options: options)
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         var total = IngestSummary()

@@ -1,0 +1,125 @@
+import BitcoinPrimitives
+import CaseStore
+import ChainSources
+import Foundation
+import GRDB
+import Testing
+
+/// A source bringing a better chain that forks below the stored tip; Core's BIP30 duplicate coinbases.
+@Suite struct ReorgTests {
+    /// `count` blocks on `parent`, each with a coinbase tagged `tag`; the first also spends `spend` (if given).
+    static func branch(on parent: Block, height: Int, count: Int, tag: UInt8,
+                       spend: OutPoint? = nil, spendValue: Int64 = 0) -> [Block] {
+        var blocks: [Block] = []
+        var prev = parent
+        for k in 0..<count {
+            var txs = [BlockFactory.coinbase(height: height + k, tag: tag, script: [0x51, tag])]
+            if k == 0, let spend {
+                txs.append(BlockFactory.spend([spend], outputs: [(spendValue - 1000, [0x52, tag])]))
+            }
+            let b = BlockFactory.block(on: prev.hash, time: prev.header.time + 1, transactions: txs, nonce: UInt32(tag))
+            blocks.append(b)
+            prev = b
+        }
+        return blocks
+    }
+
+    @Test func betterBranchReplacesStaleBlocksAndUndoesTheirSpends() throws {
+        let chain = try RegtestFixture.blocks()  // heights 0...103
+        // Spend the output that the stored block 102 spends, in a different way.
+        let contested = chain[102].transactions[1].inputs[0].prevout
+        let contestedValue = try #require(chain.first { $0.transactions[0].txid == contested.txid })
+            .transactions[0].outputs[Int(contested.vout)].value.satoshis
+        let fork = Self.branch(on: chain[100], height: 101, count: 4, tag: 7, spend: contested,
+                               spendValue: contestedValue)
+
+        let path = try temporaryDatabasePath()
+        try ingest(RegtestFixture.items(chain), into: path)
+        let summary = try ingest(RegtestFixture.items(fork), into: path, batchBlocks: 2)
+        let reorg = try #require(summary.reorgs.first)
+        #expect(summary.reorgs.count == 1)
+        #expect(reorg.forkHeight == 100)
+        #expect(reorg.blocksDisconnected == 3)
+        #expect(reorg.transactionsRemoved == 1 + 2 + 5)
+        #expect(reorg.oldTip == chain[103].hash)
+        #expect(reorg.newTip == fork[3].hash)
+
+        let db = try CaseDatabase(path: path, mode: .readOnly)
+        let stats = try StoreQueries.stats(db)
+        #expect(stats.blocks == 105)
+        #expect(stats.bestHeight == 104)
+        #expect(stats.tip == fork[3].hash)
+        #expect(stats.unresolvedInputs == 0)
+        let (stale, dangling) = try db.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM block WHERE inBestChain = 0") ?? -1,
+             try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM output o WHERE spentByInputId IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM input i WHERE i.id = o.spentByInputId)
+                """) ?? -1)
+        }
+        #expect(stale == 3)
+        #expect(dangling == 0)
+        // The contested output is now spent by the branch's transaction.
+        let spentBy = try StoreQueries.transactions(contested.txid, in: db).first?.outputs[Int(contested.vout)].spentBy
+        #expect(spentBy?.txid == fork[0].transactions[1].txid)
+
+        // Same content as a clean ingest of the final best chain.
+        let clean = try temporaryDatabasePath()
+        try ingest(RegtestFixture.items(Array(chain[...100]) + fork), into: clean)
+        #expect(try canonicalDump(path) == canonicalDump(clean))
+        #expect(try StoreQueries.stats(CaseDatabase(path: clean, mode: .readOnly)).addresses == stats.addresses)
+
+        // And back: the original chain, extended past the branch, revives the stale block rows.
+        let extended = Self.branch(on: chain[103], height: 104, count: 3, tag: 9)
+        let back = try ingest(RegtestFixture.items(Array(chain[101...]) + extended), into: path, batchBlocks: 3)
+        #expect(back.reorgs.map(\.blocksDisconnected) == [4])
+        let cleanBack = try temporaryDatabasePath()
+        try ingest(RegtestFixture.items(chain + extended), into: cleanBack)
+        #expect(try canonicalDump(path) == canonicalDump(cleanBack))
+        #expect(try StoreQueries.stats(CaseDatabase(path: path, mode: .readOnly)).blocks == 107)
+    }
+
+    @Test func weakerBranchIsReportedNotApplied() throws {
+        let chain = try RegtestFixture.blocks()
+        let path = try temporaryDatabasePath()
+        try ingest(RegtestFixture.items(chain), into: path)
+        let before = try fullDump(path)
+        let fork = Self.branch(on: chain[100], height: 101, count: 2, tag: 5)
+        let summary = try ingest(RegtestFixture.items(fork), into: path)
+        #expect(summary.reorgs.isEmpty)
+        #expect(summary.ignoredBranches == [IgnoredBranch(forkHeight: 100, tip: fork[1].hash, blocks: 2)])
+        #expect(try fullDump(path) == before)
+    }
+
+    /// Mainnet blocks 91842/91880 repeat the coinbases of 91812/91722. Core: the later transaction overwrites
+    /// the earlier one's unspent outputs, so a spend of that txid links to the later output.
+    @Test(arguments: [false, true])
+    func duplicateCoinbaseFollowsCore(splitSessions: Bool) throws {
+        let chain = try RegtestFixture.blocks()
+        let duplicate = BlockFactory.coinbase(height: 104, tag: 1, script: [0x53])
+        let a = BlockFactory.block(on: chain[103].hash, time: 2_000_000_000, transactions: [duplicate])
+        let b = BlockFactory.block(on: a.hash, time: 2_000_000_001, transactions: [duplicate])
+        let spendTx = BlockFactory.spend([OutPoint(txid: duplicate.txid, vout: 0)],
+                                         outputs: [(duplicate.outputs[0].value.satoshis - 500, [0x54])])
+        let c = BlockFactory.block(on: b.hash, time: 2_000_000_002,
+                                   transactions: [BlockFactory.coinbase(height: 106, tag: 2), spendTx])
+        let path = try temporaryDatabasePath()
+        if splitSessions {
+            // The spend arrives in a later ingest: resolution goes through the database, not the memory map.
+            try ingest(RegtestFixture.items(chain + [a, b]), into: path)
+            try ingest(RegtestFixture.items([c]), into: path)
+        } else {
+            try ingest(RegtestFixture.items(chain + [a, b, c]), into: path)
+        }
+        let db = try CaseDatabase(path: path, mode: .readOnly)
+        let copies = try StoreQueries.transactions(duplicate.txid, in: db)
+        #expect(copies.count == 2)
+        let later = try #require(copies.first { $0.block?.height == 105 })
+        let earlier = try #require(copies.first { $0.block?.height == 104 })
+        #expect(later.outputs[0].spentBy?.txid == spendTx.txid)
+        #expect(earlier.outputs[0].spentBy == nil)
+        let spend = try #require(try StoreQueries.transactions(spendTx.txid, in: db).first)
+        #expect(spend.fee == 500)
+        #expect(spend.inputs[0].resolved)
+    }
+}

@@ -40,7 +40,7 @@ import Testing
         return Int(value)
     }
 
-    @Test(arguments: [0, 40, 150, 300])
+    @Test(arguments: [0, 40, 120, 220])
     func killedIngestResumesToTheCleanDatabase(killAtHeight: Int) throws {
         let executable = try #require(Self.spoorExecutable, "build the spoor executable first (swift build)")
         let clean = try temporaryDatabasePath()
@@ -59,8 +59,6 @@ import Testing
         if killed { kill(child.processIdentifier, SIGKILL) }
         child.waitUntilExit()
         #expect(killed, "the ingest finished before it could be killed at height \(killAtHeight)")
-        let reached = Self.checkpointHeight(path) ?? -1
-        #expect(reached < 336, "killed before the end")
 
         let again = try Self.runIngest(executable, db: path)
         again.waitUntilExit()

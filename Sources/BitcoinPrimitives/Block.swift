@@ -28,6 +28,20 @@ public struct BlockHeader: Hashable, Sendable {
         hash = BlockHash(digest: Hashing.sha256d(w.bytes))
     }
 
+    /// A header whose previous-block hash is unknown (a bitcoin-etl row without `previous_block_hash` whose
+    /// parent is not in the export): the hash cannot be recomputed, so it is taken as stated and
+    /// `previousBlockHash` is zero. Only for sources that cannot do better.
+    public init(version: Int32, merkleRoot: Digest32, time: UInt32, bits: UInt32, nonce: UInt32,
+                statedHash: BlockHash) {
+        self.version = version
+        self.previousBlockHash = .zero
+        self.merkleRoot = merkleRoot
+        self.time = time
+        self.bits = bits
+        self.nonce = nonce
+        hash = statedHash
+    }
+
     public init(from r: inout ByteReader) throws(ParseError) {
         try r.require(80)
         let start = r.offset

@@ -27,7 +27,6 @@ public final class NodeJSONSource: ChainSource {
     private var fileIndex = 0
     private var documents: JSONDocumentReader?
     private var failure: SourceError?
-    private let decoder = JSONDecoder()
 
     public init(files: [String], network: Network? = nil) {
         self.files = files
@@ -60,24 +59,31 @@ public final class NodeJSONSource: ChainSource {
                 continue
             }
             let location = SourceLocation(file: reader.path, line: document.firstLine)
-            let decoded: NodeDocument
-            do {
-                decoded = try decoder.decode(NodeDocument.self, from: Data(document.bytes))
-            } catch let error as DecodingError {
-                throw SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location)
-            } catch {
-                throw SourceError("malformed node JSON: \(error)", at: location)
-            }
-            switch decoded {
-            case .block(let dto):
-                let block = try NodeJSONConversion.block(dto, at: location)
-                if network == nil { network = NetworkInference.infer(from: dto) }
-                return .block(block)
-            case .transaction(let dto):
-                let (tx, _) = try NodeJSONConversion.transaction(dto, keyPath: "", at: location)
-                if network == nil { network = NetworkInference.infer(fromOutputs: dto.vout) }
-                return .transaction(tx, location)
-            }
+            let (item, inferred) = try Self.decode(document.bytes, at: location)
+            if network == nil { network = inferred }
+            return item
+        }
+    }
+
+    /// Decodes one node-JSON document (a getblock 2/3 result, a verbose transaction, or an RPC response
+    /// wrapping either) with every check this source makes; for callers that fetched the bytes themselves
+    /// (the RPC client). Also returns the network the data suggests, if any.
+    public static func decode(_ bytes: [UInt8], at location: SourceLocation) throws(SourceError) -> (SourceItem, Network?) {
+        let decoded: NodeDocument
+        do {
+            decoded = try JSONDecoder().decode(NodeDocument.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location)
+        } catch {
+            throw SourceError("malformed node JSON: \(error)", at: location)
+        }
+        switch decoded {
+        case .block(let dto):
+            let block = try NodeJSONConversion.block(dto, at: location)
+            return (.block(block), NetworkInference.infer(from: dto))
+        case .transaction(let dto):
+            let (tx, _) = try NodeJSONConversion.transaction(dto, keyPath: "", at: location)
+            return (.transaction(tx, location), NetworkInference.infer(fromOutputs: dto.vout))
         }
     }
 }

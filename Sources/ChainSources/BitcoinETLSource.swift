@@ -14,7 +14,7 @@ public struct BitcoinETLLayout: Sendable {
     }
 
     /// The export in `dir`, nil when there is none; an error when only half of one is there.
-    static func find(in dir: URL) throws(SourceError) -> BitcoinETLLayout? {
+    public static func find(in dir: URL) throws(SourceError) -> BitcoinETLLayout? {
         let fm = FileManager.default
         let names = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
         var blocks = names.filter { isShard($0, prefix: "blocks") && !isDirectory(dir.appendingPathComponent($0)) }
@@ -178,7 +178,7 @@ public final class BitcoinETLSource: ChainSource {
     private var failure: (any Error)?
     private let decoder = JSONDecoder()
 
-    public init(layout: BitcoinETLLayout, network: Network?) throws {
+    public init(layout: BitcoinETLLayout, network: Network?) {
         self.layout = layout
         self.network = network
         blockLines = MultiFileLines(files: layout.blockFiles)
@@ -190,7 +190,7 @@ public final class BitcoinETLSource: ChainSource {
         guard let layout = try BitcoinETLLayout.find(in: directory) else {
             throw SourceError("no blocks.json / transactions.json (or shards) here", at: SourceLocation(file: directory.path))
         }
-        try self.init(layout: layout, network: network)
+        self.init(layout: layout, network: network)
     }
 
     public func next() throws -> SourceItem? {

@@ -30,7 +30,7 @@ public enum SourceDetection {
         case .blockDirectory(let dir):
             return try BlockDirectorySource(directory: dir, network: network)
         case .bitcoinETL(let layout):
-            return try BitcoinETLSource(layout: layout, network: network)
+            return BitcoinETLSource(layout: layout, network: network)
         case .nodeJSON(let files):
             return NodeJSONSource(files: files, network: network)
         case .rawTransactions:

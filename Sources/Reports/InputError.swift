@@ -1,0 +1,13 @@
+/// Bad investigator input: names the file, the line (1-based) and what was wrong.
+public struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var file: String
+    public var line: Int?
+    public var message: String
+    public init(file: String, line: Int? = nil, _ message: String) {
+        self.file = file; self.line = line; self.message = message
+    }
+    public var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}

@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "Reports",
                 dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "Clustering", "Tracing", "CaseStore",
                                .product(name: "Yams", package: "Yams")],
+                resources: [.copy("Schema/report.schema.json")],
                 swiftSettings: strict),
         // The commands, as a library so tests can run them in-process.
         .target(name: "SpoorCommands",

@@ -100,6 +100,7 @@ public enum Schema {
                 """)
         }
         ClusterSchema.register(&m)
+        TagSchema.register(&m)
         return m
     }
 

@@ -71,13 +71,26 @@ public struct FlowTracer: Sendable {
 
     /// Traces `amounts` held by outputs (global output index -> satoshis, each ≤ the output's value).
     /// Backward follows where the outputs' money came from; forward where it went.
+    ///
+    /// Hops count clusters, not transactions: the starting outputs are hop 0, and each step onto an output of
+    /// a different cluster than the one the satoshis were in adds one. Moves inside a cluster (change,
+    /// consolidations, peel chains) are followed without counting, up to `maxSteps` transactions in all.
+    /// Tracing stops at hop `hops`, at a stop cluster (a tagged entity), at a coinbase, at an unspent
+    /// output, or at an input whose spent output is not stored; each is an endpoint, so the endpoints add up
+    /// to the starting amount for every policy but `poison`.
     public func trace(from amounts: [Int: Int64], direction: TraceDirection, policy: FlowPolicy,
-                      hops: Int) -> FlowResult {
+                      hops: Int, maxSteps: Int = 1_000) -> FlowResult {
         precondition(direction != .both, "trace each direction separately")
         var result = FlowResult(policy: policy, direction: direction, hops: hops,
                                 startAmount: amounts.values.reduce(0, +), endpoints: [:], minimumHops: [:],
                                 throughCluster: [:], transactionsVisited: 0)
-        var level = amounts
+        struct State: Hashable, Comparable {
+            var output: Int
+            var hop: Int
+            static func < (a: State, b: State) -> Bool { (a.output, a.hop) < (b.output, b.hop) }
+        }
+        var level: [State: Int64] = [:]
+        for (o, v) in amounts { level[State(output: o, hop: 0), default: 0] += v }
         var visitedTx = Set<Int>()
         var poisoned = Set<Int>(amounts.keys)
         func end(_ kind: FlowEndpoint.Kind, _ cluster: Int, _ amount: Int64, _ hop: Int) {
@@ -86,56 +99,61 @@ public struct FlowTracer: Sendable {
             result.endpoints[e, default: 0] += amount
             result.minimumHops[e] = min(result.minimumHops[e] ?? Int.max, hop)
         }
-        for hop in 0 ... hops {
-            var next: [Int: Int64] = [:]
-            for o in level.keys.sorted() {
-                let amount = level[o] ?? 0
+        func clusterOf(_ o: Int) -> Int { clusters.cluster(of: graph.outputAddress[o]) }
+        var step = 0
+        while !level.isEmpty {
+            var next: [State: Int64] = [:]
+            func push(_ from: State, to o: Int, _ amount: Int64) {
+                let h = from.hop + (clusterOf(o) != clusterOf(from.output) ? 1 : 0)
+                let s = State(output: o, hop: h)
+                if policy == .poison {
+                    if poisoned.insert(o).inserted { next[s] = amount }
+                } else {
+                    next[s, default: 0] += amount
+                }
+            }
+            for state in level.keys.sorted() {
+                let o = state.output
+                let amount = level[state] ?? 0
                 guard amount > 0 else { continue }
-                let cluster = clusters.cluster(of: graph.outputAddress[o])
-                if hop > 0 { result.throughCluster[cluster, default: 0] += amount }
-                if hop > 0 && stopClusters.contains(cluster) { end(.tagged, cluster, amount, hop); continue }
+                let cluster = clusterOf(o)
+                if state.hop > 0 { result.throughCluster[cluster, default: 0] += amount }
+                if state.hop > 0 && stopClusters.contains(cluster) { end(.tagged, cluster, amount, state.hop); continue }
+                if state.hop >= hops || step >= maxSteps { 
+                    if direction == .forward && graph.outputSpentBy[o] < 0 { end(.unspent, cluster, amount, state.hop) }
+                    else { end(.hopLimit, cluster, amount, state.hop) }
+                    continue
+                }
                 if direction == .back {
                     let t = graph.outputTx[o]
-                    if graph.txIsCoinbase[t] { end(.coinbase, -1, amount, hop); continue }
-                    if hop == hops { end(.hopLimit, cluster, amount, hop); continue }
+                    if graph.txIsCoinbase[t] { end(.coinbase, -1, amount, state.hop); continue }
                     visitedTx.insert(t)
                     let ins = Array(graph.inputs(of: t))
-                    let shares = policy == .poison
-                        ? ins.map { graph.inputValue[$0] }
-                        : Self.split(amount: amount, of: o, inTx: t, over: ins.map { graph.inputValue[$0] },
-                                     policy: policy, backward: true, graph: graph)
+                    let shares = Self.split(amount: amount, of: o, inTx: t, over: ins.map { graph.inputValue[$0] },
+                                            policy: policy, backward: true, graph: graph)
                     for (i, s) in zip(ins, shares) where s > 0 {
                         let prev = graph.inputSpends[i]
-                        if prev < 0 { end(.unresolved, -1, s, hop + 1); continue }
-                        if policy == .poison {
-                            if poisoned.insert(prev).inserted { next[prev] = s }
-                        } else {
-                            next[prev, default: 0] += s
-                        }
+                        if prev < 0 { end(.unresolved, -1, s, state.hop); continue }
+                        push(state, to: prev, s)
                     }
                 } else {
                     let spender = graph.outputSpentBy[o]
-                    if spender < 0 { end(.unspent, cluster, amount, hop); continue }
-                    if hop == hops { end(.hopLimit, cluster, amount, hop); continue }
+                    if spender < 0 { end(.unspent, cluster, amount, state.hop); continue }
                     let t = graph.inputTx[spender]
                     visitedTx.insert(t)
                     let outs = Array(graph.outputs(of: t))
                     let inValues = graph.inputs(of: t).map { graph.inputValue[$0] }
                     let fee = max(0, inValues.reduce(0, +) - outs.reduce(0) { $0 + graph.outputValue[$1] })
-                    if policy == .poison {
-                        for q in outs where poisoned.insert(q).inserted { next[q] = graph.outputValue[q] }
-                        continue
-                    }
-                    let position = graph.inputs(of: t).firstIndex(of: spender).map { $0 - graph.inputStart[t] } ?? 0
+                    let position = spender - graph.inputStart[t]
                     let shares = Self.splitForward(amount: amount, inputPosition: position, inputValues: inValues,
                                                    outputValues: outs.map { graph.outputValue[$0] }, fee: fee,
                                                    policy: policy)
-                    for (q, s) in zip(outs, shares.outputs) where s > 0 { next[q, default: 0] += s }
-                    end(.fee, -1, shares.fee, hop + 1)
+                    for (q, s) in zip(outs, shares.outputs) where s > 0 { push(state, to: q, s) }
+                    end(.fee, -1, shares.fee, state.hop)
                 }
             }
             level = next
-            if level.isEmpty { break }
+            step += 1
         }
         result.transactionsVisited = visitedTx.count
         return result

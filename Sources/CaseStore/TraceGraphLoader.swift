@@ -1,0 +1,138 @@
+import BitcoinPrimitives
+import Foundation
+import GRDB
+import Tracing
+
+/// Reads the best chain out of the case database into the tracing core's `ChainGraph`: four sequential
+/// scans (transactions, outputs, inputs, address kinds), no per-address queries.
+public enum TraceGraphLoader {
+    public static func load(_ database: CaseDatabase) throws -> ChainGraph {
+        try database.read { db in
+            // Transactions of the best chain in chain order; loose transactions after all blocks.
+            var storeToIndex: [Int64: Int] = [:]
+            var txids: [Txid] = []
+            var heights: [Int32] = []
+            var times: [Int64] = []
+            let txRows = try Row.fetchCursor(db, sql: """
+                SELECT t.id, t.txid, b.height, b.time FROM tx t LEFT JOIN block b ON b.id = t.blockId
+                WHERE t.blockId IS NULL OR b.inBestChain = 1
+                ORDER BY t.blockId IS NULL, b.height, t.position, t.id
+                """)
+            while let r = try txRows.next() {
+                let id: Int64 = r[0]
+                storeToIndex[id] = txids.count
+                txids.append(Txid(digest: r.digest("txid") ?? .zero))
+                heights.append(Int32(truncatingIfNeeded: (r[2] as Int64?) ?? -1))
+                times.append((r[3] as Int64?) ?? 0)
+            }
+            let n = txids.count
+
+            // Outputs: grouped by transaction index with a counting sort, vout order kept.
+            var outRows: [(tx: Int, n: Int, id: Int64, value: Int64, address: Int, kind: UInt8)] = []
+            let oc = try Row.fetchCursor(db, sql: "SELECT txId, n, id, value, addressId, scriptKind FROM output ORDER BY txId, n")
+            var addressCapacity = 0
+            while let r = try oc.next() {
+                guard let t = storeToIndex[r[0]] else { continue }
+                let a = Int((r[4] as Int64?) ?? -1)
+                addressCapacity = max(addressCapacity, a + 1)
+                outRows.append((t, r[1], r[2], r[3], a, UInt8(truncatingIfNeeded: r[5] as Int64)))
+            }
+            outRows.sort { ($0.tx, $0.n) < ($1.tx, $1.n) }
+            var outputStart = Array(repeating: 0, count: n + 1)
+            for o in outRows { outputStart[o.tx + 1] += 1 }
+            for t in 0 ..< n { outputStart[t + 1] += outputStart[t] }
+            var outputIndexOfStoreID: [Int64: Int] = [:]
+            outputIndexOfStoreID.reserveCapacity(outRows.count)
+            for (i, o) in outRows.enumerated() { outputIndexOfStoreID[o.id] = i }
+
+            var inRows: [(tx: Int, n: Int, spends: Int64?, address: Int, value: Int64)] = []
+            let ic = try Row.fetchCursor(db, sql: "SELECT txId, n, spentOutputId, addressId, value FROM input ORDER BY txId, n")
+            while let r = try ic.next() {
+                guard let t = storeToIndex[r[0]] else { continue }
+                let a = Int((r[3] as Int64?) ?? -1)
+                addressCapacity = max(addressCapacity, a + 1)
+                inRows.append((t, r[1], r[2], a, (r[4] as Int64?) ?? 0))
+            }
+            inRows.sort { ($0.tx, $0.n) < ($1.tx, $1.n) }
+            var inputStart = Array(repeating: 0, count: n + 1)
+            for i in inRows { inputStart[i.tx + 1] += 1 }
+            for t in 0 ..< n { inputStart[t + 1] += inputStart[t] }
+
+            let maxAddress = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), -1) FROM address") ?? -1
+            addressCapacity = max(addressCapacity, maxAddress + 1)
+            var kinds = Array(repeating: UInt8(0), count: addressCapacity)
+            for o in outRows where o.address >= 0 { kinds[o.address] = o.kind }
+
+            return ChainGraph.Builder.columns(
+                txids: txids, txHeight: heights, txTime: times, inputStart: inputStart, outputStart: outputStart,
+                outputValue: outRows.map(\.value), outputAddress: outRows.map(\.address),
+                inputValue: inRows.map(\.value), inputAddress: inRows.map(\.address),
+                inputSpends: inRows.map { $0.spends.flatMap { outputIndexOfStoreID[$0] } ?? -1 },
+                addressKind: kinds)
+        }
+    }
+
+    /// Address ids of address strings (absent ones are left out).
+    public static func addressIDs(_ addresses: [String], in database: CaseDatabase) throws -> [String: Int] {
+        try database.read { db in
+            var result: [String: Int] = [:]
+            let statement = try db.makeStatement(sql: "SELECT id FROM address WHERE address = ?")
+            for a in Set(addresses) {
+                if let id = try Int.fetchOne(statement, arguments: [a]) { result[a] = id }
+            }
+            return result
+        }
+    }
+
+    /// Address strings of ids.
+    public static func addressStrings(_ ids: [Int], in database: CaseDatabase) throws -> [Int: String] {
+        try database.read { db in
+            var result: [Int: String] = [:]
+            let statement = try db.makeStatement(sql: "SELECT address FROM address WHERE id = ?")
+            for id in Set(ids) where id >= 0 {
+                if let s = try String.fetchOne(statement, arguments: [id]) { result[id] = s }
+            }
+            return result
+        }
+    }
+}
+
+/// Cluster ids as the clustering step persisted them (`addressCluster`: one row per address not alone in its
+/// cluster), and the profile that made them.
+public enum TraceClusterLoader {
+    public struct Persisted: Sendable {
+        public var clusterOf: [Int]
+        public var profileID: String?
+        public var profileHash: String?
+        /// False when no clustering has run on this database: every address is its own cluster.
+        public var clustered: Bool
+    }
+
+    public static func load(_ database: CaseDatabase, addressCapacity: Int) throws -> Persisted {
+        try database.read { db in
+            var clusterOf = Array(0 ..< addressCapacity)
+            guard try db.tableExists("addressCluster") else {
+                return Persisted(clusterOf: clusterOf, profileID: nil, profileHash: nil, clustered: false)
+            }
+            let cursor = try Row.fetchCursor(db, sql: "SELECT addressId, clusterId FROM addressCluster")
+            var rows = 0
+            while let r = try cursor.next() {
+                let a: Int = r[0], c: Int = r[1]
+                if a >= 0 && a < addressCapacity { clusterOf[a] = c }
+                rows += 1
+            }
+            var profileID: String?, profileHash: String?
+            if try db.tableExists("clusterState") {
+                for r in try Row.fetchAll(db, sql: "SELECT key, value FROM clusterState") {
+                    let key: String = r["key"]
+                    let value: String? = (r["value"] as Data?).flatMap { String(data: $0, encoding: .utf8) }
+                        ?? (r["value"] as String?)
+                    if key == "profile" || key == "profile_id" || key == "profileId" { profileID = value }
+                    if key == "profile_hash" || key == "profileHash" { profileHash = value }
+                }
+            }
+            let clustered = rows > 0 || profileID != nil
+            return Persisted(clusterOf: clusterOf, profileID: profileID, profileHash: profileHash, clustered: clustered)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+/// One self-contained HTML file: inline CSS and SVG, no scripts, no fetches (a Content-Security-Policy that
+/// forbids every network source), every untrusted string escaped.
+public enum HTML {
+    /// Escapes text for HTML element content and double- or single-quoted attributes (and XML).
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\u{0}" ..< "\u{9}", "\u{B}", "\u{C}", "\u{E}" ..< "\u{20}", "\u{7F}":
+                out += "&#xFFFD;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    static func btc(_ sat: Int64) -> String {
+        let sign = sat < 0 ? "-" : ""
+        let m = sat.magnitude
+        let frac = String(m % 100_000_000)
+        return sign + String(m / 100_000_000) + "." + String(repeating: "0", count: 8 - frac.count) + frac + " BTC"
+    }
+
+    public static func render(_ report: Report) -> String {
+        let e = escape
+        let graph = TrailGraph(report: report)
+        var h = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Spoor report: ad site cluster \(report.siteCluster.clusterID)</title>
+        <style>
+        body { font: 14px/1.4 sans-serif; margin: 24px; color: #222; background: #fff; }
+        h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ccc; }
+        table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; text-align: left; }
+        th { background: #f0f0f0; } code, .mono { font-family: monospace; font-size: 12px; word-break: break-all; }
+        .matched { color: #1a7f37; } .ambiguous { color: #9a6700; } .unmatched { color: #a40e26; }
+        details { margin: 2px 0; } summary { cursor: pointer; }
+        svg text { font: 11px sans-serif; fill: #111; }
+        .caveat { background: #fff8e1; border-left: 4px solid #f0b400; padding: 6px 10px; margin: 6px 0; }
+        </style>
+        </head>
+        <body>
+        <h1>Spoor report: who paid the ad site</h1>
+        <p>Tool \(e(report.manifest.toolVersion)), schema \(e(report.schemaVersion)), clustering profile <code>\(e(report.manifest.profile.id))</code> <code>\(e(report.manifest.profile.hash))</code>; chain tip \(report.manifest.chain.tipHeight.map(String.init) ?? "?") <code>\(e(report.manifest.chain.tipHash ?? ""))</code>.</p>
+
+        """
+        h += "<h2>The trail</h2>\n" + svg(graph) + "\n"
+        if graph.omittedPayers > 0 {
+            h += "<p>\(graph.omittedPayers) smaller payer clusters are left out of the picture; the tables list all.</p>\n"
+        }
+        h += "<h3>Evidence for each link</h3>\n"
+        let labels = Dictionary(graph.nodes.map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+        for edge in graph.edges {
+            h += "<details class=\"link\"><summary>\(e(labels[edge.from] ?? edge.from)) → \(e(labels[edge.to] ?? edge.to)): \(btc(edge.amountSat))</summary><ul>"
+            for line in edge.evidence { h += "<li class=\"mono\">\(e(line))</li>" }
+            h += "</ul></details>\n"
+        }
+
+        let site = report.siteCluster
+        h += """
+        <h2>The ad site's cluster</h2>
+        <p>Cluster <b>\(site.clusterID)</b>: \(site.size) addresses in \(site.clusters.count) store cluster(s), \(site.paymentsReceived) payments received, \(btc(site.totalReceivedSat)).</p>
+        <p>Watchlist: \(site.watchlist.map { "<code>\(e($0))</code>" }.joined(separator: ", "))\(site.watchlistNotFound.isEmpty ? "" : "; not in the database: " + site.watchlistNotFound.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</p>
+        <details><summary>How the cluster was found (\(site.evidence.count) steps)</summary><table><tr><th>rule</th><th>transaction</th><th>address</th><th>added</th><th>why</th></tr>
+
+        """
+        for ev in site.evidence {
+            h += "<tr><td>\(e(ev.rule))</td><td class=\"mono\">\(e(ev.txid ?? ""))</td><td class=\"mono\">\(e(ev.address))</td><td>\(ev.addressesAdded)</td><td>\(e(ev.explanation))</td></tr>\n"
+        }
+        h += "</table></details>\n<details><summary>All \(site.addresses.count) addresses</summary><p class=\"mono\">\(site.addresses.map(e).joined(separator: " "))</p></details>\n"
+
+        h += "<h2>Payer clusters (\(report.payerClusters.count))</h2>\n<table><tr><th>cluster</th><th>size</th><th>payments</th><th>total paid</th><th>first / last</th><th>ads</th><th>contacts</th><th>funding sources</th></tr>\n"
+        for p in report.payerClusters {
+            let funding = p.fundingSources.map { s in
+                "\(e(s.kind))\(s.clusterID.map { " cluster \($0)" } ?? "")\(s.labels.isEmpty ? "" : " [" + e(s.labels.joined(separator: ", ")) + "]"): \(btc(s.amountSat)) at \(s.minHops) hop(s)"
+            }.joined(separator: "<br>")
+            h += "<tr id=\"payer-\(p.clusterID)\"><td>\(p.clusterID)\(p.labels.isEmpty ? "" : "<br>" + e(p.labels.joined(separator: ", ")))</td><td>\(p.size)</td><td>\(p.payments.count)</td><td>\(btc(p.totalPaidSat))</td><td>\(e(p.firstPayment))<br>\(e(p.lastPayment))</td><td>\(e(p.ads.joined(separator: ", ")))</td><td>\(p.contacts.map(e).joined(separator: "<br>"))</td><td>\(funding)"
+            if !p.notes.isEmpty { h += "<br><i>\(p.notes.map(e).joined(separator: "<br>"))</i>" }
+            h += "<details><summary>addresses</summary><span class=\"mono\">\(p.addresses.map(e).joined(separator: " "))\(p.addressesTruncated ? " …" : "")</span></details></td></tr>\n"
+        }
+        h += "</table>\n"
+
+        let counts = Dictionary(grouping: report.ads, by: \.status).mapValues(\.count)
+        h += "<h2>Ads (\(report.ads.count): \(counts["matched"] ?? 0) matched, \(counts["ambiguous"] ?? 0) ambiguous, \(counts["unmatched"] ?? 0) unmatched)</h2>\n"
+        h += "<table><tr><th>ad</th><th>posted</th><th>price</th><th>contact</th><th>status</th><th>payment</th><th>payer</th><th>confidence</th><th>reason</th></tr>\n"
+        for ad in report.ads {
+            let price = ad.priceBTC.map { "\($0) BTC" } ?? ad.priceUSD.map { "$\($0)" } ?? ""
+            let pay = ad.payment.map { "<span class=\"mono\">\(e($0.txid)):\($0.vout)</span>" } ?? ""
+            h += "<tr><td>\(e(ad.adID))</td><td>\(e(ad.postedAtISO))</td><td>\(e(price))</td><td>\(e(ad.contact))</td><td class=\"\(e(ad.status))\">\(e(ad.status))</td><td>\(pay)</td><td>\(ad.payerCluster.map(String.init) ?? "")</td><td>\(ad.confidence)</td><td><details><summary>\(e(ad.basis))</summary>\(e(ad.reason))\(ad.candidates.isEmpty ? "" : "<br>candidates: " + ad.candidates.map { "<span class=\"mono\">\(e($0.txid)):\($0.vout)</span> (payer \($0.payerCluster))" }.joined(separator: ", "))</details></td></tr>\n"
+        }
+        h += "</table>\n"
+
+        h += "<h2>Shared contacts</h2>\n"
+        if report.sharedContacts.isEmpty { h += "<p>No contact appears under more than one payer cluster.</p>\n" }
+        else {
+            h += "<table><tr><th>contact</th><th>payer clusters</th><th>ads</th></tr>\n"
+            for s in report.sharedContacts {
+                h += "<tr><td>\(e(s.contact))</td><td>\(s.payerClusters.map(String.init).joined(separator: ", "))</td><td>\(e(s.ads.joined(separator: ", ")))</td></tr>\n"
+            }
+            h += "</table>\n"
+        }
+        if !report.multiContactPayers.isEmpty {
+            h += "<h3>Payer clusters with several contacts</h3><table><tr><th>cluster</th><th>contacts</th><th>ads</th></tr>\n"
+            for m in report.multiContactPayers {
+                h += "<tr><td>\(m.clusterID)</td><td>\(m.contacts.map(e).joined(separator: "<br>"))</td><td>\(e(m.ads.joined(separator: ", ")))</td></tr>\n"
+            }
+            h += "</table>\n"
+        }
+        if !report.traces.isEmpty {
+            h += "<h2>Fund tracing</h2>\n"
+            for t in report.traces {
+                h += "<p>\(e(t.direction)), policy <b>\(e(t.policy))</b>, \(t.hops) hop(s): started with \(btc(t.startSat)), endpoints hold \(btc(t.endpointsSat))\(t.conserved ? " (conserved)" : "") over \(t.transactionsVisited) transactions.</p><table><tr><th>endpoint</th><th>cluster</th><th>labels</th><th>amount</th><th>hops</th></tr>\n"
+                for s in t.endpoints.sorted(by: { $0.amountSat > $1.amountSat }).prefix(50) {
+                    h += "<tr><td>\(e(s.kind))</td><td>\(s.clusterID.map(String.init) ?? "")</td><td>\(e(s.labels.joined(separator: ", ")))</td><td>\(btc(s.amountSat))</td><td>\(s.minHops)</td></tr>\n"
+                }
+                h += "</table>\n"
+            }
+        }
+        if !report.tagConflicts.isEmpty {
+            h += "<h2>Conflicting tags</h2><table><tr><th>cluster</th><th>labels</th><th>addresses</th></tr>\n"
+            for c in report.tagConflicts {
+                h += "<tr><td>\(c.cluster)</td><td>\(e(c.labels.joined(separator: " / ")))</td><td class=\"mono\">\(e(c.addresses.joined(separator: " ")))</td></tr>\n"
+            }
+            h += "</table>\n"
+        }
+        h += "<h2>Caveats</h2>\n" + report.caveats.map { "<p class=\"caveat\">\(e($0))</p>" }.joined(separator: "\n") + "\n"
+        h += "<h2>Manifest</h2>\n<table><tr><th>input</th><th>file</th><th>SHA-256</th><th>bytes</th></tr>\n"
+        for f in report.manifest.inputs {
+            h += "<tr><td>\(e(f.role))</td><td>\(e(f.file))</td><td class=\"mono\">\(e(f.sha256))</td><td>\(f.bytes)</td></tr>\n"
+        }
+        let d = report.manifest.database, p = report.manifest.parameters
+        h += "</table>\n<p>Database: \(d.blocks) blocks, \(d.transactions) transactions, \(d.inputs) inputs, \(d.outputs) outputs, \(d.addresses) addresses, \(d.unresolvedInputs) unresolved inputs. Parameters: window \(p.windowBeforeMinutes) min before / \(p.windowAfterMinutes) min after posting, USD tolerance \(p.tolerancePercent)%, trace \(e(p.traceDirection)) \(e(p.tracePolicy)) \(p.traceHops) hops, site rules \(e(p.siteRules.joined(separator: ", "))).</p>\n"
+        h += "</body>\n</html>\n"
+        return h
+    }
+
+    /// Three columns: funding sources, payer clusters, the site. Edge width grows with the amount.
+    static func svg(_ g: TrailGraph) -> String {
+        let colours: [TrailGraph.Role: String] = [.source: "#2b8cbe", .payer: "#e6550d", .site: "#31a354"]
+        let columnX: [TrailGraph.Role: Int] = [.source: 20, .payer: 380, .site: 740]
+        let width = 1020, boxW = 260, boxH = 22, gap = 30
+        var position: [String: (x: Int, y: Int)] = [:]
+        var rows: [TrailGraph.Role: Int] = [:]
+        let maxRows = max(1, [TrailGraph.Role.source, .payer, .site].map { r in g.nodes.filter { $0.role == r }.count }.max() ?? 1)
+        let height = maxRows * gap + 40
+        for n in g.nodes {
+            let row = rows[n.role, default: 0]
+            rows[n.role] = row + 1
+            let y = n.role == .site ? height / 2 - boxH / 2 : 20 + row * gap
+            position[n.id] = (columnX[n.role] ?? 0, y)
+        }
+        let maxAmount = Double(max(1, g.edges.map(\.amountSat).max() ?? 1))
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"trail\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"money trail\">\n"
+        s += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
+        for edge in g.edges {
+            guard let a = position[edge.from], let b = position[edge.to] else { continue }
+            let w = 1 + 5 * (Double(edge.amountSat) / maxAmount)
+            let x1 = a.x + boxW, y1 = a.y + boxH / 2, x2 = b.x, y2 = b.y + boxH / 2
+            s += "<path class=\"edge\" d=\"M\(x1),\(y1) C\(x1 + 50),\(y1) \(x2 - 50),\(y2) \(x2),\(y2)\" stroke=\"#888888\" stroke-opacity=\"0.7\" stroke-width=\"\(Int((w * 10).rounded()) / 10).\(Int((w * 10).rounded()) % 10)\" fill=\"none\"><title>\(escape("\(edge.amountSat) sat"))</title></path>\n"
+        }
+        for n in g.nodes {
+            guard let p = position[n.id] else { continue }
+            let text = n.label.count > 42 ? String(n.label.prefix(41)) + "…" : n.label
+            s += "<g class=\"node \(n.role.rawValue)\" id=\"\(escape(n.id))\"><rect x=\"\(p.x)\" y=\"\(p.y)\" width=\"\(boxW)\" height=\"\(boxH)\" rx=\"4\" fill=\"\(colours[n.role] ?? "#999")\"/><text x=\"\(p.x + 6)\" y=\"\(p.y + 15)\" fill=\"#ffffff\" style=\"fill:#ffffff\">\(escape(text))</text><title>\(escape(n.label + " — \(n.amountSat) sat"))</title></g>\n"
+        }
+        s += "</svg>"
+        return s
+    }
+}

@@ -1,0 +1,212 @@
+/// The investigation report, version `Report.schemaVersion`, described by `Schema/report.schema.json`.
+/// Field names are snake_case so other tools read it without a mapping; every array is sorted so the same
+/// inputs give byte-identical output.
+public struct Report: Codable, Sendable, Equatable {
+    public static let schemaVersion = "1.0.0"
+    public static let schemaID = "https://spoor.invalid/schema/report-1.0.0.json"
+
+    public var schemaVersion: String
+    public var manifest: Manifest
+    public var siteCluster: SiteClusterSection
+    public var payerClusters: [PayerCluster]
+    public var ads: [AdEntry]
+    public var sharedContacts: [SharedContact]
+    public var multiContactPayers: [MultiContactPayer]
+    public var traces: [TraceSection]
+    public var tagConflicts: [TagConflict]
+    public var caveats: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", manifest, siteCluster = "site_cluster", payerClusters = "payer_clusters"
+        case ads, sharedContacts = "shared_contacts", multiContactPayers = "multi_contact_payers", traces
+        case tagConflicts = "tag_conflicts", caveats
+    }
+
+    public struct Manifest: Codable, Sendable, Equatable {
+        public var tool: String
+        public var toolVersion: String
+        public var profile: Profile
+        public var inputs: [InputFile]
+        public var chain: Chain
+        public var database: DatabaseCounts
+        public var parameters: Parameters
+        enum CodingKeys: String, CodingKey {
+            case tool, toolVersion = "tool_version", profile, inputs, chain, database, parameters
+        }
+    }
+    public struct Profile: Codable, Sendable, Equatable {
+        public var id: String
+        public var hash: String
+    }
+    public struct InputFile: Codable, Sendable, Equatable {
+        public var role: String
+        public var file: String
+        public var sha256: String
+        public var bytes: Int
+    }
+    public struct Chain: Codable, Sendable, Equatable {
+        public var network: String?
+        public var tipHeight: Int?
+        public var tipHash: String?
+        enum CodingKeys: String, CodingKey { case network, tipHeight = "tip_height", tipHash = "tip_hash" }
+    }
+    public struct DatabaseCounts: Codable, Sendable, Equatable {
+        public var blocks: Int
+        public var transactions: Int
+        public var inputs: Int
+        public var outputs: Int
+        public var addresses: Int
+        public var unresolvedInputs: Int
+        enum CodingKeys: String, CodingKey {
+            case blocks, transactions, inputs, outputs, addresses, unresolvedInputs = "unresolved_inputs"
+        }
+    }
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var windowBeforeMinutes: Int
+        public var windowAfterMinutes: Int
+        public var tolerancePercent: Double
+        public var tracePolicy: String
+        public var traceDirection: String
+        public var traceHops: Int
+        public var siteRules: [String]
+        enum CodingKeys: String, CodingKey {
+            case windowBeforeMinutes = "window_before_minutes", windowAfterMinutes = "window_after_minutes"
+            case tolerancePercent = "tolerance_percent", tracePolicy = "trace_policy"
+            case traceDirection = "trace_direction", traceHops = "trace_hops", siteRules = "site_rules"
+        }
+    }
+
+    public struct SiteEvidenceEntry: Codable, Sendable, Equatable {
+        public var rule: String
+        public var txid: String?
+        public var address: String
+        public var clusters: [Int]
+        public var addressesAdded: Int
+        public var explanation: String
+        enum CodingKeys: String, CodingKey {
+            case rule, txid, address, clusters, addressesAdded = "addresses_added", explanation
+        }
+    }
+    public struct SiteClusterSection: Codable, Sendable, Equatable {
+        public var clusterID: Int
+        public var size: Int
+        public var clusters: [Int]
+        public var watchlist: [String]
+        public var watchlistNotFound: [String]
+        public var addresses: [String]
+        public var addedByClustering: [String]
+        public var evidence: [SiteEvidenceEntry]
+        public var paymentsReceived: Int
+        public var totalReceivedSat: Int64
+        public var labels: [String]
+        enum CodingKeys: String, CodingKey {
+            case clusterID = "cluster_id", size, clusters, watchlist, watchlistNotFound = "watchlist_not_found"
+            case addresses, addedByClustering = "added_by_clustering", evidence
+            case paymentsReceived = "payments_received", totalReceivedSat = "total_received_sat", labels
+        }
+    }
+
+    public struct PaymentRef: Codable, Sendable, Equatable {
+        public var txid: String
+        public var vout: Int
+        public var valueSat: Int64
+        public var outputValueSat: Int64
+        public var blockTime: Int64
+        public var blockTimeISO: String
+        public var height: Int
+        public var address: String
+        enum CodingKeys: String, CodingKey {
+            case txid, vout, valueSat = "value_sat", outputValueSat = "output_value_sat", blockTime = "block_time"
+            case blockTimeISO = "block_time_iso", height, address
+        }
+    }
+    public struct FundingSource: Codable, Sendable, Equatable {
+        public var kind: String
+        public var clusterID: Int?
+        public var amountSat: Int64
+        public var minHops: Int
+        public var labels: [String]
+        enum CodingKeys: String, CodingKey {
+            case kind, clusterID = "cluster_id", amountSat = "amount_sat", minHops = "min_hops", labels
+        }
+    }
+    public struct PayerCluster: Codable, Sendable, Equatable {
+        public var clusterID: Int
+        public var size: Int
+        public var addresses: [String]
+        public var addressesTruncated: Bool
+        public var payments: [PaymentRef]
+        public var totalPaidSat: Int64
+        public var firstPayment: String
+        public var lastPayment: String
+        public var ads: [String]
+        public var contacts: [String]
+        public var labels: [String]
+        public var fundingSources: [FundingSource]
+        public var notes: [String]
+        enum CodingKeys: String, CodingKey {
+            case clusterID = "cluster_id", size, addresses, addressesTruncated = "addresses_truncated", payments
+            case totalPaidSat = "total_paid_sat", firstPayment = "first_payment", lastPayment = "last_payment"
+            case ads, contacts, labels, fundingSources = "funding_sources", notes
+        }
+    }
+
+    public struct Candidate: Codable, Sendable, Equatable {
+        public var txid: String
+        public var vout: Int
+        public var payerCluster: Int
+        public var valueSat: Int64
+        enum CodingKeys: String, CodingKey { case txid, vout, payerCluster = "payer_cluster", valueSat = "value_sat" }
+    }
+    public struct AdEntry: Codable, Sendable, Equatable {
+        public var adID: String
+        public var postedAt: Int64
+        public var postedAtISO: String
+        public var priceBTC: String?
+        public var priceUSD: String?
+        public var expectedSat: Int64?
+        public var contact: String
+        public var status: String
+        public var payment: PaymentRef?
+        public var payerCluster: Int?
+        public var confidence: Double
+        public var basis: String
+        public var reason: String
+        public var candidates: [Candidate]
+        public var interchangeableWith: [String]
+        enum CodingKeys: String, CodingKey {
+            case adID = "ad_id", postedAt = "posted_at", postedAtISO = "posted_at_iso", priceBTC = "price_btc"
+            case priceUSD = "price_usd", expectedSat = "expected_sat", contact, status, payment
+            case payerCluster = "payer_cluster", confidence, basis, reason, candidates
+            case interchangeableWith = "interchangeable_with"
+        }
+    }
+
+    public struct SharedContact: Codable, Sendable, Equatable {
+        public var contact: String
+        public var payerClusters: [Int]
+        public var ads: [String]
+        enum CodingKeys: String, CodingKey { case contact, payerClusters = "payer_clusters", ads }
+    }
+    public struct MultiContactPayer: Codable, Sendable, Equatable {
+        public var clusterID: Int
+        public var contacts: [String]
+        public var ads: [String]
+        enum CodingKeys: String, CodingKey { case clusterID = "cluster_id", contacts, ads }
+    }
+
+    public struct TraceSection: Codable, Sendable, Equatable {
+        public var policy: String
+        public var direction: String
+        public var hops: Int
+        public var startSat: Int64
+        public var endpointsSat: Int64
+        public var conserved: Bool
+        public var transactionsVisited: Int
+        public var endpoints: [FundingSource]
+        enum CodingKeys: String, CodingKey {
+            case policy, direction, hops, startSat = "start_sat", endpointsSat = "endpoints_sat", conserved
+            case transactionsVisited = "transactions_visited", endpoints
+        }
+    }
+}

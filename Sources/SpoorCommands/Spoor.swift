@@ -10,7 +10,7 @@ public struct Spoor: AsyncParsableCommand {
             Inspect.self, Export.self,                       // reading
             Ingest.self, Fetch.self, Stats.self, TxCommand.self, AddressCommand.self,  // the case database
             Cluster.self, Explain.self, Evaluate.self,       // clustering
-            Tags.self, Trace.self, MatchAds.self, Report.self, Investigate.self,  // tracing and reports
+            Tags.self, Trace.self, MatchAds.self, ReportCommand.self, Investigate.self,  // tracing and reports
         ]
     )
     public init() {}

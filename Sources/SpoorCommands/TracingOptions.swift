@@ -1,0 +1,48 @@
+import ArgumentParser
+import Reports
+import Tracing
+
+extension FlowPolicy: ExpressibleByArgument {}
+extension TraceDirection: ExpressibleByArgument {}
+
+/// Ad-matching parameters shared by `match-ads`, `report` and `investigate`.
+struct MatchingOptions: ParsableArguments {
+    @Option(name: .long, help: "Minutes the paying block may precede posted_at.")
+    var windowBefore: Int = AdMatchingParameters().windowBeforeMinutes
+    @Option(name: .long, help: "Minutes the paying block may follow posted_at.")
+    var windowAfter: Int = AdMatchingParameters().windowAfterMinutes
+    @Option(name: .long, help: "Tolerance for USD prices, in percent of the converted price.")
+    var tolerance: Double = AdMatchingParameters().tolerancePercent
+    @Flag(name: .long, help: "Do not grow the site through cold-sweep destinations.")
+    var noColdSweep = false
+    @Flag(name: .long, help: "Do not add probable PayJoin receiver inputs to the site.")
+    var noPayjoinRule = false
+
+    func parameters() throws -> AdMatchingParameters {
+        guard windowBefore >= 0, windowAfter >= 0 else { throw CommandFailure("--window-before/--window-after must be ≥ 0") }
+        guard tolerance >= 0, tolerance < 100 else { throw CommandFailure("--tolerance must be between 0 and 100 (percent)") }
+        return AdMatchingParameters(windowBeforeMinutes: windowBefore, windowAfterMinutes: windowAfter, tolerancePercent: tolerance)
+    }
+
+    var siteRules: SiteExpansionRules { SiteExpansionRules(coldSweep: !noColdSweep, payjoinReceiver: !noPayjoinRule) }
+}
+
+/// Tracing parameters shared by `trace`, `report` and `investigate`.
+struct TraceOptions: ParsableArguments {
+    @Option(name: .long, help: "back (who funded the payers), forward (where the site's money went) or both.")
+    var direction: TraceDirection = .back
+    @Option(name: .long, help: "Cluster hops to follow (hop 1 = the payers).")
+    var hops: Int = 2
+    @Option(name: .long, help: "poison, haircut, fifo or tiho (see README: Tracing policies).")
+    var policy: FlowPolicy = .haircut
+
+    func validate() throws {
+        guard (0 ... 50).contains(hops) else { throw CommandFailure("--hops must be between 0 and 50") }
+    }
+}
+
+func analysisOptions(_ m: MatchingOptions, _ t: TraceOptions) throws -> AnalysisOptions {
+    ReportInfo.toolVersion = SpoorVersion.current
+    return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules, policy: t.policy,
+                           direction: t.direction, hops: t.hops)
+}

@@ -94,8 +94,16 @@ public enum AdMatching {
         var graph = Bipartite(edges: candidates)
         var matching = graph.maximumMatching()
         var certain = [Int: (Int, AdMatch.Basis)]()
+        // Every candidate is an output of the same transaction with the same value, and no more ads want
+        // those outputs than there are outputs: which output paid which ad is unknowable but immaterial.
+        var adsWanting: [Int: Set<Int>] = [:]
+        for (a, cs) in candidates.enumerated() { for q in cs { adsWanting[q, default: []].insert(a) } }
         func interchangeable(_ a: Int, _ pay: Int, among cands: [Int]) -> Bool {
-            cands.allSatisfy { q in q == pay || (payments[q].tx == payments[pay].tx && payments[q].value == payments[pay].value) }
+            guard cands.allSatisfy({ q in q == pay || (payments[q].tx == payments[pay].tx && payments[q].value == payments[pay].value) })
+            else { return false }
+            var wanting = Set<Int>()
+            for q in cands { wanting.formUnion(adsWanting[q] ?? []) }
+            return wanting.count <= Set(cands).count || graph.isEssential(ad: a)
         }
         for a in ads.indices {
             guard let pay = matching[a] else { continue }
@@ -122,7 +130,7 @@ public enum AdMatching {
                 affinityChosen.insert(a)
             }
         }
-        for (a, (pay, _)) in certain { restricted[a] = [pay] }
+        for (a, (pay, basis)) in certain where basis != .interchangeableOutputs { restricted[a] = [pay] }
         graph = Bipartite(edges: restricted)
         matching = graph.maximumMatching()
 
@@ -235,6 +243,13 @@ struct Bipartite {
         let m = Self.solve(ads: Array(edges.indices), edges: edges, banned: nil)
         maximum = m
         return m
+    }
+
+    /// True when every maximum matching matches this ad: leaving it out makes the matching smaller.
+    func isEssential(ad: Int) -> Bool {
+        let component = self.component(of: ad)
+        let size = Self.solve(ads: component, edges: edges, banned: nil).count
+        return Self.solve(ads: component.filter { $0 != ad }, edges: edges, banned: nil).count < size
     }
 
     /// True when every maximum matching uses this edge: banning it makes the matching smaller.

@@ -39,6 +39,7 @@ public struct FlowEndpoint: Sendable, Hashable, Comparable {
     public var kind: Kind
     /// The cluster holding the output where tracing stopped (-1 for fees, coinbase and unresolved).
     public var cluster: Int
+    public init(kind: Kind, cluster: Int) { self.kind = kind; self.cluster = cluster }
     public static func < (a: FlowEndpoint, b: FlowEndpoint) -> Bool { (a.kind, a.cluster) < (b.kind, b.cluster) }
 }
 
@@ -176,7 +177,7 @@ public struct FlowTracer: Sendable {
     }
 
     /// Forward split of `amount` entering a transaction through input `inputPosition`.
-    static func splitForward(amount: Int64, inputPosition: Int, inputValues: [Int64], outputValues: [Int64],
+    public static func splitForward(amount: Int64, inputPosition: Int, inputValues: [Int64], outputValues: [Int64],
                              fee: Int64, policy: FlowPolicy) -> (outputs: [Int64], fee: Int64) {
         switch policy {
         case .poison: return (outputValues, 0)

@@ -16,6 +16,13 @@ public struct SitePayment: Sendable, Hashable {
     public var payerCluster: Int
     /// Every cluster among the non-site inputs (more than one for a CoinJoin or a PayJoin).
     public var inputClusters: [Int]
+
+    public init(output: Int, tx: Int, vout: Int, value: Int64, outputValue: Int64, receiverContribution: Int64,
+                time: Int64, height: Int32, address: Int, payerCluster: Int, inputClusters: [Int]) {
+        self.output = output; self.tx = tx; self.vout = vout; self.value = value; self.outputValue = outputValue
+        self.receiverContribution = receiverContribution; self.time = time; self.height = height
+        self.address = address; self.payerCluster = payerCluster; self.inputClusters = inputClusters
+    }
 }
 
 public enum SitePayments {

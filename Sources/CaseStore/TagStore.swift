@@ -79,6 +79,14 @@ public enum TagStore {
         }
     }
 
+    /// Cluster-defining tags as address -> entity label: the input of `ClusterRunner.run(entityTags:)`.
+    /// An address with two definer labels keeps the first in sorted order (the conflict is reported).
+    public static func entityTagsByAddress(in database: CaseDatabase) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for t in try all(in: database) where t.isClusterDefiner && result[t.address] == nil { result[t.address] = t.label }
+        return result
+    }
+
     /// The cluster-defining tags as (address id, entity label): the input of clustering's entity guard.
     public static func entityTags(in database: CaseDatabase) throws -> [(addressID: Int, label: String)] {
         try all(in: database).compactMap { t in

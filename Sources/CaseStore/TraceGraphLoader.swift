@@ -122,14 +122,9 @@ public enum TraceClusterLoader {
                 rows += 1
             }
             var profileID: String?, profileHash: String?
-            if try db.tableExists("clusterState") {
-                for r in try Row.fetchAll(db, sql: "SELECT key, value FROM clusterState") {
-                    let key: String = r["key"]
-                    let value: String? = (r["value"] as Data?).flatMap { String(data: $0, encoding: .utf8) }
-                        ?? (r["value"] as String?)
-                    if key == "profile" || key == "profile_id" || key == "profileId" { profileID = value }
-                    if key == "profile_hash" || key == "profileHash" { profileHash = value }
-                }
+            if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
+                profileID = state.profile
+                profileHash = state.profileHash
             }
             let clustered = rows > 0 || profileID != nil
             return Persisted(clusterOf: clusterOf, profileID: profileID, profileHash: profileHash, clustered: clustered)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Clustering
 import Foundation
 import Reports
 
@@ -17,6 +18,7 @@ struct Investigate: AsyncParsableCommand {
     @Option(name: .long, help: "Case folder with watchlist.json, ads.csv, rates.csv.") var `case`: String
     @Option(name: .long, help: "Output folder (created when absent).") var out: String
     @Option(name: .long, help: "The case database (default: OUT/case.sqlite).") var db: String?
+    @OptionGroup var profile: ProfileOption
     @OptionGroup var trace: TraceOptions
     @OptionGroup var matching: MatchingOptions
     @OptionGroup var output: OutputOptions
@@ -68,12 +70,13 @@ struct Investigate: AsyncParsableCommand {
         try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         let dbPath = db ?? outDir.appendingPathComponent("case.sqlite").path
 
+        let heuristics = try profile.load()
         let t0 = Date()
         let database = try CaseDatabase(path: dbPath)
         let source = try openChainSource(source, network: try database.network())
         _ = try Ingestor(database: database).ingest(source)
         let t1 = Date()
-        try InvestigationClustering.run(database: database)
+        try ClusterRunner.run(database, profile: heuristics, entityTags: try TagStore.entityTagsByAddress(in: database))
         let t2 = Date()
         let files = CaseFiles(watchlist: watchlist, ads: fm.fileExists(atPath: ads.path) ? ads : nil,
                               rates: fm.fileExists(atPath: rates.path) ? rates : nil)
@@ -103,7 +106,3 @@ struct Investigate: AsyncParsableCommand {
     }
 }
 
-/// The clustering step of `investigate`. Until the clustering runner is wired in, this is where it goes.
-enum InvestigationClustering {
-    static func run(database: CaseDatabase) throws {}
-}

@@ -99,7 +99,7 @@ public struct BitcoinETLFormatter: Sendable {
                     o.int("index", i)
                     o.string("spent_transaction_hash", input.prevout.txid.hex)
                     o.int("spent_output_index", Int(input.prevout.vout))
-                    o.string("script_asm", ScriptAsm.disassemble(input.scriptSig, decodeSighash: true))
+                    o.string("script_asm", ScriptAsm.string(input.scriptSig, attemptSighashDecode: true))
                     o.string("script_hex", Hex.encode(input.scriptSig))
                     o.int("sequence", Int(input.sequence))
                     if let spent {
@@ -123,7 +123,7 @@ public struct BitcoinETLFormatter: Sendable {
                 let c = classifier.classify(output.scriptPubKey)
                 a.object { o in
                     o.int("index", i)
-                    o.string("script_asm", ScriptAsm.disassemble(output.scriptPubKey, decodeSighash: false))
+                    o.string("script_asm", ScriptAsm.string(output.scriptPubKey))
                     o.string("script_hex", Hex.encode(output.scriptPubKey))
                     o.int("required_signatures", Self.requiredSignatures(c.kind, script: output.scriptPubKey))
                     o.string("type", c.kind.rawValue)

@@ -372,27 +372,14 @@ public final class BitcoinETLSource: ChainSource {
     static func prevout(_ input: ETLInputRow) -> TxOut? {
         guard let value = input.value?.value, value >= 0, let type = input.type,
               let addresses = input.addresses, addresses.count == 1 else { return nil }
-        let address = addresses[0]
-        var script: [UInt8]?
-        switch type {
-        case "pubkeyhash", "scripthash":
-            if let payload = try? Base58Check.decode(address), payload.count == 21 {
-                let hash = Array(payload[1...])
-                let isP2SH = payload[0] == 0x05 || payload[0] == 0xc4
-                let isP2PKH = payload[0] == 0x00 || payload[0] == 0x6f
-                if type == "pubkeyhash", isP2PKH { script = [0x76, 0xa9, 0x14] + hash + [0x88, 0xac] }
-                if type == "scripthash", isP2SH { script = [0xa9, 0x14] + hash + [0x87] }
-            }
-        case "witness_v0_keyhash", "witness_v0_scripthash", "witness_v1_taproot":
-            if let segwit = try? SegwitAddress(address) {
-                let op: UInt8 = segwit.version == 0 ? 0x00 : 0x50 + segwit.version
-                script = [op, UInt8(segwit.program.count)] + segwit.program
-            }
-        default:
-            script = nil
+        // Only templates whose script the address fixes byte for byte (a `pubkey` row carries the P2PKH
+        // address of its key, not the key; multisig and nonstandard rows carry no usable address).
+        let exact: Set<String> = ["pubkeyhash", "scripthash", "witness_v0_keyhash", "witness_v0_scripthash",
+                                  "witness_v1_taproot"]
+        guard exact.contains(type), let decoded = try? Address(addresses[0]), decoded.kind.rawValue == type else {
+            return nil
         }
-        guard let script else { return nil }
-        return TxOut(value: Amount(satoshis: value), scriptPubKey: script)
+        return TxOut(value: Amount(satoshis: value), scriptPubKey: decoded.scriptPubKey)
     }
 
     private func inferNetwork(_ rows: [ETLTransactionRow]) -> Network? {

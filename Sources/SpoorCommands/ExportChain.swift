@@ -12,8 +12,8 @@ struct ExportChain: AsyncParsableCommand {
             SOURCE is anything Spoor reads: a blocks directory (blk*.dat), a bitcoin-etl export, node JSON \
             (getblock 2/3, .json/.jsonl, plain or .gz), raw transaction hex, or a raw block. Inputs carry \
             address and value where the source states the prevout (getblock 3) or an earlier transaction of \
-            the same run created it. Differences from bitcoin-etl's own output are listed in the README \
-            and in BitcoinETLFormatter's documentation (real types and addresses for Taproot and other outputs).
+            the same run created it. Differences from bitcoin-etl's own output (real types and addresses \
+            for Taproot and outputs without an address, among others) are listed in BitcoinETLFormatter's documentation.
             """)
 
     @Option(name: .long, help: "What to read (see the discussion).")

@@ -14,6 +14,17 @@ public struct ScriptClassification: Sendable, Hashable {
     }
 }
 
+/// Core's pre-v22 `reqSigs` and `addresses` of an output (see `ScriptClassifier.legacyDestinations`).
+public struct LegacyDestinations: Sendable, Hashable {
+    public var requiredSignatures: Int
+    public var addresses: [String]
+
+    public init(requiredSignatures: Int, addresses: [String]) {
+        self.requiredSignatures = requiredSignatures
+        self.addresses = addresses
+    }
+}
+
 /// Classifies output scripts with Bitcoin Core's `Solver` rules (script/solver.cpp) and derives their address.
 ///
 /// Order and rules follow Core: P2SH first, then witness programs (v0 keyhash/scripthash, v1 taproot, the
@@ -47,6 +58,31 @@ public struct ScriptClassifier: Sendable {
 
     public static func kind(of script: [UInt8]) -> ScriptKind {
         script.withUnsafeBytes { kind(of: $0) }
+    }
+
+    /// What Bitcoin Core before v22 listed as `reqSigs` and `addresses` (`ExtractDestinations`), which is what
+    /// bitcoin-etl exports as `required_signatures` and `addresses`: a bare multisig gives m and the P2PKH
+    /// address of every key; every other kind with an address gives 1 and that address (a bare key its P2PKH
+    /// address); nulldata and nonstandard give nil. Witness versions 1+ are written in Bech32m, where Core
+    /// before v22 wrote Bech32.
+    public func legacyDestinations(_ script: UnsafeRawBufferPointer) -> LegacyDestinations? {
+        let template = ScriptTemplate.match(script)
+        if template.kind == .multisig {
+            var keys: [Range<Int>] = []
+            guard let required = ScriptOps.multisig(script, key: { keys.append($0) }) else { return nil }
+            let addresses = keys.map { range in
+                Hash160.hash(UnsafeRawBufferPointer(rebasing: script[range])).withUnsafeBytes {
+                    Base58Check.encode(version: network.pubkeyHashVersion, hash20: $0)
+                }
+            }
+            return LegacyDestinations(requiredSignatures: required, addresses: addresses)
+        }
+        guard let address = address(of: template, in: script) else { return nil }
+        return LegacyDestinations(requiredSignatures: 1, addresses: [address])
+    }
+
+    public func legacyDestinations(_ script: [UInt8]) -> LegacyDestinations? {
+        script.withUnsafeBytes { legacyDestinations($0) }
     }
 
     /// The address a matched template pays on this network, if it has one.
@@ -245,17 +281,25 @@ enum ScriptOps {
 
     /// Core's `MatchMultisig`: `<m> <key>... <n> OP_CHECKMULTISIG` with n keys, 1 <= m <= n <= 20.
     static func matchesMultisig(_ s: UnsafeRawBufferPointer) -> Bool {
-        guard s.count >= 1, s[s.count - 1] == Opcode.checkmultisig else { return false }
+        multisig(s) { _ in } != nil
+    }
+
+    /// Core's `MatchMultisig`, calling `key` with each key's range; returns m, or nil when the script is no
+    /// multisig (after some `key` calls, which the caller must then discard).
+    @inline(__always)
+    static func multisig(_ s: UnsafeRawBufferPointer, key: (Range<Int>) -> Void) -> Int? {
+        guard s.count >= 1, s[s.count - 1] == Opcode.checkmultisig else { return nil }
         var pc = 0
-        guard let first = next(s, &pc), let required = scriptNumber(s, first, min: 1, max: 20) else { return false }
+        guard let first = next(s, &pc), let required = scriptNumber(s, first, min: 1, max: 20) else { return nil }
         var keys = 0
         var op: Op?
         while true {
             op = next(s, &pc)
             guard let current = op, isValidPubkeySize(s, current.data) else { break }
+            key(current.data)
             keys += 1
         }
-        guard let last = op, let total = scriptNumber(s, last, min: required, max: 20) else { return false }
-        return keys == total && pc + 1 == s.count
+        guard let last = op, let total = scriptNumber(s, last, min: required, max: 20) else { return nil }
+        return keys == total && pc + 1 == s.count ? required : nil
     }
 }

@@ -13,6 +13,9 @@ struct CoreScript: Sendable {
     var type: String?
     /// `address` (current Core) or the single entry of `addresses` (older Core).
     var address: String?
+    /// Older Core only: `reqSigs` and the full `addresses` list.
+    var reqSigs: Int?
+    var addresses: [String]?
 }
 
 /// Collects every scriptSig and scriptPubKey of Core transaction JSON (`decoderawtransaction`,
@@ -38,7 +41,8 @@ enum CoreJSONScripts {
         let addresses = spk["addresses"] as? [String]
         return CoreScript(source: source, hex: spk["hex"] as? String ?? "?", asm: spk["asm"] as? String ?? "?",
                           isScriptSig: false, type: spk["type"] as? String,
-                          address: spk["address"] as? String ?? (addresses?.count == 1 ? addresses?.first : nil))
+                          address: spk["address"] as? String ?? (addresses?.count == 1 ? addresses?.first : nil),
+                          reqSigs: spk["reqSigs"] as? Int, addresses: addresses)
     }
 
     static func scripts(inBlock block: [String: Any], source: String) -> [CoreScript] {

@@ -18,6 +18,11 @@ struct ScriptAsmTests {
                     #expect(c.address == s.address, "\(s.source) \(s.hex)")
                 }
                 classified += 1
+                if let reqSigs = s.reqSigs, let addresses = s.addresses {
+                    let legacy = classifier.legacyDestinations(bytes)
+                    #expect(legacy == LegacyDestinations(requiredSignatures: reqSigs, addresses: addresses),
+                            "\(s.source) \(s.hex)")
+                }
             }
         }
         return (asmChecked, classified)

@@ -11,6 +11,7 @@ struct EtlOutput: Sendable, CustomTestStringConvertible {
     var scriptAsm: String
     var type: String
     var addresses: [String]
+    var requiredSignatures: Int?
     var testDescription: String { "\(file) \(scriptHex.prefix(16))…" }
 
     static func load() throws -> [EtlOutput] {
@@ -29,7 +30,8 @@ struct EtlOutput: Sendable, CustomTestStringConvertible {
                           let type = o["type"] as? String, let addresses = o["addresses"] as? [String] else {
                         throw VectorError(description: "\(file): output without script_hex/type/addresses")
                     }
-                    out.append(EtlOutput(file: sub, scriptHex: h, scriptAsm: asm, type: type, addresses: addresses))
+                    out.append(EtlOutput(file: sub, scriptHex: h, scriptAsm: asm, type: type, addresses: addresses,
+                                         requiredSignatures: o["required_signatures"] as? Int))
                 }
             }
         }
@@ -82,6 +84,24 @@ struct ScriptClassifierTests {
         let c = ScriptClassifier(network: .main).classify(try hex(output.scriptHex))
         #expect(c.kind.rawValue == output.type)
         #expect(c.address.map { [$0] } ?? [] == output.addresses)
+        let legacy = ScriptClassifier(network: .main).legacyDestinations(try hex(output.scriptHex))
+        #expect(legacy?.addresses ?? [] == output.addresses)
+        #expect(legacy?.requiredSignatures == output.requiredSignatures)
+    }
+
+    /// Core before v22 listed a bare multisig under m and its keys' P2PKH addresses; here with the genesis key,
+    /// whose P2PKH address is well known.
+    @Test func legacyDestinationsOfMultisig() throws {
+        let genesisKey = "04678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5f"
+        let script = try hex("51" + "41" + genesisKey + "21" + ScriptClassifierTests.key33 + "52ae")
+        let classifier = ScriptClassifier(network: .main)
+        #expect(classifier.classify(script) == ScriptClassification(kind: .multisig, address: nil))
+        let legacy = try #require(classifier.legacyDestinations(script))
+        #expect(legacy.requiredSignatures == 1)
+        #expect(legacy.addresses.count == 2)
+        #expect(legacy.addresses.first == "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+        #expect(classifier.legacyDestinations(try hex("6a00")) == nil)
+        #expect(classifier.legacyDestinations(try hex("61")) == nil)
     }
 
     @Test func borrowedAndArrayEntryPointsAgree() throws {

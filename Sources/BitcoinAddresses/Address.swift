@@ -1,5 +1,6 @@
 /// Why a string is not an address (for the networks asked about), with the string itself for the message.
 public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong, one case per class of fault.
     public enum Reason: Sendable, Equatable {
         /// Nothing to decode.
         case empty

@@ -42,7 +42,8 @@ public enum Base58 {
     public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
         let capacity = maxEncodedLength(bytes.count)
         return String(unsafeUninitializedCapacity: capacity) { out in
-            encode(bytes, into: out.baseAddress!)
+            guard let base = out.baseAddress else { return 0 } // capacity is at least 6: never taken
+            return encode(bytes, into: base)
         }
     }
 

@@ -29,9 +29,12 @@ struct Ingest: AsyncParsableCommand {
                                              visibility: .hidden))
     var batchBlocks: Int?
     @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Live node") var rpc: IngestRPCOptions
 
     func run() async throws {
-        guard !sources.isEmpty else { throw CommandFailure("give at least one SOURCE to ingest") }
+        guard !sources.isEmpty || rpc.isRequested else {
+            throw CommandFailure("give at least one SOURCE to ingest, or --rpc URL")
+        }
         let expected = try parseNetwork(network)
         let database = try CaseDatabase(path: db)
         var options = IngestOptions()
@@ -48,6 +51,7 @@ struct Ingest: AsyncParsableCommand {
             total.add(try ingestor.ingest(source) { meter.show($0) })
             meter.finish()
         }
+        if let node = try rpc.openSource() { total.add(try ingestor.ingest(node) { meter.show($0) }); meter.finish() }
         let stats = try StoreQueries.stats(database)
         if output.json {
             try printJSON(IngestReport(summary: total, database: db, stats: stats))

@@ -101,6 +101,7 @@ public enum Schema {
         }
         ClusterSchema.register(&m)
         TagSchema.register(&m)
+        FetchSchema.register(in: &m)  // v4-fetch: the fetch frontier and partial blocks (EsploraFetchStore.swift)
         return m
     }
 

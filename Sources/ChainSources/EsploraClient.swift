@@ -1,3 +1,4 @@
+import BitcoinAddresses
 import BitcoinPrimitives
 import Foundation
 
@@ -114,6 +115,10 @@ public final class EsploraClient: @unchecked Sendable {
             || ("0"..."9").contains($0)) }
     }
 
+    /// The network an address belongs to, where its prefix says (`bc1`/`1`/`3` main, `tb1` testnet, `bcrt1`
+    /// regtest); nil for prefixes that several networks share.
+    public static func network(ofAddress a: String) -> Network? { NetworkInference.infer(fromAddress: a) }
+
     private func url(_ path: String) -> URL {
         URL(string: baseURL.absoluteString + path) ?? baseURL
     }
@@ -153,15 +158,38 @@ public final class EsploraClient: @unchecked Sendable {
     }
 
     /// One page of an address's transactions: the first page (`after` nil) or the confirmed ones after
-    /// `after` (`/address/:a/txs/chain/:last_seen_txid`).
+    /// `after` (`/address/:a/txs/chain/:last_seen_txid`). Each comes with its JSON as sent, so a crawl can keep
+    /// it with its frontier and need not ask `/tx/:txid` again after an interruption.
     public func addressTransactions(_ address: String, after: Txid?) throws(EsploraError)
-        -> [EsploraTransaction] {
+        -> [(info: EsploraTransaction, json: [UInt8])] {
         guard Self.isPlausibleAddress(address) else {
             throw EsploraError(url: baseURL.absoluteString, message: "'\(address)' is not an address")
         }
         let path = after.map { "/address/\(address)/txs/chain/\($0.hex)" } ?? "/address/\(address)/txs"
         let (u, body) = try get(path)
-        return try decode([EsploraTransaction].self, body, from: u, what: "a JSON list of transactions")
+        let spans = NodeRPCJSONSpans(bytes: body)
+        let elements: [Range<Int>]
+        do { elements = try spans.arrayElements() } catch {
+            throw EsploraError(url: u, message: "the answer is not a JSON list of transactions: \(error.message) "
+                + "at byte \(error.offset)")
+        }
+        var out: [(info: EsploraTransaction, json: [UInt8])] = []
+        out.reserveCapacity(elements.count)
+        for (i, range) in elements.enumerated() {
+            let json = Array(body[range])
+            out.append((try decode(EsploraTransaction.self, json, from: u, what: "a transaction's JSON (element \(i))"),
+                        json))
+        }
+        return out
+    }
+
+    /// Decodes transaction JSON kept from an earlier answer.
+    public func decodeTransactionInfo(_ json: [UInt8], txid: Txid) throws(EsploraError) -> EsploraTransaction {
+        let info = try decode(EsploraTransaction.self, json, from: "stored JSON of \(txid.hex)", what: "a transaction's JSON")
+        guard info.txid == txid else {
+            throw EsploraError(url: "stored JSON of \(txid.hex)", message: "the JSON is about \(info.txid.hex)")
+        }
+        return info
     }
 
     /// `/tx/:txid`: the JSON, checked to be about `txid`.

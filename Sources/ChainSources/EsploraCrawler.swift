@@ -20,11 +20,14 @@ public struct FetchTask: Sendable, Equatable {
     public var item: FetchItem
     public var hop: Int
     public var cursor: Txid?
+    /// A transaction's JSON as an address listing gave it, kept so it need not be asked for again.
+    public var info: [UInt8]?
 
-    public init(item: FetchItem, hop: Int, cursor: Txid? = nil) {
+    public init(item: FetchItem, hop: Int, cursor: Txid? = nil, info: [UInt8]? = nil) {
         self.item = item
         self.hop = hop
         self.cursor = cursor
+        self.info = info
     }
 }
 
@@ -53,14 +56,15 @@ public struct FetchedBlock: Sendable {
 /// resumes); tests may keep it in memory.
 public protocol EsploraFetchStore: AnyObject {
     /// Adds an item to visit at `hop`, unless it is already known at that hop or a lower one. An item known at a
-    /// higher hop is moved down to `hop` and visited again (it may now be expanded further).
-    func enqueue(_ item: FetchItem, hop: Int) throws
+    /// higher hop is moved down to `hop` and visited again (it may now be expanded further). `info` is the
+    /// transaction's JSON when a listing gave it (kept until the item is finished).
+    func enqueue(_ item: FetchItem, hop: Int, info: [UInt8]?) throws
     /// The next item to visit with `hop <= maxHops`, lowest hop first, then in order of discovery: items never
     /// visited, and visited items left unexpanded at a hop below `maxHops` (an earlier, shallower fetch).
     func nextTask(maxHops: Int) throws -> FetchTask?
     /// Records how far an address's pages have been read.
     func saveCursor(_ address: String, after: Txid) throws
-    /// Marks an item visited; `expanded` when its neighbours were enqueued.
+    /// Marks an item visited (and drops its kept JSON); `expanded` when its neighbours were enqueued.
     func finish(_ item: FetchItem, expanded: Bool) throws
     /// Whether the transaction is stored already (then its bytes are not fetched again).
     func containsTransaction(_ txid: Txid) throws -> Bool
@@ -102,7 +106,6 @@ public final class EsploraCrawler {
     public let client: EsploraClient
     public let store: any EsploraFetchStore
     public let maxHops: Int
-    private var listed: [Txid: EsploraTransaction] = [:]
     private var blockTxids: [BlockHash: [Txid: Int]] = [:]
     public private(set) var summary = EsploraFetchSummary()
 
@@ -137,12 +140,12 @@ public final class EsploraCrawler {
             guard EsploraClient.isPlausibleAddress(a) else {
                 throw EsploraError(url: client.baseURL.absoluteString, message: "'\(a)' is not an address")
             }
-            try store.enqueue(.address(a), hop: 0)
+            try store.enqueue(.address(a), hop: 0, info: nil)
         }
         while let task = try store.nextTask(maxHops: maxHops) {
             switch task.item {
             case .address(let a): try visitAddress(a, task: task)
-            case .transaction(let t): try visitTransaction(t, hop: task.hop)
+            case .transaction(let t): try visitTransaction(t, task: task)
             }
             progress?(summary, task)
         }
@@ -154,11 +157,13 @@ public final class EsploraCrawler {
             let page = try client.addressTransactions(address, after: after)
             summary.pagesRead += 1
             var confirmed: [Txid] = []
-            for tx in page {
-                guard tx.status.confirmed else { continue }
+            for (tx, json) in page {
+                guard tx.status.confirmed else {
+                    summary.unconfirmedSkipped += 1
+                    continue
+                }
                 confirmed.append(tx.txid)
-                listed[tx.txid] = tx
-                try store.enqueue(.transaction(tx.txid), hop: task.hop)
+                try store.enqueue(.transaction(tx.txid), hop: task.hop, info: json)
             }
             // A short page is the last; an empty one too (servers with another page size).
             guard let last = confirmed.last, confirmed.count >= client.chainPageSize else { break }
@@ -169,8 +174,9 @@ public final class EsploraCrawler {
         try store.finish(.address(address), expanded: true)
     }
 
-    private func visitTransaction(_ txid: Txid, hop: Int) throws {
-        let info = try listed.removeValue(forKey: txid) ?? client.transactionInfo(txid)
+    private func visitTransaction(_ txid: Txid, task: FetchTask) throws {
+        let hop = task.hop
+        let info = try task.info.map { try client.decodeTransactionInfo($0, txid: txid) } ?? client.transactionInfo(txid)
         guard info.status.confirmed, let blockHash = info.status.blockHash, let height = info.status.blockHeight else {
             summary.unconfirmedSkipped += 1
             try store.finish(.transaction(txid), expanded: false)
@@ -200,10 +206,10 @@ public final class EsploraCrawler {
             return
         }
         for input in info.vin where !input.isCoinbase {
-            try store.enqueue(.transaction(input.txid), hop: hop + 1)
+            try store.enqueue(.transaction(input.txid), hop: hop + 1, info: nil)
         }
         for spend in try client.outspends(txid) where spend.spent {
-            if let spender = spend.txid { try store.enqueue(.transaction(spender), hop: hop + 1) }
+            if let spender = spend.txid { try store.enqueue(.transaction(spender), hop: hop + 1, info: nil) }
         }
         try store.finish(.transaction(txid), expanded: true)
     }
@@ -239,6 +245,7 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
         var visited = false
         var expanded = false
         var cursor: Txid?
+        var info: [UInt8]?
     }
 
     private var entries: [FetchItem: Entry] = [:]
@@ -248,8 +255,9 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
 
     public init() {}
 
-    public func enqueue(_ item: FetchItem, hop: Int) throws {
+    public func enqueue(_ item: FetchItem, hop: Int, info: [UInt8]?) throws {
         if var e = entries[item] {
+            if !e.visited, e.info == nil, let info { entries[item]?.info = info; e.info = info }
             guard hop < e.hop else { return }
             e.hop = hop
             e.visited = false
@@ -258,7 +266,7 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
             return
         }
         counter += 1
-        entries[item] = Entry(hop: hop, order: counter)
+        entries[item] = Entry(hop: hop, order: counter, info: info)
     }
 
     public func nextTask(maxHops: Int) throws -> FetchTask? {
@@ -266,7 +274,7 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
         guard let best = open.min(by: { ($0.value.hop, $0.value.order) < ($1.value.hop, $1.value.order) }) else {
             return nil
         }
-        return FetchTask(item: best.key, hop: best.value.hop, cursor: best.value.cursor)
+        return FetchTask(item: best.key, hop: best.value.hop, cursor: best.value.cursor, info: best.value.info)
     }
 
     public func saveCursor(_ address: String, after: Txid) throws { entries[.address(address)]?.cursor = after }
@@ -274,6 +282,7 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
     public func finish(_ item: FetchItem, expanded: Bool) throws {
         entries[item]?.visited = true
         entries[item]?.expanded = expanded
+        entries[item]?.info = nil
     }
 
     public func containsTransaction(_ txid: Txid) throws -> Bool { transactions[txid] != nil }

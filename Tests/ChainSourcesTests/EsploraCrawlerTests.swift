@@ -16,42 +16,15 @@ func crawler(_ esplora: FakeEsplora, store: any EsploraFetchStore, hops: Int,
     return EsploraCrawler(client: client, store: store, maxHops: hops)
 }
 
-/// The transactions within `hops` of the address, computed from the stand-in's own chain index: hop 0 are the
-/// address's transactions, hop k + 1 the funding and spending transactions of hop k.
 func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -> Set<String> {
-    var seen = Set(esplora.transactions(of: address))
-    var layer = seen
-    for _ in 0..<hops {
-        var next = Set<String>()
-        for txid in layer {
-            guard let json = esplora.transactionJSON(txid) else { continue }
-            for input in json["vin"] as? [[String: Any]] ?? [] where input["is_coinbase"] as? Bool != true {
-                if let t = input["txid"] as? String { next.insert(t) }
-            }
-            for v in 0..<((json["vout"] as? [Any])?.count ?? 0) {
-                if let s = esplora.spender(of: txid, vout: v) { next.insert(s) }
-            }
-        }
-        layer = next.subtracting(seen)
-        seen.formUnion(layer)
-    }
-    return seen
-}
-
-/// An address with more than one page of transactions, and one with few (for hop walks that stay small).
-func busyAddress(_ e: FakeEsplora) throws -> String {
-    try #require(e.addresses.first { e.transactions(of: $0).count > 2 * e.pageSize })
-}
-
-func quietAddress(_ e: FakeEsplora) throws -> String {
-    try #require(e.addresses.first { e.transactions(of: $0).count == 2 })
+    esplora.neighbourhood(of: address, hops: hops)
 }
 
 @Suite struct EsploraCrawlerTests {
     @Test func addressTransactionsAcrossPagesWithBlocksAndPrevouts() throws {
         let esplora = try makeEsplora()
         defer { esplora.stop() }
-        let address = try busyAddress(esplora)
+        let address = try #require(esplora.busyAddress)
         let store = InMemoryEsploraFetchStore()
         let summary = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
         let expected = Set(esplora.transactions(of: address))
@@ -82,7 +55,7 @@ func quietAddress(_ e: FakeEsplora) throws -> String {
     @Test func hopsFollowInputsAndOutputs() throws {
         let esplora = try makeEsplora()
         defer { esplora.stop() }
-        let address = try quietAddress(esplora)
+        let address = try #require(esplora.quietAddress)
         for hops in 0...2 {
             let store = InMemoryEsploraFetchStore()
             _ = try crawler(esplora, store: store, hops: hops).run(addresses: [address])
@@ -96,7 +69,7 @@ func quietAddress(_ e: FakeEsplora) throws -> String {
     @Test func tooManyRequestsIsRetriedAndTheResultIsTheSame() throws {
         let esplora = try makeEsplora()
         defer { esplora.stop() }
-        let address = try quietAddress(esplora)
+        let address = try #require(esplora.quietAddress)
         // Every fifth request is refused with 429, as a public instance does to a hurried client.
         esplora.setOverride { _, n in
             n % 5 == 0 ? LoopbackResponse(status: 429, headers: ["Retry-After": "1"], body: Array("Too Many".utf8)) : nil
@@ -118,7 +91,7 @@ func quietAddress(_ e: FakeEsplora) throws -> String {
     @Test func interruptedCrawlResumesWithoutStartingOver() throws {
         let esplora = try makeEsplora()
         defer { esplora.stop() }
-        let address = try quietAddress(esplora)
+        let address = try #require(esplora.quietAddress)
         let clean = InMemoryEsploraFetchStore()
         let cleanSummary = try crawler(esplora, store: clean, hops: 2).run(addresses: [address])
         let cleanRequests = esplora.requestCount
@@ -148,7 +121,7 @@ func quietAddress(_ e: FakeEsplora) throws -> String {
     @Test func moreHopsLaterExtendsAnEarlierFetch() throws {
         let esplora = try makeEsplora()
         defer { esplora.stop() }
-        let address = try quietAddress(esplora)
+        let address = try #require(esplora.quietAddress)
         let store = InMemoryEsploraFetchStore()
         _ = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
         let again = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
@@ -160,7 +133,7 @@ func quietAddress(_ e: FakeEsplora) throws -> String {
     @Test func badAnswersNameTheURL() throws {
         let esplora = try makeEsplora()
         defer { esplora.stop() }
-        let address = try quietAddress(esplora)
+        let address = try #require(esplora.quietAddress)
         let txids = esplora.transactions(of: address)
         let other = try #require(esplora.txidsInChainOrder.first { !txids.contains($0) })
 

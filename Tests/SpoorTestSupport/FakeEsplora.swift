@@ -126,6 +126,33 @@ public final class FakeEsplora: @unchecked Sendable {
     /// The transaction's JSON as this server serves it.
     public func transactionJSON(_ txid: String) -> [String: Any]? { txs[txid]?.json }
 
+    /// The transactions within `hops` of the address, from this chain index (the oracle for crawls): hop 0 are
+    /// the address's transactions, hop k + 1 the funding and spending transactions of hop k.
+    public func neighbourhood(of address: String, hops: Int) -> Set<String> {
+        var seen = Set(transactions(of: address))
+        var layer = seen
+        for _ in 0..<hops {
+            var next = Set<String>()
+            for txid in layer {
+                guard let json = transactionJSON(txid) else { continue }
+                for input in json["vin"] as? [[String: Any]] ?? [] where input["is_coinbase"] as? Bool != true {
+                    if let t = input["txid"] as? String { next.insert(t) }
+                }
+                for v in 0..<((json["vout"] as? [Any])?.count ?? 0) {
+                    if let s = spender(of: txid, vout: v) { next.insert(s) }
+                }
+            }
+            layer = next.subtracting(seen)
+            seen.formUnion(layer)
+        }
+        return seen
+    }
+
+    /// The first address with more than two pages of transactions (exercises paging).
+    public var busyAddress: String? { addresses.first { transactions(of: $0).count > 2 * pageSize } }
+    /// The first address with exactly two transactions (hop walks around it stay small).
+    public var quietAddress: String? { addresses.first { transactions(of: $0).count == 2 } }
+
     /// The transaction's bytes as hex.
     public func transactionHex(_ txid: String) -> String? { txs[txid]?.hex }
 

@@ -1,4 +1,7 @@
 import Crypto
+#if canImport(CCryptoBoringSSL)
+import CCryptoBoringSSL
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -60,20 +63,78 @@ public struct Digest32: Hashable, Sendable, Comparable {
     }
 }
 
-/// SHA-256 helpers over borrowed bytes (swift-crypto; BoringSSL's assembly, SHA-NI where the CPU has it).
+/// SHA-256 helpers over borrowed bytes: BoringSSL's assembly (SHA-NI where the CPU has it).
+///
+/// Txids, wtxids, merkle nodes and address checksums mean millions of small hashes per gigabyte of blocks.
+/// swift-crypto's `SHA256` allocates a context object per hasher and takes a generic `DataProtocol` path,
+/// which costs more than hashing a typical transaction; so where swift-crypto's own BoringSSL module is
+/// importable, these call its SHA-256 functions directly with a stack context (no allocation). Elsewhere they
+/// fall back to swift-crypto's API with the same results.
 public enum Hashing {
-    @inlinable
     public static func sha256(_ p: UnsafeRawBufferPointer) -> Digest32 {
-        SHA256.hash(data: p).withUnsafeBytes { Digest32(loadingFrom: $0) }
+        #if canImport(CCryptoBoringSSL)
+        var out = Digest32.zero
+        withUnsafeMutableBytes(of: &out) { o in
+            _ = CCryptoBoringSSL_SHA256(p.baseAddress?.assumingMemoryBound(to: UInt8.self), p.count,
+                                        o.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        }
+        return out.fromStoredBytes
+        #else
+        return SHA256.hash(data: p).withUnsafeBytes { Digest32(loadingFrom: $0) }
+        #endif
     }
 
     /// SHA-256 applied twice, as for txids, block hashes and merkle nodes.
-    @inlinable
     public static func sha256d(_ p: UnsafeRawBufferPointer) -> Digest32 {
-        SHA256.hash(data: p).withUnsafeBytes { first in
+        #if canImport(CCryptoBoringSSL)
+        var ctx = SHA256_CTX()
+        CCryptoBoringSSL_SHA256_Init(&ctx)
+        CCryptoBoringSSL_SHA256_Update(&ctx, p.baseAddress, p.count)
+        return finishDouble(&ctx)
+        #else
+        return SHA256.hash(data: p).withUnsafeBytes { first in
             SHA256.hash(data: first).withUnsafeBytes { Digest32(loadingFrom: $0) }
         }
+        #endif
     }
+
+    /// SHA-256d of the concatenation of three byte ranges, without copying them together (a segwit
+    /// transaction's txid covers its version, its inputs and outputs, and its locktime, skipping the
+    /// marker, flag and witnesses between them).
+    public static func sha256d(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer,
+                               _ c: UnsafeRawBufferPointer) -> Digest32 {
+        #if canImport(CCryptoBoringSSL)
+        var ctx = SHA256_CTX()
+        CCryptoBoringSSL_SHA256_Init(&ctx)
+        CCryptoBoringSSL_SHA256_Update(&ctx, a.baseAddress, a.count)
+        CCryptoBoringSSL_SHA256_Update(&ctx, b.baseAddress, b.count)
+        CCryptoBoringSSL_SHA256_Update(&ctx, c.baseAddress, c.count)
+        return finishDouble(&ctx)
+        #else
+        var h = SHA256()
+        h.update(data: a)
+        h.update(data: b)
+        h.update(data: c)
+        return finishDouble(h)
+        #endif
+    }
+
+    #if canImport(CCryptoBoringSSL)
+    /// Finalizes the first pass into a stack buffer and hashes those 32 bytes again.
+    @inline(__always)
+    static func finishDouble(_ ctx: inout SHA256_CTX) -> Digest32 {
+        var first = Digest32.zero
+        var out = Digest32.zero
+        withUnsafeMutableBytes(of: &first) { f in
+            let fp = f.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            CCryptoBoringSSL_SHA256_Final(fp, &ctx)
+            withUnsafeMutableBytes(of: &out) { o in
+                _ = CCryptoBoringSSL_SHA256(fp, 32, o.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return out.fromStoredBytes
+    }
+    #endif
 
     public static func sha256d(_ bytes: [UInt8]) -> Digest32 {
         bytes.withUnsafeBytes { sha256d($0) }
@@ -83,8 +144,7 @@ public enum Hashing {
         bytes.withUnsafeBytes { sha256($0) }
     }
 
-    /// Finishes a double SHA-256 whose first pass was fed incrementally.
-    @inlinable
+    /// Finishes a double SHA-256 whose first pass was fed incrementally through swift-crypto.
     public static func finishDouble(_ hasher: consuming SHA256) -> Digest32 {
         hasher.finalize().withUnsafeBytes { first in
             SHA256.hash(data: first).withUnsafeBytes { Digest32(loadingFrom: $0) }
@@ -92,12 +152,21 @@ public enum Hashing {
     }
 
     /// Hash of the concatenation of two digests (a merkle node).
-    @inlinable
     public static func sha256d(_ a: Digest32, _ b: Digest32) -> Digest32 {
         withUnsafeBytes(of: (a.w0.littleEndian, a.w1.littleEndian, a.w2.littleEndian, a.w3.littleEndian,
                              b.w0.littleEndian, b.w1.littleEndian, b.w2.littleEndian, b.w3.littleEndian)) {
             sha256d($0)
         }
+    }
+}
+
+extension Digest32 {
+    /// A digest whose words were filled by writing 32 bytes over them: reinterpret those bytes as
+    /// little-endian words (a no-op on little-endian machines).
+    @usableFromInline
+    var fromStoredBytes: Digest32 {
+        Digest32(w0: UInt64(littleEndian: w0), w1: UInt64(littleEndian: w1), w2: UInt64(littleEndian: w2),
+                 w3: UInt64(littleEndian: w3))
     }
 }
 

@@ -173,11 +173,9 @@ public struct Transaction: Hashable, Sendable {
         size = end - start
         let bytes = r.bytes
         if segwit {
-            var h = SHA256()
-            h.update(data: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 4)]))
-            h.update(data: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd]))
-            h.update(data: UnsafeRawBufferPointer(rebasing: bytes[lockStart..<end]))
-            txid = Txid(digest: Hashing.finishDouble(h))
+            txid = Txid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 4)]),
+                                                UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd]),
+                                                UnsafeRawBufferPointer(rebasing: bytes[lockStart..<end])))
             wtxid = Wtxid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
             strippedSize = 4 + (bodyEnd - bodyStart) + 4
         } else {

@@ -38,8 +38,10 @@ public final class BlockDirectorySource: ChainSource {
 
     /// Indexes the directory. Throws when it has no blk files or when not a single block could be read;
     /// later faults are thrown by `next()` after the blocks before them.
-    /// - Parameter network: the expected network; nil detects it from the first record's magic.
-    public init(directory: URL, network: Network?) throws {
+    /// - Parameters:
+    ///   - network: the expected network; nil detects it from the first record's magic.
+    ///   - parallelIndexing: index files concurrently (one per task); off for single-core measurements.
+    public init(directory: URL, network: Network?, parallelIndexing: Bool = true) throws {
         self.directory = directory
         let dirPath = directory.path
         let names: [String]
@@ -68,11 +70,16 @@ public final class BlockDirectorySource: ChainSource {
             let paths = files
             let key = obfuscation
             // One file per task: reading headers is I/O and hashing, both of which overlap well.
-            DispatchQueue.concurrentPerform(iterations: paths.count - 1) { k in
+            let indexOne: @Sendable (Int) -> Void = { k in
                 let i = k + 1
                 let index = BlockFileScanner.index(path: paths[i], fileIndex: i, obfuscation: key,
                                                    expectedNetwork: detected)
                 results.withLock { $0[i] = index }
+            }
+            if parallelIndexing {
+                DispatchQueue.concurrentPerform(iterations: paths.count - 1, execute: indexOne)
+            } else {
+                for k in 0..<(paths.count - 1) { indexOne(k) }
             }
             results.withLock { for (i, v) in $0 { indexes[i] = v } }
         }
@@ -140,16 +147,38 @@ public final class BlockDirectorySource: ChainSource {
         }
     }
 
+    /// A zero-copy pass over the best chain in height order: each block's bytes (obfuscation undone), valid
+    /// only during `body`, with its record and height. For full passes where decoding into `Block` values
+    /// would cost more than the work itself (see `BlockScanner`). Like `next()`, it throws a first-pass fault
+    /// after the blocks before it.
+    public func forEachRawBlock(
+        _ body: (_ record: BlockFileRecord, _ height: Int?, _ bytes: UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        for (k, record) in bestChain.chain.enumerated() {
+            let handle = try fileHandle(record.fileIndex)
+            if buffer.count < record.length { buffer = [UInt8](repeating: 0, count: record.length) }
+            let key = obfuscation
+            try buffer.withUnsafeMutableBytes { whole in
+                let p = UnsafeMutableRawBufferPointer(rebasing: whole[0..<record.length])
+                try handle.read(into: p, at: record.offset)
+                key.apply(to: p, fileOffset: record.offset)
+                try body(record, height(ofChainPosition: k), UnsafeRawBufferPointer(p))
+            }
+        }
+        if let fault = indexFaults.first { throw fault }
+    }
+
+    private func fileHandle(_ index: Int) throws(SourceError) -> BlockFileHandle {
+        if let open = openFile, open.index == index { return open.handle }
+        let handle = try BlockFileHandle(path: files[index])
+        openFile = (index, handle)
+        return handle
+    }
+
     /// Reads and decodes one record's block; errors carry the file offset.
     public func readBlock(_ record: BlockFileRecord, keepWitness: Bool = true) throws(SourceError) -> Block {
         let path = files[record.fileIndex]
-        let handle: BlockFileHandle
-        if let open = openFile, open.index == record.fileIndex {
-            handle = open.handle
-        } else {
-            handle = try BlockFileHandle(path: path)
-            openFile = (record.fileIndex, handle)
-        }
+        let handle = try fileHandle(record.fileIndex)
         if buffer.count < record.length { buffer = [UInt8](repeating: 0, count: record.length) }
         let key = obfuscation
         let decoded: Result<Block, SourceError> = buffer.withUnsafeMutableBytes { whole in

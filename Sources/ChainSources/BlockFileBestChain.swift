@@ -31,11 +31,25 @@ public struct BlockFileBestChain: Sendable {
         }
         self.duplicates = duplicates
 
-        // Children by parent, keeping file order so that the first-seen child is visited first.
-        var children: [Int: [Int]] = [:]
+        // Children by parent as linked lists over indices (no allocation per block), in file order so that
+        // the first-seen child is visited first.
+        var firstChild = [Int](repeating: -1, count: unique.count)
+        var lastChild = [Int](repeating: -1, count: unique.count)
+        var nextSibling = [Int](repeating: -1, count: unique.count)
         var roots: [Int] = []
         for (i, r) in unique.enumerated() {
-            if let p = indexOf[r.header.previousBlockHash] { children[p, default: []].append(i) } else { roots.append(i) }
+            guard let p = indexOf[r.header.previousBlockHash] else { roots.append(i); continue }
+            if firstChild[p] < 0 { firstChild[p] = i } else { nextSibling[lastChild[p]] = i }
+            lastChild[p] = i
+        }
+        // Work per header, memoized by `bits`: it changes once per 2016 blocks, and the division is not free.
+        var workByBits: [UInt32: UInt256] = [:]
+        func headerWork(_ i: Int) -> UInt256 {
+            let bits = unique[i].header.bits
+            if let w = workByBits[bits] { return w }
+            let w = unique[i].header.work
+            workByBits[bits] = w
+            return w
         }
         var work = [UInt256](repeating: .zero, count: unique.count)
         var depth = [Int](repeating: 0, count: unique.count)
@@ -44,7 +58,7 @@ public struct BlockFileBestChain: Sendable {
         // Depth-first, iteratively (chains are long).
         var stack: [Int] = []
         for r in roots {
-            work[r] = unique[r].header.work
+            work[r] = headerWork(r)
             root[r] = r
             stack.append(r)
             while let i = stack.popLast() {
@@ -54,11 +68,13 @@ public struct BlockFileBestChain: Sendable {
                 } else {
                     best = i
                 }
-                for c in children[i] ?? [] {
-                    work[c] = work[i] + unique[c].header.work
+                var c = firstChild[i]
+                while c >= 0 {
+                    work[c] = work[i] + headerWork(c)
                     depth[c] = depth[i] + 1
                     root[c] = root[i]
                     stack.append(c)
+                    c = nextSibling[c]
                 }
             }
         }

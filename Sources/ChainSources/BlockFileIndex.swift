@@ -29,6 +29,11 @@ public struct BlockFileIndex: Sendable {
 let maxBlockRecordLength = 4_000_000
 
 enum BlockFileScanner {
+    /// Each network's magic as the little-endian word its four bytes load as.
+    static let magicTable: [UInt32: Network] = Dictionary(uniqueKeysWithValues: Network.allCases.map { n in
+        (n.magic.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }, n)
+    })
+
     /// Scans one blk file's record prefixes and headers with `pread`, never loading the whole file.
     ///
     /// A record is `magic(4) | length(4, LE) | block(length)`. The scan stops cleanly at the end of the file or
@@ -41,6 +46,7 @@ enum BlockFileScanner {
         result.size = file.size
         var expected = expectedNetwork
         var position = 0
+        var prefix = [UInt8](repeating: 0, count: 8 + BlockHeader.size)
         do throws(SourceError) {
             while position < file.size {
                 let available = file.size - position
@@ -53,19 +59,24 @@ enum BlockFileScanner {
                                       + "(magic + length) should start",
                                       at: SourceLocation(file: path, byteOffset: position))
                 }
-                let headerBytes = min(available - 8, BlockHeader.size)
-                let want = 8 + headerBytes
-                let raw = try file.read(count: want, at: position)
-                var plain = raw
-                obfuscation.apply(to: &plain, fileOffset: position)
-                let magic = Array(plain[0..<4])
-                guard let network = Network.fromMagic(magic) else {
+                let want = 8 + min(available - 8, BlockHeader.size)
+                // One reusable buffer: this loop runs once per block of the directory.
+                let read: Result<UInt32, SourceError> = prefix.withUnsafeMutableBytes { p in
+                    let part = UnsafeMutableRawBufferPointer(rebasing: p[0..<want])
+                    do throws(SourceError) { try file.read(into: part, at: position) } catch { return .failure(error) }
+                    let raw = part.loadUnaligned(as: UInt32.self)
+                    obfuscation.apply(to: part, fileOffset: position)
+                    return .success(raw)
+                }
+                let rawMagic = try read.get()
+                let magic = Array(prefix[0..<4])
+                guard let network = magicTable[prefix.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }] else {
                     if try isZeroPadding(file, from: position, obfuscation: obfuscation) {
                         result.paddingBytes = available
                         break
                     }
-                    throw wrongMagicError(path: path, position: position, plain: magic, raw: Array(raw[0..<4]),
-                                          obfuscation: obfuscation)
+                    throw wrongMagicError(path: path, position: position, plain: magic,
+                                          raw: withUnsafeBytes(of: rawMagic) { Array($0) }, obfuscation: obfuscation)
                 }
                 if let expected, expected != network {
                     throw SourceError("record magic \(Hex.encode(magic)) is \(network.rawValue)'s, but this directory "
@@ -74,8 +85,8 @@ enum BlockFileScanner {
                 }
                 expected = network
                 result.network = network
-                let length = Int(UInt32(plain[4]) | UInt32(plain[5]) << 8 | UInt32(plain[6]) << 16
-                                 | UInt32(plain[7]) << 24)
+                let length = Int(UInt32(prefix[4]) | UInt32(prefix[5]) << 8 | UInt32(prefix[6]) << 16
+                                 | UInt32(prefix[7]) << 24)
                 guard length >= BlockHeader.size + 1 else {
                     throw SourceError("record length \(length) is too small for a block (at least 81 bytes)",
                                       at: SourceLocation(file: path, byteOffset: position + 4))
@@ -91,7 +102,7 @@ enum BlockFileScanner {
                 }
                 let header: BlockHeader
                 do {
-                    header = try plain.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
+                    header = try prefix.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
                         var r = ByteReader(p, offset: 8, errorBase: position)
                         return try BlockHeader(from: &r)
                     }

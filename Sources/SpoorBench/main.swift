@@ -1,8 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// spoor-bench: benchmarks that print Spoor's figure next to a peer's, from the same run.
+// Usage: spoor-bench <benchmark> [options]. Build in release: `swift run -c release spoor-bench parse`.
+
 let benchArguments = Array(CommandLine.arguments.dropFirst())
+
 if benchArguments.first?.hasPrefix("cluster") == true {
+    // The clustering benchmarks parse their own arguments (names starting with "cluster").
     try ClusterBench.main(benchArguments)
 } else if benchArguments.first == "addresses" {
     AddressBench.run()
+} else if benchArguments.first == "parse" {
+    do {
+        try ParseBenchmark.run(Array(benchArguments.dropFirst()))
+    } catch {
+        print("spoor-bench parse: \(error)")
+        exit(1)
+    }
 } else {
-    print("spoor-bench")
+    print("usage: spoor-bench <benchmark> [options]")
+    print("  parse [--mb N] [--dir DIR] [--keep]   blk parse throughput vs openssl dgst -sha256")
+    print("  addresses                            address derivation throughput")
+    print("  cluster…                             clustering benchmarks (see ClusterBench.swift)")
+    exit(2)
 }

@@ -104,3 +104,70 @@ import Testing
         #expect(Merkle.root([]) == .zero)
     }
 }
+
+/// The zero-copy scanner must agree with the value decoder on every transaction, byte for byte.
+@Suite struct BlockScannerTests {
+    struct Recorder: TransactionVisitor {
+        var txs: [ScannedTransaction] = []
+        var outputs: [(Int, Amount, Range<Int>)] = []
+        var inputs: [(Int, OutPoint, Range<Int>, UInt32)] = []
+        mutating func transaction(_ tx: ScannedTransaction) { txs.append(tx) }
+        mutating func output(_ index: Int, value: Amount, scriptPubKey: Range<Int>) { outputs.append((index, value, scriptPubKey)) }
+        mutating func input(_ index: Int, prevout: OutPoint, scriptSig: Range<Int>, sequence: UInt32) {
+            inputs.append((index, prevout, scriptSig, sequence))
+        }
+    }
+
+    @Test(arguments: ["btcd/block574200.blk", "bitcoin-core/block413567.raw"])
+    func scannerMatchesTheDecoder(fixture: String) throws {
+        let bytes = try Fixtures.bytes(fixture)
+        let block = try Block(bytes: bytes)
+        let (recorder, count, end) = try bytes.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
+            var r = ByteReader(p)
+            var v = Recorder()
+            let (_, n) = try BlockScanner.scanBlock(&r, visitor: &v)
+            return (v, n, r.offset)
+        }
+        #expect(end == bytes.count)
+        #expect(count == block.transactions.count)
+        #expect(recorder.txs.map(\.txid) == block.transactions.map(\.txid))
+        #expect(recorder.txs.map(\.wtxid) == block.transactions.map(\.wtxid))
+        #expect(recorder.txs.map(\.weight) == block.transactions.map(\.weight))
+        #expect(recorder.txs.map(\.isCoinbase) == block.transactions.map(\.isCoinbase))
+        #expect(recorder.txs.map(\.lockTime) == block.transactions.map(\.lockTime))
+        let outputs = block.transactions.flatMap(\.outputs)
+        #expect(recorder.outputs.map { Array(bytes[$0.2]) } == outputs.map(\.scriptPubKey))
+        #expect(recorder.outputs.map(\.1) == outputs.map(\.value))
+        let inputs = block.transactions.flatMap(\.inputs)
+        #expect(recorder.inputs.map(\.1) == inputs.map(\.prevout))
+        #expect(recorder.inputs.map { Array(bytes[$0.2]) } == inputs.map(\.scriptSig))
+        #expect(recorder.inputs.map(\.3) == inputs.map(\.sequence))
+    }
+
+    @Test func scannerRejectsWhatTheDecoderRejects() throws {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("bitcoin-core/tx_valid.json")))
+        let rows = ((json as? [[Any]]) ?? []).compactMap { $0.first is [Any] ? $0[1] as? String : nil }
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("scannerRejectsWhatTheDecoderRejects seed \(seed)")
+        var rng = SeededRandom(seed: seed)
+        for hex in rows {
+            let original = try Hex.decode(hex)
+            for _ in 0..<30 {
+                var bytes = original
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                let decoded = try? Transaction(bytes: bytes)
+                let scanned = try? bytes.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) -> ScannedTransaction in
+                    var r = ByteReader(p)
+                    var v = Recorder()
+                    let t = try BlockScanner.scanTransaction(&r, visitor: &v)
+                    guard r.isAtEnd else { throw r.error(.trailingBytes(r.remaining)) }
+                    return t
+                }
+                #expect((decoded == nil) == (scanned == nil), "seed \(seed)")
+                if let decoded, let scanned {
+                    #expect(decoded.txid == scanned.txid && decoded.wtxid == scanned.wtxid, "seed \(seed)")
+                }
+            }
+        }
+    }
+}

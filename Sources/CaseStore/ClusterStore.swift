@@ -30,16 +30,19 @@ public enum ClusterStore {
     /// - Parameter spenders: also record, for each output, how its spending transaction looks (needed by
     ///   `change.fingerprint` and `change.peel-chain`).
     public static func load(_ db: Database, after: ChainPosition? = nil, spenders: Bool = false) throws -> LoadedChain {
-        // Blocks: id -> height for the best chain.
-        var heightOfBlock: [Int64: Int64] = [:]
+        // Blocks: id -> height for the best chain (ids are dense: an array, not a dictionary).
+        let maxBlock = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM block") ?? 0
+        var heightOfBlock = [Int64](repeating: -1, count: Int(max(0, maxBlock)) + 1)
         let blocks = try RawStatement(db, "SELECT id, height FROM block WHERE inBestChain = 1")
-        while try blocks.step() { heightOfBlock[blocks.int64(0)] = blocks.int64(1) }
+        while try blocks.step() {
+            let id = blocks.int64(0)
+            if id >= 0 && id < Int64(heightOfBlock.count) { heightOfBlock[Int(id)] = blocks.int64(1) }
+        }
         blocks.reset()
 
-        // Transactions.
-        struct TxRow { var id: Int64; var key: ChainPosition; var version: Int32; var lockTime: UInt32
-                       var coinbase: Bool; var inputs: Int; var outputs: Int }
-        var rows: [TxRow] = []
+        // Transactions, in id order; chain order is checked as they come and sorted only if needed.
+        var ids: [Int64] = [], keys: [ChainPosition] = [], versions: [Int32] = [], lockTimes: [UInt32] = []
+        var coinbase: [Bool] = [], inputCounts: [Int] = [], outputCounts: [Int] = []
         let txs = try RawStatement(db, """
             SELECT id, blockId, position, version, lockTime, isCoinbase, inputCount, outputCount FROM tx ORDER BY id
             """)
@@ -49,38 +52,49 @@ public enum ClusterStore {
             if txs.isNull(1) {
                 key = ChainPosition(height: Int64.max, position: txs.int64(0))
             } else {
-                guard let h = heightOfBlock[txs.int64(1)] else { continue }  // stale block
-                key = ChainPosition(height: h, position: txs.int64(2))
+                let b = txs.int64(1)
+                guard b >= 0 && b < Int64(heightOfBlock.count), heightOfBlock[Int(b)] >= 0 else { continue }  // stale block
+                key = ChainPosition(height: heightOfBlock[Int(b)], position: txs.int64(2))
             }
             if let after, key <= after { continue }
-            if let last = rows.last, key < last.key { sorted = false }
-            rows.append(TxRow(id: txs.int64(0), key: key, version: Int32(truncatingIfNeeded: txs.int64(3)),
-                              lockTime: UInt32(truncatingIfNeeded: txs.int64(4)), coinbase: txs.int64(5) != 0,
-                              inputs: Int(txs.int64(6)), outputs: Int(txs.int64(7))))
+            if let last = keys.last, key < last { sorted = false }
+            ids.append(txs.int64(0)); keys.append(key)
+            versions.append(Int32(truncatingIfNeeded: txs.int64(3))); lockTimes.append(UInt32(truncatingIfNeeded: txs.int64(4)))
+            coinbase.append(txs.int64(5) != 0); inputCounts.append(Int(txs.int64(6))); outputCounts.append(Int(txs.int64(7)))
         }
         txs.reset()
-        if !sorted { rows.sort { $0.key < $1.key } }
+        if !sorted {
+            let order = keys.indices.sorted { keys[$0] < keys[$1] }
+            ids = order.map { ids[$0] }; keys = order.map { keys[$0] }; versions = order.map { versions[$0] }
+            lockTimes = order.map { lockTimes[$0] }; coinbase = order.map { coinbase[$0] }
+            inputCounts = order.map { inputCounts[$0] }; outputCounts = order.map { outputCounts[$0] }
+        }
 
-        let n = rows.count
-        var rank: [Int64: Int] = [:]
-        rank.reserveCapacity(n)
+        let n = ids.count
+        let minTxId = ids.min() ?? 0, maxTxId = ids.max() ?? -1
+        // rank[id - minTxId] = position in chain order, -1 for transactions not loaded.
+        var rank = [Int32](repeating: -1, count: Int(max(0, maxTxId - minTxId + 1)))
         var inputStart = [Int](repeating: 0, count: n), outputStart = [Int](repeating: 0, count: n)
         var inputs = 0, outputs = 0
-        var minTxId = Int64.max
-        for (i, r) in rows.enumerated() {
-            rank[r.id] = i
+        for i in 0..<n {
+            rank[Int(ids[i] - minTxId)] = Int32(i)  // Cast ok: fewer than 2^31 transactions per load.
             inputStart[i] = inputs; outputStart[i] = outputs
-            inputs += r.inputs; outputs += r.outputs
-            minTxId = min(minTxId, r.id)
+            inputs += inputCounts[i]; outputs += outputCounts[i]
+        }
+        @inline(__always) func rankOf(_ id: Int64) -> Int? {
+            let k = id - minTxId
+            guard k >= 0 && k < Int64(rank.count) else { return nil }
+            let r = rank[Int(k)]
+            return r < 0 ? nil : Int(r)
         }
 
         // Address kinds, by id, for the inputs (an input's kind is its address's).
-        var kindOfAddress: [UInt8] = []
-        let addrs = try RawStatement(db, "SELECT id, scriptKind FROM address ORDER BY id")
+        let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
+        var kindOfAddress = [UInt8](repeating: 0, count: Int(max(0, maxAddress + 1)))
+        let addrs = try RawStatement(db, "SELECT id, scriptKind FROM address")
         while try addrs.step() {
-            let id = Int(addrs.int64(0))
-            if id >= kindOfAddress.count { kindOfAddress.append(contentsOf: repeatElement(0, count: id + 1 - kindOfAddress.count)) }
-            kindOfAddress[id] = UInt8(truncatingIfNeeded: addrs.int64(1))
+            let id = addrs.int64(0)
+            if id >= 0 && id < Int64(kindOfAddress.count) { kindOfAddress[Int(id)] = UInt8(truncatingIfNeeded: addrs.int64(1)) }
         }
         addrs.reset()
 
@@ -90,19 +104,22 @@ public enum ClusterStore {
         var rbf = [Bool](repeating: false, count: n)
         var txOfInput: [Int64: Int] = [:]
         if n > 0 {
-            let ins = try RawStatement(db, "SELECT txId, n, addressId, value, sequence, id FROM input WHERE txId >= ? ORDER BY id")
+            let ins = try RawStatement(db, spenders
+                ? "SELECT txId, n, addressId, value, sequence, id FROM input WHERE txId >= ? ORDER BY id"
+                : "SELECT txId, n, addressId, value, sequence FROM input WHERE txId >= ? ORDER BY id")
             ins.bind(1, minTxId)
             while try ins.step() {
-                guard let t = rank[ins.int64(0)] else { continue }
+                guard let t = rankOf(ins.int64(0)) else { continue }
                 let slot = inputStart[t] + Int(ins.int64(1))
                 guard slot < (t + 1 < n ? inputStart[t + 1] : inputs) else {
-                    throw StoreError.badData("input \(ins.int64(5)) has n = \(ins.int64(1)) beyond its transaction's input count", at: nil)
+                    throw StoreError.badData("an input of transaction \(ins.int64(0)) has n = \(ins.int64(1)), beyond its input count", at: nil)
                 }
-                if let a = ins.optionalInt64(2) {
+                if !ins.isNull(2) {
+                    let a = ins.int64(2)
                     inAddress[slot] = UInt32(truncatingIfNeeded: a)
-                    inKind[slot] = Int(a) < kindOfAddress.count ? kindOfAddress[Int(a)] : 0
+                    inKind[slot] = a >= 0 && a < Int64(kindOfAddress.count) ? kindOfAddress[Int(a)] : 0
                 }
-                inValue[slot] = ins.optionalInt64(3) ?? 0
+                inValue[slot] = ins.int64(3)
                 let seq = UInt32(truncatingIfNeeded: ins.int64(4))
                 inSequence[slot] = seq
                 if seq < 0xFFFF_FFFE { rbf[t] = true }
@@ -114,31 +131,31 @@ public enum ClusterStore {
         var outAddress = [UInt32](repeating: none, count: outputs), outValue = [Int64](repeating: 0, count: outputs)
         var outKind = [UInt8](repeating: 0, count: outputs), outSpender = [UInt64](repeating: 0, count: outputs)
         if n > 0 {
-            let outs = try RawStatement(db, "SELECT txId, n, value, scriptKind, addressId, spentByInputId, id FROM output WHERE txId >= ? ORDER BY id")
+            let outs = try RawStatement(db, spenders
+                ? "SELECT txId, n, value, scriptKind, addressId, spentByInputId FROM output WHERE txId >= ? ORDER BY id"
+                : "SELECT txId, n, value, scriptKind, addressId FROM output WHERE txId >= ? ORDER BY id")
             outs.bind(1, minTxId)
             while try outs.step() {
-                guard let t = rank[outs.int64(0)] else { continue }
+                guard let t = rankOf(outs.int64(0)) else { continue }
                 let slot = outputStart[t] + Int(outs.int64(1))
                 guard slot < (t + 1 < n ? outputStart[t + 1] : outputs) else {
-                    throw StoreError.badData("output \(outs.int64(6)) has n = \(outs.int64(1)) beyond its transaction's output count", at: nil)
+                    throw StoreError.badData("an output of transaction \(outs.int64(0)) has n = \(outs.int64(1)), beyond its output count", at: nil)
                 }
                 outValue[slot] = outs.int64(2)
                 outKind[slot] = UInt8(truncatingIfNeeded: outs.int64(3))
-                if let a = outs.optionalInt64(4) { outAddress[slot] = UInt32(truncatingIfNeeded: a) }
+                if !outs.isNull(4) { outAddress[slot] = UInt32(truncatingIfNeeded: outs.int64(4)) }
                 if spenders, let by = outs.optionalInt64(5), let s = txOfInput[by] {
-                    let r = rows[s]
-                    outSpender[slot] = SpenderShape(version: r.version, lockTimeIsSet: r.lockTime != 0, signalsRBF: rbf[s],
-                                                    inputCount: r.inputs, outputCount: r.outputs).packedValue
+                    outSpender[slot] = SpenderShape(version: versions[s], lockTimeIsSet: lockTimes[s] != 0, signalsRBF: rbf[s],
+                                                    inputCount: inputCounts[s], outputCount: outputCounts[s]).packedValue
                 }
             }
             outs.reset()
         }
         let batch = try TransactionBatch(
-            txIDs: rows.map { UInt32(truncatingIfNeeded: $0.id) }, versions: rows.map(\.version),
-            lockTimes: rows.map(\.lockTime), coinbase: rows.map(\.coinbase), inputStart: inputStart, outputStart: outputStart,
+            txIDs: ids.map { UInt32(truncatingIfNeeded: $0) }, versions: versions,
+            lockTimes: lockTimes, coinbase: coinbase, inputStart: inputStart, outputStart: outputStart,
             inputAddress: inAddress, inputValue: inValue, inputKind: inKind, inputSequence: inSequence,
             outputAddress: outAddress, outputValue: outValue, outputKind: outKind, outputSpender: outSpender)
-        let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
-        return LoadedChain(batch: batch, addressBound: Int(maxAddress + 1), positions: rows.map(\.key))
+        return LoadedChain(batch: batch, addressBound: Int(maxAddress + 1), positions: keys)
     }
 }

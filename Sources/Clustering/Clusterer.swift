@@ -19,6 +19,8 @@ public struct Clusterer {
 
     /// Entity tag per tagged address (index into `entityNames`); the tag of a cluster is carried by its root.
     private var rootTag: [UInt32: Int32] = [:]
+    /// Merges per heuristic bit (turned into `statistics.merges` after each batch: no hashing per merge).
+    private var mergesPerBit = [Int](repeating: 0, count: 32)
     public private(set) var entityNames: [String] = []
 
     private let exclusions: [(bit: UInt32, rule: any TransactionExclusion)]
@@ -89,6 +91,7 @@ public struct Clusterer {
     /// - Complexity: O(inputs + outputs) per transaction, times the near-constant union-find cost.
     public mutating func process(_ batch: TransactionBatch) {
         grow(to: batch.addressBound)
+        defer { publishMergeCounts() }
         let none = TransactionBatch.noAddress
         for t in 0..<batch.count {
             var tx = batch.view(t)
@@ -150,6 +153,12 @@ public struct Clusterer {
         }
     }
 
+    private mutating func publishMergeCounts() {
+        for (bit, n) in mergesPerBit.enumerated() where n > 0 && bit < HeuristicRegistry.allIDs.count {
+            statistics.merges[HeuristicRegistry.allIDs[bit]] = n
+        }
+    }
+
     private func firstInputAddress(_ tx: TxView) -> UInt32? {
         for i in tx.inputs where tx.batch.inputAddress[i] != TransactionBatch.noAddress { return tx.batch.inputAddress[i] }
         return nil
@@ -177,7 +186,8 @@ public struct Clusterer {
             rootTag[root] = ta ?? tb
         }
         merges.append(a: a, b: b, tx: tx, heuristics: heuristics)
-        for id in HeuristicRegistry.ids(inMask: heuristics) { statistics.merges[id, default: 0] += 1 }
+        var m = heuristics
+        while m != 0 { mergesPerBit[m.trailingZeroBitCount] += 1; m &= m &- 1 }
         if isChange { statistics.changeMerges += 1 }
     }
 

@@ -27,6 +27,21 @@ struct OutputValueCounts {
     var uniqueValueCount: Int { counts.values.filter { $0 == 1 }.count }
 }
 
+extension TxView {
+    /// Whether two outputs carry the same value: every CoinJoin rule needs that, and most transactions
+    /// fail it, so the rules check it first without allocating (quadratic only over ≤ 64 outputs).
+    var hasEqualOutputs: Bool {
+        let n = outputCount
+        guard n >= 2 else { return false }
+        if n > 64 { return OutputValueCounts(self).equalGroups.isEmpty == false }
+        for i in 0..<(n - 1) {
+            let v = outputValue(i)
+            for j in (i + 1)..<n where outputValue(j) == v { return true }
+        }
+        return false
+    }
+}
+
 /// `exclude.coinbase`: a coinbase has no spent inputs; nothing it does links addresses.
 public struct CoinbaseExclusion: TransactionExclusion {
     public let id: HeuristicID = "exclude.coinbase"
@@ -46,7 +61,7 @@ public struct GenericCoinJoinExclusion: TransactionExclusion {
     public static let dustValues: Set<Int64> = [546, 2730]
     public init() {}
     public func matches(_ tx: TxView) -> Bool {
-        guard tx.inputCount >= 2, tx.outputCount >= 3 else { return false }
+        guard tx.inputCount >= 2, tx.outputCount >= 3, tx.hasEqualOutputs else { return false }
         let participants = (tx.outputCount + 1) / 2
         guard participants <= tx.inputCount else { return false }
         guard participants <= tx.distinctInputAddressCount else { return false }
@@ -90,7 +105,8 @@ public struct Wasabi1Exclusion: TransactionExclusion {
     public static let minEqualOutputs = 10
     public init() {}
     public func matches(_ tx: TxView) -> Bool {
-        guard !tx.isCoinbase, tx.outputCount >= Self.minEqualOutputs else { return false }
+        guard !tx.isCoinbase, tx.outputCount >= Self.minEqualOutputs, tx.inputCount >= Self.minEqualOutputs,
+              tx.hasEqualOutputs else { return false }
         for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh { return false }
         for o in 0..<tx.outputCount where tx.outputKind(o) != p2wpkh { return false }
         let counts = OutputValueCounts(tx)
@@ -127,7 +143,7 @@ public struct Wasabi2Exclusion: TransactionExclusion {
     }()
     public init() {}
     public func matches(_ tx: TxView) -> Bool {
-        guard !tx.isCoinbase, tx.inputCount >= Self.minInputs else { return false }
+        guard !tx.isCoinbase, tx.inputCount >= Self.minInputs, tx.hasEqualOutputs else { return false }
         for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh && tx.inputKind(i) != p2tr { return false }
         for i in 1..<tx.inputCount where tx.inputValue(i) > tx.inputValue(i - 1) { return false }
         if tx.outputCount > 1 {
@@ -179,7 +195,7 @@ public struct JoinMarketExclusion: TransactionExclusion {
     public static let slack: Int64 = 10_000
     public init() {}
     public func matches(_ tx: TxView) -> Bool {
-        guard !tx.isCoinbase, tx.inputCount >= 2, tx.outputCount >= 3 else { return false }
+        guard !tx.isCoinbase, tx.inputCount >= 2, tx.outputCount >= 3, tx.hasEqualOutputs else { return false }
         let groups = OutputValueCounts(tx).equalGroups
         guard groups.count == 1, let g = groups.first else { return false }
         let k = g.count, rest = tx.outputCount - k

@@ -1,4 +1,6 @@
+import BitcoinAddresses
 import BitcoinPrimitives
+import CaseStore
 import Clustering
 import Foundation
 
@@ -12,7 +14,75 @@ enum ClusterBench {
         guard let command = args.first else { throw BenchError("usage: spoor-bench cluster-sample DIR [PROFILE.json ...]") }
         switch command {
         case "cluster-sample": try sample(Array(args.dropFirst()))
+        case "cluster-generate": try generate(Array(args.dropFirst()))
+        case "cluster-store": try store(Array(args.dropFirst()))
         default: throw BenchError("unknown clustering benchmark \(command)")
+        }
+    }
+
+    static func option(_ args: [String], _ name: String) -> String? {
+        guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+        return args[i + 1]
+    }
+
+    /// `cluster-generate --transactions N --db PATH [--seed S]`: writes the synthetic chain through the real ingest.
+    static func generate(_ args: [String]) throws {
+        guard let db = option(args, "--db") else { throw BenchError("cluster-generate needs --db PATH") }
+        let n = Int(option(args, "--transactions") ?? "10000000") ?? 10_000_000
+        let seed = UInt64(option(args, "--seed") ?? "1") ?? 1
+        let database = try CaseDatabase(path: db)
+        var options = IngestOptions()
+        options.network = .regtest
+        options.verifyMerkleRoots = false
+        let start = Date()
+        let summary = try Ingestor(database: database, options: options).ingest(ClusterChainGenerator(transactions: n, seed: seed))
+        print("generated \(summary.transactionsAdded) transactions into \(db) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    }
+
+    /// `cluster-store --db PATH [--lists FILE] [--profile FILE]`: Spoor's store → final cluster ids, timed;
+    /// writes the co-spend input lists for the C and graphsense lines (untimed).
+    static func store(_ args: [String]) throws {
+        guard let db = option(args, "--db") else { throw BenchError("cluster-store needs --db PATH") }
+        var profile = HeuristicProfile.builtInDefault
+        if let p = option(args, "--profile") { profile = try HeuristicProfile.load([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))), file: p) }
+        let database = try CaseDatabase(path: db, mode: .readOnly)
+        let t0 = DispatchTime.now()
+        let chain = try database.read { try ClusterStore.load($0, spenders: false) }
+        let t1 = DispatchTime.now()
+        var clusterer = Clusterer(profile: profile, addressCount: chain.addressBound)
+        clusterer.process(chain.batch)
+        let roots = clusterer.clusterIDs()
+        let t2 = DispatchTime.now()
+        func s(_ a: DispatchTime, _ b: DispatchTime) -> Double { Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9 }
+        var clusters = 0
+        for (i, r) in roots.enumerated() where r == UInt32(i) { clusters += 1 }
+        let addresses = max(1, chain.addressBound - 1)
+        let evidenceBytes = (clusterer.merges.count + clusterer.stops.count) * EvidenceRecord.bytesPerRecord
+        print("spoor: \(chain.batch.count) transactions, \(chain.batch.inputAddress.count) inputs, \(addresses) addresses")
+        print(String(format: "spoor: store -> final cluster ids %.3f s (load %.3f s, cluster %.3f s), %d clusters (ids 0..<%d)",
+                     s(t0, t2), s(t0, t1), s(t1, t2), clusters, chain.addressBound))
+        print(String(format: "spoor: union-find %d bytes/address; evidence log %.2f bytes/address (%d merges, %d stops x %d bytes)",
+                     UnionFind.bytesPerAddress, Double(evidenceBytes) / Double(addresses), clusterer.merges.count,
+                     clusterer.stops.count, EvidenceRecord.bytesPerRecord))
+        var checksum: UInt64 = 0
+        for r in roots { checksum = checksum &* 31 &+ UInt64(r) }
+        print("spoor: cluster id checksum \(checksum)")
+        if let lists = option(args, "--lists") {
+            // uint32 little endian: addressBound, listCount, then per list: k, k ids. Only non-excluded spends.
+            let flagged = Set(clusterer.flagged.map(\.tx.raw))
+            var out: [UInt32] = [UInt32(chain.addressBound), 0]
+            var count: UInt32 = 0
+            let b = chain.batch
+            for t in 0..<b.count where !b.coinbase[t] && !flagged.contains(b.txIDs[t]) {
+                let v = b.view(t)
+                var ids: [UInt32] = []
+                for i in v.inputs where b.inputAddress[i] != TransactionBatch.noAddress { ids.append(b.inputAddress[i]) }
+                guard ids.count >= 2 else { continue }
+                out.append(UInt32(ids.count)); out.append(contentsOf: ids); count += 1
+            }
+            out[1] = count
+            try out.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: lists)) }
+            print("spoor: wrote \(count) co-spend lists to \(lists)")
         }
     }
 

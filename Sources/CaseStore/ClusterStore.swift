@@ -105,9 +105,9 @@ public enum ClusterStore {
         var txOfInput: [Int64: Int] = [:]
         if n > 0 {
             let ins = try RawStatement(db, spenders
-                ? "SELECT txId, n, addressId, value, sequence, id FROM input WHERE txId >= ? ORDER BY id"
-                : "SELECT txId, n, addressId, value, sequence FROM input WHERE txId >= ? ORDER BY id")
-            ins.bind(1, minTxId)
+                ? "SELECT txId, n, addressId, value, sequence, id FROM input WHERE id >= ? ORDER BY id"
+                : "SELECT txId, n, addressId, value, sequence FROM input WHERE id >= ? ORDER BY id")
+            ins.bind(1, try firstRowID(db, table: "input", fromTx: minTxId, full: after == nil))
             while try ins.step() {
                 guard let t = rankOf(ins.int64(0)) else { continue }
                 let slot = inputStart[t] + Int(ins.int64(1))
@@ -132,9 +132,9 @@ public enum ClusterStore {
         var outKind = [UInt8](repeating: 0, count: outputs), outSpender = [UInt64](repeating: 0, count: outputs)
         if n > 0 {
             let outs = try RawStatement(db, spenders
-                ? "SELECT txId, n, value, scriptKind, addressId, spentByInputId FROM output WHERE txId >= ? ORDER BY id"
-                : "SELECT txId, n, value, scriptKind, addressId FROM output WHERE txId >= ? ORDER BY id")
-            outs.bind(1, minTxId)
+                ? "SELECT txId, n, value, scriptKind, addressId, spentByInputId FROM output WHERE id >= ? ORDER BY id"
+                : "SELECT txId, n, value, scriptKind, addressId FROM output WHERE id >= ? ORDER BY id")
+            outs.bind(1, try firstRowID(db, table: "output", fromTx: minTxId, full: after == nil))
             while try outs.step() {
                 guard let t = rankOf(outs.int64(0)) else { continue }
                 let slot = outputStart[t] + Int(outs.int64(1))
@@ -157,5 +157,13 @@ public enum ClusterStore {
             inputAddress: inAddress, inputValue: inValue, inputKind: inKind, inputSequence: inSequence,
             outputAddress: outAddress, outputValue: outValue, outputKind: outKind, outputSpender: outSpender)
         return LoadedChain(batch: batch, addressBound: Int(maxAddress + 1), positions: keys)
+    }
+
+    /// The first row id of `table` that can belong to transaction `fromTx` or later. Scans then run over the
+    /// rowid (the table's own order, no sort, no index): the ingest gives inputs and outputs ids in
+    /// transaction order. Rows of earlier transactions that still come after are skipped by rank.
+    static func firstRowID(_ db: Database, table: String, fromTx: Int64, full: Bool) throws -> Int64 {
+        if full { return Int64.min }
+        return try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM \(table) WHERE txId >= ?", arguments: [fromTx]) ?? Int64.max
     }
 }

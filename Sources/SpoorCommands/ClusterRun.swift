@@ -47,3 +47,9 @@ struct ClusterRun: AsyncParsableCommand {
         print("guard refusals " + (s.guardRefusals.isEmpty ? "none" : s.guardRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
     }
 }
+
+/// Runs a `spoor` command line in-process, as the executable would (tests drive commands through it).
+func runSpoor(_ arguments: [String]) async throws {
+    var command = try Spoor.parseAsRoot(arguments)
+    if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+}

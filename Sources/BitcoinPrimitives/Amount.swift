@@ -35,7 +35,9 @@ public struct Amount: Hashable, Sendable, Comparable, Codable, CustomStringConve
         }
         // Exponent forms ("1e-05") come from some JSON writers; resolve them exactly.
         if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            guard let exp = Int(text[text.index(after: e)...]) else { return nil }
+            // Any exponent beyond ±30 is far outside MAX_MONEY or below a satoshi: refuse it before building
+            // a string of that many zeros.
+            guard let exp = Int(text[text.index(after: e)...]), (-30...30).contains(exp) else { return nil }
             let mantissa = text[..<e]
             var digits = mantissa.replacingOccurrences(".", with: "")
             let pointPos = (mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
@@ -57,7 +59,11 @@ public struct Amount: Hashable, Sendable, Comparable, Codable, CustomStringConve
         let whole = Int64(intPart.isEmpty ? "0" : String(intPart)) ?? 0
         let fracText = String(frac) + String(repeating: "0", count: 8 - frac.count)
         let fraction = Int64(fracText) ?? 0
-        let sats = whole * Amount.satoshisPerBitcoin + fraction
+        // Eleven integer digits can exceed Int64 once scaled: overflow is "not an amount", never a trap.
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: Amount.satoshisPerBitcoin)
+        guard !overflow else { return nil }
+        let (sats, overflow2) = scaled.addingReportingOverflow(fraction)
+        guard !overflow2 else { return nil }
         satoshis = negative ? -sats : sats
     }
 

@@ -149,8 +149,11 @@ public struct ByteReader {
     }
 
     @inlinable
-    public mutating func seek(to position: Int) {
-        precondition(position >= 0 && position <= bytes.count)
+    public mutating func seek(to position: Int) throws(ParseError) {
+        // A position can come from untrusted data (an offset field): an error, never a trap.
+        guard position >= 0 && position <= bytes.count else {
+            throw error(.other("seek to \(position) outside the \(bytes.count)-byte buffer"))
+        }
         offset = position
     }
 }

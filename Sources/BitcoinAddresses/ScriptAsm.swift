@@ -9,6 +9,9 @@
 /// - With `attemptSighashDecode` (Core does this for scriptSigs only), a push that is a strict-DER signature
 ///   with a defined sighash type prints without its last byte, followed by `[ALL]`, `[NONE]`, `[SINGLE]` or
 ///   those with `|ANYONECANPAY`; never for scripts starting with OP_RETURN or longer than 10,000 bytes.
+///
+/// Names are current Core's: Core before tapscript support printed 0xba as `OP_UNKNOWN` where this
+/// prints `OP_CHECKSIGADD`; nothing else differs from the asm in bitcoin-etl's exports.
 public enum ScriptAsm {
     /// Core's `ScriptToAsmStr(script, fAttemptSighashDecode)`.
     public static func string(_ script: UnsafeRawBufferPointer, attemptSighashDecode: Bool = false) -> String {

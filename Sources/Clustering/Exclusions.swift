@@ -70,26 +70,91 @@ public struct GenericCoinJoinExclusion: TransactionExclusion {
     }
 }
 
-/// `exclude.coinjoin.generic-funded`: BlockSci's rule plus a funding check that follows from the same
-/// model (each participant pays in for one equal output and takes one change output back): no single
-/// input may be worth more than the equal value plus the largest other output plus the whole fee — such
-/// an input's owner would get back less than they paid in. It keeps BlockSci's detections and drops
-/// ordinary payments to two payees of the same amount (p = 2), which the bare rule flags.
+/// `exclude.coinjoin.generic-funded`: BlockSci's rule, plus the bookkeeping that BlockSci's own model
+/// implies (each of the p participants pays in, takes one equal output and at most one change output back,
+/// and pays part of the fee): the inputs must split into p groups, each worth at least the equal value,
+/// such that every other output is the change of exactly one group (its surplus minus a fee share between
+/// 0 and the whole fee) and every group without a change output has a surplus no larger than the fee.
+/// Checked exactly for up to 12 inputs (partitions of the inputs, searched with pruning); above that only the
+/// cheap necessary condition (no input worth more than the equal value plus the largest other output plus
+/// the fee) is applied. It keeps BlockSci's detections and drops payments to two payees of the same amount,
+/// which the bare rule flags.
 public struct FundedGenericCoinJoinExclusion: TransactionExclusion {
     public let id: HeuristicID = "exclude.coinjoin.generic-funded"
     public let references: [Reference] = [.blocksciCoinjoin, .graphsenseCoinjoin, .dumplings]
+    public static let exactCheckMaxInputs = 12
     public init() {}
+
     public func matches(_ tx: TxView) -> Bool {
         guard GenericCoinJoinExclusion().matches(tx), let top = OutputValueCounts(tx).mostFrequent else { return false }
-        var maxOther: Int64 = 0, outSum: Int64 = 0, inSum: Int64 = 0, maxInput: Int64 = 0
+        let equal = top.value, p = top.count
+        var others: [Int64] = []
+        var outSum: Int64 = 0, inSum: Int64 = 0, maxInput: Int64 = 0
         for o in 0..<tx.outputCount {
             let v = tx.outputValue(o)
             outSum += v
-            if v != top.value { maxOther = max(maxOther, v) }
+            if v != equal { others.append(v) }
         }
-        for i in 0..<tx.inputCount { inSum += tx.inputValue(i); maxInput = max(maxInput, tx.inputValue(i)) }
+        var inputs: [Int64] = []
+        for i in 0..<tx.inputCount {
+            let v = tx.inputValue(i)
+            inSum += v; maxInput = max(maxInput, v); inputs.append(v)
+        }
         let fee = max(0, inSum - outSum)
-        return maxInput <= top.value + maxOther + fee
+        guard maxInput <= equal + (others.max() ?? 0) + fee else { return false }
+        guard inputs.count <= Self.exactCheckMaxInputs else { return true }
+        inputs.sort(by: >)
+        return Self.canSplit(inputs, into: p, equal: equal, changes: others, spare: 0...fee, leftover: fee)
+    }
+
+    /// Is there a partition of `inputs` into exactly `p` groups that balances as described above?
+    /// - Parameters:
+    ///   - spare: allowed (surplus − change) of a group that takes a change output.
+    ///   - leftover: the largest surplus of a group without a change output.
+    static func canSplit(_ inputs: [Int64], into p: Int, equal: Int64, changes: [Int64], spare: ClosedRange<Int64>,
+                         leftover: Int64) -> Bool {
+        guard changes.count <= p else { return false }
+        var sums = [Int64](repeating: 0, count: p)
+        var remaining = inputs.reduce(0, +)
+        func place(_ i: Int, used: Int) -> Bool {
+            if i == inputs.count {
+                guard used == p, sums.allSatisfy({ $0 >= equal }) else { return false }
+                return matchChanges(sums.map { $0 - equal }, changes, spare: spare, leftover: leftover)
+            }
+            // Not enough inputs left to open the groups still empty.
+            if inputs.count - i < p - used { return false }
+            let v = inputs[i]
+            remaining -= v
+            defer { remaining += v }
+            for g in 0..<min(used + 1, p) {
+                sums[g] += v
+                let ok = place(i + 1, used: max(used, g + 1))
+                sums[g] -= v
+                if ok { return true }
+            }
+            return false
+        }
+        return place(0, used: 0)
+    }
+
+    /// Every change output goes to a distinct group whose surplus covers it with at most `fee` to spare;
+    /// groups left without one have a surplus of at most `fee`.
+    static func matchChanges(_ surplus: [Int64], _ changes: [Int64], spare range: ClosedRange<Int64>, leftover: Int64) -> Bool {
+        var taken = [Bool](repeating: false, count: surplus.count)
+        func assign(_ c: Int) -> Bool {
+            if c == changes.count {
+                for (g, s) in surplus.enumerated() where !taken[g] && s > leftover { return false }
+                return true
+            }
+            for g in surplus.indices where !taken[g] {
+                guard range.contains(surplus[g] - changes[c]) else { continue }
+                taken[g] = true
+                if assign(c + 1) { return true }
+                taken[g] = false
+            }
+            return false
+        }
+        return assign(0)
     }
 }
 
@@ -188,7 +253,11 @@ public struct WhirlpoolExclusion: TransactionExclusion {
 /// rule: exactly one group of equal outputs, of k members, with k = (outputs − k) or (outputs − k + 1)
 /// (each maker adds a CoinJoin output and a change output; the taker may sweep without change);
 /// ≥ k distinct output addresses and ≥ k distinct input addresses; and no input larger than the equal
-/// value plus the largest other output minus 0.0001 BTC (a cheap stand-in for the subset-sum check).
+/// value plus the largest other output minus 0.0001 BTC (Dumplings' cheap stand-in for a subset-sum check).
+/// Spoor then does the subset-sum check for up to 12 inputs: the inputs must split into k groups, each
+/// paying for one equal output, whose surpluses match the change outputs within the mining fee plus a
+/// maker-fee allowance of 0.1% of the equal value per participant (the taker pays the makers). This drops
+/// payments to two payees of the same amount that Dumplings' shortcut lets through.
 public struct JoinMarketExclusion: TransactionExclusion {
     public let id: HeuristicID = "exclude.coinjoin.joinmarket"
     public let references: [Reference] = [.dumplings]
@@ -207,8 +276,19 @@ public struct JoinMarketExclusion: TransactionExclusion {
             if tx.outputValue(o) != g.value { maxOther = max(maxOther, tx.outputValue(o)) }
         }
         guard outAddresses.count >= k, tx.distinctInputAddressCount >= k else { return false }
-        var maxInput: Int64 = 0
-        for i in 0..<tx.inputCount { maxInput = max(maxInput, tx.inputValue(i)) }
-        return maxInput <= g.value + maxOther - Self.slack
+        var maxInput: Int64 = 0, inSum: Int64 = 0, outSum: Int64 = 0
+        var inputs: [Int64] = [], changes: [Int64] = []
+        for i in 0..<tx.inputCount { maxInput = max(maxInput, tx.inputValue(i)); inSum += tx.inputValue(i); inputs.append(tx.inputValue(i)) }
+        for o in 0..<tx.outputCount {
+            outSum += tx.outputValue(o)
+            if tx.outputValue(o) != g.value { changes.append(tx.outputValue(o)) }
+        }
+        guard maxInput <= g.value + maxOther - Self.slack else { return false }
+        guard inputs.count <= FundedGenericCoinJoinExclusion.exactCheckMaxInputs else { return true }
+        let fee = max(0, inSum - outSum)
+        let allowance = g.value / 1000 * Int64(k)
+        inputs.sort(by: >)
+        return FundedGenericCoinJoinExclusion.canSplit(inputs, into: k, equal: g.value, changes: changes,
+                                                       spare: (-allowance)...(fee + allowance), leftover: fee + allowance)
     }
 }

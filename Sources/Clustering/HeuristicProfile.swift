@@ -32,7 +32,7 @@ public struct HeuristicProfile: Hashable, Sendable {
     }
 
     public init(id: String, version: Int = 1, description: String = "", cospend: [HeuristicID] = [HeuristicRegistry.multiInput],
-                exclusions: [HeuristicID] = HeuristicRegistry.exclusionIDs, change: ChangeRule? = nil,
+                exclusions: [HeuristicID] = HeuristicRegistry.defaultExclusionIDs, change: ChangeRule? = nil,
                 guards: Guards = Guards(), hash: String = "") {
         self.id = id
         self.version = version

@@ -8,6 +8,8 @@ public enum HeuristicRegistry {
         WhirlpoolExclusion(), JoinMarketExclusion(),
     ]
     public static var exclusionIDs: [HeuristicID] { exclusions.map(\.id) }
+    /// What the default profile applies: every exclusion, with BlockSci's rule in its funded form only.
+    public static var defaultExclusionIDs: [HeuristicID] { exclusionIDs.filter { $0 != "exclude.coinjoin.generic" } }
 
     public static let changeIDs: [HeuristicID] = [
         "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",

@@ -112,6 +112,7 @@ enum ClusterBench {
             print(String(format: "  pairwise precision %.5f recall %.4f clusters %d mixed %d (owned addresses %d, owners %d)",
                          c.precision, c.recall, c.clusters, c.mixedClusters, c.addresses, c.owners))
             print("  coinjoins in truth \(report.coinjoins.inTruth), detected \(report.coinjoins.detected), missed \(report.coinjoins.missed.count), other flagged \(report.coinjoins.flaggedOther.count)")
+            for other in report.coinjoins.flaggedOther.prefix(10) { print("  flagged, not a CoinJoin in truth: \(other) (\(truth.transactions[other]?.kind ?? "?"))") }
             print("  merges: " + clusterer.statistics.merges.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             print("  exclusions: " + clusterer.statistics.exclusions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             for row in report.change {

@@ -50,7 +50,7 @@ import Testing
         guard case let .notLinked(stoppedBy) = e else { Issue.record("linked through a CoinJoin"); return }
         #expect(stoppedBy.count == 1)
         #expect(stoppedBy.first?.tx == TxID(1))
-        #expect(stoppedBy.first?.heuristicIDs.contains("exclude.coinjoin.generic") == true)
+        #expect(stoppedBy.first?.heuristicIDs.contains("exclude.coinjoin.generic-funded") == true)
     }
 
     @Test func explainGivesTheShortestChain() {

@@ -68,10 +68,18 @@ import Testing
     }
 
     @Test func joinMarket() {
-        // Taker + 2 makers: 3 equal outputs, 2 changes (taker swept without change).
-        let t = tx(12, inputs: [(1, 29_900_000), (2, 25_000_000), (3, 21_000_000)],
-                   outputs: [(10, 20_000_000), (11, 20_000_000), (12, 20_000_000), (13, 10_001_000), (14, 5_001_000)])
+        // Taker + 2 makers: 3 equal outputs, 2 maker changes that include a 15 000 sat maker fee; the taker
+        // (21M in) takes no change and pays the fees.
+        let t = tx(12, inputs: [(1, 29_000_000), (2, 25_000_000), (3, 21_000_000)],
+                   outputs: [(10, 20_000_000), (11, 20_000_000), (12, 20_000_000), (13, 9_015_000), (14, 5_015_000)])
         #expect(JoinMarketExclusion().matches(view(t)))
+        // Two payees of 6.1M plus change: Dumplings' shortcut passes it, the balance check does not
+        // (no split of the inputs leaves 2 332 048 as one participant's change).
+        let twoPayees = tx(15, inputs: [(1, 7_980_618), (2, 6_554_079)],
+                           outputs: [(10, 6_100_000), (11, 2_332_048), (12, 6_100_000)])
+        #expect(!JoinMarketExclusion().matches(view(twoPayees)))
+        #expect(GenericCoinJoinExclusion().matches(view(twoPayees)))
+        #expect(!FundedGenericCoinJoinExclusion().matches(view(twoPayees)))
         let batch = tx(13, inputs: [(1, 300_000_000), (2, 1000)],
                        outputs: [(10, 20_000_000), (11, 20_000_000), (12, 20_000_000), (13, 1_000), (14, 5_000)])
         #expect(!JoinMarketExclusion().matches(view(batch)))

@@ -48,6 +48,9 @@ struct ClusterRunState: Codable {
     var watermark: ChainPosition?
     var transactions: Int
     var statistics: StoredStatistics
+    /// Digest of the entity tags the guard used: other tags could change earlier decisions, so a run with
+    /// different tags starts over.
+    var tagsDigest: String?
 }
 
 struct StoredStatistics: Codable {
@@ -89,7 +92,9 @@ public enum ClusterRunner {
         return try database.write { db in
             let state = try loadState(db)
             var resume: ClusterRunState?
+            let tagsDigest = digest(entityTags)
             if allowIncremental, let state, state.profileHash == profile.hash, !needsSpenders(profile),
+               state.tagsDigest == tagsDigest,
                let mark = state.watermark, try countTransactions(db, upTo: mark) == state.transactions {
                 resume = state
             }
@@ -146,7 +151,7 @@ public enum ClusterRunner {
             let watermark = chain.positions.last ?? resume?.watermark
             let total = (resume?.transactions ?? 0) + chain.batch.count
             let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,
-                                           transactions: total, statistics: stats)
+                                           transactions: total, statistics: stats, tagsDigest: tagsDigest)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('run', ?)",
@@ -159,6 +164,11 @@ public enum ClusterRunner {
             summary.seconds = Date().timeIntervalSince(started)
             return summary
         }
+    }
+
+    static func digest(_ tags: [String: String]) -> String {
+        let text = tags.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)\n" }.joined()
+        return Array(text.utf8).withUnsafeBytes { Hex.encode(Hashing.sha256($0).bytes) }
     }
 
     static func loadState(_ db: Database) throws -> ClusterRunState? {

@@ -17,7 +17,7 @@ struct ClusterRun: AsyncParsableCommand {
     @Option(name: .long, help: "The case database.")
     var db: String = CaseDatabase.defaultPath
     @OptionGroup var profileOption: ProfileOption
-    @Option(name: .long, help: "JSON object {address: entity} of tagged addresses for the entity collapse guard.")
+    @Option(name: .long, help: "JSON object {address: entity} of tagged addresses for the entity collapse guard (added to the cluster-defining tags in the database).")
     var entityTags: String?
     @Flag(name: .long, help: "Recluster from scratch instead of extending the stored clustering.")
     var fresh = false
@@ -35,6 +35,8 @@ struct ClusterRun: AsyncParsableCommand {
             }
         }
         let database = try CaseDatabase(path: db)
+        // Cluster-defining tags already imported (spoor tags import) feed the entity guard too.
+        for (address, entity) in try TagStore.entityTagsByAddress(in: database) where tags[address] == nil { tags[address] = entity }
         let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, allowIncremental: !fresh)
         if output.json { try printJSON(s); return }
         print("profile       \(s.profile) (sha256 \(s.profileHash))")

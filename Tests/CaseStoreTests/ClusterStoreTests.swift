@@ -118,4 +118,24 @@ import Testing
             #expect(d.evidenceCounts["cospend.multi-input"] == members.count - 1)
         }
     }
+
+    @Test func entityGuardRefusesJoiningDifferentlyTaggedAddressesAndTagsForceARerun() throws {
+        let path = try temporaryDatabasePath("cluster-guard")
+        try ingest(try Self.sampleItems(), into: path, classify: nil)
+        let db = try CaseDatabase(path: path)
+        let profile = try Self.profile("default")
+        try ClusterRunner.run(db, profile: profile)
+        let (a, b) = try db.read { db -> (String, String) in
+            let cluster = try Int64.fetchOne(db, sql: "SELECT clusterId FROM addressCluster GROUP BY clusterId ORDER BY COUNT(*) DESC LIMIT 1")!
+            let members = try ClusterStore.memberIDs(db, cluster: cluster)
+            return (try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [members.first!])!,
+                    try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [members.last!])!)
+        }
+        let guarded = try ClusterRunner.run(db, profile: profile, entityTags: [a: "Exchange A", b: "Exchange B"])
+        #expect(!guarded.incremental, "new tags must recluster from scratch")
+        #expect((guarded.guardRefusals["guard.entity-tags"] ?? 0) >= 1)
+        let e = try db.read { try ClusterStore.explain($0, a, b) }
+        #expect(!e.linked)
+        #expect(e.stoppedBy.contains { $0.heuristics.contains("guard.entity-tags") })
+    }
 }

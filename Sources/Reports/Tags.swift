@@ -151,6 +151,9 @@ public struct TagConflict: Sendable, Hashable, Codable {
     public var cluster: Int
     public var labels: [String]
     public var addresses: [String]
+    public init(cluster: Int, labels: [String], addresses: [String]) {
+        self.cluster = cluster; self.labels = labels; self.addresses = addresses
+    }
 }
 
 /// Resolves tags to clusters: a definer tag labels its whole cluster; conflicts are reported.

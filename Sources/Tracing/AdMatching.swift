@@ -116,52 +116,80 @@ public enum AdMatching {
             }
         }
 
-        // Round 2: contact affinity, only where it is decisive (one best payer cluster with prior evidence,
-        // every other candidate's cluster with none).
+        // Round 2: the remaining ads, per connected component, by the assignment that matches the most ads
+        // and, among those, agrees best with the certain matches: a payer cluster that already paid certain
+        // ads listing a contact is preferred for other ads listing that contact. An ad is matched only when
+        // every such best assignment gives it the same payment (up to interchangeable outputs).
         var affinity: [String: [Int: Int]] = [:]
         for (a, (pay, _)) in certain { affinity[ads[a].contact, default: [:]][payments[pay].payerCluster, default: 0] += 1 }
-        var restricted = candidates
-        var affinityChosen = Set<Int>()
-        for a in ads.indices where certain[a] == nil && candidates[a].count > 1 {
-            let scores = candidates[a].map { affinity[ads[a].contact]?[payments[$0].payerCluster] ?? 0 }
-            let best = scores.max() ?? 0
-            if best >= 1 && scores.allSatisfy({ $0 == best || $0 == 0 }) {
-                restricted[a] = zip(candidates[a], scores).filter { $0.1 == best }.map(\.0)
-                affinityChosen.insert(a)
-            }
-        }
-        for (a, (pay, basis)) in certain where basis != .interchangeableOutputs { restricted[a] = [pay] }
-        graph = Bipartite(edges: restricted)
-        matching = graph.maximumMatching()
+        func score(_ a: Int, _ q: Int) -> Int { affinity[ads[a].contact]?[payments[q].payerCluster] ?? 0 }
+        func sameClass(_ q: Int, _ r: Int) -> Bool { payments[q].tx == payments[r].tx && payments[q].value == payments[r].value }
 
-        // Interchangeable groups get outputs in posting order (ads) and vout order (outputs): a convention.
-        var results: [AdMatch] = []
-        var groupOf: [Int: [Int]] = [:]  // ad -> group of interchangeable ads
-        for a in ads.indices {
-            guard let pay = matching[a] else { continue }
-            let isCertain = certain[a] != nil
-            let forced = isCertain || graph.isForced(ad: a, payment: pay)
-            if forced || interchangeable(a, pay, among: restricted[a]) {
-                let key = payments[pay].tx
-                groupOf[a] = ads.indices.filter { b in
-                    guard let q = matching[b] else { return false }
-                    return payments[q].tx == key && payments[q].value == payments[pay].value && b != a
-                        && restricted[b].contains(pay) && restricted[a].contains(q)
+        var fixed = Set<Int>()
+        for (_, (pay, basis)) in certain where basis != .interchangeableOutputs { fixed.insert(pay) }
+        var open = ads.indices.filter { a in
+            if let c = certain[a], c.1 != .interchangeableOutputs { return false }
+            return true
+        }
+        let edges = candidates.map { $0.filter { !fixed.contains($0) } }
+        open = open.filter { !edges[$0].isEmpty }
+        var finalPayment: [Int: Int] = [:]
+        for (a, (pay, basis)) in certain where basis != .interchangeableOutputs { finalPayment[a] = pay }
+        var decided: [Int: (AdMatch.Status, AdMatch.Basis)] = [:]
+
+        // Components of the open ads.
+        var adsOfPayment: [Int: [Int]] = [:]
+        for a in open { for q in edges[a] { adsOfPayment[q, default: []].append(a) } }
+        var seen = Set<Int>()
+        for root in open where !seen.contains(root) {
+            var component: [Int] = []
+            var stack = [root]
+            seen.insert(root)
+            while let a = stack.popLast() {
+                component.append(a)
+                for q in edges[a] { for b in adsOfPayment[q] ?? [] where seen.insert(b).inserted { stack.append(b) } }
+            }
+            component.sort()
+            let pays = Array(Set(component.flatMap { edges[$0] })).sorted()
+            let problem = WeightedAssignment(ads: component, payments: pays, edges: edges, weight: { 1000 + score($0, $1) })
+            let (best, assignment) = problem.solve()
+            for a in component {
+                if let q = assignment[a] {
+                    finalPayment[a] = q
+                    let banned = pays.filter { sameClass($0, q) }
+                    let (without, _) = problem.solve(banning: a, payments: banned)
+                    if without < best {
+                        decided[a] = (.matched, best - without >= 1000 ? .forcedByExclusion : .contactAffinity)
+                    } else {
+                        decided[a] = (.ambiguous, .none)
+                        finalPayment[a] = nil
+                    }
+                } else {
+                    let (forcedIn, _) = problem.solve(requiring: a)
+                    decided[a] = forcedIn == best ? (.ambiguous, .none) : (.unmatched, .none)
                 }
             }
         }
-        // Reassign within groups by posting order.
-        var finalPayment = matching
-        var visited = Set<Int>()
-        for a in ads.indices {
-            guard let others = groupOf[a], !others.isEmpty, !visited.contains(a) else { continue }
-            let group = ([a] + others).sorted { (ads[$0].postedAt, $0) < (ads[$1].postedAt, $1) }
-            let pays = group.compactMap { matching[$0] }.sorted()
-            for (ad, pay) in zip(group, pays) { finalPayment[ad] = pay; visited.insert(ad) }
+        for (a, (_, basis)) in certain where basis == .interchangeableOutputs {
+            if decided[a]?.0 == .matched || finalPayment[a] != nil { decided[a] = (.matched, .interchangeableOutputs) }
         }
 
+        // Interchangeable outputs (same transaction, same value) go to ads in posting order and outputs in
+        // vout order: a stated convention, since the chain cannot say which output paid which ad.
+        var groupOf: [Int: [Int]] = [:]
+        var byClass: [String: [Int]] = [:]
+        for (a, q) in finalPayment { byClass["\(payments[q].tx):\(payments[q].value)", default: []].append(a) }
+        for (_, group) in byClass where group.count > 1 {
+            let orderedAds = group.sorted { (ads[$0].postedAt, $0) < (ads[$1].postedAt, $1) }
+            let orderedPays = group.compactMap { finalPayment[$0] }.sorted()
+            // Only ads that could each take any of these outputs are interchangeable.
+            guard orderedAds.allSatisfy({ a in orderedPays.allSatisfy { candidates[a].contains($0) } }) else { continue }
+            for (a, q) in zip(orderedAds, orderedPays) { finalPayment[a] = q }
+            for a in group { groupOf[a] = group.filter { $0 != a }.sorted() }
+        }
+
+        var results: [AdMatch] = []
         for a in ads.indices {
-            _ = ads[a]
             let c = candidates[a]
             let window = "\(p.windowBeforeMinutes) min before to \(p.windowAfterMinutes) min after posting"
             guard let want = expected[a] else {
@@ -171,48 +199,42 @@ public enum AdMatching {
                 continue
             }
             let priceText = Amount(satoshis: want).btcString + " BTC"
-            guard let pay = finalPayment[a] else {
+            let group = groupOf[a] ?? []
+            let status: AdMatch.Status
+            var basis: AdMatch.Basis
+            if let (_, b) = certain[a], b != .interchangeableOutputs { (status, basis) = (.matched, b) }
+            else if let d = decided[a] { (status, basis) = d }
+            else { (status, basis) = (.unmatched, .none) }
+            if status == .matched, !group.isEmpty, basis == .unique || basis == .forcedByExclusion { basis = .interchangeableOutputs }
+            guard status == .matched, let pay = finalPayment[a] else {
                 let reason: String
                 if c.isEmpty {
                     reason = "no payment of \(priceText) into the site from \(window)"
-                } else if restricted[a].allSatisfy({ q in finalPayment.values.contains(q) }) && c.count == 1 {
-                    reason = "its only candidate payment is matched to another ad"
+                } else if status == .ambiguous {
+                    let clusters = Set(c.map { payments[$0].payerCluster })
+                    reason = "\(c.count) candidate payment(s) from \(clusters.count) payer cluster(s); several assignments of payments to ads fit equally well, so none is chosen"
                 } else {
-                    reason = "its \(c.count) candidate payments are all matched to other ads"
+                    reason = "its \(c.count) candidate payment(s) are matched to other ads that have no other candidate"
                 }
-                results.append(AdMatch(ad: a, status: .unmatched, basis: .none, payment: nil, confidence: 0,
-                                       reason: reason, candidates: c, interchangeableWith: [], expectedSat: want))
+                results.append(AdMatch(ad: a, status: status == .matched ? .unmatched : status, basis: .none, payment: nil,
+                                       confidence: 0, reason: reason, candidates: c, interchangeableWith: [], expectedSat: want))
                 continue
             }
-            let group = (groupOf[a] ?? []).sorted()
-            if let (_, basis) = certain[a] {
-                let (confidence, reason): (Double, String)
-                switch basis {
-                case .unique:
-                    (confidence, reason) = (0.95, "the only payment of \(priceText) into the site from \(window), wanted by no other ad")
-                case .forcedByExclusion:
-                    (confidence, reason) = (0.9, "\(c.count) candidate payments, but every one-to-one assignment of payments to ads gives this one")
-                default:
-                    (confidence, reason) = (0.85, "the other candidates are outputs of the same value in the same transaction; which output paid which ad cannot be told from the chain (assigned in posting order)")
-                }
-                results.append(AdMatch(ad: a, status: .matched, basis: group.isEmpty ? basis : .interchangeableOutputs,
-                                       payment: pay, confidence: group.isEmpty ? confidence : min(confidence, 0.85),
-                                       reason: group.isEmpty ? reason : reason + "; interchangeable with \(group.count) other ad(s) paid by the same transaction",
-                                       candidates: c, interchangeableWith: group, expectedSat: want))
-            } else if graph.isForced(ad: a, payment: matching[a] ?? pay) || interchangeable(a, matching[a] ?? pay, among: restricted[a]) {
-                let basis: AdMatch.Basis = affinityChosen.contains(a) ? .contactAffinity : .forcedByExclusion
-                let reason = affinityChosen.contains(a)
-                    ? "\(c.count) candidate payments; chosen because its payer cluster paid other matched ads listing the same contact, and no other candidate's cluster did"
-                    : "after the certain matches took their payments, every one-to-one assignment gives this one"
-                results.append(AdMatch(ad: a, status: .matched, basis: basis, payment: pay,
-                                       confidence: affinityChosen.contains(a) ? 0.7 : 0.8, reason: reason,
-                                       candidates: c, interchangeableWith: group, expectedSat: want))
-            } else {
-                let clusters = Set(restricted[a].map { payments[$0].payerCluster })
-                results.append(AdMatch(ad: a, status: .ambiguous, basis: .none, payment: nil, confidence: 0,
-                                       reason: "\(restricted[a].count) candidate payments from \(clusters.count) payer cluster(s) fit equally well; none is forced",
-                                       candidates: c, interchangeableWith: [], expectedSat: want))
+            let (confidence, reason): (Double, String)
+            switch basis {
+            case .unique:
+                (confidence, reason) = (0.95, "the only payment of \(priceText) into the site from \(window), wanted by no other ad")
+            case .forcedByExclusion:
+                (confidence, reason) = (0.9, "\(c.count) candidate payments, but every assignment that matches the most ads gives this one")
+            case .interchangeableOutputs:
+                (confidence, reason) = (0.85, "paid by this transaction; it holds \(group.count + 1) outputs of the same value for ads that could each take any of them, so which output paid which ad cannot be told from the chain (assigned in posting order)")
+            case .contactAffinity:
+                (confidence, reason) = (0.7, "\(c.count) candidate payments; chosen because its payer cluster paid other, certain, ads listing the same contact, which no equally good alternative does")
+            case .none:
+                (confidence, reason) = (0, "")
             }
+            results.append(AdMatch(ad: a, status: .matched, basis: basis, payment: pay, confidence: confidence,
+                                   reason: reason, candidates: c, interchangeableWith: group, expectedSat: want))
         }
         return results
     }
@@ -292,5 +314,70 @@ struct Bipartite {
         var result: [Int: Int] = [:]
         for (p, a) in adOfPayment { result[a] = p }
         return result
+    }
+}
+
+/// Maximum-weight assignment of ads to payments (each payment to at most one ad, an ad may stay unmatched)
+/// by the Hungarian algorithm on a small component: rows are ads, columns are payments plus one "unmatched"
+/// column per ad. Weights are integers, so optimal values compare exactly.
+struct WeightedAssignment {
+    let ads: [Int]
+    let payments: [Int]
+    let edges: [[Int]]
+    let weight: (Int, Int) -> Int
+
+    static let forbidden = 1 << 40
+
+    func solve(banning ad: Int? = nil, payments banned: [Int] = [], requiring required: Int? = nil) -> (Int, [Int: Int]) {
+        let n = ads.count, m = payments.count + ads.count
+        let column = Dictionary(uniqueKeysWithValues: payments.enumerated().map { ($1, $0) })
+        var cost = Array(repeating: Array(repeating: Self.forbidden, count: m + 1), count: n + 1)
+        for (i, a) in ads.enumerated() {
+            for q in edges[a] {
+                guard let j = column[q] else { continue }
+                if a == ad && banned.contains(q) { continue }
+                cost[i + 1][j + 1] = -weight(a, q)
+            }
+            for j in payments.count ..< m where a != required { cost[i + 1][j + 1] = 0 }
+        }
+        // e-maxx Hungarian, minimising, n ≤ m.
+        var u = Array(repeating: 0, count: n + 1), v = Array(repeating: 0, count: m + 1)
+        var p = Array(repeating: 0, count: m + 1), way = Array(repeating: 0, count: m + 1)
+        for i in 1 ... max(n, 1) where n > 0 {
+            p[0] = i
+            var j0 = 0
+            var minv = Array(repeating: Int.max, count: m + 1)
+            var used = Array(repeating: false, count: m + 1)
+            repeat {
+                used[j0] = true
+                let i0 = p[j0]
+                var delta = Int.max, j1 = 0
+                for j in 1 ... m where !used[j] {
+                    let cur = cost[i0][j] - u[i0] - v[j]
+                    if cur < minv[j] { minv[j] = cur; way[j] = j0 }
+                    if minv[j] < delta { delta = minv[j]; j1 = j }
+                }
+                for j in 0 ... m {
+                    if used[j] { u[p[j]] += delta; v[j] -= delta } else { minv[j] -= delta }
+                }
+                j0 = j1
+            } while p[j0] != 0
+            repeat {
+                let j1 = way[j0]
+                p[j0] = p[j1]
+                j0 = j1
+            } while j0 != 0
+        }
+        var total = 0
+        var assignment: [Int: Int] = [:]
+        if n > 0 {
+            for j in 1 ... m where p[j] != 0 {
+                let c = cost[p[j]][j]
+                if c >= Self.forbidden { total -= Self.forbidden; continue }  // infeasible choice
+                total -= c
+                if j <= payments.count { assignment[ads[p[j] - 1]] = payments[j - 1] }
+            }
+        }
+        return (total, assignment)
     }
 }

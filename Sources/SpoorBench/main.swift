@@ -19,10 +19,13 @@ if benchArguments.first?.hasPrefix("cluster") == true {
         print("spoor-bench parse: \(error)")
         exit(1)
     }
+} else if benchArguments.first == "node-json" {
+    try SourcesBench.main(benchArguments)
 } else {
     print("usage: spoor-bench <benchmark> [options]")
     print("  parse [--mb N] [--dir DIR] [--keep]   blk parse throughput vs openssl dgst -sha256")
     print("  addresses                            address derivation throughput")
+    print("  node-json [FILE]                     getblock 3 JSON read + export vs python3 json.loads")
     print("  cluster…                             clustering benchmarks (see ClusterBench.swift)")
     exit(2)
 }

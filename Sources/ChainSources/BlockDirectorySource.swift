@@ -83,15 +83,25 @@ public final class BlockDirectorySource: ChainSource {
             }
             results.withLock { for (i, v) in $0 { indexes[i] = v } }
         }
-        let all = indexes.compactMap { $0 }
+        var all = indexes.compactMap { $0 }
+        // When the first file held no record (all padding), the network was not fixed up front: the files
+        // must still agree, or the first file of another network is a fault.
+        let found = detected ?? all.lazy.compactMap(\.network).first
+        if detected == nil, let found {
+            for i in all.indices where all[i].network != nil && all[i].network != found && all[i].fault == nil {
+                all[i].records = []
+                all[i].fault = SourceError("this file holds \(all[i].network?.rawValue ?? "?") blocks, the files "
+                                           + "before it \(found.rawValue) blocks", at: SourceLocation(file: all[i].path, byteOffset: 0))
+            }
+        }
         fileIndexes = all
         indexFaults = all.compactMap(\.fault)
-        self.network = detected
+        self.network = found
         let records = all.flatMap(\.records)
         if records.isEmpty, let fault = indexFaults.first { throw fault }
         let filePaths = files
         let key = obfuscation
-        bestChain = BlockFileBestChain(records: records, network: detected) { record in
+        bestChain = BlockFileBestChain(records: records, network: found) { record in
             Self.bip34Height(of: record, path: filePaths[record.fileIndex], obfuscation: key)
         }
     }

@@ -188,3 +188,20 @@ import Testing
         expectFault(try readExpectingFault(dir, good: 5), file: "blk00002.dat", offset: 0, saying: ["truncated record"])
     }
 }
+
+@Suite struct BlockDirectoryNetworkTests {
+    @Test func aPaddingOnlyFirstFileStillFixesOneNetwork() throws {
+        let blocks = try BlkDirectoryBuilder.blocks(inFixture: "btcd/blk_0_to_4.dat")
+        let dir = try BlkDirectoryBuilder(); defer { dir.remove() }
+        try dir.writeFile(0, [UInt8](repeating: 0, count: 4096))
+        try dir.writeFile(1, blocks[0..<3].flatMap { BlkDirectoryBuilder.record($0) })
+        try dir.writeFile(2, blocks[3...].flatMap { BlkDirectoryBuilder.record($0, magic: Network.signet.magic) })
+        let source = try BlockDirectorySource(directory: dir.directory, network: nil)
+        #expect(source.network == .main)
+        let (read, error) = drain(source)
+        #expect(read.count == 3)
+        let e = try #require(error as? SourceError)
+        #expect(e.location.file.hasSuffix("blk00002.dat"))
+        #expect(e.description.contains("signet"))
+    }
+}

@@ -60,22 +60,37 @@ public struct AddressTypeChange: ChangeHeuristic {
 }
 
 /// `change.round-payment`: payments tend to be round amounts; change is what is left. When at least one
-/// output is a multiple of 10^digits satoshis, the outputs that are not.
+/// output is round, the outputs that are not. "Round" is either a multiple of 10^digits satoshis (BlockSci's
+/// `power_of_ten_value`) or, with `significant_digits`, an amount written with at most that many significant
+/// digits (1.25 BTC, 0.0042 BTC, 11 500 000 sat): roundness relative to the amount's own size.
 public struct RoundPaymentChange: ChangeHeuristic {
     public let id: HeuristicID = "change.round-payment"
     public let references: [Reference] = [.blocksci2020, .moser2022]
     /// BlockSci's `power_of_ten_value(digits = 6)`: 10^6 sat = 0.01 BTC.
     public static let defaultDigits = 6
     public let modulus: Int64
-    public init(digits: Int = RoundPaymentChange.defaultDigits) {
+    public let significantDigits: Int?
+    public init(digits: Int = RoundPaymentChange.defaultDigits, significantDigits: Int? = nil) {
         var m: Int64 = 1
         for _ in 0..<max(1, min(digits, 15)) { m *= 10 }
         modulus = m
+        self.significantDigits = significantDigits
     }
+
+    func isRound(_ v: Int64) -> Bool {
+        guard let sig = significantDigits else { return v % modulus == 0 }
+        guard v > 0 else { return false }
+        var x = v
+        while x % 10 == 0 { x /= 10 }
+        var digits = 0
+        while x > 0 { digits += 1; x /= 10 }
+        return digits <= sig
+    }
+
     public func candidates(in tx: TxView) -> OutputSet {
         let base = tx.changeCandidatesBase
         var round = OutputSet()
-        for o in base where tx.outputValue(o) % modulus == 0 { round.insert(o) }
+        for o in base where isRound(tx.outputValue(o)) { round.insert(o) }
         return round.isEmpty ? .empty : base.subtracting(round)
     }
 }

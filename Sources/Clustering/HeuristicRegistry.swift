@@ -22,7 +22,7 @@ public enum HeuristicRegistry {
 
     /// Allowed parameters of each heuristic and their valid ranges.
     public static let parameters: [HeuristicID: [String: ClosedRange<Int>]] = [
-        "change.round-payment": ["digits": 1...15],
+        "change.round-payment": ["digits": 1...15, "significant_digits": 1...8],
     ]
 
     public static func exclusion(_ id: HeuristicID) -> (any TransactionExclusion)? {
@@ -34,7 +34,9 @@ public enum HeuristicRegistry {
         case "change.fresh-address": return FreshAddressChange()
         case "change.optimal": return OptimalChange()
         case "change.address-type": return AddressTypeChange()
-        case "change.round-payment": return RoundPaymentChange(digits: parameters["digits"] ?? RoundPaymentChange.defaultDigits)
+        case "change.round-payment":
+            return RoundPaymentChange(digits: parameters["digits"] ?? RoundPaymentChange.defaultDigits,
+                                      significantDigits: parameters["significant_digits"])
         case "change.reuse": return ReuseChange()
         case "change.fingerprint": return FingerprintChange()
         case "change.peel-chain": return PeelChainChange()

@@ -113,6 +113,10 @@ import Testing
         #expect(RoundPaymentChange().candidates(in: view(t)) == OutputSet([1]))
         let noRound = tx(2, inputs: [(1, 9_000_000)], outputs: [(3, 5_000_001), (4, 3_987_654)])
         #expect(RoundPaymentChange().candidates(in: view(noRound)).isEmpty)
+        // Significant digits: 11 500 000 sat (3 significant digits) is round, 3 987 654 is not.
+        let sig = tx(4, inputs: [(1, 16_000_000)], outputs: [(3, 11_500_000), (4, 3_987_654)])
+        #expect(RoundPaymentChange(significantDigits: 3).candidates(in: view(sig)) == OutputSet([1]))
+        #expect(RoundPaymentChange().candidates(in: view(sig)).isEmpty)
         #expect(RoundPaymentChange(digits: 3).candidates(in: view(tx(3, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_987)]))) == OutputSet([1]))
     }
 

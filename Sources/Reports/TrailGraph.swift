@@ -52,7 +52,8 @@ public struct TrailGraph: Sendable, Equatable {
                                   evidence: ["\(s.kind) at \(s.minHops) hop(s), policy \(report.manifest.parameters.tracePolicy): \(s.amountSat) sat"]))
             }
         }
-        for (sid, v) in sourceTotals.sorted(by: { $0.key < $1.key }) {
+        func order(_ id: String) -> (Int, String) { (Int(id.dropFirst("source-".count)) ?? Int.max, id) }
+        for (sid, v) in sourceTotals.sorted(by: { order($0.key) < order($1.key) }) {
             nodes.append(Node(id: sid, role: .source, label: v.label, amountSat: v.amount))
         }
         self.nodes = nodes

@@ -34,9 +34,7 @@ struct MatchAds: AsyncParsableCommand {
         let database = try CaseDatabase(path: db)
         let files = CaseFiles(watchlist: URL(fileURLWithPath: site), ads: URL(fileURLWithPath: ads),
                               rates: rates.map { URL(fileURLWithPath: $0) })
-        var t = TraceOptions()
-        t.hops = 2
-        let r = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, t)).report
+        let r = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, nil)).report
         if output.json {
             try printJSON(Result(ads: r.ads, payerClusters: r.payerClusters, sharedContacts: r.sharedContacts,
                                  multiContactPayers: r.multiContactPayers))

@@ -1,0 +1,58 @@
+import CaseStore
+import Foundation
+@testable import SpoorCommands
+import SpoorTestSupport
+import Testing
+
+/// `spoor investigate` (the README's first command), then `tags import`, `trace`, `match-ads` and `report`
+/// on the database it left, run in-process on the bundled sample chain.
+@Suite(.serialized) struct InvestigateCommandTests {
+    static let chain = Fixtures.sampleChains.appendingPathComponent("small-seed1")
+
+    @Test func investigateThenEachCommandOnItsDatabase() async throws {
+        let out = try Fixtures.temporaryDirectory("investigate-cli")
+        try await runSpoor(["investigate", Self.chain.appendingPathComponent("rpc/blocks.jsonl.gz").path,
+                            "--case", Self.chain.appendingPathComponent("case").path, "--out", out.path, "--json"])
+        for name in ["report.json", "report.html", "trail.graphml", "trail.dot", "case.sqlite"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) missing")
+        }
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any]
+        for key in ["manifest", "site_cluster", "payer_clusters", "ads", "shared_contacts"] { #expect(report?[key] != nil) }
+        let site = report?["site_cluster"] as? [String: Any]
+        #expect((site?["size"] as? Int ?? 0) >= 99)
+
+        let db = out.appendingPathComponent("case.sqlite").path
+        try await runSpoor(["tags", "import", Fixtures.url("tagpacks/walletexplorer.yaml").path,
+                            Self.chain.appendingPathComponent("case/watchlist.json").path, "--db", db, "--json"])
+        try await runSpoor(["tags", "import", Fixtures.url("tagpacks/walletexplorer.yaml").path, "--db", db])  // twice: no change
+        let tags = try TagStore.all(in: try CaseDatabase(path: db))
+        #expect(tags.count == 386 + 3)
+        let watch = Self.chain.appendingPathComponent("case/watchlist.json").path
+        for policy in ["poison", "haircut", "fifo", "tiho"] {
+            try await runSpoor(["trace", "--watchlist", watch, "--db", db, "--policy", policy, "--direction", "both", "--hops", "3", "--json"])
+        }
+        try await runSpoor(["match-ads", "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
+                            "--rates", Self.chain.appendingPathComponent("case/rates.csv").path, "--site", watch, "--db", db, "--json"])
+        // The same inputs give byte-identical reports.
+        let a = out.appendingPathComponent("a.json").path, b = out.appendingPathComponent("b.json").path
+        for path in [a, b] {
+            try await runSpoor(["report", "--watchlist", watch, "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
+                                "--rates", Self.chain.appendingPathComponent("case/rates.csv").path, "--db", db, "--out", path,
+                                "--graph", out.appendingPathComponent("t.dot").path])
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+    }
+
+    @Test func badArgumentsAreClearErrors() async throws {
+        let dir = try Fixtures.temporaryDirectory("investigate-bad")
+        await #expect(throws: CommandFailure.self) {
+            try await runSpoor(["investigate", Self.chain.appendingPathComponent("rpc/blocks.jsonl.gz").path,
+                                "--case", dir.appendingPathComponent("nope").path, "--out", dir.path])
+        }
+        await #expect(throws: (any Error).self) {
+            try await runSpoor(["report", "--watchlist", dir.appendingPathComponent("missing.json").path,
+                                "--out", dir.appendingPathComponent("r.json").path, "--db", dir.appendingPathComponent("x.sqlite").path])
+        }
+        await #expect(throws: (any Error).self) { try await runSpoor(["trace", "--watchlist", "w.json", "--hops", "-1"]) }
+    }
+}

@@ -35,8 +35,7 @@ enum FetchSchema {
 ///
 /// Fetched transactions go into the same tables as ingested ones. Their block gets a row of its own, listed in
 /// `partial_block` with the whole block's transaction count, while `block.txCount` counts the transactions
-/// actually stored, so an ingest that later brings the whole block reports the disagreement instead of taking
-/// the partial block for complete. Inputs are linked to stored outputs where they can be, else take the value
+/// actually stored; an ingest that later brings the whole block completes it (IngestState+PartialBlocks.swift). Inputs are linked to stored outputs where they can be, else take the value
 /// and address the API stated for the spent output (and are linked when that transaction arrives). Each
 /// transaction is written in one SQLite transaction: an interrupted fetch leaves whole transactions only.
 public final class CaseEsploraFetchStore: EsploraFetchStore {

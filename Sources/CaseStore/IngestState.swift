@@ -41,6 +41,8 @@ enum IngestAction {
     case connect(SourceBlock, height: Int?)
     case loose(Transaction, SourceLocation)
     case reorg(forkHeight: Int, oldTip: BlockHash, branch: [(SourceBlock, Int)])
+    /// The whole of a block stored partially by a fetch (IngestState+PartialBlocks.swift).
+    case fill(SourceBlock, blockId: Int64)
 }
 
 /// Staged rows of the open batch; written with multi-row-free prepared inserts at the end of the batch.
@@ -125,6 +127,8 @@ final class IngestState {
     var scriptCache: [ScriptKey: (kind: UInt8, addressId: Int64)] = [:]
     var pending: [Txid: [PendingInput]] = [:]
     var looseTxids: [Txid: Int64] = [:]
+    /// Blocks a fetch stored with only some of their transactions: block hash → block id.
+    var partialBlocks: [BlockHash: Int64] = [:]
 
     // Chain view.
     var best: [BlockHash: ChainEntry] = [:]
@@ -208,6 +212,7 @@ final class IngestState {
                 statedValue: row["value"]))
         }
 
+        try loadPartialBlocks(db)
         looseTxids.removeAll()
         let loose = try Row.fetchCursor(db, sql: "SELECT id, txid FROM tx WHERE blockId IS NULL")
         while let row = try loose.next() {
@@ -305,6 +310,10 @@ final class IngestState {
             if let stated = sb.height, let stored = known.height, stated != stored {
                 throw StoreError.sourcesDisagree("block \(hash) is at height \(stated) here but at \(stored) in "
                                                  + "the database", at: sb.location)
+            }
+            if let blockId = partialBlocks.removeValue(forKey: hash) {
+                fill(sb, blockId: blockId)
+                return
             }
             if known.txCount != block.transactions.count {
                 throw StoreError.sourcesDisagree("block \(hash) has \(block.transactions.count) transactions here "
@@ -415,6 +424,8 @@ final class IngestState {
                     try self.stageBlock(sb, height: height, db)
                 case let .loose(tx, location):
                     try self.stageLoose(tx, at: location, db)
+                case let .fill(sb, blockId):
+                    try self.stageFill(sb, blockId: blockId, db)
                 case let .reorg(forkHeight, oldTip, blocks):
                     try self.writeStaged(db)
                     try self.disconnect(above: forkHeight, oldTip: oldTip,

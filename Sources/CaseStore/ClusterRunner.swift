@@ -51,6 +51,9 @@ struct ClusterRunState: Codable {
     /// Digest of the entity tags the guard used: other tags could change earlier decisions, so a run with
     /// different tags starts over.
     var tagsDigest: String?
+    /// Sum of the ids of the clustered transactions: with the count, tells a reorg that replaced blocks below
+    /// the watermark (new transaction rows at old heights) from a chain that only grew.
+    var idSum: Int64?
 }
 
 struct StoredStatistics: Codable {
@@ -95,7 +98,8 @@ public enum ClusterRunner {
             let tagsDigest = digest(entityTags)
             if allowIncremental, let state, state.profileHash == profile.hash, !needsSpenders(profile),
                state.tagsDigest == tagsDigest,
-               let mark = state.watermark, try countTransactions(db, upTo: mark) == state.transactions {
+               let mark = state.watermark, let idSum = state.idSum,
+               try countTransactions(db, upTo: mark) == (state.transactions, idSum) {
                 resume = state
             }
             let chain = try ClusterStore.load(db, after: resume?.watermark, spenders: needsSpenders(profile))
@@ -150,8 +154,9 @@ public enum ClusterRunner {
             }
             let watermark = chain.positions.last ?? resume?.watermark
             let total = (resume?.transactions ?? 0) + chain.batch.count
+            let idSum = (resume?.idSum ?? 0) &+ chain.batch.txIDs.reduce(Int64(0)) { $0 &+ Int64($1) }
             let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,
-                                           transactions: total, statistics: stats, tagsDigest: tagsDigest)
+                                           transactions: total, statistics: stats, tagsDigest: tagsDigest, idSum: idSum)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('run', ?)",
@@ -176,15 +181,21 @@ public enum ClusterRunner {
         return try? JSONDecoder().decode(ClusterRunState.self, from: data)
     }
 
-    static func countTransactions(_ db: Database, upTo mark: ChainPosition) throws -> Int {
-        var n = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM tx t JOIN block b ON b.id = t.blockId
+    /// Count and id sum of the best-chain (and loose) transactions up to `mark` in chain order.
+    static func countTransactions(_ db: Database, upTo mark: ChainPosition) throws -> (Int, Int64) {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), COALESCE(SUM(t.id), 0) FROM tx t JOIN block b ON b.id = t.blockId
             WHERE b.inBestChain = 1 AND (b.height < ? OR (b.height = ? AND t.position <= ?))
-            """, arguments: [mark.height, mark.height, mark.position]) ?? 0
+            """, arguments: [mark.height, mark.height, mark.position])
+        var n: Int = row?[0] ?? 0
+        var sum: Int64 = row?[1] ?? 0
         if mark.height == Int64.max {
-            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tx WHERE blockId IS NULL AND id <= ?", arguments: [mark.position]) ?? 0
+            let loose = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(id), 0) FROM tx WHERE blockId IS NULL AND id <= ?",
+                                         arguments: [mark.position])
+            n += loose?[0] ?? 0
+            sum &+= loose?[1] ?? 0
         }
-        return n
+        return (n, sum)
     }
 
     static func summarize(_ db: Database, state: ClusterRunState, unionFind: UnionFind) throws -> ClusterSummary {

@@ -18,7 +18,10 @@ struct Investigate: AsyncParsableCommand {
     @Option(name: .long, help: "Case folder with watchlist.json, ads.csv, rates.csv.") var `case`: String
     @Option(name: .long, help: "Output folder (created when absent).") var out: String
     @Option(name: .long, help: "The case database (default: OUT/case.sqlite).") var db: String?
-    @OptionGroup var profile: ProfileOption
+    /// Payer wallets need their change outputs joined to be seen whole (an advertiser who pays from fresh
+    /// addresses is otherwise one cluster per payment), so the whole-job command clusters with `change`.
+    @Option(name: .long, help: "Heuristic profile: a name in Heuristics/profiles (default, conservative, change) or a JSON file.")
+    var profile: String = "change"
     @OptionGroup var trace: TraceOptions
     @OptionGroup var matching: MatchingOptions
     @OptionGroup var output: OutputOptions
@@ -70,7 +73,7 @@ struct Investigate: AsyncParsableCommand {
         try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         let dbPath = db ?? outDir.appendingPathComponent("case.sqlite").path
 
-        let heuristics = try profile.load()
+        let heuristics = try ProfileOption.resolve(profile)
         let t0 = Date()
         let database = try CaseDatabase(path: dbPath)
         let source = try openChainSource(source, network: try database.network())

@@ -27,6 +27,9 @@ public final class NodeJSONSource: ChainSource {
     private var fileIndex = 0
     private var documents: JSONDocumentReader?
     private var failure: SourceError?
+    /// Items of a JSON array document not yet returned, and the fault that ends the array, if any.
+    private var pending: [SourceItem] = []
+    private var pendingFault: SourceError?
 
     public init(files: [String], network: Network? = nil) {
         self.files = files
@@ -49,6 +52,8 @@ public final class NodeJSONSource: ChainSource {
 
     private func readNext() throws(SourceError) -> SourceItem? {
         while true {
+            if !pending.isEmpty { return pending.removeFirst() }
+            if let fault = pendingFault { throw fault }
             if documents == nil {
                 guard fileIndex < files.count else { return nil }
                 documents = try JSONDocumentReader(path: files[fileIndex])
@@ -59,10 +64,62 @@ public final class NodeJSONSource: ChainSource {
                 continue
             }
             let location = SourceLocation(file: reader.path, line: document.firstLine)
+            if document.bytes.first(where: { !JSONDocumentReader.isWhitespace($0) }) == UInt8(ascii: "[") {
+                // A JSON array of documents (a batch RPC answer saved to a file): its elements in order, up
+                // to the first faulty one.
+                let (items, fault, inferred) = Self.decodeArray(document.bytes, at: location)
+                (pending, pendingFault) = (items, fault)
+                if network == nil { network = inferred }
+                continue
+            }
             let (item, inferred) = try Self.decode(document.bytes, at: location)
             if network == nil { network = inferred }
             return item
         }
+    }
+
+    /// One array element, decoded on its own so that a fault in one leaves the ones before it usable.
+    private struct ArrayElement: Decodable {
+        var result: Result<NodeDocument, DecodingError>
+        init(from decoder: any Decoder) throws {
+            do { result = .success(try NodeDocument(from: decoder)) } catch let e as DecodingError {
+                result = .failure(e)
+            }
+        }
+    }
+
+    /// The elements of an array document in order, the fault that stops them (if any), and the network the
+    /// data suggests.
+    static func decodeArray(_ bytes: [UInt8], at location: SourceLocation) -> ([SourceItem], SourceError?, Network?) {
+        let elements: [ArrayElement]
+        do {
+            elements = try JSONDecoder().decode([ArrayElement].self, from: Data(bytes))
+        } catch let error as DecodingError {
+            return ([], SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location), nil)
+        } catch {
+            return ([], SourceError("malformed node JSON: \(error)", at: location), nil)
+        }
+        var items: [SourceItem] = []
+        var network: Network?
+        for (i, element) in elements.enumerated() {
+            do throws(SourceError) {
+                switch element.result {
+                case .failure(let error):
+                    // The coding path already starts with the element's index.
+                    throw SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location)
+                case .success(.block(let dto)):
+                    if network == nil { network = NetworkInference.infer(from: dto) }
+                    items.append(.block(try NodeJSONConversion.block(dto, at: location, label: "[\(i)] ")))
+                case .success(.transaction(let dto)):
+                    if network == nil { network = NetworkInference.infer(fromOutputs: dto.vout) }
+                    let tx = try NodeJSONConversion.transaction(dto, keyPath: "[\(i)]", at: location).0
+                    items.append(.transaction(tx, location))
+                }
+            } catch {
+                return (items, error, network)
+            }
+        }
+        return (items, nil, network)
     }
 
     /// Decodes one node-JSON document (a getblock 2/3 result, a verbose transaction, or an RPC response
@@ -90,9 +147,10 @@ public final class NodeJSONSource: ChainSource {
 
 /// Turns decoded node JSON into Spoor's types, checking every stated fact it can recompute.
 enum NodeJSONConversion {
-    static func block(_ dto: NodeBlockDTO, at location: SourceLocation) throws(SourceError) -> SourceBlock {
+    static func block(_ dto: NodeBlockDTO, at location: SourceLocation,
+                      label: String = "") throws(SourceError) -> SourceBlock {
         func fail(_ message: String) -> SourceError {
-            SourceError("block \(dto.hash)\(dto.height.map { " (height \($0))" } ?? ""): \(message)", at: location)
+            SourceError("\(label)block \(dto.hash)\(dto.height.map { " (height \($0))" } ?? ""): \(message)", at: location)
         }
         guard let statedHash = BlockHash(hex: dto.hash) else { throw fail("`hash` is not 64 hex digits") }
         guard let merkleRoot = Digest32(displayHex: dto.merkleroot) else {
@@ -119,7 +177,7 @@ enum NodeJSONConversion {
         prevouts.reserveCapacity(dto.tx.count)
         var anyPrevout = false
         for (i, txDTO) in dto.tx.enumerated() {
-            let (tx, spent) = try transaction(txDTO, keyPath: "tx[\(i)]", at: location)
+            let (tx, spent) = try transaction(txDTO, keyPath: "\(label.filter { $0 != " " })tx[\(i)]", at: location)
             if spent.contains(where: { $0 != nil }) { anyPrevout = true }
             transactions.append(tx)
             prevouts.append(spent)

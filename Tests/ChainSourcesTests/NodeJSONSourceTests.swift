@@ -127,6 +127,25 @@ func regtestSubsidy(height: Int) -> Int64 {
         #expect(read[1].location.line == wrapped.split(separator: "\n", omittingEmptySubsequences: false).count + 2)
     }
 
+    @Test func aBatchAnswerArrayYieldsItsElementsUpToTheFirstFault() throws {
+        // A saved batch RPC answer: two getblock results, then an error answer.
+        let files = try etlGetblockFilesInHeightOrder("block_with_transactions")
+        let results = try files.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let batch = "[" + results.enumerated().map { "{\"result\": \($1), \"error\": null, \"id\": \($0)}" }.joined(separator: ",\n")
+            + #", {"result": null, "error": {"code": -5, "message": "Block not found"}, "id": 9}]"#
+        let url = try writeTemporary(Array(batch.utf8), name: "batch.json")
+        let source = NodeJSONSource(path: url.path)
+        var got: [SourceBlock] = []
+        let error = #expect(throws: SourceError.self) {
+            while let item = try source.next() { if case .block(let b) = item { got.append(b) } }
+        }
+        #expect(got.map(\.height) == [50001, 50002])
+        #expect(source.network == .main)
+        #expect(error?.location.line == 1)
+        #expect(error?.message.contains("[2]") == true && error?.message.contains("Block not found") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func anRPCErrorResponseIsReported() throws {
         let url = try writeTemporary(Array(#"{"result": null, "error": {"code": -5, "message": "Block not found"}, "id": 1}"#.utf8), name: "err.json")
         let error = #expect(throws: SourceError.self) { try readAll(NodeJSONSource(path: url.path)) }

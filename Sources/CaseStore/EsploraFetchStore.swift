@@ -102,6 +102,13 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
         }
     }
 
+    public func reopen(_ address: String) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE fetch_frontier SET visited = 0, cursor = NULL WHERE address = ?",
+                           arguments: [address])
+        }
+    }
+
     public func saveCursor(_ address: String, after: Txid) throws {
         try database.write { db in
             try db.execute(sql: "UPDATE fetch_frontier SET cursor = ? WHERE address = ?",

@@ -62,6 +62,8 @@ public protocol EsploraFetchStore: AnyObject {
     /// The next item to visit with `hop <= maxHops`, lowest hop first, then in order of discovery: items never
     /// visited, and visited items left unexpanded at a hop below `maxHops` (an earlier, shallower fetch).
     func nextTask(maxHops: Int) throws -> FetchTask?
+    /// Marks a visited address to be listed again from its first page (new transactions since the last fetch).
+    func reopen(_ address: String) throws
     /// Records how far an address's pages have been read.
     func saveCursor(_ address: String, after: Txid) throws
     /// Marks an item visited (and drops its kept JSON); `expanded` when its neighbours were enqueued.
@@ -115,10 +117,11 @@ public final class EsploraCrawler {
         self.maxHops = max(0, maxHops)
     }
 
-    /// Crawls from `addresses` (added to the frontier at hop 0) until the frontier is empty.
+    /// Crawls from `addresses` (added to the frontier at hop 0) until the frontier is empty. With `refresh`,
+    /// addresses visited by an earlier fetch are listed again, so transactions confirmed since are found.
     /// `progress` is called after each visited item.
-    public func run(addresses: [String], progress: ((EsploraFetchSummary, FetchTask) -> Void)? = nil) throws
-        -> EsploraFetchSummary {
+    public func run(addresses: [String], refresh: Bool = false,
+                    progress: ((EsploraFetchSummary, FetchTask) -> Void)? = nil) throws -> EsploraFetchSummary {
         let startRequests = client.requestCount
         let startRetries = client.retryCount
         func account() {
@@ -126,7 +129,7 @@ public final class EsploraCrawler {
             summary.retries = client.retryCount - startRetries
         }
         do {
-            try crawl(addresses, progress: progress)
+            try crawl(addresses, refresh: refresh, progress: progress)
         } catch {
             account()
             throw error
@@ -135,12 +138,14 @@ public final class EsploraCrawler {
         return summary
     }
 
-    private func crawl(_ addresses: [String], progress: ((EsploraFetchSummary, FetchTask) -> Void)?) throws {
+    private func crawl(_ addresses: [String], refresh: Bool,
+                       progress: ((EsploraFetchSummary, FetchTask) -> Void)?) throws {
         for a in addresses {
             guard EsploraClient.isPlausibleAddress(a) else {
                 throw EsploraError(url: client.baseURL.absoluteString, message: "'\(a)' is not an address")
             }
             try store.enqueue(.address(a), hop: 0, info: nil)
+            if refresh { try store.reopen(a) }
         }
         while let task = try store.nextTask(maxHops: maxHops) {
             switch task.item {
@@ -278,6 +283,11 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
     }
 
     public func saveCursor(_ address: String, after: Txid) throws { entries[.address(address)]?.cursor = after }
+
+    public func reopen(_ address: String) throws {
+        entries[.address(address)]?.visited = false
+        entries[.address(address)]?.cursor = nil
+    }
 
     public func finish(_ item: FetchItem, expanded: Bool) throws {
         entries[item]?.visited = true

@@ -31,6 +31,8 @@ struct Fetch: AsyncParsableCommand {
     var rate: Double = 5
     @Option(name: .long, help: "Network: main, testnet3, testnet4, signet, regtest (default: the database's, else the addresses').")
     var network: String?
+    @Flag(name: .long, help: "List the addresses again even if an earlier fetch did (finds newer transactions).")
+    var refresh = false
     @Flag(name: .long, help: "No progress on standard error.")
     var quiet = false
     @OptionGroup var output: OutputOptions
@@ -47,7 +49,8 @@ struct Fetch: AsyncParsableCommand {
     func run() async throws {
         let report = try FetchRun(esplora: esplora, addresses: addresses, hops: hops, db: db, rate: rate,
                                   network: try parseNetwork(network),
-                                  progress: quiet || isatty(STDERR_FILENO) != 1 ? nil : FetchProgress()).run()
+                                  progress: quiet || isatty(STDERR_FILENO) != 1 ? nil : FetchProgress(),
+                                  refresh: refresh).run()
         if output.json {
             try printJSON(report)
         } else {
@@ -65,6 +68,7 @@ struct FetchRun {
     var rate: Double
     var network: Network?
     var progress: FetchProgress?
+    var refresh = false
     var policy: HTTPPolicy?
     var clock: HTTPClock = .system
 
@@ -85,7 +89,7 @@ struct FetchRun {
         let crawler = EsploraCrawler(client: client, store: store, maxHops: hops)
         let summary: EsploraFetchSummary
         do {
-            summary = try crawler.run(addresses: addresses) { s, task in progress?.show(s, task) }
+            summary = try crawler.run(addresses: addresses, refresh: refresh) { s, task in progress?.show(s, task) }
         } catch {
             progress?.finish()
             let open = (try? store.openCount(maxHops: hops)) ?? 0

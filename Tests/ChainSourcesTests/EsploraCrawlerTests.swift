@@ -126,8 +126,33 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         _ = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
         let again = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
         #expect(again.requests == 0)
+        // --refresh lists the address again (one page) and fetches nothing it already has.
+        let refreshed = try crawler(esplora, store: store, hops: 0).run(addresses: [address], refresh: true)
+        #expect(refreshed.pagesRead == 1)
+        #expect(refreshed.transactionsStored == 0)
+        #expect(refreshed.transactionsAlreadyStored == 0)
         _ = try crawler(esplora, store: store, hops: 2).run(addresses: [address])
         #expect(Set(store.transactions.keys.map(\.hex)) == expectedNeighbourhood(esplora, address: address, hops: 2))
+    }
+
+    @Test func refreshFindsTransactionsConfirmedSinceTheLastFetch() throws {
+        let lines = try SmallSeed1.lines()
+        let early = try FakeEsplora(lines: Array(lines.prefix(200)))
+        defer { early.stop() }
+        let later = try makeEsplora()
+        defer { later.stop() }
+        // An address used both before and after height 200.
+        let address = try #require(early.addresses.first {
+            later.transactions(of: $0).count > early.transactions(of: $0).count && !early.transactions(of: $0).isEmpty
+        })
+        let store = InMemoryEsploraFetchStore()
+        _ = try crawler(early, store: store, hops: 0).run(addresses: [address])
+        #expect(Set(store.transactions.keys.map(\.hex)) == Set(early.transactions(of: address)))
+        let plain = try crawler(later, store: store, hops: 0).run(addresses: [address])
+        #expect(plain.requests == 0, "without --refresh a finished address is not listed again")
+        let refreshed = try crawler(later, store: store, hops: 0).run(addresses: [address], refresh: true)
+        #expect(refreshed.transactionsStored == later.transactions(of: address).count - early.transactions(of: address).count)
+        #expect(Set(store.transactions.keys.map(\.hex)) == Set(later.transactions(of: address)))
     }
 
     @Test func badAnswersNameTheURL() throws {

@@ -194,11 +194,19 @@ public final class CaseDatabase: @unchecked Sendable {
         return total
     }
 
-    /// Creates the indexes analysis queries need (address lookups); an ingest calls this when it finishes, so
-    /// bulk loads into an empty database do not maintain them row by row.
-    public func ensureAnalysisIndexes() throws {
-        try write { db in try Schema.createAnalysisIndexes(db) }
+    /// Copies the WAL into the main file and empties it (the file then holds everything on its own).
+    public func checkpointWAL() throws {
+        do { try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } } catch { throw mapError(error) }
     }
+
+    /// Creates the indexes a bulk load defers (txid and address lookups); an ingest calls this when it
+    /// finishes, and readers may call it after an ingest was killed part-way.
+    public func ensureIndexes() throws {
+        try write { db in try Schema.createDeferredIndexes(db) }
+    }
+
+    /// The same as `ensureIndexes` (older name).
+    public func ensureAnalysisIndexes() throws { try ensureIndexes() }
 }
 
 /// Keys of the `meta` table.

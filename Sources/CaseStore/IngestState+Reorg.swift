@@ -11,7 +11,7 @@ extension IngestState {
             SELECT id, hash FROM block WHERE inBestChain = 1 AND height > ? ORDER BY height DESC
             """, arguments: [forkHeight])
         // Address lookups below need the address indexes; a reorg is rare enough to pay for them.
-        try Schema.createAnalysisIndexes(db)
+        try leaveBulkLoad(db)
         var removed = 0
         var touchedAddresses: Set<Int64> = []
         for block in blocks {
@@ -77,7 +77,6 @@ extension IngestState {
         best = savedBest
         bestAtHeight = savedAtHeight
         tip = savedTip
-        outputsAllInMemory = false
         try beginStaging()
     }
 }

@@ -122,9 +122,13 @@ final class IngestState {
     var utxo: [OutPoint: CachedOutput] = [:]
     /// Outputs spent by loose transactions: a block transaction may still claim them.
     var spentByLoose: [OutPoint: (CachedOutput, inputId: Int64)] = [:]
-    /// True while every stored output is in `utxo` (or spent): a miss is then final, no database lookup.
-    var outputsAllInMemory = false
+    /// A bulk load: the session began on an empty database, so every stored output is in `utxo` (or spent) and
+    /// every address in `scriptCache`; a miss is final, no database lookup, and the deferred indexes are
+    /// dropped until the end (see `Schema.deferredIndexes`).
+    var bulkLoad = false
     var scriptCache: [ScriptKey: (kind: UInt8, addressId: Int64)] = [:]
+    /// In a bulk load, P2PKH addresses by key hash: a P2PK output pays the same address as the P2PKH of its key.
+    var keyHashAddressIds: [ScriptKey: Int64] = [:]
     var pending: [Txid: [PendingInput]] = [:]
     var looseTxids: [Txid: Int64] = [:]
     /// Blocks a fetch stored with only some of their transactions: block hash → block id.
@@ -155,6 +159,16 @@ final class IngestState {
     var lateResolved: [(inputId: Int64, outputId: Int64, addressId: Int64?, value: Int64)] = []
     var touchedTxIds: Set<Int64> = []
     var attachments: [(txId: Int64, blockId: Int64, position: Int)] = []
+    /// Set for the duration of a batch's write transaction.
+    var statements: IngestStatements?
+
+    func sql() throws -> IngestStatements {
+        guard let statements else {
+            throw StoreError.sqlite(code: 21, message: "ingest statements used outside a write transaction",
+                                    path: database.path)
+        }
+        return statements
+    }
 
     init(database: CaseDatabase, network: Network, options: IngestOptions, classify: @escaping ScriptClassify) throws {
         self.database = database
@@ -162,6 +176,23 @@ final class IngestState {
         self.options = options
         self.classify = classify
         try database.read { db in try load(db) }
+        bulkLoad = nextTxId == 1 && nextAddressId == 1
+        try database.write { db in
+            if bulkLoad {
+                try Schema.dropDeferredIndexes(db)
+            } else {
+                // A killed bulk load leaves them missing; lookups below need them.
+                try Schema.createDeferredIndexes(db)
+            }
+        }
+    }
+
+    /// Ends bulk-load mode (a loose transaction, a reorg or a trimmed cache needs database lookups again).
+    func leaveBulkLoad(_ db: Database) throws {
+        guard bulkLoad else { return }
+        try Schema.createDeferredIndexes(db)
+        bulkLoad = false
+        keyHashAddressIds.removeAll()
     }
 
     /// Reads the ids, the chain view and the waiting inputs from the database.
@@ -174,7 +205,6 @@ final class IngestState {
         nextOutputId = try nextId("output")
         nextInputId = try nextId("input")
         nextAddressId = try nextId("address")
-        outputsAllInMemory = nextTxId == 1
         utxo.removeAll(keepingCapacity: true)
         spentByLoose.removeAll()
         scriptCache.removeAll(keepingCapacity: true)
@@ -417,6 +447,8 @@ final class IngestState {
         actionTransactions = 0
         actionBlocks = 0
         try database.queue.write { db in
+            self.statements = try IngestStatements(db)
+            defer { self.statements = nil }
             try self.beginStaging()
             for action in batch {
                 switch action {
@@ -436,14 +468,13 @@ final class IngestState {
             try self.writeStaged(db)
             try self.writeCheckpoint(db)
         }
-        trimCaches()
+        try trimCaches()
     }
 
-    private func trimCaches() {
-        if utxo.count > options.maxCachedOutputs {
-            utxo.removeAll()
-            outputsAllInMemory = false
-        }
+    private func trimCaches() throws {
+        guard utxo.count > options.maxCachedOutputs || scriptCache.count > options.maxCachedScripts else { return }
+        if bulkLoad { try database.write { db in try leaveBulkLoad(db) } }
+        if utxo.count > options.maxCachedOutputs { utxo.removeAll() }
         if scriptCache.count > options.maxCachedScripts { scriptCache.removeAll() }
     }
 
@@ -492,12 +523,14 @@ final class IngestState {
     }
 
     func stageLoose(_ tx: Transaction, at location: SourceLocation, _ db: Database) throws {
+        // Whether it is stored already is a txid lookup: that needs the index.
+        try leaveBulkLoad(db)
         let txid = tx.txid
         if looseTxids[txid] != nil {
             summary.transactionsSkipped += 1
             return
         }
-        let exists = try RawStatement(db, "SELECT 1 FROM tx WHERE txid = ? LIMIT 1")
+        let exists = try sql().txExists()
         var found = false
         withUnsafeBytes(of: txid.digest) { exists.bind(1, borrowed: $0) }
         found = try exists.step()
@@ -639,12 +672,8 @@ final class IngestState {
             }
             return cached
         }
-        if outputsAllInMemory { return nil }
-        let q = try RawStatement(db, """
-            SELECT o.id, o.addressId, o.value, o.spentByInputId, t.blockId FROM tx t
-            JOIN output o ON o.txId = t.id AND o.n = ?2
-            WHERE t.txid = ?1 ORDER BY t.id DESC LIMIT 1
-            """)
+        if bulkLoad { return nil }
+        let q = try sql().findOutput()
         withUnsafeBytes(of: outpoint.txid.digest) { q.bind(1, borrowed: $0) }
         q.bind(2, Int64(outpoint.vout))
         guard try q.step() else { q.reset(); return nil }
@@ -673,10 +702,25 @@ final class IngestState {
         if let hit = scriptCache[key] { return hit }
         let c = classify(script)
         var id: Int64 = -1
-        if let text = c.address {
-            let insert = try RawStatement(db, """
-                INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?) ON CONFLICT(address) DO NOTHING
-                """)
+        if let text = c.address, bulkLoad {
+            // Every stored address is in the caches: only P2PK and P2PKH scripts can share an address.
+            let keyHash = (c.kind == .pubkey || c.kind == .pubkeyhash) ? Self.keyHash(script, kind: c.kind) : nil
+            if let keyHash, let known = keyHashAddressIds[keyHash] {
+                id = known
+            } else {
+                let insert = try sql().insertAddressBulk
+                insert.bind(1, nextAddressId)
+                insert.bind(2, text: text)
+                insert.bind(3, Int64(c.kind.code))
+                try insert.run()
+                id = nextAddressId
+                nextAddressId += 1
+                summary.addressesAdded += 1
+                if let keyHash { keyHashAddressIds[keyHash] = id }
+            }
+        } else if let text = c.address {
+            let statements = try sql()
+            let insert = try statements.insertAddress()
             insert.bind(1, nextAddressId)
             insert.bind(2, text: text)
             insert.bind(3, Int64(c.kind.code))
@@ -686,7 +730,10 @@ final class IngestState {
                 nextAddressId += 1
                 summary.addressesAdded += 1
             } else {
-                id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE address = ?", arguments: [text]) ?? -1
+                let select = try statements.selectAddress()
+                select.bind(1, text: text)
+                id = try select.step() ? select.int64(0) : -1
+                select.reset()
             }
         }
         let entry = (kind: c.kind.code, addressId: id)
@@ -694,14 +741,20 @@ final class IngestState {
         return entry
     }
 
+    /// The 20-byte key hash a P2PKH script names or a P2PK script's key hashes to.
+    static func keyHash(_ script: [UInt8], kind: ScriptKind) -> ScriptKey? {
+        if kind == .pubkeyhash, script.count == 25 { return ScriptKey(Array(script[3..<23])) }
+        if kind == .pubkey, script.count == 35 || script.count == 67 {
+            return ScriptKey(Hash160.hash(Array(script[1..<(script.count - 1)])).bytes)
+        }
+        return nil
+    }
+
     /// Writes the staged rows and applies the updates to earlier rows.
     func writeStaged(_ db: Database) throws {
         if !stagedBlocks.isEmpty {
-            let insert = try RawStatement(db, """
-                INSERT INTO block(id, hash, height, prevHash, time, bits, version, merkleRoot, nonce, size,
-                    strippedSize, weight, txCount, inBestChain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)
-                """)
-            let revive = try RawStatement(db, "UPDATE block SET inBestChain = 1, height = ? WHERE id = ?")
+            let insert = try sql().insertBlock
+            let revive = try sql().reviveBlock
             for b in stagedBlocks {
                 if b.reactivate {
                     revive.bind(1, b.height.map(Int64.init))
@@ -732,10 +785,7 @@ final class IngestState {
             }
         }
         if !stagedTxs.isEmpty {
-            let insert = try RawStatement(db, """
-                INSERT INTO tx(id, txid, blockId, position, version, lockTime, size, strippedSize, weight,
-                    isCoinbase, inputCount, outputCount, fee) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-                """)
+            let insert = try sql().insertTx
             for t in stagedTxs {
                 insert.bind(1, t.id)
                 insert.bind(3, t.blockId)
@@ -756,10 +806,7 @@ final class IngestState {
             }
         }
         if !stagedOutputs.isEmpty {
-            let insert = try RawStatement(db, """
-                INSERT INTO output(id, txId, n, value, scriptKind, addressId, script, spentByInputId)
-                VALUES (?,?,?,?,?,?,?,?)
-                """)
+            let insert = try sql().insertOutput
             for o in stagedOutputs {
                 insert.bind(1, o.id)
                 insert.bind(2, o.txId)
@@ -775,10 +822,7 @@ final class IngestState {
             }
         }
         if !stagedInputs.isEmpty {
-            let insert = try RawStatement(db, """
-                INSERT INTO input(id, txId, n, prevTxid, prevVout, sequence, scriptSig, spentOutputId, addressId, value)
-                VALUES (?,?,?,?,?,?,?,?,?,?)
-                """)
+            let insert = try sql().insertInput
             for i in stagedInputs {
                 insert.bind(1, i.id)
                 insert.bind(2, i.txId)
@@ -798,7 +842,7 @@ final class IngestState {
             }
         }
         if !dbOutputSpends.isEmpty {
-            let update = try RawStatement(db, "UPDATE output SET spentByInputId = ? WHERE id = ?")
+            let update = try sql().markOutputSpent
             for s in dbOutputSpends {
                 update.bind(1, s.inputId)
                 update.bind(2, s.outputId)
@@ -806,9 +850,7 @@ final class IngestState {
             }
         }
         if !lateResolved.isEmpty {
-            let update = try RawStatement(db, """
-                UPDATE input SET spentOutputId = ?, addressId = ?, value = ? WHERE id = ?
-                """)
+            let update = try sql().resolveInput
             for r in lateResolved {
                 update.bind(1, r.outputId)
                 update.bind(2, r.addressId)
@@ -818,20 +860,14 @@ final class IngestState {
             }
         }
         if !touchedTxIds.isEmpty {
-            let fee = try RawStatement(db, """
-                UPDATE tx SET fee = CASE WHEN isCoinbase = 1 THEN 0 ELSE
-                    (SELECT SUM(value) FROM input WHERE txId = ?1) - (SELECT SUM(value) FROM output WHERE txId = ?1)
-                    END
-                WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM input WHERE txId = ?1 AND value IS NULL
-                    AND prevVout <> 4294967295)
-                """)
+            let fee = try sql().recomputeFee
             for id in touchedTxIds.sorted() {
                 fee.bind(1, id)
                 try fee.run()
             }
         }
         if !attachments.isEmpty {
-            let update = try RawStatement(db, "UPDATE tx SET blockId = ?, position = ? WHERE id = ?")
+            let update = try sql().attachTx
             for a in attachments {
                 update.bind(1, a.blockId)
                 update.bind(2, a.position)
@@ -858,4 +894,70 @@ final class IngestState {
 /// Versions written into `meta`.
 public enum StoreVersion {
     public static let tool = "spoor 0.1.0"
+}
+
+/// The ingest's prepared statements, prepared once per write transaction (not looked up by SQL text per row).
+final class IngestStatements {
+    let insertBlock, reviveBlock, insertTx, insertOutput, insertInput: RawStatement
+    let markOutputSpent, resolveInput, recomputeFee, attachTx: RawStatement
+    let insertAddressBulk: RawStatement
+    let db: Database
+
+    init(_ db: Database) throws {
+        self.db = db
+        insertBlock = try RawStatement(db, """
+            INSERT INTO block(id, hash, height, prevHash, time, bits, version, merkleRoot, nonce, size,
+                strippedSize, weight, txCount, inBestChain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)
+            """)
+        reviveBlock = try RawStatement(db, "UPDATE block SET inBestChain = 1, height = ? WHERE id = ?")
+        insertTx = try RawStatement(db, """
+            INSERT INTO tx(id, txid, blockId, position, version, lockTime, size, strippedSize, weight,
+                isCoinbase, inputCount, outputCount, fee) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        insertOutput = try RawStatement(db, """
+            INSERT INTO output(id, txId, n, value, scriptKind, addressId, script, spentByInputId)
+            VALUES (?,?,?,?,?,?,?,?)
+            """)
+        insertInput = try RawStatement(db, """
+            INSERT INTO input(id, txId, n, prevTxid, prevVout, sequence, scriptSig, spentOutputId, addressId, value)
+            VALUES (?,?,?,?,?,?,?,?,?,?)
+            """)
+        markOutputSpent = try RawStatement(db, "UPDATE output SET spentByInputId = ? WHERE id = ?")
+        resolveInput = try RawStatement(db, "UPDATE input SET spentOutputId = ?, addressId = ?, value = ? WHERE id = ?")
+        recomputeFee = try RawStatement(db, """
+            UPDATE tx SET fee = CASE WHEN isCoinbase = 1 THEN 0 ELSE
+                (SELECT SUM(value) FROM input WHERE txId = ?1) - (SELECT SUM(value) FROM output WHERE txId = ?1)
+                END
+            WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM input WHERE txId = ?1 AND value IS NULL
+                AND prevVout <> 4294967295)
+            """)
+        attachTx = try RawStatement(db, "UPDATE tx SET blockId = ?, position = ? WHERE id = ?")
+        insertAddressBulk = try RawStatement(db, "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?)")
+    }
+
+    // Lookups that need the deferred indexes (absent during a bulk load): prepared on first use.
+    private var lazyStatements: [RawStatement?] = [nil, nil, nil, nil]
+
+    private func lazy(_ slot: Int, _ sql: String) throws -> RawStatement {
+        if let s = lazyStatements[slot] { return s }
+        let s = try RawStatement(db, sql)
+        lazyStatements[slot] = s
+        return s
+    }
+
+    func insertAddress() throws -> RawStatement {
+        try lazy(0, "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?) ON CONFLICT(address) DO NOTHING")
+    }
+
+    func selectAddress() throws -> RawStatement { try lazy(1, "SELECT id FROM address WHERE address = ?") }
+
+    func findOutput() throws -> RawStatement {
+        try lazy(2, """
+            SELECT o.id, o.addressId, o.value, o.spentByInputId, t.blockId FROM tx t
+            JOIN output o ON o.txId = t.id AND o.n = ?2
+            WHERE t.txid = ?1 ORDER BY t.id DESC LIMIT 1
+            """)
+    }
+
+    func txExists() throws -> RawStatement { try lazy(3, "SELECT 1 FROM tx WHERE txid = ? LIMIT 1") }
 }

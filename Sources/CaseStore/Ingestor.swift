@@ -31,34 +31,39 @@ public final class Ingestor {
     /// batches committed before the failure stay (they are complete and checkpointed).
     public func ingest(_ source: some ChainSource,
                        progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
+        try ingest([source], progress: progress)
+    }
+
+    /// Ingests several sources in order, as one session (their items may refer to each other's outputs), and
+    /// builds the deferred indexes once at the end.
+    public func ingest(_ sources: [any ChainSource],
+                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
         let started = Date()
+        var total = IngestSummary()
         do {
-            // Some sources learn their network from their first item: read it before deciding.
-            let first = try source.next()
-            let network = try resolveNetwork(source.network)
-            let source = PeekedSource(source, first: first)
-            let st = try state ?? IngestState(database: database, network: network, options: options,
-                                             classify: classifyOverride ?? Self.defaultClassifier(network))
-            state = st
-            var summary = try st.run(source, started: started, progress: progress)
-            try database.ensureAnalysisIndexes()
-            summary.unresolvedInputs = try database.read { db in try StoreQueries.unresolvedInputCount(db) }
-            summary.seconds = Date().timeIntervalSince(started)
-            summary.transactionsPerSecond = summary.seconds > 0 ? Double(summary.transactionsAdded) / summary.seconds : 0
-            return summary
+            for source in sources {
+                // Some sources learn their network from their first item: read it before deciding.
+                let first = try source.next()
+                let network = try resolveNetwork(source.network)
+                let st = try state ?? IngestState(database: database, network: network, options: options,
+                                                 classify: classifyOverride ?? Self.defaultClassifier(network))
+                if st.network != network {
+                    throw StoreError.networkMismatch(database: st.network.rawValue, source: network.rawValue)
+                }
+                state = st
+                total.add(try st.run(PeekedSource(source, first: first), started: started, progress: progress))
+            }
+            try database.ensureIndexes()
+            state?.bulkLoad = false
+            total.unresolvedInputs = try database.read { db in try StoreQueries.unresolvedInputCount(db) }
+            total.seconds = Date().timeIntervalSince(started)
+            total.transactionsPerSecond = total.seconds > 0 ? Double(total.transactionsAdded) / total.seconds : 0
+            return total
         } catch {
             // The caches may describe rows a rolled-back batch never wrote: start afresh next time.
             state = nil
             throw database.mapError(error)
         }
-    }
-
-    /// Ingests several sources in order, as one session (their items may refer to each other's outputs).
-    public func ingest(_ sources: [any ChainSource],
-                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
-        var total = IngestSummary()
-        for source in sources { total.add(try ingest(source, progress: progress)) }
-        return total
     }
 
     private func resolveNetwork(_ sourceNetwork: Network?) throws -> Network {
@@ -83,11 +88,11 @@ public final class Ingestor {
 }
 
 /// A source whose first item was already read (to learn its network), yielded again first.
-final class PeekedSource<Base: ChainSource>: ChainSource, ProgressReportingSource {
-    let base: Base
+final class PeekedSource: ChainSource, ProgressReportingSource {
+    let base: any ChainSource
     private var first: SourceItem??
 
-    init(_ base: Base, first: SourceItem?) {
+    init(_ base: any ChainSource, first: SourceItem?) {
         self.base = base
         self.first = .some(first)
     }

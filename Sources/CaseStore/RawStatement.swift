@@ -3,13 +3,15 @@ import GRDBSQLite
 
 /// A prepared statement driven through SQLite's C API: binding integers and borrowed blobs without building
 /// `StatementArguments`, which is what makes row-per-output inserts affordable. The GRDB `Statement` stays
-/// owned by the connection's statement cache; this only borrows its handle inside one write transaction.
+/// in the connection's statement cache too; this drives its handle inside one transaction.
 struct RawStatement {
+    /// Held so GRDB cannot finalize the statement (e.g. when a schema change clears its cache) while in use.
+    let statement: Statement
     let handle: OpaquePointer
     let connection: OpaquePointer
 
     init(_ db: Database, _ sql: String) throws {
-        let statement = try db.cachedStatement(sql: sql)
+        statement = try db.cachedStatement(sql: sql)
         handle = statement.sqliteStatement
         guard let c = db.sqliteConnection else {
             throw StoreError.sqlite(code: SQLITE_MISUSE, message: "connection closed", path: db.description)

@@ -102,21 +102,42 @@ public enum Schema {
         ClusterSchema.register(&m)
         TagSchema.register(&m)
         FetchSchema.register(in: &m)  // v4-fetch: the fetch frontier and partial blocks (EsploraFetchStore.swift)
+        // v5: the address table's uniqueness moves from a column constraint to a named index, so a bulk load
+        // into an empty database can build it once at the end (sorted) instead of row by row.
+        m.registerMigration("v5-store-deferred-indexes") { db in
+            try db.execute(sql: """
+                CREATE TABLE address_v3 (
+                    id INTEGER PRIMARY KEY,
+                    address TEXT NOT NULL,
+                    scriptKind INTEGER NOT NULL
+                );
+                INSERT INTO address_v3(id, address, scriptKind) SELECT id, address, scriptKind FROM address;
+                DROP TABLE address;
+                ALTER TABLE address_v3 RENAME TO address;
+                CREATE UNIQUE INDEX address_text ON address(address);
+                """)
+        }
         return m
     }
 
-    /// Names of the indexes created after bulk loads (see `CaseDatabase.ensureAnalysisIndexes`).
-    public static let analysisIndexes = ["output_address", "input_address"]
+    /// Indexes an ingest into an empty database builds once at the end instead of row by row: the random-order
+    /// ones (txid, address text) and the address lookups. A database at rest always has them; an ingest that is
+    /// killed part-way may leave them missing, and the next ingest (or `ensureIndexes`) creates them.
+    public static let deferredIndexes = ["tx_txid", "address_text", "output_address", "input_address"]
 
-    static func createAnalysisIndexes(_ db: Database) throws {
+    static func createDeferredIndexes(_ db: Database) throws {
         try db.execute(sql: """
+            CREATE INDEX IF NOT EXISTS tx_txid ON tx(txid);
+            CREATE UNIQUE INDEX IF NOT EXISTS address_text ON address(address);
             CREATE INDEX IF NOT EXISTS output_address ON output(addressId) WHERE addressId IS NOT NULL;
             CREATE INDEX IF NOT EXISTS input_address ON input(addressId) WHERE addressId IS NOT NULL;
             """)
     }
 
-    static func dropAnalysisIndexes(_ db: Database) throws {
+    static func dropDeferredIndexes(_ db: Database) throws {
         try db.execute(sql: """
+            DROP INDEX IF EXISTS tx_txid;
+            DROP INDEX IF EXISTS address_text;
             DROP INDEX IF EXISTS output_address;
             DROP INDEX IF EXISTS input_address;
             """)

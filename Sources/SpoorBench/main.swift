@@ -10,6 +10,8 @@ let benchArguments = Array(CommandLine.arguments.dropFirst())
 if benchArguments.first?.hasPrefix("cluster") == true {
     // The clustering benchmarks parse their own arguments (names starting with "cluster").
     try ClusterBench.main(benchArguments)
+} else if benchArguments.first == "ingest" {
+    try IngestBench.main(benchArguments)
 } else if benchArguments.first == "addresses" {
     AddressBench.run()
 } else if benchArguments.first == "parse" {
@@ -26,6 +28,7 @@ if benchArguments.first?.hasPrefix("cluster") == true {
     print("  parse [--mb N] [--dir DIR] [--keep]   blk parse throughput vs openssl dgst -sha256")
     print("  addresses                            address derivation throughput")
     print("  node-json [FILE]                     getblock 3 JSON read + export vs python3 json.loads")
+    print("  ingest [--medium DIR|none] [--transactions N] [--keep]   ingest throughput, database size")
     print("  cluster…                             clustering benchmarks (see ClusterBench.swift)")
     exit(2)
 }

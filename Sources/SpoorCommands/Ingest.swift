@@ -45,13 +45,11 @@ struct Ingest: AsyncParsableCommand {
         }
         let ingestor = Ingestor(database: database, options: options)
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        var total = IngestSummary()
-        for path in sources {
-            let source = try openChainSource(path, network: expected ?? (try database.network()))
-            total.add(try ingestor.ingest(source) { meter.show($0) })
-            meter.finish()
-        }
-        if let node = try rpc.openSource() { total.add(try ingestor.ingest(node) { meter.show($0) }); meter.finish() }
+        let stored = try database.network()
+        var opened = try sources.map { try openChainSource($0, network: expected ?? stored) }
+        if let node = try rpc.openSource() { opened.append(node) }
+        let total = try ingestor.ingest(opened) { meter.show($0) }
+        meter.finish()
         let stats = try StoreQueries.stats(database)
         if output.json {
             try printJSON(IngestReport(summary: total, database: db, stats: stats))

@@ -68,6 +68,24 @@ public struct IgnoredBranch: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey { case forkHeight = "fork_height", tip, blocks }
 }
 
+/// Where an ingest's CPU time went (seconds of the ingesting thread), for the benchmark.
+public struct IngestTiming: Sendable, Codable, Equatable {
+    /// Resolving inputs, classifying scripts, assigning ids, new address rows.
+    public var stageSeconds: Double = 0
+    /// Inserting the staged rows.
+    public var writeSeconds: Double = 0
+    /// Committing (WAL writes).
+    public var commitSeconds: Double = 0
+    /// Building the deferred indexes at the end.
+    public var indexSeconds: Double = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case stageSeconds = "stage_s", writeSeconds = "write_s", commitSeconds = "commit_s", indexSeconds = "index_s"
+    }
+}
+
 /// What one ingest did. Encodes to the `--json` summary.
 public struct IngestSummary: Sendable, Codable, Equatable {
     public var blocksAdded = 0
@@ -91,6 +109,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     public var tipHash: BlockHash?
     public var seconds: Double = 0
     public var transactionsPerSecond: Double = 0
+    public var timing = IngestTiming()
 
     public init() {}
 
@@ -101,7 +120,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         case inputsAdded = "inputs_added", outputsAdded = "outputs_added", addressesAdded = "addresses_added"
         case inputsResolvedLater = "inputs_resolved_later", unresolvedInputs = "unresolved_inputs"
         case reorgs, ignoredBranches = "ignored_branches", tipHeight = "tip_height", tipHash = "tip_hash"
-        case seconds, transactionsPerSecond = "transactions_per_second"
+        case seconds, transactionsPerSecond = "transactions_per_second", timing = "cpu_timing"
     }
 
     /// Folds a later ingest's summary into this one (several sources in one command).
@@ -115,6 +134,10 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         reorgs += o.reorgs; ignoredBranches += o.ignoredBranches
         tipHeight = o.tipHeight ?? tipHeight; tipHash = o.tipHash ?? tipHash
         seconds += o.seconds
+        timing.stageSeconds += o.timing.stageSeconds
+        timing.writeSeconds += o.timing.writeSeconds
+        timing.commitSeconds += o.timing.commitSeconds
+        timing.indexSeconds += o.timing.indexSeconds
         transactionsPerSecond = seconds > 0 ? Double(transactionsAdded) / seconds : 0
     }
 }

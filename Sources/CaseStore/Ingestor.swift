@@ -53,7 +53,9 @@ public final class Ingestor {
                 state = st
                 total.add(try st.run(PeekedSource(source, first: first), started: started, progress: progress))
             }
+            let indexStart = ThreadClock.now()
             try database.ensureIndexes()
+            total.timing.indexSeconds = ThreadClock.now() - indexStart
             state?.bulkLoad = false
             total.unresolvedInputs = try database.read { db in try StoreQueries.unresolvedInputCount(db) }
             total.seconds = Date().timeIntervalSince(started)

@@ -120,14 +120,18 @@ public enum Schema {
         return m
     }
 
-    /// Indexes an ingest into an empty database builds once at the end instead of row by row: the random-order
-    /// ones (txid, address text) and the address lookups. A database at rest always has them; an ingest that is
+    /// Indexes an ingest into an empty database builds once at the end (sorted) instead of row by row: the
+    /// random-order ones (txid, address text), the per-transaction lookups and the address lookups. A database at rest always has them; an ingest that is
     /// killed part-way may leave them missing, and the next ingest (or `ensureIndexes`) creates them.
-    public static let deferredIndexes = ["tx_txid", "address_text", "output_address", "input_address"]
+    public static let deferredIndexes = ["tx_txid", "tx_block", "output_tx", "input_tx", "address_text",
+                                         "output_address", "input_address"]
 
     static func createDeferredIndexes(_ db: Database) throws {
         try db.execute(sql: """
             CREATE INDEX IF NOT EXISTS tx_txid ON tx(txid);
+            CREATE INDEX IF NOT EXISTS tx_block ON tx(blockId, position);
+            CREATE INDEX IF NOT EXISTS output_tx ON output(txId, n);
+            CREATE INDEX IF NOT EXISTS input_tx ON input(txId, n);
             CREATE UNIQUE INDEX IF NOT EXISTS address_text ON address(address);
             CREATE INDEX IF NOT EXISTS output_address ON output(addressId) WHERE addressId IS NOT NULL;
             CREATE INDEX IF NOT EXISTS input_address ON input(addressId) WHERE addressId IS NOT NULL;
@@ -135,11 +139,6 @@ public enum Schema {
     }
 
     static func dropDeferredIndexes(_ db: Database) throws {
-        try db.execute(sql: """
-            DROP INDEX IF EXISTS tx_txid;
-            DROP INDEX IF EXISTS address_text;
-            DROP INDEX IF EXISTS output_address;
-            DROP INDEX IF EXISTS input_address;
-            """)
+        for name in deferredIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
     }
 }

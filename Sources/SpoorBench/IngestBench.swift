@@ -88,6 +88,10 @@ enum IngestBench {
         print(String(format: "  spoor ingest (parse + store):      %7.2f s CPU %9.0f tx/s per CPU-second   (wall %.2f s, %.0f tx/s)",
                      ingestCPU, Double(summary.transactionsAdded) / ingestCPU, ingestSeconds,
                      Double(summary.transactionsAdded) / ingestSeconds))
+        let t = summary.timing
+        print(String(format: "  ingest CPU by phase: parse+judge %.2f s, stage %.2f s, insert %.2f s, commit %.2f s, "
+                     + "index build %.2f s", ingestCPU - t.stageSeconds - t.writeSeconds - t.commitSeconds
+                     - t.indexSeconds, t.stageSeconds, t.writeSeconds, t.commitSeconds, t.indexSeconds))
         print("  unresolved inputs after ingest: \(summary.unresolvedInputs)")
         print(String(format: "  database %.1f MiB = %.2f × raw block bytes", Double(dbBytes) / 1_048_576,
                      Double(dbBytes) / Double(max(rawBytes, 1))))

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import Foundation
+import Clustering
 import GRDB
 import Tracing
 
@@ -128,6 +129,40 @@ public enum TraceClusterLoader {
             }
             let clustered = rows > 0 || profileID != nil
             return Persisted(clusterOf: clusterOf, profileID: profileID, profileHash: profileHash, clustered: clustered)
+        }
+    }
+}
+
+/// The clustering's own evidence for an address: the stored merge that linked it to its cluster.
+public struct MembershipEvidence: Sendable, Equatable {
+    public var address: Int
+    /// The address it was merged with.
+    public var linkedTo: Int
+    public var txid: Txid
+    public var heuristics: [String]
+}
+
+public enum TraceEvidenceLoader {
+    /// For each address, one stored merge (kind 0) that names it, preferring the earliest; addresses never
+    /// merged (alone in their cluster, or the cluster's first member seen only as `a`) come back via `a`.
+    public static func membership(of addresses: [Int], in database: CaseDatabase) throws -> [Int: MembershipEvidence] {
+        try database.read { db in
+            guard try db.tableExists("clusterEvidence") else { return [:] }
+            let statement = try db.makeStatement(sql: """
+                SELECT e.a, e.b, t.txid, e.heuristics FROM clusterEvidence e JOIN tx t ON t.id = e.txId
+                WHERE e.kind = 0 AND (e.b = ?1 OR e.a = ?1) ORDER BY e.id LIMIT 1
+                """)
+            var result: [Int: MembershipEvidence] = [:]
+            for address in Set(addresses) {
+                guard let r = try Row.fetchOne(statement, arguments: [address]) else { continue }
+                let a: Int = r[0], b: Int = r[1]
+                let mask = UInt32(truncatingIfNeeded: r[3] as Int64)
+                result[address] = MembershipEvidence(
+                    address: address, linkedTo: a == address ? b : a,
+                    txid: Txid(digest: r.digest("txid") ?? .zero),
+                    heuristics: HeuristicRegistry.ids(inMask: mask).map(\.rawValue))
+            }
+            return result
         }
     }
 }

@@ -111,6 +111,11 @@ public struct CaseAnalysis: Sendable {
         for c in payerIDs { needed.formUnion(clusters.members(of: c).prefix(options.addressLimit)) }
         for p in payments { needed.insert(p.address) }
         for e in site.evidence { needed.insert(e.address) }
+        // The clustering's evidence for every site address that came in through a cluster.
+        let watchSet = Set(seeds)
+        let viaClusters = site.members.filter { !watchSet.contains($0) && !site.extraAddresses.contains($0) }
+        let membership = try TraceEvidenceLoader.membership(of: viaClusters, in: database)
+        for m in membership.values { needed.insert(m.linkedTo) }
         let names = try TraceGraphLoader.addressStrings(Array(needed), in: database)
         func name(_ a: Int) -> String { names[a] ?? "#\(a)" }
 
@@ -138,7 +143,12 @@ public struct CaseAnalysis: Sendable {
         let siteSection = Report.SiteClusterSection(
             clusterID: site.id, size: site.members.count, clusters: site.clusters, watchlist: watch.map(\.address).sorted(),
             watchlistNotFound: notFound, addresses: site.members.map(name).sorted(),
-            addedByClustering: viaClustering.map(name).sorted(), evidence: siteEvidence,
+            addedByClustering: viaClustering.map(name).sorted(),
+            clusteringEvidence: membership.values.map {
+                Report.MembershipEvidence(address: name($0.address), linkedTo: name($0.linkedTo),
+                                          txid: $0.txid.digest.displayHex, heuristics: $0.heuristics)
+            }.sorted { $0.address < $1.address },
+            evidence: siteEvidence,
             paymentsReceived: payments.count, totalReceivedSat: payments.reduce(0) { $0 + $1.value },
             labels: Array(Set(site.clusters.flatMap(labels(ofCluster:)))).sorted())
 

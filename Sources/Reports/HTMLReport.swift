@@ -77,7 +77,15 @@ public enum HTML {
         for ev in site.evidence {
             h += "<tr><td>\(e(ev.rule))</td><td class=\"mono\">\(e(ev.txid ?? ""))</td><td class=\"mono\">\(e(ev.address))</td><td>\(ev.addressesAdded)</td><td>\(e(ev.explanation))</td></tr>\n"
         }
-        h += "</table></details>\n<details><summary>All \(site.addresses.count) addresses</summary><p class=\"mono\">\(site.addresses.map(e).joined(separator: " "))</p></details>\n"
+        h += "</table></details>\n"
+        if !site.clusteringEvidence.isEmpty {
+            h += "<details><summary>Clustering evidence for \(site.clusteringEvidence.count) addresses</summary><table><tr><th>address</th><th>linked to</th><th>transaction</th><th>heuristics</th></tr>\n"
+            for m in site.clusteringEvidence {
+                h += "<tr><td class=\"mono\">\(e(m.address))</td><td class=\"mono\">\(e(m.linkedTo))</td><td class=\"mono\">\(e(m.txid))</td><td>\(e(m.heuristics.joined(separator: ", ")))</td></tr>\n"
+            }
+            h += "</table></details>\n"
+        }
+        h += "<details><summary>All \(site.addresses.count) addresses</summary><p class=\"mono\">\(site.addresses.map(e).joined(separator: " "))</p></details>\n"
 
         h += "<h2>Payer clusters (\(report.payerClusters.count))</h2>\n<table><tr><th>cluster</th><th>size</th><th>payments</th><th>total paid</th><th>first / last</th><th>ads</th><th>contacts</th><th>funding sources</th></tr>\n"
         for p in report.payerClusters {

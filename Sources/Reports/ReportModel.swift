@@ -87,6 +87,14 @@ public struct Report: Codable, Sendable, Equatable {
             case rule, txid, address, clusters, addressesAdded = "addresses_added", explanation
         }
     }
+    /// The clustering's stored merge that put an address in its cluster (`spoor explain` gives full chains).
+    public struct MembershipEvidence: Codable, Sendable, Equatable {
+        public var address: String
+        public var linkedTo: String
+        public var txid: String
+        public var heuristics: [String]
+        enum CodingKeys: String, CodingKey { case address, linkedTo = "linked_to", txid, heuristics }
+    }
     public struct SiteClusterSection: Codable, Sendable, Equatable {
         public var clusterID: Int
         public var size: Int
@@ -95,13 +103,14 @@ public struct Report: Codable, Sendable, Equatable {
         public var watchlistNotFound: [String]
         public var addresses: [String]
         public var addedByClustering: [String]
+        public var clusteringEvidence: [MembershipEvidence]
         public var evidence: [SiteEvidenceEntry]
         public var paymentsReceived: Int
         public var totalReceivedSat: Int64
         public var labels: [String]
         enum CodingKeys: String, CodingKey {
             case clusterID = "cluster_id", size, clusters, watchlist, watchlistNotFound = "watchlist_not_found"
-            case addresses, addedByClustering = "added_by_clustering", evidence
+            case addresses, addedByClustering = "added_by_clustering", clusteringEvidence = "clustering_evidence", evidence
             case paymentsReceived = "payments_received", totalReceivedSat = "total_received_sat", labels
         }
     }

@@ -298,7 +298,7 @@ enum ChainGenerator {
 
         static func open(_ dir: URL, _ i: Int) throws -> FileHandle {
             let url = dir.appendingPathComponent(String(format: "blk%05d.dat", i))
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             return try FileHandle(forWritingTo: url)
         }
 

@@ -11,13 +11,14 @@ struct Ingest: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Load chain data into the case database.",
         discussion: """
-            Each SOURCE is a Bitcoin Core blocks directory (blk*.dat, XOR-obfuscated or not), a raw block file \
-            (binary or hex), a file of raw transaction hex (one per line), or Bitcoin Core getblock 2/3 JSON \
-            (JSON lines, optionally .gz). Work is committed in batches with a checkpoint: run the same command \
-            again after an interruption and it resumes; ingesting the same data twice changes nothing.
+            Each SOURCE is a Bitcoin Core blocks directory (blk*.dat, XOR-obfuscated or not), a bitcoin-etl \
+            export directory, Bitcoin Core getblock 2/3 JSON (JSON lines, optionally .gz), a file of raw \
+            transaction hex (one per line), or a raw block file (binary or hex). Work is committed in batches \
+            with a checkpoint: run the same command again after an interruption and it resumes; ingesting the \
+            same data twice changes nothing.
             """)
 
-    @Argument(help: "Blocks directories, raw block files, transaction hex files or node JSON files.")
+    @Argument(help: "Blocks directories, bitcoin-etl exports, node JSON, transaction hex or raw block files.")
     var sources: [String] = []
     @Option(name: .long, help: "The case database (created when absent).")
     var db: String = CaseDatabase.defaultPath
@@ -59,41 +60,10 @@ struct Ingest: AsyncParsableCommand {
     }
 }
 
-/// Opens one SOURCE argument by its shape: a directory of blk files, node JSON, transaction hex or raw blocks.
+/// Opens one SOURCE argument by its shape (`SourceDetection`: blk directory, bitcoin-etl export, node JSON,
+/// raw transaction hex, raw block).
 func openChainSource(_ path: String, network: Network?) throws -> any ChainSource {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw CommandFailure("\(path): no such file or directory")
-    }
-    let url = URL(fileURLWithPath: path)
-    if isDirectory.boolValue {
-        let blocks = url.appendingPathComponent("blocks")
-        if FileManager.default.fileExists(atPath: blocks.appendingPathComponent("blk00000.dat").path) {
-            return try BlockDirectorySource(directory: blocks, network: network)
-        }
-        return try BlockDirectorySource(directory: url, network: network)
-    }
-    let name = url.lastPathComponent.lowercased()
-    if name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".json")
-        || name.hasSuffix(".json.gz") || name.hasSuffix(".ndjson") {
-        return NodeJSONSource(path: path, network: network)
-    }
-    if try looksLikeTransactionHex(url) {
-        return try RawTransactionHexSource(file: url, network: network)
-    }
-    return try RawBlockSource(file: url, network: network)
-}
-
-/// A text file whose first line is hex that decodes as one transaction.
-private func looksLikeTransactionHex(_ url: URL) throws -> Bool {
-    guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
-    defer { try? handle.close() }
-    let head = (try? handle.read(upToCount: 1 << 16)) ?? Data()
-    guard let text = String(data: head, encoding: .utf8) else { return false }
-    let first = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-    let trimmed = first.trimmingCharacters(in: .whitespaces)
-    guard !trimmed.isEmpty, trimmed.count % 2 == 0, let bytes = try? Hex.decode(trimmed) else { return false }
-    return (try? Transaction(bytes: bytes)) != nil
+    try SourceDetection.open(path, network: network)
 }
 
 /// One progress line on standard error, rewritten in place.

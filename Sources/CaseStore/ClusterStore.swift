@@ -81,23 +81,34 @@ public enum ClusterStore {
             inputStart[i] = inputs; outputStart[i] = outputs
             inputs += inputCounts[i]; outputs += outputCounts[i]
         }
+        // Constants from here: the scan loops read them without exclusivity checks on captured variables.
+        let ranks = rank, inputTotal = inputs, outputTotal = outputs
         @inline(__always) func rankOf(_ id: Int64) -> Int? {
             let k = id - minTxId
-            guard k >= 0 && k < Int64(rank.count) else { return nil }
-            let r = rank[Int(k)]
+            guard k >= 0 && k < Int64(ranks.count) else { return nil }
+            let r = ranks[Int(k)]
             return r < 0 ? nil : Int(r)
         }
+        // End (exclusive) of transaction t's input and output slots.
+        let inputStarts = inputStart, outputStarts = outputStart
+        @inline(__always) func inputEnd(_ t: Int) -> Int { t + 1 < n ? inputStarts[t + 1] : inputTotal }
+        @inline(__always) func outputEnd(_ t: Int) -> Int { t + 1 < n ? outputStarts[t + 1] : outputTotal }
 
         // Address kinds, by id, for the inputs (an input's kind is its address's).
         let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
         var kindOfAddress = [UInt8](repeating: 0, count: Int(max(0, maxAddress + 1)))
         let addrs = try RawStatement(db, "SELECT id, scriptKind FROM address")
-        while try addrs.step() {
-            let id = addrs.int64(0)
-            if id >= 0 && id < Int64(kindOfAddress.count) { kindOfAddress[Int(id)] = UInt8(truncatingIfNeeded: addrs.int64(1)) }
+        try kindOfAddress.withUnsafeMutableBufferPointer { kinds in
+            while try addrs.step() {
+                let id = addrs.int64(0)
+                if id >= 0 && id < Int64(kinds.count) { kinds[Int(id)] = UInt8(truncatingIfNeeded: addrs.int64(1)) }
+            }
         }
         addrs.reset()
+        let kinds = kindOfAddress
 
+        // The row scans below write through buffer pointers: one pass over each table, no per-row allocation,
+        // uniqueness or exclusivity check (they were a third of the load's own time).
         let none = TransactionBatch.noAddress
         var inAddress = [UInt32](repeating: none, count: inputs), inValue = [Int64](repeating: 0, count: inputs)
         var inKind = [UInt8](repeating: 0, count: inputs), inSequence = [UInt32](repeating: 0xFFFF_FFFF, count: inputs)
@@ -108,23 +119,30 @@ public enum ClusterStore {
                 ? "SELECT txId, n, addressId, value, sequence, id FROM input WHERE id >= ? ORDER BY id"
                 : "SELECT txId, n, addressId, value, sequence FROM input WHERE id >= ? ORDER BY id")
             ins.bind(1, try firstRowID(db, table: "input", fromTx: minTxId, full: after == nil))
-            while try ins.step() {
-                guard let t = rankOf(ins.int64(0)) else { continue }
-                let slot = inputStart[t] + Int(ins.int64(1))
-                guard slot < (t + 1 < n ? inputStart[t + 1] : inputs) else {
-                    throw StoreError.badData("an input of transaction \(ins.int64(0)) has n = \(ins.int64(1)), beyond its input count", at: nil)
+            try inAddress.withUnsafeMutableBufferPointer { inAddress in
+            try inValue.withUnsafeMutableBufferPointer { inValue in
+            try inKind.withUnsafeMutableBufferPointer { inKind in
+            try inSequence.withUnsafeMutableBufferPointer { inSequence in
+            try rbf.withUnsafeMutableBufferPointer { rbf in
+                while try ins.step() {
+                    guard let t = rankOf(ins.int64(0)) else { continue }
+                    let vin = ins.int64(1)
+                    let slot = inputStarts[t] + Int(truncatingIfNeeded: vin)
+                    guard vin >= 0, slot < inputEnd(t) else {
+                        throw StoreError.badData("an input of transaction \(ins.int64(0)) has n = \(vin), beyond its input count", at: nil)
+                    }
+                    if !ins.isNull(2) {
+                        let a = ins.int64(2)
+                        inAddress[slot] = UInt32(truncatingIfNeeded: a)
+                        inKind[slot] = a >= 0 && a < Int64(kinds.count) ? kinds[Int(a)] : 0
+                    }
+                    inValue[slot] = ins.int64(3)
+                    let seq = UInt32(truncatingIfNeeded: ins.int64(4))
+                    inSequence[slot] = seq
+                    if seq < 0xFFFF_FFFE { rbf[t] = true }
+                    if spenders { txOfInput[ins.int64(5)] = t }
                 }
-                if !ins.isNull(2) {
-                    let a = ins.int64(2)
-                    inAddress[slot] = UInt32(truncatingIfNeeded: a)
-                    inKind[slot] = a >= 0 && a < Int64(kindOfAddress.count) ? kindOfAddress[Int(a)] : 0
-                }
-                inValue[slot] = ins.int64(3)
-                let seq = UInt32(truncatingIfNeeded: ins.int64(4))
-                inSequence[slot] = seq
-                if seq < 0xFFFF_FFFE { rbf[t] = true }
-                if spenders { txOfInput[ins.int64(5)] = t }
-            }
+            }}}}}
             ins.reset()
         }
 
@@ -135,20 +153,27 @@ public enum ClusterStore {
                 ? "SELECT txId, n, value, scriptKind, addressId, spentByInputId FROM output WHERE id >= ? ORDER BY id"
                 : "SELECT txId, n, value, scriptKind, addressId FROM output WHERE id >= ? ORDER BY id")
             outs.bind(1, try firstRowID(db, table: "output", fromTx: minTxId, full: after == nil))
-            while try outs.step() {
-                guard let t = rankOf(outs.int64(0)) else { continue }
-                let slot = outputStart[t] + Int(outs.int64(1))
-                guard slot < (t + 1 < n ? outputStart[t + 1] : outputs) else {
-                    throw StoreError.badData("an output of transaction \(outs.int64(0)) has n = \(outs.int64(1)), beyond its output count", at: nil)
+            let rbf = rbf
+            try outAddress.withUnsafeMutableBufferPointer { outAddress in
+            try outValue.withUnsafeMutableBufferPointer { outValue in
+            try outKind.withUnsafeMutableBufferPointer { outKind in
+            try outSpender.withUnsafeMutableBufferPointer { outSpender in
+                while try outs.step() {
+                    guard let t = rankOf(outs.int64(0)) else { continue }
+                    let vout = outs.int64(1)
+                    let slot = outputStarts[t] + Int(truncatingIfNeeded: vout)
+                    guard vout >= 0, slot < outputEnd(t) else {
+                        throw StoreError.badData("an output of transaction \(outs.int64(0)) has n = \(vout), beyond its output count", at: nil)
+                    }
+                    outValue[slot] = outs.int64(2)
+                    outKind[slot] = UInt8(truncatingIfNeeded: outs.int64(3))
+                    if !outs.isNull(4) { outAddress[slot] = UInt32(truncatingIfNeeded: outs.int64(4)) }
+                    if spenders, let by = outs.optionalInt64(5), let s = txOfInput[by] {
+                        outSpender[slot] = SpenderShape(version: versions[s], lockTimeIsSet: lockTimes[s] != 0, signalsRBF: rbf[s],
+                                                        inputCount: inputCounts[s], outputCount: outputCounts[s]).packedValue
+                    }
                 }
-                outValue[slot] = outs.int64(2)
-                outKind[slot] = UInt8(truncatingIfNeeded: outs.int64(3))
-                if !outs.isNull(4) { outAddress[slot] = UInt32(truncatingIfNeeded: outs.int64(4)) }
-                if spenders, let by = outs.optionalInt64(5), let s = txOfInput[by] {
-                    outSpender[slot] = SpenderShape(version: versions[s], lockTimeIsSet: lockTimes[s] != 0, signalsRBF: rbf[s],
-                                                    inputCount: inputCounts[s], outputCount: outputCounts[s]).packedValue
-                }
-            }
+            }}}}
             outs.reset()
         }
         let batch = try TransactionBatch(

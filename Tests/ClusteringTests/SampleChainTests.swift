@@ -25,9 +25,10 @@ import Testing
         c.process(builder.batch)
         let txids = builder.txids
         let report = EvaluationReport(batch: builder.batch, txid: { txids[Int($0.raw)].hex }, truth: truth, clusterer: &c)
-        // Measured: see Heuristics/README.md. The target (recall ≥ 0.30) is NOT met yet.
+        // Measured 0.99761 / 0.1911 (Heuristics/README.md). The target (recall ≥ 0.30) is NOT met yet;
+        // this holds the precision bound and the measured recall floor of the shipped rule.
         #expect(report.clustering.precision >= 0.99)
-        #expect(report.clustering.recall > 0.0284 * 2)
+        #expect(report.clustering.recall >= 0.19)
         #expect(report.coinjoins.flaggedOther.isEmpty)
     }
 }

@@ -61,14 +61,7 @@ public enum BlockScanner {
     ) throws(ParseError) -> ScannedTransaction {
         let start = r.offset
         let version = try r.readInt32()
-        var segwit = false
-        if try r.peekUInt8() == 0 {
-            let markerAt = r.offset
-            try r.skip(1)
-            let flag = try r.readUInt8()
-            guard flag == 1 else { throw r.error(.unknownWitnessFlag(flag), at: markerAt + 1) }
-            segwit = true
-        }
+        let segwit = try r.readWitnessMarker()
         let bodyStart = r.offset
         let inputCount = try r.readCount(minimumElementSize: 41)
         var coinbase = false

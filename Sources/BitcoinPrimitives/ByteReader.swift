@@ -118,6 +118,19 @@ public struct ByteReader {
         return Int(n)  // Cast ok: bounded by MAX_SIZE.
     }
 
+    /// Reads BIP144's segwit marker and flag after a transaction's version, when present: marker 0x00 (what
+    /// would otherwise be an empty input vector) then flag 0x01. Returns whether they were there; any other
+    /// flag is an error. Shared by the owning decoder and the zero-copy scanner so the two cannot drift.
+    @inlinable
+    public mutating func readWitnessMarker() throws(ParseError) -> Bool {
+        guard try peekUInt8() == 0 else { return false }
+        let markerAt = offset
+        try skip(1)
+        let flag = try readUInt8()
+        guard flag == 1 else { throw error(.unknownWitnessFlag(flag), at: markerAt + 1) }
+        return true
+    }
+
     /// Consumes `count` bytes and returns their range in `bytes`, without copying.
     @inlinable
     public mutating func readRange(count: Int) throws(ParseError) -> Range<Int> {

@@ -117,15 +117,7 @@ public struct Transaction: Hashable, Sendable {
     public init(from r: inout ByteReader, keepWitness: Bool = true) throws(ParseError) {
         let start = r.offset
         version = try r.readInt32()
-        var segwit = false
-        if try r.peekUInt8() == 0 {
-            // BIP144: marker 0x00 (an empty input vector) then the flag.
-            let markerAt = r.offset
-            try r.skip(1)
-            let flag = try r.readUInt8()
-            guard flag == 1 else { throw r.error(.unknownWitnessFlag(flag), at: markerAt + 1) }
-            segwit = true
-        }
+        let segwit = try r.readWitnessMarker()
         let bodyStart = r.offset
         let inputCount = try r.readCount(minimumElementSize: 41)
         var ins: [TxIn] = []

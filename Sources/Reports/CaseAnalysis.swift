@@ -81,7 +81,8 @@ public struct CaseAnalysis: Sendable {
         let notFound = watch.map(\.address).filter { ids[$0] == nil }.sorted()
         let site = SiteExpansion.expand(seeds: seeds, graph: graph, clusters: clusters, rules: options.siteRules)
         let payments = SitePayments.find(site: site, graph: graph, clusters: clusters)
-        let matches = AdMatching.match(ads: ads, payments: payments, rates: rates, parameters: options.matching)
+        let matches = AdMatching.match(ads: ads, payments: payments, rates: rates, parameters: options.matching,
+                                       paymentNames: payments.map { "\(graph.txids[$0.tx].digest.displayHex):\($0.vout)" })
 
         // Labels per cluster: definer tags label the whole cluster; other tags only their address.
         var clusterLabels: [Int: Set<String>] = [:]
@@ -289,9 +290,9 @@ public enum ReportInfo {
     public static let caveats: [String] = [
         "Clustering heuristics are probabilistic. Common-input clustering assumes every input of a transaction has one owner; CoinJoins break that assumption (Spoor excludes the ones it detects), and PayJoins (BIP78) break it invisibly: a PayJoin merges the payer's and the receiver's wallets into one cluster.",
         "A payer cluster is a set of addresses that the heuristics tie together; one person may control several payer clusters (fresh addresses, no merging transaction), and a custodial service (an exchange) paying on behalf of customers appears as one cluster for all of them.",
-        "Ad matching relies on the site publishing an ad soon after its payment, at the listed price. Payments of the same price inside the same time window cannot be told apart by the chain; such ads are reported as ambiguous, not guessed. Outputs of equal value in one transaction are interchangeable: which one paid which ad is a convention (posting order).",
+        "Ad matching relies on the site publishing an ad soon after its payment, at the listed price. Payments of the same price inside the same time window cannot be told apart by the chain; such ads are reported as ambiguous, not guessed, except where as many ads as payments compete and posting order decides with a posterior probability of at least 0.95 under a delay density fitted to the case's unique matches (basis `posting-order`; this assumes each of those ads was paid by one of those payments). Outputs of equal value in one transaction are interchangeable: which one paid which ad is a convention (posting order).",
         "USD-priced ads are converted with the day's rate and matched within the stated tolerance; a different rate source or rounding by the site can move a true payment outside it.",
         "Fund tracing follows a stated policy (poison, haircut, FIFO or TIHO). None is a fact about ownership of coins: they are conventions for dividing mixed funds, and different policies give different answers.",
-        "Confidence figures are ordinal (unique > forced by exclusion > interchangeable > contact affinity), not calibrated probabilities.",
+        "Confidence figures are ordinal (unique > forced by exclusion > interchangeable > contact affinity > posting order), not calibrated probabilities.",
     ]
 }

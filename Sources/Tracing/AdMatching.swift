@@ -31,6 +31,10 @@ public struct AdMatch: Sendable, Hashable {
         /// Chosen among otherwise equal candidates because that payer cluster paid other, certain, ads
         /// listing the same contact.
         case contactAffinity = "contact-affinity"
+        /// Several ads of one price compete for exactly as many payments, every ad must take one, and no
+        /// earlier rule separates them: the k-th posted ad takes the k-th payment by block time (the
+        /// maximum-likelihood assignment when posting delays are independent with a log-concave density).
+        case postingOrder = "posting-order"
         case none
     }
     public var ad: Int
@@ -68,8 +72,12 @@ public enum AdMatching {
     }
 
     /// Matches ads to payments into the site. Deterministic: the same inputs give the same result.
+    ///
+    /// `paymentNames[i]` names payment `i` in the reasons (e.g. `txid:vout`); `payment #i` when absent.
     public static func match(ads: [Ad], payments: [SitePayment], rates: RateTable,
-                             parameters p: AdMatchingParameters = AdMatchingParameters()) -> [AdMatch] {
+                             parameters p: AdMatchingParameters = AdMatchingParameters(),
+                             paymentNames: [String] = []) -> [AdMatch] {
+        func paymentName(_ q: Int) -> String { q < paymentNames.count ? paymentNames[q] : "payment #\(q)" }
         // Payments sorted by time for the window search.
         let byTime = payments.indices.sorted { (payments[$0].time, $0) < (payments[$1].time, $1) }
         let times = byTime.map { payments[$0].time }
@@ -170,7 +178,21 @@ public enum AdMatching {
                 }
             }
         }
+
+        // Round 3: posting order, for the ads still ambiguous (see `PostingOrder`).
+        let order = PostingOrder.resolve(
+            ambiguous: ads.indices.filter { decided[$0]?.0 == .ambiguous }, edges: edges,
+            taken: Set(finalPayment.values), ads: ads, payments: payments, expected: expected, parameters: p,
+            model: PostingOrder.DelayModel(delays: certain.filter { $0.value.1 == .unique }.sorted { $0.key < $1.key }
+                .map { ads[$0.key].postedAt - payments[$0.value.0].time }),
+            weight: { 1000 + score($0, $1) }, sameClass: sameClass)
+        for (a, q) in order.assigned {
+            decided[a] = (.matched, .postingOrder)
+            finalPayment[a] = q
+        }
+
         for (a, (_, basis)) in certain where basis == .interchangeableOutputs {
+            if decided[a]?.0 == .matched && decided[a]?.1 == .postingOrder { continue }
             if decided[a]?.0 == .matched || finalPayment[a] != nil { decided[a] = (.matched, .interchangeableOutputs) }
         }
 
@@ -210,6 +232,8 @@ public enum AdMatching {
                 let reason: String
                 if c.isEmpty {
                     reason = "no payment of \(priceText) into the site from \(window)"
+                } else if status == .ambiguous, let contest = order.contests[a] {
+                    reason = contest.reason(for: a, ads: ads, paymentName: paymentName)
                 } else if status == .ambiguous {
                     let clusters = Set(c.map { payments[$0].payerCluster })
                     reason = "\(c.count) candidate payment(s) from \(clusters.count) payer cluster(s); several assignments of payments to ads fit equally well, so none is chosen"
@@ -230,6 +254,9 @@ public enum AdMatching {
                 (confidence, reason) = (0.85, "paid by this transaction; it holds \(group.count + 1) outputs of the same value for ads that could each take any of them, so which output paid which ad cannot be told from the chain (assigned in posting order)")
             case .contactAffinity:
                 (confidence, reason) = (0.7, "\(c.count) candidate payments; chosen because its payer cluster paid other, certain, ads listing the same contact, which no equally good alternative does")
+            case .postingOrder:
+                let contest = order.contests[a]
+                (confidence, reason) = (0.6, contest?.reason(for: a, ads: ads, paymentName: paymentName) ?? "posting order")
             case .none:
                 (confidence, reason) = (0, "")
             }

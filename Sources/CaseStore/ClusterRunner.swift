@@ -128,7 +128,9 @@ public enum ClusterRunner {
                 do { uf = try UnionFind(roots: roots) } catch {
                     throw StoreError.badData("stored clusters are inconsistent: \(error); run spoor cluster --fresh", at: nil)
                 }
-                clusterer = Clusterer(profile: profile, unionFind: uf, seen: words, entityTags: tags)
+                let kindsBlob = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'changeKinds'") ?? Data()
+                clusterer = Clusterer(profile: profile, unionFind: uf, seen: words,
+                                      changeKinds: Self.decodeChangeKinds(kindsBlob), entityTags: tags)
                 stats = resume.statistics
             } else {
                 clusterer = Clusterer(profile: profile, addressCount: chain.addressBound, entityTags: tags)
@@ -163,12 +165,35 @@ public enum ClusterRunner {
                            arguments: [try encoder.encode(newState)])
             let seenData = clusterer.seen.withUnsafeBytes { Data($0) }
             try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('seen', ?)", arguments: [seenData])
+            try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('changeKinds', ?)",
+                           arguments: [Self.encodeChangeKinds(clusterer.changeKinds)])
             var summary = try summarize(db, state: newState, unionFind: clusterer.unionFind)
             summary.incremental = resume != nil
             summary.transactionsProcessed = chain.batch.count
             summary.seconds = Date().timeIntervalSince(started)
             return summary
         }
+    }
+
+    /// `change.wallet-type`'s learned state: (root, kind mask) pairs as little-endian UInt32s, by root.
+    static func encodeChangeKinds(_ kinds: [UInt32: UInt32]) -> Data {
+        var out = Data(capacity: kinds.count * 8)
+        for (root, mask) in kinds.sorted(by: { $0.key < $1.key }) {
+            withUnsafeBytes(of: root.littleEndian) { out.append(contentsOf: $0) }
+            withUnsafeBytes(of: mask.littleEndian) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    static func decodeChangeKinds(_ data: Data) -> [UInt32: UInt32] {
+        let bytes = [UInt8](data)
+        var kinds: [UInt32: UInt32] = [:]
+        func word(_ i: Int) -> UInt32 {
+            UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+        }
+        var i = 0
+        while i + 8 <= bytes.count { kinds[word(i)] = word(i + 4); i += 8 }
+        return kinds
     }
 
     static func digest(_ tags: [String: String]) -> String {

@@ -151,3 +151,24 @@ public struct PeelChainChange: ChangeHeuristic {
         return s
     }
 }
+
+/// `change.wallet-type`: a wallet makes its change with one script type (Bitcoin Core's `-changetype`, or
+/// the one type a wallet's descriptors give it), whatever type the payee asked for. The clusterer learns
+/// that type per cluster, in chain order, from the change outputs the rule already picked in the
+/// inputs' cluster; when every earlier pick had the same type and exactly one output here has it, that
+/// output is the candidate. It never fires for a cluster with no earlier pick, or whose picks disagree
+/// (a wallet that mimics the payee's type, as Core does by default for P2WPKH and P2TR payees).
+public struct WalletChangeTypeChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.wallet-type"
+    public let references: [Reference] = [.kappos2022, .coreChangeType]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        let kinds = tx.clusterChangeKinds
+        guard !base.isEmpty, kinds.nonzeroBitCount == 1 else { return .empty }
+        let kind = UInt8(kinds.trailingZeroBitCount)  // Cast ok: a bit index of a UInt32, below 32.
+        var s = OutputSet()
+        for o in base where tx.outputKind(o) == kind { s.insert(o) }
+        return s
+    }
+}

@@ -8,6 +8,8 @@
 ///     {"difference": [r1, r2]}        outputs r1 names and r2 does not
 ///     {"unique": r}                   r's outputs if it names exactly one, else none
 ///     {"at-least": {"k": 2, "of": [r1, r2, …]}}   outputs named by at least k of the rules
+///     {"first": [r1, r2, …]}          the outputs of the first rule that names any (an ordered fallback:
+///                                     a weaker signal is consulted only where the stronger ones are silent)
 public indirect enum ChangeRule: Hashable, Sendable {
     case use(HeuristicID, parameters: [String: Int] = [:])
     case union([ChangeRule])
@@ -15,6 +17,7 @@ public indirect enum ChangeRule: Hashable, Sendable {
     case difference(ChangeRule, ChangeRule)
     case unique(ChangeRule)
     case atLeast(Int, of: [ChangeRule])
+    case first([ChangeRule])
 
     /// Every heuristic id the rule uses, with its parameters, in first-use order.
     public var leaves: [(HeuristicID, [String: Int])] {
@@ -22,7 +25,7 @@ public indirect enum ChangeRule: Hashable, Sendable {
         func walk(_ r: ChangeRule) {
             switch r {
             case let .use(id, p): if !out.contains(where: { $0.0 == id && $0.1 == p }) { out.append((id, p)) }
-            case let .union(rs), let .intersection(rs), let .atLeast(_, rs): rs.forEach(walk)
+            case let .union(rs), let .intersection(rs), let .atLeast(_, rs), let .first(rs): rs.forEach(walk)
             case let .difference(a, b): walk(a); walk(b)
             case let .unique(r): walk(r)
             }
@@ -47,6 +50,12 @@ public indirect enum ChangeRule: Hashable, Sendable {
             var votes = [Int](repeating: 0, count: OutputSet.capacity)
             for r in rs { for o in r.evaluate(leaf) { votes[o] += 1 } }
             return OutputSet(votes.indices.filter { votes[$0] >= k && k > 0 })
+        case let .first(rs):
+            for r in rs {
+                let s = r.evaluate(leaf)
+                if !s.isEmpty { return s }
+            }
+            return .empty
         }
     }
 
@@ -62,6 +71,7 @@ public indirect enum ChangeRule: Hashable, Sendable {
         case let .difference(a, b): return "difference(\(a.summary), \(b.summary))"
         case let .unique(r): return "unique(\(r.summary))"
         case let .atLeast(k, rs): return "at-least(\(k), [" + rs.map(\.summary).joined(separator: ", ") + "])"
+        case let .first(rs): return "first(" + rs.map(\.summary).joined(separator: ", ") + ")"
         }
     }
 }
@@ -79,7 +89,7 @@ extension ChangeRule: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
         let keys = c.allKeys.map(\.stringValue)
-        let nodeKeys = ["use", "union", "intersection", "difference", "unique", "at-least"]
+        let nodeKeys = ["use", "union", "intersection", "difference", "unique", "at-least", "first"]
         let present = keys.filter { nodeKeys.contains($0) }
         guard present.count == 1, let kind = present.first else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
@@ -109,13 +119,13 @@ extension ChangeRule: Codable {
                 }
             }
             self = .use(id, parameters: params)
-        case "union", "intersection":
+        case "union", "intersection", "first":
             let rs = try c.decode([ChangeRule].self, forKey: AnyKey(kind))
             guard !rs.isEmpty else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey(kind)],
                                                         debugDescription: "\(kind) needs at least one rule"))
             }
-            self = kind == "union" ? .union(rs) : .intersection(rs)
+            self = kind == "union" ? .union(rs) : kind == "first" ? .first(rs) : .intersection(rs)
         case "difference":
             let rs = try c.decode([ChangeRule].self, forKey: AnyKey(kind))
             guard rs.count == 2 else {
@@ -149,6 +159,7 @@ extension ChangeRule: Codable {
             if !p.isEmpty { try c.encode(p, forKey: AnyKey("parameters")) }
         case let .union(rs): try c.encode(rs, forKey: AnyKey("union"))
         case let .intersection(rs): try c.encode(rs, forKey: AnyKey("intersection"))
+        case let .first(rs): try c.encode(rs, forKey: AnyKey("first"))
         case let .difference(a, b): try c.encode([a, b], forKey: AnyKey("difference"))
         case let .unique(r): try c.encode(r, forKey: AnyKey("unique"))
         case let .atLeast(k, rs):

@@ -16,6 +16,13 @@ public struct Clusterer {
     public private(set) var changePicks: [(tx: TxID, vout: Int)] = []
     /// Non-coinbase transactions an exclusion matched, with the matching rules' mask.
     public private(set) var flagged: [(tx: TxID, rules: UInt32)] = []
+    /// Script kinds (`1 << kind`) of the change outputs picked in each cluster, keyed by the cluster's
+    /// root: what `change.wallet-type` learns from. Only roots with a pick have an entry; part of the
+    /// state an incremental run resumes from.
+    public private(set) var changeKinds: [UInt32: UInt32] = [:]
+    /// Outputs `unique(change.wallet-type)` named as it ran (it depends on what was learned before, so
+    /// `spoor evaluate` takes its row from here rather than from a stateless scan).
+    public private(set) var walletTypeNamed: [(tx: TxID, vout: Int)] = []
 
     /// Entity tag per tagged address (index into `entityNames`); the tag of a cluster is carried by its root.
     private var rootTag: [UInt32: Int32] = [:]
@@ -31,6 +38,8 @@ public struct Clusterer {
     private let useMultiInput: Bool
     private let changeRule: ChangeRule?
     private let changeLeaves: [(id: HeuristicID, parameters: [String: Int], bit: UInt32, heuristic: any ChangeHeuristic)]
+    /// Whether the rule reads learned change kinds (only then are they tracked).
+    private let learnsChangeKinds: Bool
 
     /// - Parameters:
     ///   - entityTags: entity label per address (from tags and watchlists); used by the entity guard.
@@ -39,8 +48,9 @@ public struct Clusterer {
                   seen: [UInt64](repeating: 0, count: (addressCount + 63) / 64), entityTags: entityTags)
     }
 
-    /// Resumes from a stored state.
-    public init(profile: HeuristicProfile, unionFind: UnionFind, seen: [UInt64], entityTags: [AddressID: String] = [:]) {
+    /// Resumes from a stored state (`changeKinds` as a previous run left them, keyed by root).
+    public init(profile: HeuristicProfile, unionFind: UnionFind, seen: [UInt64], changeKinds: [UInt32: UInt32] = [:],
+                entityTags: [AddressID: String] = [:]) {
         self.profile = profile
         self.unionFind = unionFind
         self.seen = seen
@@ -55,6 +65,8 @@ public struct Clusterer {
         changeLeaves = (profile.change?.leaves ?? []).compactMap { leaf in
             HeuristicRegistry.change(leaf.0, parameters: leaf.1).map { (leaf.0, leaf.1, bit(leaf.0), $0) }
         }
+        learnsChangeKinds = changeLeaves.contains { $0.id == HeuristicRegistry.walletType }
+        self.changeKinds = learnsChangeKinds ? changeKinds : [:]
         if profile.guards.entityTags {
             var names: [String: Int32] = [:]
             for (address, tag) in entityTags.sorted(by: { $0.key < $1.key }) {
@@ -137,8 +149,14 @@ public struct Clusterer {
                 }
             }
             if let rule = changeRule, tx.outputCount <= OutputSet.capacity {
+                if learnsChangeKinds { tx.clusterChangeKinds = changeKinds[unionFind.find(first)] ?? 0 }
                 var leafSets = [OutputSet](repeating: .empty, count: changeLeaves.count)
-                for (k, leaf) in changeLeaves.enumerated() { leafSets[k] = leaf.heuristic.candidates(in: tx) }
+                for (k, leaf) in changeLeaves.enumerated() {
+                    leafSets[k] = leaf.heuristic.candidates(in: tx)
+                    if learnsChangeKinds, leaf.id == HeuristicRegistry.walletType, let v = leafSets[k].only {
+                        walletTypeNamed.append((tx.id, v))
+                    }
+                }
                 let picked = rule.evaluate { id, p in
                     changeLeaves.firstIndex { $0.id == id && $0.parameters == p }.map { leafSets[$0] } ?? .empty
                 }
@@ -148,6 +166,9 @@ public struct Clusterer {
                     changePicks.append((tx.id, vout))
                     statistics.changeOutputs += 1
                     tryUnion(first, tx.outputAddress(vout), tx: tx.id.raw, heuristics: support, isChange: true)
+                    if learnsChangeKinds, tx.outputKind(vout) < 32 {
+                        changeKinds[unionFind.find(first), default: 0] |= 1 << UInt32(tx.outputKind(vout))
+                    }
                 }
             }
         }
@@ -181,6 +202,10 @@ public struct Clusterer {
             return
         }
         let root = unionFind.link(roots: ra, rb)
+        if learnsChangeKinds {
+            let ka = changeKinds.removeValue(forKey: ra) ?? 0, kb = changeKinds.removeValue(forKey: rb) ?? 0
+            if ka | kb != 0 { changeKinds[root] = ka | kb }
+        }
         if ta != nil || tb != nil {
             rootTag[ra] = nil; rootTag[rb] = nil
             rootTag[root] = ta ?? tb

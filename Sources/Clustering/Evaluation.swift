@@ -84,19 +84,15 @@ public struct ChangeOutput: Hashable, Sendable {
     }
 }
 
-/// Runs every change heuristic alone (as `unique(h)`, the way it would be used to link) and the
-/// profile's rule over the chain, skipping coinbase and excluded transactions exactly as the clusterer
-/// does. For the per-heuristic table of `spoor evaluate`.
+/// Runs every change heuristic alone (as `unique(h)`, the way it would be used to link) over the chain,
+/// skipping coinbase and excluded transactions exactly as the clusterer does. For the per-heuristic
+/// table of `spoor evaluate` (the rule's own row is what the clusterer picked).
 public struct ChangeScan {
     public private(set) var named: [HeuristicID: [ChangeOutput]] = [:]
-    public private(set) var rule: [ChangeOutput] = []
 
     public init(batch: TransactionBatch, profile: HeuristicProfile, seen: [UInt64] = []) {
         let heuristics = HeuristicRegistry.changeIDs.compactMap { HeuristicRegistry.change($0) }
         let exclusions = profile.exclusions.compactMap { HeuristicRegistry.exclusion($0) }
-        let leaves = (profile.change?.leaves ?? []).compactMap { leaf in
-            HeuristicRegistry.change(leaf.0, parameters: leaf.1).map { (leaf.0, leaf.1, $0) }
-        }
         var seen = seen
         let words = (batch.addressBound + 63) / 64
         if seen.count < words { seen.append(contentsOf: repeatElement(0, count: words - seen.count)) }
@@ -120,14 +116,6 @@ public struct ChangeScan {
             if tx.inputCount >= 2 && exclusions.contains(where: { $0.matches(tx) }) { continue }
             for h in heuristics {
                 if let v = h.candidates(in: tx).only { named[h.id, default: []].append(ChangeOutput(tx: tx.id, vout: v)) }
-            }
-            if let r = profile.change {
-                var sets: [OutputSet] = []
-                for l in leaves { sets.append(l.2.candidates(in: tx)) }
-                let pick = r.evaluate { id, p in
-                    leaves.firstIndex { $0.0 == id && $0.1 == p }.map { sets[$0] } ?? .empty
-                }
-                if let v = pick.only { rule.append(ChangeOutput(tx: tx.id, vout: v)) }
             }
         }
     }

@@ -62,10 +62,15 @@ public struct EvaluationReport: Sendable, Codable {
         let scan = ChangeScan(batch: batch, profile: clusterer.profile)
         var rows: [ChangeScore] = []
         if let rule = clusterer.profile.change {
-            rows.append(ChangeScore(heuristic: "rule: " + rule.summary, named: scan.rule, truth: trueChange))
+            // What the run picked (the stateless scan cannot replay heuristics that learn as they go).
+            let picked = clusterer.changePicks.map { ChangeOutput(tx: $0.tx, vout: $0.vout) }
+            rows.append(ChangeScore(heuristic: "rule: " + rule.summary, named: picked, truth: trueChange))
         }
         for id in HeuristicRegistry.changeIDs {
-            rows.append(ChangeScore(heuristic: "unique(\(id.rawValue))", named: scan.named[id] ?? [], truth: trueChange))
+            // change.wallet-type is only defined inside a run that learns: its row is what it named there.
+            let named = id == HeuristicRegistry.walletType
+                ? clusterer.walletTypeNamed.map { ChangeOutput(tx: $0.tx, vout: $0.vout) } : scan.named[id] ?? []
+            rows.append(ChangeScore(heuristic: "unique(\(id.rawValue))", named: named, truth: trueChange))
         }
         change = rows
         var contrib: [String: Int] = [:]

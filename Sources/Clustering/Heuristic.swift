@@ -50,6 +50,12 @@ public struct Reference: Hashable, Sendable, Codable {
         "https://doi.org/10.1007/978-3-031-18283-9_19")
     public static let ermilov2017 = Reference(
         "Ermilov et al., Automatic Bitcoin Address Clustering, ICMLA 2017", "https://doi.org/10.1109/ICMLA.2017.0-118")
+    public static let kappos2022 = Reference(
+        "Kappos et al., How to Peel a Million: Validating and Expanding Bitcoin Clusters, USENIX Security 2022 (wallet fingerprints, change type consistency)",
+        "https://www.usenix.org/conference/usenixsecurity22/presentation/kappos")
+    public static let coreChangeType = Reference(
+        "Bitcoin Core src/wallet/wallet.cpp, CWallet::TransactionChangeType (-changetype, or the payee's type for P2WPKH/P2TR)",
+        "https://github.com/bitcoin/bitcoin/blob/master/src/wallet/wallet.cpp")
     public static let schnoering2023 = Reference(
         "Schnoering & Vazirgiannis / Kappos et al., peeling chains (How to Peel a Million, USENIX Security 2022)",
         "https://www.usenix.org/conference/usenixsecurity22/presentation/kappos")

@@ -13,8 +13,10 @@ public enum HeuristicRegistry {
 
     public static let changeIDs: [HeuristicID] = [
         "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",
-        "change.reuse", "change.fingerprint", "change.peel-chain",
+        "change.reuse", "change.fingerprint", "change.peel-chain", walletType,
     ]
+    /// Learned per cluster by the clusterer as it goes (see `WalletChangeTypeChange`).
+    public static let walletType: HeuristicID = "change.wallet-type"
 
     /// Guards are recorded in the same evidence log as exclusions.
     public static let entityGuard: HeuristicID = "guard.entity-tags"
@@ -40,12 +42,22 @@ public enum HeuristicRegistry {
         case "change.reuse": return ReuseChange()
         case "change.fingerprint": return FingerprintChange()
         case "change.peel-chain": return PeelChainChange()
+        case "change.wallet-type": return WalletChangeTypeChange()
         default: return nil
         }
     }
 
-    /// Every id in a fixed order: bit i of an evidence record's heuristic mask is `allIDs[i]`.
-    public static let allIDs: [HeuristicID] = cospendIDs + exclusionIDs + changeIDs + [entityGuard, growthGuard]
+    /// Every id in a fixed order: bit i of an evidence record's heuristic mask is `allIDs[i]`. Stored
+    /// evidence holds these bits, so the order never changes: new heuristics are appended at the end.
+    public static let allIDs: [HeuristicID] = [
+        multiInput,
+        "exclude.coinbase", "exclude.coinjoin.generic", "exclude.coinjoin.generic-funded", "exclude.coinjoin.wasabi1",
+        "exclude.coinjoin.wasabi2", "exclude.coinjoin.whirlpool", "exclude.coinjoin.joinmarket",
+        "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",
+        "change.reuse", "change.fingerprint", "change.peel-chain",
+        entityGuard, growthGuard,
+        walletType,
+    ]
 
     public static func bit(of id: HeuristicID) -> Int? { allIDs.firstIndex(of: id) }
 

@@ -51,6 +51,10 @@ public struct TxView {
     /// Outputs whose address appears here for the first time in chain order (filled by the clusterer,
     /// which walks the chain in order; empty when the view was made outside it).
     public var fresh: OutputSet = .empty
+    /// Script kinds of the change outputs the change rule picked earlier (chain order) in the cluster the
+    /// inputs belong to, as a bit mask `1 << kind` (filled by the clusterer; 0 when nothing is known or
+    /// the view was made outside it). What `change.wallet-type` reads.
+    public var clusterChangeKinds: UInt32 = 0
 
     public init(batch: TransactionBatch, index: Int, inputs: Range<Int>, outputs: Range<Int>) {
         self.batch = batch

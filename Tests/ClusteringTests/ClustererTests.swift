@@ -1,3 +1,4 @@
+import BitcoinAddresses
 import Clustering
 import SpoorTestSupport
 import Testing
@@ -106,5 +107,70 @@ import Testing
         var d = Clusterer(profile: .builtInDefault)
         d.process(TransactionBatch([t]))
         #expect(d.clusterIDs()[4] == 4)
+    }
+
+    /// `change.wallet-type`: a round payment teaches the cluster that its change is P2PKH; in the cluster's
+    /// next spend, where no other signal speaks, the one P2PKH output is its change.
+    @Test func walletTypeLearnsTheClustersChangeType() {
+        var profile = HeuristicProfile.builtInDefault
+        profile.change = .first([.unique(.use("change.round-payment", parameters: ["significant_digits": 3])),
+                                 .unique(.use("change.wallet-type"))])
+        let wpkh = ScriptKind.witnessV0KeyHash, pkh = ScriptKind.pubkeyhash
+        let teach = tx(1, inputs: [(1, 9_000_000)], outputs: [(2, 5_000_000), (3, 3_987_654)], outKinds: [wpkh, pkh])
+        let apply = tx(2, inputs: [(3, 3_987_654), (1, 100_000)], outputs: [(4, 1_234_567), (5, 2_843_210)], outKinds: [wpkh, pkh])
+        // Another cluster, never taught: the same shape of transaction names nothing.
+        let untaught = tx(3, inputs: [(6, 3_987_654)], outputs: [(7, 1_234_567), (8, 2_743_210)], outKinds: [wpkh, pkh])
+        var c = Clusterer(profile: profile)
+        c.process(TransactionBatch([teach, apply, untaught]))
+        let ids = c.clusterIDs()
+        #expect(ids[3] == 1 && ids[5] == 1 && ids[4] == 4)
+        #expect(ids[7] == 7 && ids[8] == 8)
+        #expect(c.changeKinds[1] == 1 << UInt32(pkh.code))
+        #expect(c.walletTypeNamed.map(\.tx) == [TxID(2)])
+        #expect(c.merges.records.last?.heuristicIDs == ["change.wallet-type"])
+    }
+
+    @Test func walletTypeStaysSilentWhenTheClusterDisagreesOrTwoOutputsMatch() {
+        var profile = HeuristicProfile.builtInDefault
+        profile.change = .first([.unique(.use("change.round-payment", parameters: ["significant_digits": 3])),
+                                 .unique(.use("change.wallet-type"))])
+        let wpkh = ScriptKind.witnessV0KeyHash, pkh = ScriptKind.pubkeyhash
+        // Two picks of different types in one cluster (a wallet that mimics its payees): nothing learned.
+        let a = tx(1, inputs: [(1, 9_000_000)], outputs: [(2, 5_000_000), (3, 3_987_654)], outKinds: [wpkh, pkh])
+        let b = tx(2, inputs: [(1, 9_000_000)], outputs: [(4, 5_000_000), (5, 3_987_654)], outKinds: [pkh, wpkh])
+        let mixed = tx(3, inputs: [(3, 3_987_654), (5, 3_987_654)], outputs: [(6, 1_234_567), (7, 6_543_210)], outKinds: [wpkh, pkh])
+        // A taught cluster, but both outputs have its change type.
+        let taught = tx(4, inputs: [(10, 9_000_000)], outputs: [(11, 5_000_000), (12, 3_987_654)], outKinds: [wpkh, pkh])
+        let both = tx(5, inputs: [(12, 3_987_654)], outputs: [(13, 1_234_567), (14, 2_743_210)], outKinds: [pkh, pkh])
+        var c = Clusterer(profile: profile)
+        c.process(TransactionBatch([a, b, mixed, taught, both]))
+        let ids = c.clusterIDs()
+        #expect(ids[6] == 6 && ids[7] == 7)
+        #expect(ids[13] == 13 && ids[14] == 14)
+        // (In tx 2 it does name an output — the P2PKH one, learned from tx 1 — but round payment speaks first.)
+        #expect(c.walletTypeNamed.map(\.tx) == [TxID(2)])
+        #expect(ids[4] == 4 && ids[5] == 1)
+    }
+
+    @Test func walletTypeResumesFromTheStoredState() throws {
+        var profile = HeuristicProfile.builtInDefault
+        profile.change = .first([.unique(.use("change.round-payment", parameters: ["significant_digits": 3])),
+                                 .unique(.use("change.wallet-type"))])
+        let wpkh = ScriptKind.witnessV0KeyHash, pkh = ScriptKind.pubkeyhash
+        let teach = tx(1, inputs: [(1, 9_000_000)], outputs: [(2, 5_000_000), (3, 3_987_654)], outKinds: [wpkh, pkh])
+        let apply = tx(2, inputs: [(3, 3_987_654)], outputs: [(4, 1_234_567), (5, 2_743_210)], outKinds: [wpkh, pkh])
+        var fresh = Clusterer(profile: profile)
+        fresh.process(TransactionBatch([teach, apply]))
+        var first = Clusterer(profile: profile)
+        first.process(TransactionBatch([teach]))
+        let resumed = try UnionFind(roots: first.clusterIDs())
+        var second = Clusterer(profile: profile, unionFind: resumed, seen: first.seen, changeKinds: first.changeKinds)
+        second.process(TransactionBatch([apply]))
+        #expect(second.clusterIDs() == fresh.clusterIDs())
+        #expect(fresh.clusterIDs()[5] == 1)
+        // Without the learned state the resumed run would not know the type: the state matters.
+        var forgetful = Clusterer(profile: profile, unionFind: try UnionFind(roots: first.clusterIDs()), seen: first.seen)
+        forgetful.process(TransactionBatch([apply]))
+        #expect(forgetful.clusterIDs() != fresh.clusterIDs())
     }
 }

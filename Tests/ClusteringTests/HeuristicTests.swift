@@ -169,6 +169,7 @@ import Testing
                 #expect(u.isEmpty || u.count == 1)
                 #expect(eval(.atLeast(1, of: [.use(h1), .use(h2)])) == a.union(b))
                 #expect(eval(.atLeast(2, of: [.use(h1), .use(h2)])) == a.intersection(b))
+                #expect(eval(.first([.use(h1), .use(h2)])) == (a.isEmpty ? b : a))
                 checked += 1
             }
         }
@@ -182,5 +183,37 @@ import Testing
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"at-least\"") && text.contains("\"use\"") && !text.contains("_0"))
         #expect(try JSONDecoder().decode(ChangeRule.self, from: data) == rule)
+        let fallback = ChangeRule.first([.unique(.use("change.optimal")), .unique(.use("change.wallet-type"))])
+        let fallbackData = try JSONEncoder().encode(fallback)
+        #expect(String(decoding: fallbackData, as: UTF8.self).contains("\"first\""))
+        #expect(try JSONDecoder().decode(ChangeRule.self, from: fallbackData) == fallback)
+        #expect(fallback.summary == "first(unique(change.optimal), unique(change.wallet-type))")
+    }
+
+    @Test func firstIsAnOrderedFallback() {
+        let sets: [HeuristicID: OutputSet] = ["change.optimal": .empty, "change.reuse": OutputSet([1]),
+                                              "change.fresh-address": OutputSet([0])]
+        func eval(_ r: ChangeRule) -> OutputSet { r.evaluate { id, _ in sets[id] ?? .empty } }
+        #expect(eval(.first([.use("change.optimal"), .use("change.reuse"), .use("change.fresh-address")])) == OutputSet([1]))
+        #expect(eval(.first([.use("change.fresh-address"), .use("change.reuse")])) == OutputSet([0]))
+        #expect(eval(.first([.use("change.optimal")])).isEmpty)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ChangeRule.self, from: Data(#"{"first": []}"#.utf8)) }
+    }
+
+    /// Stored evidence holds heuristic bits: the ids shipped before must keep their positions.
+    @Test func evidenceBitsNeverMove() {
+        let shipped: [HeuristicID] = [
+            "cospend.multi-input", "exclude.coinbase", "exclude.coinjoin.generic", "exclude.coinjoin.generic-funded",
+            "exclude.coinjoin.wasabi1", "exclude.coinjoin.wasabi2", "exclude.coinjoin.whirlpool",
+            "exclude.coinjoin.joinmarket", "change.fresh-address", "change.optimal", "change.address-type",
+            "change.round-payment", "change.reuse", "change.fingerprint", "change.peel-chain",
+            "guard.entity-tags", "guard.max-merge-growth",
+        ]
+        #expect(Array(HeuristicRegistry.allIDs.prefix(shipped.count)) == shipped)
+        #expect(Set(HeuristicRegistry.allIDs).count == HeuristicRegistry.allIDs.count)
+        let known = HeuristicRegistry.cospendIDs + HeuristicRegistry.exclusionIDs + HeuristicRegistry.changeIDs
+            + [HeuristicRegistry.entityGuard, HeuristicRegistry.growthGuard]
+        #expect(Set(known) == Set(HeuristicRegistry.allIDs))
+        #expect(HeuristicRegistry.allIDs.count <= 32, "a mask is a UInt32")
     }
 }

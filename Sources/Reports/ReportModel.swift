@@ -2,8 +2,8 @@
 /// Field names are snake_case so other tools read it without a mapping; every array is sorted so the same
 /// inputs give byte-identical output.
 public struct Report: Codable, Sendable, Equatable {
-    public static let schemaVersion = "1.1.0"
-    public static let schemaID = "https://spoor.invalid/schema/report-1.1.0.json"
+    public static let schemaVersion = "1.2.0"
+    public static let schemaID = "https://spoor.invalid/schema/report-1.2.0.json"
 
     public var schemaVersion: String
     public var manifest: Manifest
@@ -183,11 +183,13 @@ public struct Report: Codable, Sendable, Equatable {
         public var reason: String
         public var candidates: [Candidate]
         public var interchangeableWith: [String]
+        /// Other ads paid by the same payment (basis `covers-several`); empty otherwise. Since 1.2.0.
+        public var coveredWith: [String]
         enum CodingKeys: String, CodingKey {
             case adID = "ad_id", postedAt = "posted_at", postedAtISO = "posted_at_iso", priceBTC = "price_btc"
             case priceUSD = "price_usd", expectedSat = "expected_sat", contact, status, payment
             case payerCluster = "payer_cluster", confidence, basis, reason, candidates
-            case interchangeableWith = "interchangeable_with"
+            case interchangeableWith = "interchangeable_with", coveredWith = "covered_with"
         }
     }
 

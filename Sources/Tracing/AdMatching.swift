@@ -35,6 +35,9 @@ public struct AdMatch: Sendable, Hashable {
         /// earlier rule separates them: the k-th posted ad takes the k-th payment by block time (the
         /// maximum-likelihood assignment when posting delays are independent with a log-concave density).
         case postingOrder = "posting-order"
+        /// One payment whose value is the sum of several ads' prices (same contact, all in their windows), and
+        /// nothing else explains these ads or this payment (see `CombinedPayments`).
+        case coversSeveral = "covers-several"
         case none
     }
     public var ad: Int
@@ -50,6 +53,8 @@ public struct AdMatch: Sendable, Hashable {
     public var interchangeableWith: [Int]
     /// The price in satoshis the ad asked for (USD converted), when it could be computed.
     public var expectedSat: Int64?
+    /// Ads (indices) paid by the same payment as this one, when one payment covers several ads.
+    public var coveredWith: [Int] = []
 }
 
 public enum AdMatching {
@@ -210,6 +215,17 @@ public enum AdMatching {
             for a in group { groupOf[a] = group.filter { $0 != a }.sorted() }
         }
 
+        // One payment covering several ads: only for ads and payments nothing above explains.
+        let combined = CombinedPayments.find(ads: ads, payments: payments, candidates: candidates, expected: expected,
+                                             matched: finalPayment, parameters: p)
+        var coveredWith: [Int: [Int]] = [:]
+        for cover in combined.accepted {
+            for a in cover.ads {
+                finalPayment[a] = cover.payment
+                coveredWith[a] = cover.ads.filter { $0 != a }.sorted()
+            }
+        }
+
         var results: [AdMatch] = []
         for a in ads.indices {
             let c = candidates[a]
@@ -225,11 +241,12 @@ public enum AdMatching {
             let status: AdMatch.Status
             var basis: AdMatch.Basis
             if let (_, b) = certain[a], b != .interchangeableOutputs { (status, basis) = (.matched, b) }
+            else if coveredWith[a] != nil { (status, basis) = (.matched, .coversSeveral) }
             else if let d = decided[a] { (status, basis) = d }
             else { (status, basis) = (.unmatched, .none) }
             if status == .matched, !group.isEmpty, basis == .unique || basis == .forcedByExclusion { basis = .interchangeableOutputs }
             guard status == .matched, let pay = finalPayment[a] else {
-                let reason: String
+                var reason: String
                 if c.isEmpty {
                     reason = "no payment of \(priceText) into the site from \(window)"
                 } else if status == .ambiguous, let contest = order.contests[a] {
@@ -239,6 +256,9 @@ public enum AdMatching {
                     reason = "\(c.count) candidate payment(s) from \(clusters.count) payer cluster(s); several assignments of payments to ads fit equally well, so none is chosen"
                 } else {
                     reason = "its \(c.count) candidate payment(s) are matched to other ads that have no other candidate"
+                }
+                if let n = combined.rejected[a] {
+                    reason += "; \(n) combination(s) of it with other ads of the same contact add up to a free payment, but not in one way only, so no combined payment is chosen"
                 }
                 results.append(AdMatch(ad: a, status: status == .matched ? .unmatched : status, basis: .none, payment: nil,
                                        confidence: 0, reason: reason, candidates: c, interchangeableWith: [], expectedSat: want))
@@ -257,11 +277,16 @@ public enum AdMatching {
             case .postingOrder:
                 let contest = order.contests[a]
                 (confidence, reason) = (0.6, contest?.reason(for: a, ads: ads, paymentName: paymentName) ?? "posting order")
+            case .coversSeveral:
+                let others = coveredWith[a] ?? []
+                let prices = ([a] + others).map { Amount(satoshis: expected[$0] ?? 0).btcString }.joined(separator: " + ")
+                (confidence, reason) = (0.75, "one payment of \(Amount(satoshis: payments[pay].value).btcString) BTC pays this ad and ad(s) \(others.map { ads[$0].id }.joined(separator: ", ")) together: they list the same contact, the block is in every one's window, and their prices add up to it (\(prices) BTC); their own-price candidates are all taken by other ads, and no other payment or set of ads fits this way")
             case .none:
                 (confidence, reason) = (0, "")
             }
             results.append(AdMatch(ad: a, status: .matched, basis: basis, payment: pay, confidence: confidence,
-                                   reason: reason, candidates: c, interchangeableWith: group, expectedSat: want))
+                                   reason: reason, candidates: c, interchangeableWith: group, expectedSat: want,
+                                   coveredWith: coveredWith[a] ?? []))
         }
         return results
     }

@@ -80,6 +80,9 @@ public enum ClusterRunner {
     /// extended, because earlier decisions would change once the spenders arrive; such profiles rerun fully.
     static let lookAhead: Set<HeuristicID> = ["change.fingerprint", "change.peel-chain"]
 
+    /// Profiles without a change rule read only input addresses (and the CoinJoin candidates' columns).
+    public static func usesCospendsOnly(_ profile: HeuristicProfile) -> Bool { profile.change == nil }
+
     public static func needsSpenders(_ profile: HeuristicProfile) -> Bool {
         (profile.change?.leaves ?? []).contains { lookAhead.contains($0.0) }
     }
@@ -102,7 +105,11 @@ public enum ClusterRunner {
                try countTransactions(db, upTo: mark) == (state.transactions, idSum) {
                 resume = state
             }
-            let chain = try ClusterStore.load(db, after: resume?.watermark, spenders: needsSpenders(profile))
+            // Without a change rule only input addresses matter: read the narrow clustering input (ClusterInputs.swift).
+            let lean = usesCospendsOnly(profile)
+            let chain = lean ? nil : try ClusterStore.load(db, after: resume?.watermark, spenders: needsSpenders(profile))
+            let cospends = lean ? try ClusterStore.loadCospends(db, after: resume?.watermark, candidates: !profile.exclusions.isEmpty) : nil
+            let addressBound = chain?.addressBound ?? cospends?.addressBound ?? 0
             var tags: [AddressID: String] = [:]
             if !entityTags.isEmpty {
                 for (address, tag) in entityTags {
@@ -114,7 +121,7 @@ public enum ClusterRunner {
             var clusterer: Clusterer
             var stats = StoredStatistics()
             if let resume {
-                var roots = (0..<UInt32(chain.addressBound)).map { $0 }
+                var roots = (0..<UInt32(addressBound)).map { $0 }
                 let stored = try RawStatement(db, "SELECT addressId, clusterId FROM addressCluster")
                 while try stored.step() {
                     let a = stored.int64(0), c = stored.int64(1)
@@ -133,10 +140,13 @@ public enum ClusterRunner {
                                       changeKinds: Self.decodeChangeKinds(kindsBlob), entityTags: tags)
                 stats = resume.statistics
             } else {
-                clusterer = Clusterer(profile: profile, addressCount: chain.addressBound, entityTags: tags)
+                clusterer = Clusterer(profile: profile, addressCount: addressBound, entityTags: tags)
                 try db.execute(sql: "DELETE FROM clusterEvidence")
             }
-            clusterer.process(chain.batch)
+            if let chain { clusterer.process(chain.batch) }
+            if let cospends {
+                do { try clusterer.process(cospends.batch) } catch { throw StoreError.badData("\(error)", at: nil) }
+            }
             let roots = clusterer.clusterIDs()
             stats.add(clusterer.statistics)
 
@@ -154,9 +164,10 @@ public enum ClusterRunner {
                     try evidence.run()
                 }
             }
-            let watermark = chain.positions.last ?? resume?.watermark
-            let total = (resume?.transactions ?? 0) + chain.batch.count
-            let idSum = (resume?.idSum ?? 0) &+ chain.batch.txIDs.reduce(Int64(0)) { $0 &+ Int64($1) }
+            let watermark = chain?.positions.last ?? cospends?.lastPosition ?? resume?.watermark
+            let processed = chain?.batch.count ?? cospends?.batch.count ?? 0
+            let total = (resume?.transactions ?? 0) + processed
+            let idSum = (resume?.idSum ?? 0) &+ (chain?.batch.txIDs.reduce(Int64(0)) { $0 &+ Int64($1) } ?? cospends?.idSum ?? 0)
             let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,
                                            transactions: total, statistics: stats, tagsDigest: tagsDigest, idSum: idSum)
             let encoder = JSONEncoder()
@@ -169,7 +180,7 @@ public enum ClusterRunner {
                            arguments: [Self.encodeChangeKinds(clusterer.changeKinds)])
             var summary = try summarize(db, state: newState, unionFind: clusterer.unionFind)
             summary.incremental = resume != nil
-            summary.transactionsProcessed = chain.batch.count
+            summary.transactionsProcessed = processed
             summary.seconds = Date().timeIntervalSince(started)
             return summary
         }

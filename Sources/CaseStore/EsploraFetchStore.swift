@@ -273,6 +273,8 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
         if isPartial {
             try db.execute(sql: "UPDATE block SET txCount = txCount + 1 WHERE id = ?", arguments: [blockId])
         }
+        // The narrow clustering rows of this transaction and of those whose inputs it resolved.
+        try ClusterInputs.rebuild(db, txIds: [txId] + touched.sorted())
         // Transactions whose last unknown input value just arrived now have a fee.
         for id in touched.sorted() {
             try db.execute(sql: """

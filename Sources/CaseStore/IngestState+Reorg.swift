@@ -14,11 +14,20 @@ extension IngestState {
         try leaveBulkLoad(db)
         var removed = 0
         var touchedAddresses: Set<Int64> = []
+        var affected: Set<Int64> = []
         for block in blocks {
             let blockId: Int64 = block["id"]
             let txIds = try Int64.fetchAll(db, sql: "SELECT id FROM tx WHERE blockId = ? ORDER BY position DESC",
                                            arguments: [blockId])
             for txId in txIds {
+                // Transactions that stay but lose an input's address below: their narrow clustering rows are
+                // rewritten at the end (ClusterInputs.swift); the removed ones' rows go with them.
+                affected.formUnion(try Int64.fetchAll(db, sql: """
+                    SELECT txId FROM input WHERE id IN (SELECT spentByInputId FROM output WHERE txId = ?1
+                        AND spentByInputId IS NOT NULL)
+                    UNION SELECT txId FROM input WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1)
+                    """, arguments: [txId]))
+                affected.insert(txId)
                 // Outputs this transaction spent are unspent again.
                 try db.execute(sql: """
                     UPDATE output SET spentByInputId = NULL
@@ -51,6 +60,7 @@ extension IngestState {
             try db.execute(sql: "UPDATE block SET inBestChain = 0 WHERE id = ?", arguments: [blockId])
             if let d = block.digest("hash") { staleBlockIds[BlockHash(digest: d)] = blockId }
         }
+        try ClusterInputs.rebuild(db, txIds: affected.sorted())
         // Addresses only the removed transactions used go too, so a clean ingest of the final chain matches.
         for id in touchedAddresses.sorted() {
             try db.execute(sql: """

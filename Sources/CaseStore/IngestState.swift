@@ -849,6 +849,32 @@ final class IngestState {
                 }
             }
         }
+        if !stagedTxs.isEmpty {
+            // The narrow clustering input (ClusterInputs.swift), from the staged rows: a transaction's inputs
+            // and outputs are staged contiguously, in order, right after it.
+            let insert = try sql().insertClusterInput
+            var i = 0, o = 0
+            var blob: [UInt8] = []
+            for t in stagedTxs {
+                guard i + t.inputCount <= stagedInputs.count, o + t.outputCount <= stagedOutputs.count else {
+                    throw StoreError.badData("staged rows of transaction \(t.id) are incomplete", at: nil)
+                }
+                blob.removeAll(keepingCapacity: true)
+                for k in i..<(i + t.inputCount) { ClusterInputs.append(stagedInputs[k].addressId, to: &blob) }
+                let flags = ClusterInputs.flags(isCoinbase: t.isCoinbase,
+                                                outputValues: stagedOutputs[o..<(o + t.outputCount)].lazy.map(\.value))
+                i += t.inputCount
+                o += t.outputCount
+                insert.bind(1, t.id)
+                insert.bind(2, t.blockId)
+                insert.bind(3, t.position.map(Int64.init))
+                insert.bind(4, Int64(flags))
+                try blob.withUnsafeBytes { b in
+                    insert.bind(5, borrowed: b)
+                    try insert.run()
+                }
+            }
+        }
         if !dbOutputSpends.isEmpty {
             let update = try sql().markOutputSpent
             for s in dbOutputSpends {
@@ -875,14 +901,19 @@ final class IngestState {
                 fee.bind(1, id)
                 try fee.run()
             }
+            // Their narrow clustering rows now have the resolved addresses.
+            try ClusterInputs.rebuild(db, txIds: touchedTxIds.sorted())
         }
         if !attachments.isEmpty {
             let update = try sql().attachTx
+            let attachInput = try sql().attachClusterInput
             for a in attachments {
-                update.bind(1, a.blockId)
-                update.bind(2, a.position)
-                update.bind(3, a.txId)
-                try update.run()
+                for u in [update, attachInput] {
+                    u.bind(1, a.blockId)
+                    u.bind(2, a.position)
+                    u.bind(3, a.txId)
+                    try u.run()
+                }
             }
         }
         try beginStaging()
@@ -910,6 +941,7 @@ public enum StoreVersion {
 final class IngestStatements {
     let insertBlock, reviveBlock, insertTx, insertOutput, insertInput: RawStatement
     let markOutputSpent, resolveInput, recomputeFee, attachTx: RawStatement
+    let insertClusterInput, attachClusterInput: RawStatement
     let insertAddressBulk: RawStatement
     let db: Database
 
@@ -942,6 +974,10 @@ final class IngestStatements {
                 AND prevVout <> 4294967295)
             """)
         attachTx = try RawStatement(db, "UPDATE tx SET blockId = ?, position = ? WHERE id = ?")
+        insertClusterInput = try RawStatement(db, """
+            INSERT INTO clusterInput(txId, blockId, position, flags, addresses) VALUES (?, ?, ?, ?, ?)
+            """)
+        attachClusterInput = try RawStatement(db, "UPDATE clusterInput SET blockId = ?, position = ? WHERE txId = ?")
         insertAddressBulk = try RawStatement(db, "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?)")
     }
 

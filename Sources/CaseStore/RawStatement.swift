@@ -68,6 +68,14 @@ struct RawStatement {
         isNull(column) ? nil : sqlite3_column_int64(handle, column)
     }
 
+    /// The column's bytes in place, valid until the next `step` or `reset` (no copy).
+    @inline(__always) func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        let p = sqlite3_column_blob(handle, column)  // Before sqlite3_column_bytes, as SQLite's docs ask.
+        let n = Int(sqlite3_column_bytes(handle, column))
+        guard let p, n > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: n)
+    }
+
     func blob(_ column: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(handle, column))
         guard n > 0, let p = sqlite3_column_blob(handle, column) else { return [] }

@@ -117,6 +117,7 @@ public enum Schema {
                 CREATE UNIQUE INDEX address_text ON address(address);
                 """)
         }
+        ClusterInputs.register(&m)  // v6-cluster-inputs: the narrow clustering input (ClusterInputs.swift)
         return m
     }
 

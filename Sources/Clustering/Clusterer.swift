@@ -174,6 +174,67 @@ public struct Clusterer {
         }
     }
 
+    /// Clusters a co-spend batch (chain order): the same merges, stops, exclusions and statistics as
+    /// `process(_: TransactionBatch)` over the full columns, reading only input addresses for every
+    /// transaction that cannot be a CoinJoin. The `seen` bitmap is not advanced: only change heuristics read
+    /// it, and this path exists for profiles without them.
+    /// - Throws: `BatchError` for a profile with a change rule, or when the batch lacks the candidates'
+    ///   columns although the profile has CoinJoin exclusions.
+    public mutating func process(_ batch: CospendBatch) throws(BatchError) {
+        guard changeRule == nil else { throw BatchError("profile \(profile.id) has a change rule: it needs the full transaction columns") }
+        grow(to: batch.addressBound)
+        defer { publishMergeCounts() }
+        let none = TransactionBatch.noAddress
+        let coinbaseRule = exclusions.first { $0.bit == coinbaseBit }
+        let coinJoinRules = exclusions.filter { $0.bit != coinbaseBit }
+        var coinbases = 0, candidate = 0
+        statistics.transactions += batch.count
+        for t in 0..<batch.count {
+            let f = batch.flags[t]
+            let lo = batch.inputStart[t], hi = batch.inputStart[t + 1]
+            if f & CospendBatch.coinbaseFlag != 0 {
+                // A coinbase's only input pays no address: excluded or not, it links nothing.
+                if coinbaseRule != nil { coinbases += 1 }
+                continue
+            }
+            guard hi - lo >= 2 else { continue }
+            let tx = batch.txIDs[t]
+            if !coinJoinRules.isEmpty && CospendBatch.isCandidate(flags: f, inputCount: hi - lo) {
+                guard candidate < batch.candidates.count, batch.candidates.txIDs[candidate] == tx else {
+                    throw BatchError("transaction \(tx) may be a CoinJoin but the batch lacks its columns")
+                }
+                let view = batch.candidates.view(candidate)
+                candidate += 1
+                var excluded: UInt32 = 0
+                for (bit, rule) in coinJoinRules where rule.matches(view) { excluded |= bit }
+                if excluded != 0 {
+                    statistics.excludedTransactions += 1
+                    flagged.append((TxID(tx), excluded))
+                    for (bit, rule) in coinJoinRules where excluded & bit != 0 { statistics.exclusions[rule.id, default: 0] += 1 }
+                    if useMultiInput, let first = batch.inputAddress[lo..<hi].first(where: { $0 != none }) {
+                        for i in lo..<hi {
+                            let a = batch.inputAddress[i]
+                            if a != none && a != first { stops.append(a: first, b: a, tx: tx, heuristics: multiInputBit | excluded) }
+                        }
+                    }
+                    continue
+                }
+            }
+            guard useMultiInput else { continue }
+            var first = none
+            for i in lo..<hi {
+                let a = batch.inputAddress[i]
+                if a == none || a == first { continue }
+                if first == none { first = a; continue }
+                tryUnion(first, a, tx: tx, heuristics: multiInputBit)
+            }
+        }
+        if let coinbaseRule, coinbases > 0 {
+            statistics.excludedTransactions += coinbases
+            statistics.exclusions[coinbaseRule.rule.id, default: 0] += coinbases
+        }
+    }
+
     private mutating func publishMergeCounts() {
         for (bit, n) in mergesPerBit.enumerated() where n > 0 && bit < HeuristicRegistry.allIDs.count {
             statistics.merges[HeuristicRegistry.allIDs[bit]] = n
@@ -195,7 +256,7 @@ public struct Clusterer {
             statistics.guardRefusals[HeuristicRegistry.growthGuard, default: 0] += 1
             return
         }
-        let ta = rootTag[ra], tb = rootTag[rb]
+        let ta = rootTag.isEmpty ? nil : rootTag[ra], tb = rootTag.isEmpty ? nil : rootTag[rb]
         if let ta, let tb, ta != tb {
             stops.append(a: a, b: b, tx: tx, heuristics: heuristics | entityGuardBit)
             statistics.guardRefusals[HeuristicRegistry.entityGuard, default: 0] += 1

@@ -66,6 +66,10 @@ public protocol TransactionExclusion: Sendable {
     var id: HeuristicID { get }
     var references: [Reference] { get }
     /// True when the transaction matches and its inputs (and change) must not be linked.
+    ///
+    /// Contract for every exclusion but `exclude.coinbase`: it matches only transactions with two or more
+    /// inputs and two outputs of equal value. Clustering without change rules reads the full columns only for
+    /// such transactions (`CospendBatch`); a rule that breaks this must change that filter first.
     /// - Complexity: O(inputs + outputs), O(n log n) where a sort is documented.
     func matches(_ tx: TxView) -> Bool
 }

@@ -121,5 +121,13 @@ import Testing
         let spend = try #require(try StoreQueries.transactions(spendTx.txid, in: db).first)
         #expect(spend.fee == 500)
         #expect(spend.inputs[0].resolved)
+        // The narrow clustering input follows the later copy too: the spend's input names its address.
+        let (stale, spendRow) = try db.read { db in
+            (try ClusterInputs.mismatches(db),
+             try Data.fetchOne(db, sql: "SELECT c.addresses FROM clusterInput c JOIN tx t ON t.id = c.txId WHERE t.txid = ?",
+                               arguments: [spendTx.txid.digest.data]))
+        }
+        #expect(stale.isEmpty, "\(stale.prefix(3))")
+        #expect(spendRow.map { [UInt8]($0) } != [0xFF, 0xFF, 0xFF, 0xFF], "the spend's input address is resolved")
     }
 }

@@ -5,6 +5,7 @@ import ChainSources
 import Foundation
 import GRDB
 import SpoorTestSupport
+import Testing
 
 /// The 104-block regtest chain of Core's `rpc_getblockstats.json` test, decoded.
 enum RegtestFixture {
@@ -56,10 +57,12 @@ func fullDump(_ path: String) throws -> [String] {
     let db = try CaseDatabase(path: path, mode: .readOnly)
     return try db.read { db in
         var lines: [String] = []
-        for table in ["block", "tx", "output", "input", "address", "reorg", "meta"] {
+        for table in ["block", "tx", "output", "input", "address", "reorg", "meta", "clusterInput"] {
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1")
             for row in rows { lines.append("\(table) \(row.description)") }
         }
+        let stale = try ClusterInputs.mismatches(db)
+        #expect(stale.isEmpty, "clusterInput disagrees with the chain tables: \(stale.prefix(5))")
         return lines
     }
 }
@@ -69,6 +72,8 @@ func canonicalDump(_ path: String) throws -> [String] {
     let db = try CaseDatabase(path: path, mode: .readOnly)
     return try db.read { db in
         var lines: [String] = []
+        let stale = try ClusterInputs.mismatches(db)
+        #expect(stale.isEmpty, "clusterInput disagrees with the chain tables: \(stale.prefix(5))")
         let txs = try Row.fetchAll(db, sql: """
             SELECT t.id, hex(t.txid) AS txid, b.height, t.position, t.fee FROM tx t LEFT JOIN block b ON b.id = t.blockId
             ORDER BY t.blockId IS NULL, b.height, t.position, t.txid

@@ -59,7 +59,7 @@ let package = Package(
         // The commands, as a library so tests can run them in-process.
         .target(name: "SpoorCommands",
                 dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
-                               "CaseStore", "Reports",
+                               "CaseStore", "Reports", .product(name: "Yams", package: "Yams"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "spoor", dependencies: ["SpoorCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),

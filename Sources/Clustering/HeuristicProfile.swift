@@ -2,8 +2,9 @@ import BitcoinPrimitives
 import Foundation
 
 /// A named selection of heuristics: what links inputs, what stops links, which change rule applies,
-/// and the collapse guards. Loaded from `Heuristics/profiles/<id>.json`; its id and the SHA-256 of the
-/// file's bytes go into every result, so a reader can tell exactly which rules made a clustering.
+/// and the collapse guards. Loaded from `Heuristics/profiles/<id>.json` (the commands also read the same
+/// document written as YAML); its id and the SHA-256 of the file's bytes go into every result, so a reader
+/// can tell exactly which rules made a clustering.
 public struct HeuristicProfile: Hashable, Sendable {
     public var id: String
     public var version: Int
@@ -49,12 +50,13 @@ public struct HeuristicProfile: Hashable, Sendable {
         id: "default", description: "Common-input clustering; coinbase and CoinJoins excluded.", hash: "built-in")
 
     /// Parses and validates a profile file's bytes. `file` names the file in error messages.
-    /// - Throws: `ProfileError` naming the file and the JSON path of the first problem.
-    public static func load(_ bytes: [UInt8], file: String) throws(ProfileError) -> HeuristicProfile {
-        let decoder = JSONDecoder()
+    /// - Parameter original: the bytes of the file as written, when `json` was converted from another
+    ///   form (a YAML profile): the hash is of what the analyst wrote.
+    /// - Throws: `ProfileError` naming the file and the key path of the first problem.
+    public static func load(_ json: [UInt8], file: String, original: [UInt8]? = nil) throws(ProfileError) -> HeuristicProfile {
         var profile: HeuristicProfile
         do {
-            profile = try decoder.decode(ProfileDocument.self, from: Data(bytes)).profile
+            profile = try JSONDecoder().decode(ProfileDocument.self, from: Data(json)).profile
         } catch let e as DecodingError {
             throw ProfileError(file: file, decoding: e)
         } catch let e as ProfileError {
@@ -62,6 +64,7 @@ public struct HeuristicProfile: Hashable, Sendable {
         } catch {
             throw ProfileError(file: file, path: "", message: "not valid JSON: \(error)")
         }
+        let bytes = original ?? json
         profile.hash = bytes.withUnsafeBytes { Hex.encode(Hashing.sha256($0).bytes) }
         return profile
     }

@@ -156,7 +156,7 @@ public struct CaseAnalysis: Sendable {
         // Ads.
         var adsOfPayer: [Int: [String]] = [:]
         var contactsOfPayer: [Int: Set<String>] = [:]
-        var payersOfContact: [String: Set<Int>] = [:]
+        var contactCounts: [Int: [String: Int]] = [:]
         var adsOfContact: [String: [String]] = [:]
         let adEntries = matches.map { m -> Report.AdEntry in
             let ad = ads[m.ad]
@@ -170,7 +170,7 @@ public struct CaseAnalysis: Sendable {
                 adsOfPayer[payment.payerCluster, default: []].append(ad.id)
                 if !ad.contact.isEmpty {
                     contactsOfPayer[payment.payerCluster, default: []].insert(ad.contact)
-                    payersOfContact[ad.contact, default: []].insert(payment.payerCluster)
+                    contactCounts[payment.payerCluster, default: [:]][ad.contact, default: 0] += 1
                     adsOfContact[ad.contact, default: []].append(ad.id)
                 }
             }
@@ -215,9 +215,26 @@ public struct CaseAnalysis: Sendable {
                 notes: notes))
         }
 
-        let shared = payersOfContact.filter { $0.value.count > 1 }.map { contact, ps in
-            Report.SharedContact(contact: contact, payerClusters: ps.sorted(), ads: (adsOfContact[contact] ?? []).sorted(by: adOrder))
-        }.sorted { $0.contact < $1.contact }
+        let shared = SharedContacts.find(contactCounts: contactCounts).map { f in
+            let explanation: String
+            switch f.kind {
+            case .plausiblyOneAdvertiser:
+                explanation = "the main contact (listed in most of their matched ads) of every one of these \(f.clusters.count) payer clusters: nothing in the ads separates them, so they are plausibly one advertiser whose payments fall into several clusters (fresh addresses never spent together); advertisers sharing one phone in all their ads would look the same"
+            case .betweenAdvertisers:
+                let who = f.borrowers.map { b in
+                    "cluster \(b.cluster) lists it in \(b.adsWithContact) of \(b.ads) ads, mostly \(b.mainContacts.joined(separator: " / "))"
+                }.joined(separator: "; ")
+                let owners = f.mainContactOf.isEmpty ? "no cluster lists it as its main contact"
+                    : "it is the main contact of cluster(s) \(f.mainContactOf.map(String.init).joined(separator: ", "))"
+                explanation = "listed by payer clusters that otherwise use different contacts: \(who); \(owners). An ad listing another advertiser's phone links the two advertisers (or one advertiser uses several phones)"
+            }
+            return Report.SharedContact(
+                contact: f.contact, payerClusters: f.clusters, ads: (adsOfContact[f.contact] ?? []).sorted(by: adOrder),
+                kind: f.kind.rawValue, mainContactOf: f.mainContactOf,
+                borrowers: f.borrowers.map { Report.Borrower(clusterID: $0.cluster, mainContacts: $0.mainContacts,
+                                                             adsWithContact: $0.adsWithContact, ads: $0.ads) },
+                explanation: explanation)
+        }
         let multi = contactsOfPayer.filter { $0.value.count > 1 }.map { c, contacts in
             Report.MultiContactPayer(clusterID: c, contacts: contacts.sorted(), ads: (adsOfPayer[c] ?? []).sorted(by: adOrder))
         }.sorted { $0.clusterID < $1.clusterID }

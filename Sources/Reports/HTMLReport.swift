@@ -111,9 +111,10 @@ public enum HTML {
         h += "<h2>Shared contacts</h2>\n"
         if report.sharedContacts.isEmpty { h += "<p>No contact appears under more than one payer cluster.</p>\n" }
         else {
-            h += "<table><tr><th>contact</th><th>payer clusters</th><th>ads</th></tr>\n"
-            for s in report.sharedContacts {
-                h += "<tr><td>\(e(s.contact))</td><td>\(s.payerClusters.map(String.init).joined(separator: ", "))</td><td>\(e(s.ads.joined(separator: ", ")))</td></tr>\n"
+            h += "<p>A contact listed by clusters that otherwise use different contacts links advertisers; one that is the main contact of every cluster listing it is plausibly one advertiser split over several clusters.</p>\n"
+            h += "<table><tr><th>contact</th><th>kind</th><th>payer clusters</th><th>ads</th></tr>\n"
+            for s in report.sharedContacts.sorted(by: { ($0.kind, $0.contact) < ($1.kind, $1.contact) }) {
+                h += "<tr><td>\(e(s.contact))</td><td><details><summary>\(e(s.kind))</summary>\(e(s.explanation))</details></td><td>\(s.payerClusters.map(String.init).joined(separator: ", "))</td><td>\(e(s.ads.joined(separator: ", ")))</td></tr>\n"
             }
             h += "</table>\n"
         }

@@ -2,8 +2,8 @@
 /// Field names are snake_case so other tools read it without a mapping; every array is sorted so the same
 /// inputs give byte-identical output.
 public struct Report: Codable, Sendable, Equatable {
-    public static let schemaVersion = "1.2.0"
-    public static let schemaID = "https://spoor.invalid/schema/report-1.2.0.json"
+    public static let schemaVersion = "1.3.0"
+    public static let schemaID = "https://spoor.invalid/schema/report-1.3.0.json"
 
     public var schemaVersion: String
     public var manifest: Manifest
@@ -193,11 +193,29 @@ public struct Report: Codable, Sendable, Equatable {
         }
     }
 
+    /// A contact listed by the matched ads of several payer clusters (`SharedContacts` in Tracing says how
+    /// the kind is decided). `kind`, `main_contact_of`, `borrowers` and `explanation` since 1.3.0.
     public struct SharedContact: Codable, Sendable, Equatable {
         public var contact: String
         public var payerClusters: [Int]
         public var ads: [String]
-        enum CodingKeys: String, CodingKey { case contact, payerClusters = "payer_clusters", ads }
+        /// `between-advertisers` or `plausibly-one-advertiser`.
+        public var kind: String
+        public var mainContactOf: [Int]
+        public var borrowers: [Borrower]
+        public var explanation: String
+        enum CodingKeys: String, CodingKey {
+            case contact, payerClusters = "payer_clusters", ads, kind, mainContactOf = "main_contact_of", borrowers, explanation
+        }
+    }
+    public struct Borrower: Codable, Sendable, Equatable {
+        public var clusterID: Int
+        public var mainContacts: [String]
+        public var adsWithContact: Int
+        public var ads: Int
+        enum CodingKeys: String, CodingKey {
+            case clusterID = "cluster_id", mainContacts = "main_contacts", adsWithContact = "ads_with_contact", ads
+        }
     }
     public struct MultiContactPayer: Codable, Sendable, Equatable {
         public var clusterID: Int

@@ -49,11 +49,12 @@ struct Investigate: AsyncParsableCommand {
         var adsAmbiguous: Int
         var adsUnmatched: Int
         var sharedContacts: Int
+        var sharedContactsBetweenAdvertisers: Int
         var timings: Timings
         enum CodingKeys: String, CodingKey {
             case report, html, graphml, dot, database, siteClusterSize = "site_cluster_size", payerClusters = "payer_clusters"
             case adsMatched = "ads_matched", adsAmbiguous = "ads_ambiguous", adsUnmatched = "ads_unmatched"
-            case sharedContacts = "shared_contacts", timings
+            case sharedContacts = "shared_contacts", sharedContactsBetweenAdvertisers = "shared_contacts_between_advertisers", timings
         }
     }
 
@@ -98,11 +99,12 @@ struct Investigate: AsyncParsableCommand {
                               siteClusterSize: report.siteCluster.size, payerClusters: report.payerClusters.count,
                               adsMatched: counts["matched"] ?? 0, adsAmbiguous: counts["ambiguous"] ?? 0,
                               adsUnmatched: counts["unmatched"] ?? 0, sharedContacts: report.sharedContacts.count,
+                              sharedContactsBetweenAdvertisers: report.sharedContacts.filter { $0.kind == "between-advertisers" }.count,
                               timings: timings)
         if output.json { try printJSON(summary); return }
         print("""
             site cluster: \(summary.siteClusterSize) addresses; payer clusters: \(summary.payerClusters)
-            ads: \(summary.adsMatched) matched, \(summary.adsAmbiguous) ambiguous, \(summary.adsUnmatched) unmatched; shared contacts: \(summary.sharedContacts)
+            ads: \(summary.adsMatched) matched, \(summary.adsAmbiguous) ambiguous, \(summary.adsUnmatched) unmatched; shared contacts: \(summary.sharedContacts) (\(summary.sharedContactsBetweenAdvertisers) between advertisers)
             wrote \(paths.joined(separator: ", "))
             time: ingest \(String(format: "%.2f", timings.ingestSeconds)) s, cluster \(String(format: "%.2f", timings.clusterSeconds)) s, analysis \(String(format: "%.2f", timings.analysisSeconds)) s, write \(String(format: "%.2f", timings.writeSeconds)) s (after ingest: \(String(format: "%.2f", timings.afterIngestSeconds)) s)
             """)

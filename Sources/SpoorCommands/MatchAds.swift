@@ -49,7 +49,7 @@ struct MatchAds: AsyncParsableCommand {
         for p in r.payerClusters where !p.ads.isEmpty {
             print("payer cluster \(p.clusterID): ads \(p.ads.joined(separator: ",")); contacts \(p.contacts.joined(separator: ", "))")
         }
-        for s in r.sharedContacts { print("shared contact \(s.contact): payer clusters \(s.payerClusters.map(String.init).joined(separator: ", "))") }
+        for s in r.sharedContacts { print("shared contact \(s.contact) (\(s.kind)): payer clusters \(s.payerClusters.map(String.init).joined(separator: ", ")): \(s.explanation)") }
         for m in r.multiContactPayers { print("payer cluster \(m.clusterID) uses \(m.contacts.count) contacts: \(m.contacts.joined(separator: ", "))") }
     }
 }

@@ -56,12 +56,24 @@ cluster_owner = {}
 for p in report["payer_clusters"]:
     owners = collections.Counter(owner.get(a) for a in p["addresses"])
     cluster_owner[p["cluster_id"]] = owners.most_common(1)[0][0] if owners else None
-reported_pairs = set()
-for s in report["shared_contacts"]:
-    os_ = {cluster_owner.get(c) for c in s["payer_clusters"]}
-    for a in os_:
-        for b in os_:
-            if a and b and a != b: reported_pairs.add(frozenset((a, b)))
+def owner_pairs(entries):
+    pairs = set()
+    for s in entries:
+        os_ = {cluster_owner.get(c) for c in s["payer_clusters"]}
+        for a in os_:
+            for b in os_:
+                if a and b and a != b: pairs.add(frozenset((a, b)))
+    return pairs
+def entry_owners(s):
+    return len({cluster_owner.get(c) for c in s["payer_clusters"]})
+reported_pairs = owner_pairs(report["shared_contacts"])
 truth_pairs = [frozenset(p) for p in summary.get("shared_contact_pairs", [])]
 hit = [p for p in truth_pairs if p in reported_pairs]
 print(f"shared-contact pairs in truth: {len(truth_pairs)}, reported: {len(hit)} ({', '.join('/'.join(sorted(p)) for p in hit)}); shared-contact entries in report: {len(report['shared_contacts'])}")
+# Since schema 1.3.0 each entry has a kind: between-advertisers or plausibly-one-advertiser.
+between = [s for s in report["shared_contacts"] if s.get("kind") == "between-advertisers"]
+one = [s for s in report["shared_contacts"] if s.get("kind") == "plausibly-one-advertiser"]
+if between or one:
+    bhit = [p for p in truth_pairs if p in owner_pairs(between)]
+    print(f"  between-advertisers entries: {len(between)} ({sum(1 for s in between if entry_owners(s) > 1)} spanning several true owners), truth pairs among them: {len(bhit)}; "
+          f"plausibly-one-advertiser entries: {len(one)} ({sum(1 for s in one if entry_owners(s) == 1)} with one true owner)")

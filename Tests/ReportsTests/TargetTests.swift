@@ -58,5 +58,17 @@ import Testing
         }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: chain.appendingPathComponent("summary.json"))) as! [String: Any]
         for pair in summary["shared_contact_pairs"] as? [[String]] ?? [] { #expect(pairs.contains(Set(pair)), "\(pair)") }
+        // …and each is among the entries marked between advertisers (a cluster listing a contact that is not
+        // its main one), not among those marked plausibly one advertiser.
+        var between = Set<Set<String>>()
+        for s in report.sharedContacts where s.kind == "between-advertisers" {
+            #expect(!s.borrowers.isEmpty && Set(s.borrowers.map(\.clusterID)).isSubset(of: s.payerClusters))
+            let owners = Set(s.payerClusters.compactMap(ownerOf))
+            for a in owners { for b in owners where a != b { between.insert([a, b]) } }
+        }
+        for s in report.sharedContacts where s.kind == "plausibly-one-advertiser" {
+            #expect(s.borrowers.isEmpty && s.mainContactOf == s.payerClusters)
+        }
+        for pair in summary["shared_contact_pairs"] as? [[String]] ?? [] { #expect(between.contains(Set(pair)), "\(pair)") }
     }
 }

@@ -311,6 +311,6 @@ public enum ReportInfo {
         "Ad matching relies on the site publishing an ad soon after its payment, at the listed price. Payments of the same price inside the same time window cannot be told apart by the chain; such ads are reported as ambiguous, not guessed, except where as many ads as payments compete and posting order decides with a posterior probability of at least 0.95 under a delay density fitted to the case's unique matches (basis `posting-order`; this assumes each of those ads was paid by one of those payments). Outputs of equal value in one transaction are interchangeable: which one paid which ad is a convention (posting order).",
         "USD-priced ads are converted with the day's rate and matched within the stated tolerance; a different rate source or rounding by the site can move a true payment outside it.",
         "Fund tracing follows a stated policy (poison, haircut, FIFO or TIHO). None is a fact about ownership of coins: they are conventions for dividing mixed funds, and different policies give different answers.",
-        "Confidence figures are ordinal (unique > forced by exclusion > interchangeable > contact affinity > one payment covering several ads > posting order), not calibrated probabilities.",
+        "Confidence figures are ordinal (unique > forced by exclusion > interchangeable > contact affinity > one payment covering several ads > posting order > fewest contacts per payer), not calibrated probabilities.",
     ]
 }

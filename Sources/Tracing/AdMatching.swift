@@ -35,6 +35,9 @@ public struct AdMatch: Sendable, Hashable {
         /// earlier rule separates them: the k-th posted ad takes the k-th payment by block time (the
         /// maximum-likelihood assignment when posting delays are independent with a log-concave density).
         case postingOrder = "posting-order"
+        /// Like `postingOrder`, but decided only once the assignments giving each payer cluster's payments to ads
+        /// of the fewest contacts are preferred (one payer, one advertiser, one phone).
+        case fewestContacts = "fewest-contacts-per-payer"
         /// One payment whose value is the sum of several ads' prices (same contact, all in their windows), and
         /// nothing else explains these ads or this payment (see `CombinedPayments`).
         case coversSeveral = "covers-several"
@@ -192,12 +195,12 @@ public enum AdMatching {
                 .map { ads[$0.key].postedAt - payments[$0.value.0].time }),
             weight: { 1000 + score($0, $1) }, sameClass: sameClass)
         for (a, q) in order.assigned {
-            decided[a] = (.matched, .postingOrder)
+            decided[a] = (.matched, order.byContacts.contains(a) ? .fewestContacts : .postingOrder)
             finalPayment[a] = q
         }
 
         for (a, (_, basis)) in certain where basis == .interchangeableOutputs {
-            if decided[a]?.0 == .matched && decided[a]?.1 == .postingOrder { continue }
+            if decided[a]?.0 == .matched && (decided[a]?.1 == .postingOrder || decided[a]?.1 == .fewestContacts) { continue }
             if decided[a]?.0 == .matched || finalPayment[a] != nil { decided[a] = (.matched, .interchangeableOutputs) }
         }
 
@@ -274,9 +277,9 @@ public enum AdMatching {
                 (confidence, reason) = (0.85, "paid by this transaction; it holds \(group.count + 1) outputs of the same value for ads that could each take any of them, so which output paid which ad cannot be told from the chain (assigned in posting order)")
             case .contactAffinity:
                 (confidence, reason) = (0.7, "\(c.count) candidate payments; chosen because its payer cluster paid other, certain, ads listing the same contact, which no equally good alternative does")
-            case .postingOrder:
+            case .postingOrder, .fewestContacts:
                 let contest = order.contests[a]
-                (confidence, reason) = (0.6, contest?.reason(for: a, ads: ads, paymentName: paymentName) ?? "posting order")
+                (confidence, reason) = (basis == .postingOrder ? 0.6 : 0.55, contest?.reason(for: a, ads: ads, paymentName: paymentName) ?? "posting order")
             case .coversSeveral:
                 let others = coveredWith[a] ?? []
                 let prices = ([a] + others).map { Amount(satoshis: expected[$0] ?? 0).btcString }.joined(separator: " + ")

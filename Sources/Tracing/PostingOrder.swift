@@ -68,6 +68,8 @@ enum PostingOrder {
         var assignment: [Int: Int] = [:]
         var posterior: [Int: Double] = [:]
         var model: DelayModel?
+        /// True when preferring fewer contacts per payer cluster left fewer assignments to weigh.
+        var fewestContacts = false
 
         func reason(for a: Int, ads all: [Ad], paymentName: (Int) -> String) -> String {
             let adList = ads.map { all[$0].id }.joined(separator: ", ")
@@ -77,10 +79,11 @@ enum PostingOrder {
             let model = self.model?.text ?? ""
             switch kind {
             case .assigned:
+                let contacts = fewestContacts ? " Among the complete assignments, only those giving each payer cluster's payments to ads of the fewest contacts are kept (one payer, one advertiser, one phone)." : ""
                 if let q = assignment[a], (posterior[a] ?? 0) >= PostingOrder.minimumPosterior {
-                    return "posting order: \(scene), which no earlier rule separates; as many payments as ads, so each ad is taken to be paid by one of them. With independent posting delays of one log-concave density the order-preserving assignment (k-th ad posted ↔ k-th payment by block time) is the most likely; under a normal density fitted to the \(model), it gives this ad \(paymentName(q)) with posterior probability \(p) (at least \(PostingOrder.minimumPosterior) required)"
+                    return "posting order: \(scene), which no earlier rule separates; as many payments as ads, so each ad is taken to be paid by one of them.\(contacts) With independent posting delays of one log-concave density the order-preserving assignment (k-th ad posted ↔ k-th payment by block time) is the most likely; under a normal density fitted to the \(model), it gives this ad \(paymentName(q)) with posterior probability \(p) (at least \(PostingOrder.minimumPosterior) required)"
                 }
-                return "\(scene); as many payments as ads, but their block times are too close for posting order to decide: under a normal density fitted to the \(model), the most likely assignment gives this ad its payment with posterior probability \(p) only (at least \(PostingOrder.minimumPosterior) required); none is chosen"
+                return "\(scene); as many payments as ads, but their block times are too close for posting order to decide:\(contacts) under a normal density fitted to the \(model), the most likely assignment gives this ad its payment with posterior probability \(p) only (at least \(PostingOrder.minimumPosterior) required); none is chosen"
             case .moreAds:
                 return "\(scene): more ads than payments, so at least one of these ads was not paid by them and nothing says which; none is chosen"
             case .morePayments:
@@ -107,6 +110,8 @@ enum PostingOrder {
 
     struct Result {
         var assigned: [Int: Int] = [:]
+        /// Assigned ads that only the preference for fewer contacts per payer cluster decided.
+        var byContacts: Set<Int> = []
         var contests: [Int: Contest] = [:]
     }
 
@@ -163,18 +168,34 @@ enum PostingOrder {
             // The earlier criteria rank incomplete assignments too: a complete one must be among the best.
             let problem = WeightedAssignment(ads: byPosting, payments: byBlock, edges: residual, weight: weight)
             guard bestWeight >= problem.solve().0 else { contest.kind = .contactDisagrees; continue }
-            let kept = complete.filter { $0.weight == bestWeight }
-            let top = kept.map(\.logLikelihood).max() ?? 0
-            let mass = kept.map { exp($0.logLikelihood - top) }
-            let total = mass.reduce(0, +)
-            guard let best = kept.indices.max(by: { (kept[$0].logLikelihood, $1) < (kept[$1].logLikelihood, $0) }) else { continue }
+            let best = complete.filter { $0.weight == bestWeight }
+            // One payer, one advertiser, one contact: prefer assignments that give each payer cluster's payments
+            // to ads of as few contacts as possible.
+            func pairs(_ assignment: [Int]) -> Int {
+                Set(zip(byPosting, assignment).map { "\(payments[$1].payerCluster) \(ads[$0].contact)" }).count
+            }
+            let fewest = best.map { pairs($0.assignment) }.min() ?? 0
+            let kept = best.filter { pairs($0.assignment) == fewest }
+            // Posterior probability, over a set of complete assignments (uniform prior), that ad number i gets
+            // payment q or an interchangeable output of it (outputs of one transaction and value add up).
+            typealias Complete = (assignment: [Int], weight: Int, logLikelihood: Double)
+            func posterior(_ set: [Complete], _ i: Int, _ q: Int) -> Double {
+                let top = set.map(\.logLikelihood).max() ?? 0
+                let mass = set.map { exp($0.logLikelihood - top) }
+                let total = mass.reduce(0, +)
+                return set.indices.filter { sameClass(set[$0].assignment[i], q) }.reduce(0.0) { $0 + mass[$1] } / total
+            }
+            guard let mostLikely = kept.indices.max(by: { (kept[$0].logLikelihood, $1) < (kept[$1].logLikelihood, $0) }) else { continue }
+            contest.fewestContacts = kept.count < best.count
             for (i, a) in byPosting.enumerated() {
-                let q = kept[best].assignment[i]
-                // Outputs of one transaction and value are interchangeable: their probabilities add up.
-                let p = kept.indices.filter { sameClass(kept[$0].assignment[i], q) }.reduce(0.0) { $0 + mass[$1] } / total
+                let q = kept[mostLikely].assignment[i]
+                let p = posterior(kept, i, q)
                 contest.assignment[a] = q
                 contest.posterior[a] = p
-                if p >= minimumPosterior { result.assigned[a] = q }
+                guard p >= minimumPosterior else { continue }
+                result.assigned[a] = q
+                // Posting order alone (without preferring fewer contacts per payer) would not have decided it.
+                if kept.count < best.count && posterior(best, i, q) < minimumPosterior { result.byContacts.insert(a) }
             }
         }
         return result

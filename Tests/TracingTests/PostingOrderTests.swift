@@ -103,6 +103,38 @@ import Glibc
         #expect(s[12...].allSatisfy { $0.status == .ambiguous && $0.reason.contains("0.500") })
     }
 
+    @Test func samePayerSameContactDecidesWherePostingOrderCannot() {
+        let bg = background()
+        let price = Amount(satoshis: 120_000)
+        // One transaction of payer 1 with two outputs of the price, one payment of payer 2, all in one block:
+        // posting order is a coin toss. Ads X1 and X2 list one contact, Y another: giving the transaction's
+        // two outputs to X1 and X2 uses one contact per payer, any other complete assignment more.
+        let ads = bg.ads + [
+            Ad(id: "X1", postedAt: Self.t, price: .btc(price), contact: "x"),
+            Ad(id: "Y", postedAt: Self.t + 20 * 60, price: .btc(price), contact: "y"),
+            Ad(id: "X2", postedAt: Self.t + 40 * 60, price: .btc(price), contact: "x"),
+        ]
+        let payments = bg.payments + [
+            SitePayment(output: 12, tx: 1, vout: 0, value: 120_000, outputValue: 120_000, receiverContribution: 0,
+                        time: Self.t - 10 * 60, height: 1, address: 12, payerCluster: 1, inputClusters: [1]),
+            SitePayment(output: 13, tx: 1, vout: 1, value: 120_000, outputValue: 120_000, receiverContribution: 0,
+                        time: Self.t - 10 * 60, height: 1, address: 13, payerCluster: 1, inputClusters: [1]),
+            payment(14, tx: 2, value: 120_000, time: Self.t - 10 * 60, payer: 2),
+        ]
+        let m = AdMatching.match(ads: ads, payments: payments, rates: RateTable())
+        let (x1, y, x2) = (m[12], m[13], m[14])
+        #expect(y.status == .matched && y.payment == 14 && y.basis == .fewestContacts)
+        #expect(x1.status == .matched && x2.status == .matched)
+        #expect(Set([x1.payment, x2.payment]) == Set([12, 13]))
+        #expect(y.confidence < 0.6 && y.reason.contains("fewest contacts"))
+
+        // Three contacts: every complete assignment uses three (payer, contact) pairs or more; no preference.
+        var three = ads
+        three[14].contact = "z"
+        let n = AdMatching.match(ads: three, payments: payments, rates: RateTable())
+        #expect(n[12...].allSatisfy { $0.status == .ambiguous && $0.payment == nil })
+    }
+
     @Test func moreAdsThanPaymentsStayAmbiguousNamingTheCompetition() {
         let bg = background()
         let price = Amount(satoshis: 120_000)

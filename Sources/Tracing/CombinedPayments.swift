@@ -37,17 +37,24 @@ enum CombinedPayments {
             matched[a] == nil && expected[a] != nil && candidates[a].allSatisfy(taken.contains)
         }
         guard eligible.count >= 2 else { return Result() }
-        let byContact = Dictionary(grouping: eligible.filter { !ads[$0].contact.isEmpty }) { ads[$0].contact }
+        // Eligible ads by posting time: a payment's block lies in an ad's window when the ad was posted
+        // from `windowAfter` before the block to `windowBefore` after it.
+        let byTime = eligible.filter { !ads[$0].contact.isEmpty }.sorted { (ads[$0].postedAt, $0) < (ads[$1].postedAt, $1) }
+        let postedTimes = byTime.map { ads[$0].postedAt }
 
         var covers: [Cover] = []
         for q in payments.indices where !taken.contains(q) && !wanted.contains(q) {
             let pay = payments[q]
+            var k = AdMatching.lowerBound(postedTimes, pay.time - Int64(p.windowAfterMinutes) * 60)
+            var inWindow: [Int] = []
+            while k < byTime.count, postedTimes[k] <= pay.time + Int64(p.windowBeforeMinutes) * 60 {
+                if (expected[byTime[k]] ?? Int64.max) < pay.value { inWindow.append(byTime[k]) }
+                k += 1
+            }
+            guard inWindow.count >= 2 else { continue }
+            let byContact = Dictionary(grouping: inWindow) { ads[$0].contact }
             for contact in byContact.keys.sorted() {
-                let pool = (byContact[contact] ?? []).filter { a in
-                    let lo = ads[a].postedAt - Int64(p.windowBeforeMinutes) * 60
-                    let hi = ads[a].postedAt + Int64(p.windowAfterMinutes) * 60
-                    return pay.time >= lo && pay.time <= hi && (expected[a] ?? Int64.max) < pay.value
-                }
+                let pool = (byContact[contact] ?? []).sorted()
                 guard pool.count >= 2, pool.count <= maximumPool else { continue }
                 var chosen: [Int] = []
                 func search(_ from: Int) {

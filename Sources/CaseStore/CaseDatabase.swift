@@ -128,8 +128,13 @@ public final class CaseDatabase: @unchecked Sendable {
                 try Self.checkIdentity(db, path: path)
                 if try migrator.hasBeenSuperseded(db) { throw StoreError.newerSchema(path: path) }
                 if try !migrator.hasCompletedMigrations(db) {
-                    throw StoreError.notASpoorDatabase(path: path, reason: "its schema is incomplete; run spoor ingest "
-                                                       + "with this version to upgrade it")
+                    let applied = try migrator.appliedIdentifiers(db)
+                    let pending = migrator.migrations.filter { !applied.contains($0) }
+                    // A Spoor file always has the first migration; without it, it is something else.
+                    guard let first = migrator.migrations.first, applied.contains(first) else {
+                        throw StoreError.notASpoorDatabase(path: path, reason: "it has no Spoor schema")
+                    }
+                    throw StoreError.olderSchema(path: path, pending: pending)
                 }
             }
             return

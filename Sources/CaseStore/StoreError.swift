@@ -6,6 +6,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case notASpoorDatabase(path: String, reason: String)
     /// Written by a newer Spoor whose schema this build does not know.
     case newerSchema(path: String)
+    /// Written by an older Spoor: migrations are pending, and a read-only command cannot apply them.
+    case olderSchema(path: String, pending: [String])
     /// Another process holds the write lock.
     case locked(path: String)
     /// The file or its folder cannot be written.
@@ -29,6 +31,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "\(path) is not a Spoor case database (\(reason)); give another --db path"
         case let .newerSchema(path):
             return "\(path) was written by a newer version of Spoor; upgrade Spoor to read it"
+        case let .olderSchema(path, pending):
+            return "\(path) was written by an older version of Spoor (schema steps not yet applied: "
+                + pending.joined(separator: ", ") + "); run `spoor cluster --db \(path)` or `spoor ingest` once with this "
+                + "version to upgrade it (nothing stored is lost)"
         case let .locked(path):
             return "\(path) is locked by another process (another spoor ingest?); wait for it to finish"
         case let .readOnly(path, reason):

@@ -47,8 +47,9 @@ public indirect enum ChangeRule: Hashable, Sendable {
             let s = r.evaluate(leaf)
             return s.count == 1 ? s : .empty
         case let .atLeast(k, rs):
-            var votes = [Int](repeating: 0, count: OutputSet.capacity)
-            for r in rs { for o in r.evaluate(leaf) { votes[o] += 1 } }
+            let sets = rs.map { $0.evaluate(leaf) }
+            var votes = [Int](repeating: 0, count: sets.map(\.bound).max() ?? 0)
+            for s in sets { for o in s { votes[o] += 1 } }
             return OutputSet(votes.indices.filter { votes[$0] >= k && k > 0 })
         case let .first(rs):
             for r in rs {

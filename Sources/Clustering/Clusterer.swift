@@ -109,15 +109,7 @@ public struct Clusterer {
             var tx = batch.view(t)
             statistics.transactions += 1
             // Fresh outputs: first appearance of the address in chain order (first output in this tx).
-            if !changeLeaves.isEmpty {
-                var fresh = OutputSet()
-                var local: [UInt32] = []
-                for o in 0..<min(tx.outputCount, OutputSet.capacity) {
-                    let a = tx.outputAddress(o)
-                    if a != none && !isSeen(a) && !local.contains(a) { fresh.insert(o); local.append(a) }
-                }
-                tx.fresh = fresh
-            }
+            if !changeLeaves.isEmpty { tx.fresh = tx.freshOutputs(isSeen: isSeen) }
             defer { for o in tx.outputs where batch.outputAddress[o] != none { markSeen(batch.outputAddress[o]) } }
 
             // Exclusions. Every CoinJoin rule needs two or more inputs, so single-input transactions skip them.
@@ -148,7 +140,7 @@ public struct Clusterer {
                     if a != none && a != first { tryUnion(first, a, tx: tx.id.raw, heuristics: multiInputBit) }
                 }
             }
-            if let rule = changeRule, tx.outputCount <= OutputSet.capacity {
+            if let rule = changeRule {
                 if learnsChangeKinds { tx.clusterChangeKinds = changeKinds[unionFind.find(first)] ?? 0 }
                 var leafSets = [OutputSet](repeating: .empty, count: changeLeaves.count)
                 for (k, leaf) in changeLeaves.enumerated() {

@@ -99,20 +99,12 @@ public struct ChangeScan {
         let none = TransactionBatch.noAddress
         for t in 0..<batch.count {
             var tx = batch.view(t)
-            var fresh = OutputSet()
-            var local: [UInt32] = []
-            for o in 0..<min(tx.outputCount, OutputSet.capacity) {
-                let a = tx.outputAddress(o)
-                if a != none && seen[Int(a >> 6)] & (1 << UInt64(a & 63)) == 0 && !local.contains(a) {
-                    fresh.insert(o); local.append(a)
-                }
-            }
-            tx.fresh = fresh
+            tx.fresh = tx.freshOutputs { seen[Int($0 >> 6)] & (1 << UInt64($0 & 63)) != 0 }
             for o in tx.outputs where batch.outputAddress[o] != none {
                 let a = batch.outputAddress[o]
                 seen[Int(a >> 6)] |= 1 << UInt64(a & 63)
             }
-            if tx.isCoinbase || tx.outputCount > OutputSet.capacity { continue }
+            if tx.isCoinbase { continue }
             if tx.inputCount >= 2 && exclusions.contains(where: { $0.matches(tx) }) { continue }
             for h in heuristics {
                 if let v = h.candidates(in: tx).only { named[h.id, default: []].append(ChangeOutput(tx: tx.id, vout: v)) }

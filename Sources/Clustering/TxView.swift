@@ -1,40 +1,98 @@
 import BitcoinAddresses
 
-/// A set of output positions (`vout`) of one transaction, as a 64-bit mask.
-///
-/// Change detection only considers transactions with at most 64 outputs: larger ones are batch payouts,
-/// where "which output is change" is a different question (see Heuristics/README.md).
+/// A set of output positions (`vout`) of one transaction: a 64-bit mask for vouts 0..<64 (every
+/// transaction of a normal wallet) and, only for larger ones such as exchange batch payouts, further
+/// 64-bit words. Trailing zero words are never kept, so equal sets compare equal.
 public struct OutputSet: Hashable, Sendable, Sequence, CustomStringConvertible {
+    /// vouts 0..<64.
     public var bits: UInt64
-    public static let capacity = 64
+    /// vouts from 64 on: word w holds vouts 64·(w+1) ..< 64·(w+2). Empty (no allocation) for small transactions.
+    public private(set) var high: [UInt64]
 
-    @inlinable public init(bits: UInt64 = 0) { self.bits = bits }
+    public init(bits: UInt64 = 0) { self.bits = bits; high = [] }
     public init(_ vouts: some Sequence<Int>) {
-        bits = 0
-        for v in vouts where v >= 0 && v < Self.capacity { bits |= 1 << UInt64(v) }
+        self.init()
+        for v in vouts { insert(v) }
     }
     public static let empty = OutputSet()
     /// Outputs 0 ..< n.
-    @inlinable public static func all(_ n: Int) -> OutputSet {
-        OutputSet(bits: n >= 64 ? .max : (UInt64(1) << UInt64(n)) &- 1)
+    public static func all(_ n: Int) -> OutputSet {
+        guard n > 64 else { return OutputSet(bits: n >= 64 ? .max : (UInt64(1) << UInt64(Swift.max(n, 0))) &- 1) }
+        var s = OutputSet(bits: .max)
+        let rest = n - 64
+        s.high = [UInt64](repeating: .max, count: rest / 64)
+        if rest % 64 != 0 { s.high.append((UInt64(1) << UInt64(rest % 64)) &- 1) }
+        return s
     }
 
-    @inlinable public var count: Int { bits.nonzeroBitCount }
-    @inlinable public var isEmpty: Bool { bits == 0 }
-    @inlinable public func contains(_ v: Int) -> Bool { v >= 0 && v < 64 && bits & (1 << UInt64(v)) != 0 }
-    @inlinable public mutating func insert(_ v: Int) { if v >= 0 && v < 64 { bits |= 1 << UInt64(v) } }
-    @inlinable public func union(_ o: OutputSet) -> OutputSet { OutputSet(bits: bits | o.bits) }
-    @inlinable public func intersection(_ o: OutputSet) -> OutputSet { OutputSet(bits: bits & o.bits) }
-    @inlinable public func subtracting(_ o: OutputSet) -> OutputSet { OutputSet(bits: bits & ~o.bits) }
+    public var count: Int { high.isEmpty ? bits.nonzeroBitCount : high.reduce(bits.nonzeroBitCount) { $0 + $1.nonzeroBitCount } }
+    public var isEmpty: Bool { bits == 0 && high.isEmpty }
+    public func contains(_ v: Int) -> Bool {
+        if v < 64 { return v >= 0 && bits & (1 << UInt64(v)) != 0 }
+        let w = v / 64 - 1
+        return w < high.count && high[w] & (1 << UInt64(v % 64)) != 0
+    }
+    public mutating func insert(_ v: Int) {
+        if v < 64 {
+            if v >= 0 { bits |= 1 << UInt64(v) }
+            return
+        }
+        let w = v / 64 - 1
+        if w >= high.count { high.append(contentsOf: repeatElement(0, count: w - high.count + 1)) }
+        high[w] |= 1 << UInt64(v % 64)
+    }
+    public func union(_ o: OutputSet) -> OutputSet {
+        var r = OutputSet(bits: bits | o.bits)
+        if !high.isEmpty || !o.high.isEmpty {
+            let (long, short) = high.count >= o.high.count ? (high, o.high) : (o.high, high)
+            r.high = long
+            for w in short.indices { r.high[w] |= short[w] }
+        }
+        return r
+    }
+    public func intersection(_ o: OutputSet) -> OutputSet {
+        var r = OutputSet(bits: bits & o.bits)
+        if !high.isEmpty && !o.high.isEmpty {
+            r.high = zip(high, o.high).map { $0 & $1 }
+            r.trim()
+        }
+        return r
+    }
+    public func subtracting(_ o: OutputSet) -> OutputSet {
+        var r = OutputSet(bits: bits & ~o.bits)
+        if !high.isEmpty {
+            r.high = high
+            for w in 0..<Swift.min(high.count, o.high.count) { r.high[w] &= ~o.high[w] }
+            r.trim()
+        }
+        return r
+    }
+    private mutating func trim() { while high.last == 0 { high.removeLast() } }
     /// The single member, if there is exactly one.
-    @inlinable public var only: Int? { bits.nonzeroBitCount == 1 ? bits.trailingZeroBitCount : nil }
+    public var only: Int? {
+        guard count == 1 else { return nil }
+        if bits != 0 { return bits.trailingZeroBitCount }
+        let w = high.firstIndex { $0 != 0 }!  // count == 1 and bits == 0: some high word is non-zero.
+        return 64 * (w + 1) + high[w].trailingZeroBitCount
+    }
+    /// The largest member + 1 (0 when empty): a bound for arrays indexed by vout.
+    public var bound: Int {
+        if let last = high.last { return 64 * high.count + 64 - last.leadingZeroBitCount }
+        return 64 - bits.leadingZeroBitCount
+    }
 
     public func makeIterator() -> AnyIterator<Int> {
-        var rest = bits
+        var word = bits
+        var index = 0  // 0 = bits, w + 1 = high[w]
+        let high = self.high
         return AnyIterator {
-            guard rest != 0 else { return nil }
-            let v = rest.trailingZeroBitCount
-            rest &= rest &- 1
+            while word == 0 {
+                guard index < high.count else { return nil }
+                word = high[index]
+                index += 1
+            }
+            let v = 64 * index + word.trailingZeroBitCount
+            word &= word &- 1
             return v
         }
     }
@@ -94,10 +152,29 @@ public struct TxView {
     /// Outputs that pay an address (candidates for change at all).
     public var addressedOutputs: OutputSet {
         var s = OutputSet()
-        for o in 0..<min(outputCount, OutputSet.capacity) where outputAddress(o) != TransactionBatch.noAddress {
-            s.insert(o)
-        }
+        for o in 0..<outputCount where outputAddress(o) != TransactionBatch.noAddress { s.insert(o) }
         return s
+    }
+
+    /// Outputs whose address appears here for the first time in chain order: not in `isSeen` and not
+    /// paid by an earlier output of this transaction. What `fresh` holds inside a clustering run.
+    public func freshOutputs(isSeen: (UInt32) -> Bool) -> OutputSet {
+        var fresh = OutputSet()
+        let none = TransactionBatch.noAddress
+        if outputCount <= 64 {
+            var local: [UInt32] = []  // a linear scan beats hashing at this size
+            for o in 0..<outputCount {
+                let a = outputAddress(o)
+                if a != none && !isSeen(a) && !local.contains(a) { fresh.insert(o); local.append(a) }
+            }
+        } else {
+            var local = Set<UInt32>(minimumCapacity: outputCount)
+            for o in 0..<outputCount {
+                let a = outputAddress(o)
+                if a != none && !isSeen(a) && local.insert(a).inserted { fresh.insert(o) }
+            }
+        }
+        return fresh
     }
 
     /// Distinct input addresses (ignoring inputs without one).

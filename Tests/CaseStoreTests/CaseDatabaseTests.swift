@@ -1,5 +1,5 @@
 import BitcoinPrimitives
-import CaseStore
+@testable import CaseStore
 import ChainSources
 import Foundation
 import GRDB
@@ -46,6 +46,23 @@ import Testing
         }
         let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path) }
         #expect(error.description.contains("newer version of Spoor"))
+    }
+
+    /// A case file from an older Spoor: a reader says which schema steps are pending and how to apply them;
+    /// a writer applies them, after which the reader opens it.
+    @Test func olderSchemaIsNamedAndUpgradedByAWriter() throws {
+        let path = try temporaryDatabasePath()
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA application_id = \(CaseDatabase.applicationID)") }
+            try Schema.migrator().migrate(queue, upTo: "v5-store-deferred-indexes")
+        }
+        let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
+        guard case let .olderSchema(_, pending) = error else { Issue.record("\(error)"); return }
+        #expect(pending == ["v6-cluster-inputs"])
+        #expect(error.description.contains("older version of Spoor") && error.description.contains("spoor cluster --db"))
+        _ = try CaseDatabase(path: path)
+        #expect(try StoreQueries.stats(CaseDatabase(path: path, mode: .readOnly)).blocks == 0)
     }
 
     @Test func readerNeedsAnExistingDatabase() throws {

@@ -12,6 +12,14 @@ import GRDBSQLite
 /// `addresses` is the input address ids in input order, 4 bytes little endian each, `0xFFFFFFFF` for an
 /// input without one (a coinbase, bare multisig, or a spent output not stored yet).
 ///
+/// Migration "v7-cluster-input-details" adds `details BLOB`: for a CoinJoin candidate (not a coinbase, two or
+/// more inputs, equal outputs; `CospendBatch.isCandidate`) the rest of what an exclusion reads, NULL for every
+/// other transaction, so clustering never leaves this table:
+///
+///     version i32, lockTime u32, outputCount u32,
+///     per input (as many as `addresses` holds): value i64, sequence u32, script kind u8,
+///     per output: value i64, address id u32 (0xFFFFFFFF: none), script kind u8        (all little endian)
+///
 /// Why: a profile without change rules needs, for nearly every transaction, only its input addresses; reading
 /// them from here is one sequential scan of a table of ~13 bytes per transaction plus 4 per input, instead of
 /// four wide tables (`tx`, `input`, `output`, `address`). The rows are derived data: every write path that
@@ -35,6 +43,28 @@ public enum ClusterInputs {
             // Databases made before this table: derive it once from the chain tables.
             try backfill(db)
         }
+        m.registerMigration("v7-cluster-input-details") { db in
+            try db.execute(sql: "ALTER TABLE clusterInput ADD COLUMN details BLOB")
+            // Only the candidates carry details: fill theirs from the chain tables.
+            let candidates = try Int64.fetchAll(db, sql: """
+                SELECT txId FROM clusterInput WHERE flags & 3 = 2 AND length(addresses) >= 8 ORDER BY txId
+                """)
+            try rebuild(db, txIds: candidates)
+        }
+    }
+
+    /// A candidate's details (see the type's documentation for the layout).
+    struct Details {
+        var bytes: [UInt8] = []
+        init(version: Int32, lockTime: UInt32, outputCount: Int) {
+            put(UInt32(bitPattern: version)); put(lockTime); put(UInt32(truncatingIfNeeded: outputCount))
+        }
+        @inline(__always) mutating func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        @inline(__always) mutating func put(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func input(value: Int64?, sequence: UInt32, kind: UInt8) { put(value ?? 0); put(sequence); bytes.append(kind) }
+        mutating func output(value: Int64, addressId: Int64?, kind: UInt8) {
+            put(value); put(addressId.map { UInt32(truncatingIfNeeded: $0) } ?? noAddress); bytes.append(kind)
+        }
     }
 
     /// The flags of a transaction with these output values.
@@ -55,40 +85,56 @@ public enum ClusterInputs {
         var position: Int64?
         var flags: Int64
         var addresses: [UInt8]
+        var details: [UInt8]?
         var description: String {
             let ids = stride(from: 0, to: addresses.count - addresses.count % 4, by: 4).map { k -> String in
                 let v = UInt32(addresses[k]) | UInt32(addresses[k + 1]) << 8 | UInt32(addresses[k + 2]) << 16 | UInt32(addresses[k + 3]) << 24
                 return v == noAddress ? "-" : String(v)
             }
-            return "tx \(txId) block \(blockId.map(String.init) ?? "-") position \(position.map(String.init) ?? "-") flags \(flags) inputs [\(ids.joined(separator: ","))]"
+            return "tx \(txId) block \(blockId.map(String.init) ?? "-") position \(position.map(String.init) ?? "-") flags \(flags) inputs [\(ids.joined(separator: ","))] details \(details.map { "\($0.count) bytes" } ?? "-")"
         }
     }
 
     static func derive(_ db: Database, txId: Int64) throws -> Row? {
-        let tx = try RawStatement(db, "SELECT blockId, position, isCoinbase FROM tx WHERE id = ?")
+        let tx = try RawStatement(db, "SELECT blockId, position, isCoinbase, version, lockTime FROM tx WHERE id = ?")
         tx.bind(1, txId)
         guard try tx.step() else { tx.reset(); return nil }
         let blockId = tx.optionalInt64(0), position = tx.optionalInt64(1), coinbase = tx.int64(2) != 0
+        let version = Int32(truncatingIfNeeded: tx.int64(3)), lockTime = UInt32(truncatingIfNeeded: tx.int64(4))
         tx.reset()
         var blob: [UInt8] = []
-        let ins = try RawStatement(db, "SELECT addressId FROM input WHERE txId = ? ORDER BY n")
+        var inputs: [(value: Int64?, sequence: UInt32, kind: UInt8)] = []
+        let ins = try RawStatement(db, """
+            SELECT i.addressId, i.value, i.sequence, a.scriptKind FROM input i LEFT JOIN address a ON a.id = i.addressId
+            WHERE i.txId = ? ORDER BY i.n
+            """)
         ins.bind(1, txId)
-        while try ins.step() { append(ins.optionalInt64(0), to: &blob) }
+        while try ins.step() {
+            append(ins.optionalInt64(0), to: &blob)
+            inputs.append((ins.optionalInt64(1), UInt32(truncatingIfNeeded: ins.int64(2)), UInt8(truncatingIfNeeded: ins.optionalInt64(3) ?? 0)))
+        }
         ins.reset()
-        var values: [Int64] = []
-        let outs = try RawStatement(db, "SELECT value FROM output WHERE txId = ? ORDER BY n")
+        var outputs: [(value: Int64, addressId: Int64?, kind: UInt8)] = []
+        let outs = try RawStatement(db, "SELECT value, addressId, scriptKind FROM output WHERE txId = ? ORDER BY n")
         outs.bind(1, txId)
-        while try outs.step() { values.append(outs.int64(0)) }
+        while try outs.step() { outputs.append((outs.int64(0), outs.optionalInt64(1), UInt8(truncatingIfNeeded: outs.int64(2)))) }
         outs.reset()
-        return Row(txId: txId, blockId: blockId, position: position,
-                   flags: Int64(flags(isCoinbase: coinbase, outputValues: values)), addresses: blob)
+        let f = flags(isCoinbase: coinbase, outputValues: outputs.map(\.value))
+        var details: [UInt8]?
+        if CospendBatch.isCandidate(flags: f, inputCount: inputs.count) {
+            var d = Details(version: version, lockTime: lockTime, outputCount: outputs.count)
+            for i in inputs { d.input(value: i.value, sequence: i.sequence, kind: i.kind) }
+            for o in outputs { d.output(value: o.value, addressId: o.addressId, kind: o.kind) }
+            details = d.bytes
+        }
+        return Row(txId: txId, blockId: blockId, position: position, flags: Int64(f), addresses: blob, details: details)
     }
 
     /// Rewrites the rows of these transactions from the wide tables (deleting those of transactions no longer
     /// stored). For the rare paths: inputs resolved after their transaction was written, reorgs, fetches.
     static func rebuild(_ db: Database, txIds: some Sequence<Int64>) throws {
         let upsert = try RawStatement(db, """
-            INSERT OR REPLACE INTO clusterInput(txId, blockId, position, flags, addresses) VALUES (?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO clusterInput(txId, blockId, position, flags, addresses, details) VALUES (?, ?, ?, ?, ?, ?)
             """)
         let delete = try RawStatement(db, "DELETE FROM clusterInput WHERE txId = ?")
         for id in txIds {
@@ -98,6 +144,7 @@ public enum ClusterInputs {
                 continue
             }
             upsert.bind(1, row.txId); upsert.bind(2, row.blockId); upsert.bind(3, row.position); upsert.bind(4, row.flags)
+            if let d = row.details { upsert.bind(6, copying: d) } else { upsert.bindNull(6) }
             try row.addresses.withUnsafeBytes { b in
                 upsert.bind(5, borrowed: b)
                 try upsert.run()
@@ -166,10 +213,10 @@ public enum ClusterInputs {
     public static func mismatches(_ db: Database) throws -> [String] {
         var problems: [String] = []
         var stored: [Int64: Row] = [:]
-        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses FROM clusterInput")
+        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput")
         while try rows.step() {
             stored[rows.int64(0)] = Row(txId: rows.int64(0), blockId: rows.optionalInt64(1), position: rows.optionalInt64(2),
-                                        flags: rows.int64(3), addresses: rows.blob(4))
+                                        flags: rows.int64(3), addresses: rows.blob(4), details: rows.isNull(5) ? nil : rows.blob(5))
         }
         rows.reset()
         for id in try Int64.fetchAll(db, sql: "SELECT id FROM tx ORDER BY id") {
@@ -196,6 +243,46 @@ public struct LoadedCospends {
 }
 
 extension ClusterStore {
+    /// Appends a candidate (its details and the input addresses of its row) to `batch`; false when the bytes
+    /// do not hold as many inputs as `addresses` and the outputs they state.
+    static func decodeDetails(_ d: UnsafeRawBufferPointer, id: UInt32, addresses: UnsafeRawBufferPointer,
+                              into batch: TransactionBatch) -> Bool {
+        let inputs = addresses.count / 4
+        guard d.count >= 12 else { return false }
+        func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: d.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        func i64(_ at: Int) -> Int64 { Int64(littleEndian: d.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
+        let outputs = Int(u32(8))
+        guard d.count == 12 + inputs * 13 + outputs * 13 else { return false }
+        batch.beginTransaction(id: TxID(id), version: Int32(bitPattern: u32(0)), lockTime: u32(4), isCoinbase: false)
+        var at = 12
+        for j in 0..<inputs {
+            let a = UInt32(littleEndian: addresses.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
+            batch.appendInput(address: a, value: i64(at), kind: d[at + 12], sequence: u32(at + 8))
+            at += 13
+        }
+        for _ in 0..<outputs {
+            batch.appendOutput(address: u32(at + 8), value: i64(at), kind: d[at + 12], spender: 0)
+            at += 13
+        }
+        return true
+    }
+
+    /// Decodes a candidate's details; nil when the bytes do not hold `inputs` inputs and the stated outputs.
+    static func decodeDetails(_ d: UnsafeRawBufferPointer, inputs: Int)
+        -> (version: Int32, lockTime: UInt32, inputs: [(Int64, UInt32, UInt8)], outputs: [(Int64, UInt32, UInt8)])? {
+        guard d.count >= 12 else { return nil }
+        func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: d.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        func i64(_ at: Int) -> Int64 { Int64(littleEndian: d.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
+        let outputs = Int(u32(8))
+        guard d.count == 12 + inputs * 13 + outputs * 13 else { return nil }
+        var at = 12
+        var ins: [(Int64, UInt32, UInt8)] = [], outs: [(Int64, UInt32, UInt8)] = []
+        ins.reserveCapacity(inputs); outs.reserveCapacity(outputs)
+        for _ in 0..<inputs { ins.append((i64(at), u32(at + 8), d[at + 12])); at += 13 }
+        for _ in 0..<outputs { outs.append((i64(at), u32(at + 8), d[at + 12])); at += 13 }
+        return (Int32(bitPattern: u32(0)), u32(4), ins, outs)
+    }
+
     /// Bytes of the database file the named tables and indexes occupy (SQLite's dbstat: whole pages).
     public static func storedBytes(_ db: Database, of names: [String]) throws -> Int64 {
         let list = names.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ",")
@@ -223,7 +310,10 @@ extension ClusterStore {
                                                           : key(height: $0.height, position: $0.position) }
 
         var txIDs: [UInt32] = [], flags: [UInt8] = [], keys: [UInt64] = [], starts: [Int] = [0], addresses: [UInt32] = []
-        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses FROM clusterInput ORDER BY txId")
+        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
+        // Candidates' details, decoded into full columns as they come (in id order; reordered below if needed).
+        var detailRows: [(tx: UInt32, version: Int32, lockTime: UInt32, inputs: [(Int64, UInt32, UInt8)], outputs: [(Int64, UInt32, UInt8)])] = []
+        var detailOf: [Int32] = []
         var sorted = true, last: UInt64 = 0
         while try rows.step() {
             let id = rows.int64(0)
@@ -249,6 +339,17 @@ extension ClusterStore {
                 addresses.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: at * 4).copyMemory(from: bytes.baseAddress!, byteCount: n * 4) }
             }
             starts.append(addresses.count)
+            if candidates && CospendBatch.isCandidate(flags: flags[flags.count - 1], inputCount: n) {
+                let d = rows.blobBytes(5)
+                guard let decoded = Self.decodeDetails(d, inputs: n) else {
+                    throw StoreError.badData("clusterInput row of CoinJoin candidate \(id) lacks valid details "
+                                             + "(\(d.count) bytes); run spoor ingest to rebuild it", at: nil)
+                }
+                detailOf.append(Int32(detailRows.count))  // Cast ok: fewer than 2^31 candidates.
+                detailRows.append((UInt32(truncatingIfNeeded: id), decoded.version, decoded.lockTime, decoded.inputs, decoded.outputs))
+            } else {
+                detailOf.append(-1)
+            }
         }
         rows.reset()
         #if _endian(big)
@@ -267,41 +368,18 @@ extension ClusterStore {
                 newStarts.append(newAddresses.count)
             }
             txIDs = order.map { txIDs[$0] }; flags = order.map { flags[$0] }; keys = order.map { keys[$0] }
+            detailOf = order.map { detailOf[$0] }
             starts = newStarts; addresses = newAddresses
         }
 
         let full = TransactionBatch()
-        if candidates {
-            let txRow = try RawStatement(db, "SELECT version, lockTime FROM tx WHERE id = ?")
-            let ins = try RawStatement(db, """
-                SELECT i.addressId, i.value, i.sequence, a.scriptKind FROM input i LEFT JOIN address a ON a.id = i.addressId
-                WHERE i.txId = ? ORDER BY i.n
-                """)
-            let outs = try RawStatement(db, "SELECT addressId, value, scriptKind FROM output WHERE txId = ? ORDER BY n")
-            for t in txIDs.indices where CospendBatch.isCandidate(flags: flags[t], inputCount: starts[t + 1] - starts[t]) {
-                let id = Int64(txIDs[t])
-                txRow.bind(1, id)
-                guard try txRow.step() else {
-                    txRow.reset()
-                    throw StoreError.badData("clusterInput names transaction \(id), which is not stored", at: nil)
-                }
-                full.beginTransaction(id: TxID(txIDs[t]), version: Int32(truncatingIfNeeded: txRow.int64(0)),
-                                      lockTime: UInt32(truncatingIfNeeded: txRow.int64(1)), isCoinbase: false)
-                txRow.reset()
-                ins.bind(1, id)
-                while try ins.step() {
-                    full.appendInput(address: ins.optionalInt64(0).map { UInt32(truncatingIfNeeded: $0) } ?? ClusterInputs.noAddress,
-                                     value: ins.optionalInt64(1) ?? 0, kind: UInt8(truncatingIfNeeded: ins.optionalInt64(3) ?? 0),
-                                     sequence: UInt32(truncatingIfNeeded: ins.int64(2)))
-                }
-                ins.reset()
-                outs.bind(1, id)
-                while try outs.step() {
-                    full.appendOutput(address: outs.optionalInt64(0).map { UInt32(truncatingIfNeeded: $0) } ?? ClusterInputs.noAddress,
-                                      value: outs.int64(1), kind: UInt8(truncatingIfNeeded: outs.int64(2)), spender: 0)
-                }
-                outs.reset()
+        for t in detailOf.indices where detailOf[t] >= 0 {
+            let d = detailRows[Int(detailOf[t])]
+            full.beginTransaction(id: TxID(d.tx), version: d.version, lockTime: d.lockTime, isCoinbase: false)
+            for (k, i) in d.inputs.enumerated() {
+                full.appendInput(address: addresses[starts[t] + k], value: i.0, kind: i.2, sequence: i.1)
             }
+            for o in d.outputs { full.appendOutput(address: o.1, value: o.0, kind: o.2, spender: 0) }
         }
         let batch: CospendBatch
         do {
@@ -316,5 +394,108 @@ extension ClusterStore {
         }
         let idSum = txIDs.reduce(Int64(0)) { $0 &+ Int64($1) }
         return LoadedCospends(batch: batch, addressBound: bound, lastPosition: lastPosition, idSum: idSum)
+    }
+}
+
+/// What a streamed co-spend run covered.
+public struct CospendRun {
+    public var transactions: Int
+    /// One past the largest address id.
+    public var addressBound: Int
+    public var lastPosition: ChainPosition?
+    public var idSum: Int64
+    /// CoinJoin candidates whose columns the exclusions read.
+    public var candidates: Int
+    /// False when ids were out of chain order and the run fell back to loading and sorting first.
+    public var streamed: Bool
+}
+
+extension ClusterStore {
+    /// Clusters every best-chain (and loose) transaction after `after` straight from the narrow clustering
+    /// input, row by row in one sequential scan, as C would: no intermediate copy of the lists. Rows come in id
+    /// order, which is chain order unless a reorg or a confirmed loose transaction reordered them; then the run
+    /// starts over from `make()` and loads and sorts first (`loadCospends`). Either way the result is that of
+    /// `Clusterer.process` over the transactions in chain order.
+    /// - Parameter make: builds the clusterer to start from (fresh, or resumed from a stored clustering).
+    public static func clusterCospends(_ db: Database, after: ChainPosition? = nil,
+                                       make: () throws -> Clusterer) throws -> (Clusterer, CospendRun) {
+        var clusterer = try make()
+        if let run = try streamCospends(db, after: after, into: &clusterer) { return (clusterer, run) }
+        clusterer = try make()
+        let loaded = try loadCospends(db, after: after, candidates: clusterer.hasCoinJoinRules)
+        do { try clusterer.process(loaded.batch) } catch { throw StoreError.badData("clusterInput: \(error)", at: nil) }
+        return (clusterer, CospendRun(transactions: loaded.batch.count, addressBound: loaded.addressBound,
+                                      lastPosition: loaded.lastPosition, idSum: loaded.idSum,
+                                      candidates: loaded.batch.candidates.count, streamed: false))
+    }
+
+    /// The streaming pass; nil as soon as a row is out of chain order (the clusterer is then half-done).
+    static func streamCospends(_ db: Database, after: ChainPosition?, into clusterer: inout Clusterer) throws -> CospendRun? {
+        let maxBlock = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM block") ?? 0
+        var heightOfBlock = [Int64](repeating: -1, count: Int(max(0, maxBlock)) + 1)
+        let blocks = try RawStatement(db, "SELECT id, height FROM block WHERE inBestChain = 1")
+        while try blocks.step() {
+            let id = blocks.int64(0)
+            if id >= 0 && id < Int64(heightOfBlock.count) { heightOfBlock[Int(id)] = blocks.int64(1) }
+        }
+        blocks.reset()
+        let heights = heightOfBlock
+        let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
+        let bound = Int(max(0, maxAddress + 1))
+        do { try clusterer.beginCospends(addressBound: bound) } catch { throw StoreError.badData("\(error)", at: nil) }
+        let looseKey: UInt64 = 0xFFFF_FFFF << 32
+        let afterKey = after.map { $0.height == Int64.max ? looseKey | UInt64(truncatingIfNeeded: $0.position)
+                                                          : UInt64($0.height) << 32 | UInt64(truncatingIfNeeded: $0.position) }
+        let wantCandidates = clusterer.hasCoinJoinRules
+        let full = TransactionBatch()
+        var count = 0, idSum: Int64 = 0, last: UInt64 = 0, started = false, candidateCount = 0
+        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
+        defer { rows.reset() }
+        while try rows.step() {
+            let id = rows.int64(0)
+            let k: UInt64
+            if rows.isNull(1) {
+                k = looseKey | UInt64(truncatingIfNeeded: id)
+            } else {
+                let b = rows.int64(1)
+                guard b >= 0 && b < Int64(heights.count), heights[Int(b)] >= 0 else { continue }  // stale block
+                k = UInt64(heights[Int(b)]) << 32 | UInt64(truncatingIfNeeded: rows.int64(2))
+            }
+            if let afterKey, k <= afterKey { continue }
+            if started && k < last { return nil }
+            started = true
+            last = k
+            let bytes = rows.blobBytes(4)
+            guard bytes.count % 4 == 0 else {
+                throw StoreError.badData("clusterInput row of transaction \(id) holds \(bytes.count) address bytes, not a multiple of 4", at: nil)
+            }
+            let flags = UInt8(truncatingIfNeeded: rows.int64(3))
+            let n = bytes.count / 4
+            var view: TxView?
+            if wantCandidates && CospendBatch.isCandidate(flags: flags, inputCount: n) {
+                // One candidate at a time in one reused batch: no allocation per candidate.
+                full.removeAll()
+                guard decodeDetails(rows.blobBytes(5), id: UInt32(truncatingIfNeeded: id), addresses: bytes, into: full) else {
+                    throw StoreError.badData("clusterInput row of CoinJoin candidate \(id) lacks valid details "
+                                             + "(\(rows.blobBytes(5).count) bytes); run spoor ingest to rebuild it", at: nil)
+                }
+                candidateCount += 1
+                view = full.view(0)
+            }
+            do {
+                try clusterer.processCospend(tx: UInt32(truncatingIfNeeded: id), flags: flags, addresses: bytes, candidate: view)
+            } catch {
+                throw StoreError.badData("clusterInput: \(error)", at: nil)
+            }
+            count += 1
+            idSum &+= id
+        }
+        clusterer.endCospends()
+        let lastPosition: ChainPosition? = started
+            ? (last >> 32 == 0xFFFF_FFFF ? ChainPosition(height: Int64.max, position: Int64(last & 0xFFFF_FFFF))
+                                         : ChainPosition(height: Int64(last >> 32), position: Int64(last & 0xFFFF_FFFF)))
+            : nil
+        return CospendRun(transactions: count, addressBound: bound, lastPosition: lastPosition, idSum: idSum,
+                          candidates: candidateCount, streamed: true)
     }
 }

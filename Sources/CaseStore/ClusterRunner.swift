@@ -108,8 +108,7 @@ public enum ClusterRunner {
             // Without a change rule only input addresses matter: read the narrow clustering input (ClusterInputs.swift).
             let lean = usesCospendsOnly(profile)
             let chain = lean ? nil : try ClusterStore.load(db, after: resume?.watermark, spenders: needsSpenders(profile))
-            let cospends = lean ? try ClusterStore.loadCospends(db, after: resume?.watermark, candidates: !profile.exclusions.isEmpty) : nil
-            let addressBound = chain?.addressBound ?? cospends?.addressBound ?? 0
+            let addressBound = try chain?.addressBound ?? Int(max(0, (Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1) + 1))
             var tags: [AddressID: String] = [:]
             if !entityTags.isEmpty {
                 for (address, tag) in entityTags {
@@ -118,34 +117,40 @@ public enum ClusterRunner {
                     }
                 }
             }
-            var clusterer: Clusterer
             var stats = StoredStatistics()
-            if let resume {
-                var roots = (0..<UInt32(addressBound)).map { $0 }
-                let stored = try RawStatement(db, "SELECT addressId, clusterId FROM addressCluster")
-                while try stored.step() {
-                    let a = stored.int64(0), c = stored.int64(1)
-                    if a >= 0 && a < Int64(roots.count) { roots[Int(a)] = UInt32(truncatingIfNeeded: c) }
+            if let resume { stats = resume.statistics } else { try db.execute(sql: "DELETE FROM clusterEvidence") }
+            func make() throws -> Clusterer {
+                let clusterer: Clusterer
+                if resume != nil {
+                    var roots = (0..<UInt32(addressBound)).map { $0 }
+                    let stored = try RawStatement(db, "SELECT addressId, clusterId FROM addressCluster")
+                    while try stored.step() {
+                        let a = stored.int64(0), c = stored.int64(1)
+                        if a >= 0 && a < Int64(roots.count) { roots[Int(a)] = UInt32(truncatingIfNeeded: c) }
+                    }
+                    stored.reset()
+                    let seen = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'seen'") ?? Data()
+                    var words = [UInt64](repeating: 0, count: seen.count / 8)
+                    _ = words.withUnsafeMutableBytes { seen.copyBytes(to: $0) }
+                    let uf: UnionFind
+                    do { uf = try UnionFind(roots: roots) } catch {
+                        throw StoreError.badData("stored clusters are inconsistent: \(error); run spoor cluster --fresh", at: nil)
+                    }
+                    let kindsBlob = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'changeKinds'") ?? Data()
+                    clusterer = Clusterer(profile: profile, unionFind: uf, seen: words,
+                                          changeKinds: Self.decodeChangeKinds(kindsBlob), entityTags: tags)
+                } else {
+                    clusterer = Clusterer(profile: profile, addressCount: addressBound, entityTags: tags)
                 }
-                stored.reset()
-                let seen = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'seen'") ?? Data()
-                var words = [UInt64](repeating: 0, count: seen.count / 8)
-                _ = words.withUnsafeMutableBytes { seen.copyBytes(to: $0) }
-                let uf: UnionFind
-                do { uf = try UnionFind(roots: roots) } catch {
-                    throw StoreError.badData("stored clusters are inconsistent: \(error); run spoor cluster --fresh", at: nil)
-                }
-                let kindsBlob = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'changeKinds'") ?? Data()
-                clusterer = Clusterer(profile: profile, unionFind: uf, seen: words,
-                                      changeKinds: Self.decodeChangeKinds(kindsBlob), entityTags: tags)
-                stats = resume.statistics
-            } else {
-                clusterer = Clusterer(profile: profile, addressCount: addressBound, entityTags: tags)
-                try db.execute(sql: "DELETE FROM clusterEvidence")
+                return clusterer
             }
-            if let chain { clusterer.process(chain.batch) }
-            if let cospends {
-                do { try clusterer.process(cospends.batch) } catch { throw StoreError.badData("\(error)", at: nil) }
+            var clusterer: Clusterer
+            var cospends: CospendRun?
+            if let chain {
+                clusterer = try make()
+                clusterer.process(chain.batch)
+            } else {
+                (clusterer, cospends) = try ClusterStore.clusterCospends(db, after: resume?.watermark, make: make)
             }
             let roots = clusterer.clusterIDs()
             stats.add(clusterer.statistics)
@@ -159,13 +164,14 @@ public enum ClusterRunner {
             let evidence = try RawStatement(db, "INSERT INTO clusterEvidence(kind, a, b, txId, heuristics) VALUES (?, ?, ?, ?, ?)")
             for (kind, log) in [(Int64(0), clusterer.merges), (Int64(1), clusterer.stops)] {
                 for i in 0..<log.count {
-                    evidence.bind(1, kind); evidence.bind(2, Int64(log.a[i])); evidence.bind(3, Int64(log.b[i]))
-                    evidence.bind(4, Int64(log.tx[i])); evidence.bind(5, Int64(log.heuristics[i]))
+                    let r = log[i]
+                    evidence.bind(1, kind); evidence.bind(2, Int64(r.a.raw)); evidence.bind(3, Int64(r.b.raw))
+                    evidence.bind(4, Int64(r.tx.raw)); evidence.bind(5, Int64(r.heuristics))
                     try evidence.run()
                 }
             }
             let watermark = chain?.positions.last ?? cospends?.lastPosition ?? resume?.watermark
-            let processed = chain?.batch.count ?? cospends?.batch.count ?? 0
+            let processed = chain?.batch.count ?? cospends?.transactions ?? 0
             let total = (resume?.transactions ?? 0) + processed
             let idSum = (resume?.idSum ?? 0) &+ (chain?.batch.txIDs.reduce(Int64(0)) { $0 &+ Int64($1) } ?? cospends?.idSum ?? 0)
             let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,

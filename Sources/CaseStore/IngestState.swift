@@ -1,6 +1,7 @@
 import BitcoinAddresses
 import BitcoinPrimitives
 import ChainSources
+import Clustering
 import Foundation
 import GRDB
 
@@ -863,6 +864,26 @@ final class IngestState {
                 for k in i..<(i + t.inputCount) { ClusterInputs.append(stagedInputs[k].addressId, to: &blob) }
                 let flags = ClusterInputs.flags(isCoinbase: t.isCoinbase,
                                                 outputValues: stagedOutputs[o..<(o + t.outputCount)].lazy.map(\.value))
+                if CospendBatch.isCandidate(flags: flags, inputCount: t.inputCount) {
+                    // A possible CoinJoin (rare): what the exclusions read besides the addresses.
+                    var d = ClusterInputs.Details(version: t.version, lockTime: t.lockTime, outputCount: t.outputCount)
+                    let kind = try sql().addressKind
+                    for k in i..<(i + t.inputCount) {
+                        var code: UInt8 = 0
+                        if let a = stagedInputs[k].addressId {
+                            kind.bind(1, a)
+                            if try kind.step() { code = UInt8(truncatingIfNeeded: kind.int64(0)) }
+                            kind.reset()
+                        }
+                        d.input(value: stagedInputs[k].value, sequence: stagedInputs[k].sequence, kind: code)
+                    }
+                    for k in o..<(o + t.outputCount) {
+                        d.output(value: stagedOutputs[k].value, addressId: stagedOutputs[k].addressId, kind: stagedOutputs[k].kind)
+                    }
+                    insert.bind(6, copying: d.bytes)
+                } else {
+                    insert.bindNull(6)
+                }
                 i += t.inputCount
                 o += t.outputCount
                 insert.bind(1, t.id)
@@ -941,7 +962,7 @@ public enum StoreVersion {
 final class IngestStatements {
     let insertBlock, reviveBlock, insertTx, insertOutput, insertInput: RawStatement
     let markOutputSpent, resolveInput, recomputeFee, attachTx: RawStatement
-    let insertClusterInput, attachClusterInput: RawStatement
+    let insertClusterInput, attachClusterInput, addressKind: RawStatement
     let insertAddressBulk: RawStatement
     let db: Database
 
@@ -975,8 +996,9 @@ final class IngestStatements {
             """)
         attachTx = try RawStatement(db, "UPDATE tx SET blockId = ?, position = ? WHERE id = ?")
         insertClusterInput = try RawStatement(db, """
-            INSERT INTO clusterInput(txId, blockId, position, flags, addresses) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO clusterInput(txId, blockId, position, flags, addresses, details) VALUES (?, ?, ?, ?, ?, ?)
             """)
+        addressKind = try RawStatement(db, "SELECT scriptKind FROM address WHERE id = ?")
         attachClusterInput = try RawStatement(db, "UPDATE clusterInput SET blockId = ?, position = ? WHERE txId = ?")
         insertAddressBulk = try RawStatement(db, "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?)")
     }

@@ -31,6 +31,11 @@ public struct Clusterer {
     public private(set) var entityNames: [String] = []
 
     private let exclusions: [(bit: UInt32, rule: any TransactionExclusion)]
+    /// The exclusions but `exclude.coinbase`, and whether that one is on (read per transaction by co-spend runs).
+    private let coinJoinRules: [(bit: UInt32, rule: any TransactionExclusion)]
+    private let hasCoinbaseRule: Bool
+    /// Coinbases excluded by a co-spend run, published by `endCospends`.
+    private var pendingCoinbases = 0
     private let coinbaseBit: UInt32
     private let multiInputBit: UInt32
     private let entityGuardBit: UInt32
@@ -53,10 +58,15 @@ public struct Clusterer {
                 entityTags: [AddressID: String] = [:]) {
         self.profile = profile
         self.unionFind = unionFind
+        // Only the growth guard reads set sizes: without it, half the union-find's memory and writes go.
+        if profile.guards.maxMergeGrowth == nil { self.unionFind.stopTrackingSizes() }
         self.seen = seen
         func bit(_ id: HeuristicID) -> UInt32 { UInt32(1) << UInt32(HeuristicRegistry.bit(of: id) ?? 31) }
         exclusions = profile.exclusions.compactMap { id in HeuristicRegistry.exclusion(id).map { (bit(id), $0) } }
         coinbaseBit = bit("exclude.coinbase")
+        let cb = coinbaseBit
+        coinJoinRules = exclusions.filter { $0.bit != cb }
+        hasCoinbaseRule = exclusions.contains { $0.bit == cb }
         multiInputBit = bit(HeuristicRegistry.multiInput)
         entityGuardBit = bit(HeuristicRegistry.entityGuard)
         growthGuardBit = bit(HeuristicRegistry.growthGuard)
@@ -170,60 +180,106 @@ public struct Clusterer {
     /// `process(_: TransactionBatch)` over the full columns, reading only input addresses for every
     /// transaction that cannot be a CoinJoin. The `seen` bitmap is not advanced: only change heuristics read
     /// it, and this path exists for profiles without them.
-    /// - Throws: `BatchError` for a profile with a change rule, or when the batch lacks the candidates'
-    ///   columns although the profile has CoinJoin exclusions.
+    /// - Throws: `BatchError` for a profile with a change rule, or when the batch lacks a candidate's columns
+    ///   although the profile has CoinJoin exclusions.
     public mutating func process(_ batch: CospendBatch) throws(BatchError) {
-        guard changeRule == nil else { throw BatchError("profile \(profile.id) has a change rule: it needs the full transaction columns") }
-        grow(to: batch.addressBound)
-        defer { publishMergeCounts() }
-        let none = TransactionBatch.noAddress
-        let coinbaseRule = exclusions.first { $0.bit == coinbaseBit }
-        let coinJoinRules = exclusions.filter { $0.bit != coinbaseBit }
-        var coinbases = 0, candidate = 0
-        statistics.transactions += batch.count
-        for t in 0..<batch.count {
-            let f = batch.flags[t]
-            let lo = batch.inputStart[t], hi = batch.inputStart[t + 1]
-            if f & CospendBatch.coinbaseFlag != 0 {
-                // A coinbase's only input pays no address: excluded or not, it links nothing.
-                if coinbaseRule != nil { coinbases += 1 }
-                continue
-            }
-            guard hi - lo >= 2 else { continue }
-            let tx = batch.txIDs[t]
-            if !coinJoinRules.isEmpty && CospendBatch.isCandidate(flags: f, inputCount: hi - lo) {
-                guard candidate < batch.candidates.count, batch.candidates.txIDs[candidate] == tx else {
-                    throw BatchError("transaction \(tx) may be a CoinJoin but the batch lacks its columns")
+        try beginCospends(addressBound: batch.addressBound)
+        defer { endCospends() }
+        var candidate = 0
+        var failure: BatchError?
+        batch.inputAddress.withUnsafeBytes { all in
+            for t in 0..<batch.count {
+                let lo = batch.inputStart[t], hi = batch.inputStart[t + 1]
+                var view: TxView?
+                if hasCoinJoinRules && CospendBatch.isCandidate(flags: batch.flags[t], inputCount: hi - lo),
+                   candidate < batch.candidates.count, batch.candidates.txIDs[candidate] == batch.txIDs[t] {
+                    view = batch.candidates.view(candidate)
+                    candidate += 1
                 }
-                let view = batch.candidates.view(candidate)
-                candidate += 1
-                var excluded: UInt32 = 0
-                for (bit, rule) in coinJoinRules where rule.matches(view) { excluded |= bit }
-                if excluded != 0 {
-                    statistics.excludedTransactions += 1
-                    flagged.append((TxID(tx), excluded))
-                    for (bit, rule) in coinJoinRules where excluded & bit != 0 { statistics.exclusions[rule.id, default: 0] += 1 }
-                    if useMultiInput, let first = batch.inputAddress[lo..<hi].first(where: { $0 != none }) {
-                        for i in lo..<hi {
-                            let a = batch.inputAddress[i]
-                            if a != none && a != first { stops.append(a: first, b: a, tx: tx, heuristics: multiInputBit | excluded) }
-                        }
-                    }
-                    continue
-                }
-            }
-            guard useMultiInput else { continue }
-            var first = none
-            for i in lo..<hi {
-                let a = batch.inputAddress[i]
-                if a == none || a == first { continue }
-                if first == none { first = a; continue }
-                tryUnion(first, a, tx: tx, heuristics: multiInputBit)
+                do {
+                    try processCospend(tx: batch.txIDs[t], flags: batch.flags[t],
+                                       addresses: UnsafeRawBufferPointer(rebasing: all[(lo * 4)..<(hi * 4)]), candidate: view)
+                } catch { failure = error as? BatchError ?? BatchError("\(error)"); return }
             }
         }
-        if let coinbaseRule, coinbases > 0 {
-            statistics.excludedTransactions += coinbases
-            statistics.exclusions[coinbaseRule.rule.id, default: 0] += coinbases
+        if let failure { throw failure }
+    }
+
+    /// Starts a co-spend run (then `processCospend` per transaction in chain order, then `endCospends`).
+    /// - Throws: `BatchError` when the profile has a change rule (it needs the full columns).
+    public mutating func beginCospends(addressBound: Int) throws(BatchError) {
+        guard changeRule == nil else { throw BatchError("profile \(profile.id) has a change rule: it needs the full transaction columns") }
+        grow(to: addressBound)
+        // Each merge joins two clusters, so a run makes fewer merges than there are addresses: reserving that
+        // (address space only, pages come as records do) saves the log's regrowth copies.
+        merges.reserve(merges.count + addressBound)
+    }
+
+    /// Publishes the counts a co-spend run kept in plain integers.
+    public mutating func endCospends() {
+        if pendingCoinbases > 0, let rule = exclusions.first(where: { $0.bit == coinbaseBit }) {
+            statistics.excludedTransactions += pendingCoinbases
+            statistics.exclusions[rule.rule.id, default: 0] += pendingCoinbases
+        }
+        pendingCoinbases = 0
+        publishMergeCounts()
+    }
+
+    /// Whether the profile has an exclusion other than `exclude.coinbase` (then candidates need their columns).
+    public var hasCoinJoinRules: Bool { !coinJoinRules.isEmpty }
+
+    /// One transaction of a co-spend run.
+    /// - Parameters:
+    ///   - addresses: the input address ids, 4 bytes little endian each (any alignment), `noAddress` for none;
+    ///     each must be below the run's address bound.
+    ///   - candidate: the full view when `CospendBatch.isCandidate` holds (required then if the profile has
+    ///     CoinJoin exclusions).
+    /// - Throws: `BatchError` for an address beyond the bound or a missing candidate view.
+    @inline(__always)
+    public mutating func processCospend(tx: UInt32, flags: UInt8, addresses: UnsafeRawBufferPointer, candidate: TxView?) throws(BatchError) {
+        statistics.transactions += 1
+        if flags & CospendBatch.coinbaseFlag != 0 {
+            // A coinbase's only input pays no address: excluded or not, it links nothing.
+            if hasCoinbaseRule { pendingCoinbases += 1 }
+            return
+        }
+        let k = addresses.count / 4
+        guard k >= 2 else { return }
+        let none = TransactionBatch.noAddress
+        @inline(__always) func address(_ i: Int) -> UInt32 {
+            UInt32(littleEndian: addresses.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+        }
+        let bound = UInt32(truncatingIfNeeded: unionFind.count)
+        if !coinJoinRules.isEmpty && CospendBatch.isCandidate(flags: flags, inputCount: k) {
+            guard let view = candidate, view.id.raw == tx, view.inputCount == k else {
+                throw BatchError("transaction \(tx) may be a CoinJoin but its columns are missing")
+            }
+            var excluded: UInt32 = 0
+            for (bit, rule) in coinJoinRules where rule.matches(view) { excluded |= bit }
+            if excluded != 0 {
+                statistics.excludedTransactions += 1
+                flagged.append((TxID(tx), excluded))
+                for (bit, rule) in coinJoinRules where excluded & bit != 0 { statistics.exclusions[rule.id, default: 0] += 1 }
+                guard useMultiInput else { return }
+                var first = none
+                for i in 0..<k {
+                    let a = address(i)
+                    if a == none || a == first { continue }
+                    guard a < bound else { throw BatchError("transaction \(tx) names address \(a), beyond the \(bound) known") }
+                    if first == none { first = a; continue }
+                    stops.append(a: first, b: a, tx: tx, heuristics: multiInputBit | excluded)
+                }
+                return
+            }
+        }
+        guard useMultiInput else { return }
+        var first = none
+        for i in 0..<k {
+            let a = address(i)
+            if a == none || a == first { continue }
+            guard a < bound else { throw BatchError("transaction \(tx) names address \(a), beyond the \(bound) known") }
+            if first == none { first = a; continue }
+            tryUnion(first, a, tx: tx, heuristics: multiInputBit)
         }
     }
 
@@ -240,7 +296,7 @@ public struct Clusterer {
 
     /// Links two addresses unless a guard refuses; logs the merge or the refusal.
     private mutating func tryUnion(_ a: UInt32, _ b: UInt32, tx: UInt32, heuristics: UInt32, isChange: Bool = false) {
-        let ra = unionFind.find(a), rb = unionFind.find(b)
+        let (ra, rb) = unionFind.roots(a, b)
         guard ra != rb else { return }
         if let limit = profile.guards.maxMergeGrowth,
            min(unionFind.size(ofRoot: ra), unionFind.size(ofRoot: rb)) > limit {

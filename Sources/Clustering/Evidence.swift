@@ -22,30 +22,38 @@ public struct EvidenceRecord: Hashable, Sendable {
     public static let bytesPerRecord = 16
 }
 
-/// An append-only evidence log in columns, so a chain of millions of merges costs 16 bytes each.
+/// An append-only evidence log, 16 bytes per record in one array (one append per merge in the hot loop).
 public struct EvidenceLog: Sendable, Equatable {
-    public private(set) var a: [UInt32] = []
-    public private(set) var b: [UInt32] = []
-    public private(set) var tx: [UInt32] = []
-    public private(set) var heuristics: [UInt32] = []
+    @usableFromInline struct Packed: Sendable, Equatable {
+        @usableFromInline var a, b, tx, heuristics: UInt32
+        @usableFromInline init(a: UInt32, b: UInt32, tx: UInt32, heuristics: UInt32) {
+            self.a = a; self.b = b; self.tx = tx; self.heuristics = heuristics
+        }
+    }
+    @usableFromInline var storage: [Packed] = []
 
     public init() {}
     public init(_ records: [EvidenceRecord]) { for r in records { append(r) } }
 
-    public var count: Int { a.count }
-    public var isEmpty: Bool { a.isEmpty }
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
 
-    public mutating func append(a x: UInt32, b y: UInt32, tx t: UInt32, heuristics h: UInt32) {
-        a.append(x); b.append(y); tx.append(t); heuristics.append(h)
+    /// Columns, for readers that want them.
+    public var a: [UInt32] { storage.map(\.a) }
+    public var b: [UInt32] { storage.map(\.b) }
+    public var tx: [UInt32] { storage.map(\.tx) }
+    public var heuristics: [UInt32] { storage.map(\.heuristics) }
+
+    @inlinable public mutating func append(a x: UInt32, b y: UInt32, tx t: UInt32, heuristics h: UInt32) {
+        storage.append(Packed(a: x, b: y, tx: t, heuristics: h))
     }
     public mutating func append(_ r: EvidenceRecord) { append(a: r.a.raw, b: r.b.raw, tx: r.tx.raw, heuristics: r.heuristics) }
 
     public subscript(i: Int) -> EvidenceRecord {
-        EvidenceRecord(a: AddressID(a[i]), b: AddressID(b[i]), tx: TxID(tx[i]), heuristics: heuristics[i])
+        let p = storage[i]
+        return EvidenceRecord(a: AddressID(p.a), b: AddressID(p.b), tx: TxID(p.tx), heuristics: p.heuristics)
     }
     public var records: [EvidenceRecord] { (0..<count).map { self[$0] } }
 
-    public mutating func reserve(_ n: Int) {
-        a.reserveCapacity(n); b.reserveCapacity(n); tx.reserveCapacity(n); heuristics.reserveCapacity(n)
-    }
+    public mutating func reserve(_ n: Int) { storage.reserveCapacity(n) }
 }

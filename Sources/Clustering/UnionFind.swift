@@ -6,12 +6,15 @@
 /// `find(a)` is the cluster's smallest address id whatever order the unions came in (the graphsense
 /// invariant `cluster_id == min(address_id)`).
 ///
-/// Memory: 4 bytes (parent) + 4 bytes (size) per address.
+/// Memory: 4 bytes (parent) + 4 bytes (size) per address; 4 bytes when sizes are not tracked
+/// (`stopTrackingSizes`: only the growth guard reads them).
 public struct UnionFind: Sendable, Equatable {
     /// `parent[i] == i` for roots.
     @usableFromInline var parent: [UInt32]
-    /// Members of the set rooted at `i` (only meaningful for roots).
+    /// Members of the set rooted at `i` (only meaningful for roots); empty when sizes are not tracked.
     @usableFromInline var size: [UInt32]
+    /// Whether `size` is maintained.
+    public private(set) var tracksSizes = true
 
     public init(count: Int = 0) {
         parent = (0..<UInt32(count)).map { $0 }
@@ -38,26 +41,51 @@ public struct UnionFind: Sendable, Equatable {
         guard count > parent.count else { return }
         parent.reserveCapacity(count)
         for i in parent.count..<count { parent.append(UInt32(i)) }
-        size.append(contentsOf: repeatElement(1, count: count - size.count))
+        if tracksSizes { size.append(contentsOf: repeatElement(1, count: count - size.count)) }
     }
+
+    /// Drops the size array (half the memory, one random write less per union); `size(ofRoot:)` may no
+    /// longer be called. For runs without a growth guard.
+    public mutating func stopTrackingSizes() {
+        tracksSizes = false
+        size = []
+    }
+
+    /// Bytes held per address by this structure's arrays.
+    public var bytesPerAddressInUse: Int { MemoryLayout<UInt32>.stride * (tracksSizes ? 2 : 1) }
 
     /// The root (smallest member) of `a`'s set, compressing the path on the way.
     /// - Complexity: amortised O(log n), near-constant in practice.
     @inlinable
     public mutating func find(_ a: UInt32) -> UInt32 {
+        parent.withUnsafeMutableBufferPointer { Self.find(a, in: $0) }
+    }
+
+    /// `find` over the parent array's storage: one uniqueness check per call instead of one bounds and
+    /// uniqueness check per step (the hot loop of clustering). Parents always point below their child, so a
+    /// checked start keeps every step in range.
+    @inlinable @inline(__always)
+    static func find(_ a: UInt32, in p: UnsafeMutableBufferPointer<UInt32>) -> UInt32 {
+        precondition(Int(a) < p.count, "address \(a) beyond the union-find's \(p.count)")
         var root = a
         while true {
-            let p = parent[Int(root)]
-            if p == root { break }
-            root = p
+            let q = p[Int(root)]
+            if q == root { break }
+            root = q
         }
         var x = a
         while x != root {
-            let next = parent[Int(x)]
-            parent[Int(x)] = root
+            let next = p[Int(x)]
+            p[Int(x)] = root
             x = next
         }
         return root
+    }
+
+    /// Both roots, compressing both paths (one pass over the storage).
+    @inlinable
+    public mutating func roots(_ a: UInt32, _ b: UInt32) -> (UInt32, UInt32) {
+        parent.withUnsafeMutableBufferPointer { p in (Self.find(a, in: p), Self.find(b, in: p)) }
     }
 
     /// The root of `a` without modifying the structure.
@@ -68,15 +96,18 @@ public struct UnionFind: Sendable, Equatable {
         return root
     }
 
-    /// Size of the set whose root is `root`.
-    @inlinable public func size(ofRoot root: UInt32) -> Int { Int(size[Int(root)]) }
+    /// Size of the set whose root is `root` (sizes must be tracked).
+    @inlinable public func size(ofRoot root: UInt32) -> Int {
+        precondition(tracksSizes, "sizes are not tracked")
+        return Int(size[Int(root)])
+    }
 
     /// Joins the sets of two roots; the smaller id becomes the root. Returns the new root.
     @inlinable @discardableResult
     public mutating func link(roots ra: UInt32, _ rb: UInt32) -> UInt32 {
         let (lo, hi) = ra < rb ? (ra, rb) : (rb, ra)
         parent[Int(hi)] = lo
-        size[Int(lo)] &+= size[Int(hi)]
+        if tracksSizes { size[Int(lo)] &+= size[Int(hi)] }
         return lo
     }
 
@@ -91,11 +122,14 @@ public struct UnionFind: Sendable, Equatable {
 
     /// The cluster id of every address (fully compressed): `result[i] == smallest member of i's set`.
     public mutating func roots() -> [UInt32] {
-        for i in 0..<parent.count { _ = find(UInt32(i)) }
+        // In id order every parent is already final (it points below), so one pass finishes every path.
+        parent.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count { p[i] = p[Int(p[i])] }
+        }
         return parent
     }
 
-    /// Bytes held per address by the union-find arrays.
+    /// Bytes held per address by the union-find arrays when sizes are tracked.
     public static let bytesPerAddress = MemoryLayout<UInt32>.stride * 2
 
     #if SPOOR_INTERNAL_CHECKS

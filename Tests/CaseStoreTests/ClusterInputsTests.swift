@@ -1,4 +1,6 @@
+import BitcoinPrimitives
 import CaseStore
+import ChainSources
 import Clustering
 import Foundation
 import GRDB
@@ -24,9 +26,14 @@ import Testing
         #expect(written.count == 2470)
         #expect(written.contains { $0.contains("flags:2") }, "some transactions have equal outputs")
         #expect(written.contains { $0.contains("flags:1") }, "coinbases are flagged")
-        // Roll the file back to the schema before v6: no table, migration not recorded.
+        #expect(written.contains { $0.contains("details:NULL") } && written.contains { $0.contains("details:Data") },
+                "only CoinJoin candidates carry details")
+        // Roll the file back to the schema before v6: no table, migrations not recorded.
         try CaseDatabase(path: path).write { db in
-            try db.execute(sql: "DROP TABLE clusterInput; DELETE FROM grdb_migrations WHERE identifier = 'v6-cluster-inputs'")
+            try db.execute(sql: """
+                DROP TABLE clusterInput;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v6-cluster-inputs', 'v7-cluster-input-details')
+                """)
         }
         #expect(throws: (any Error).self) { try CaseDatabase(path: path, mode: .readOnly).read { _ in } }
         let upgraded = try CaseDatabase(path: path)
@@ -58,15 +65,46 @@ import Testing
         let fresh = try ClusterRunner.run(db, profile: profile, allowIncremental: false)
         #expect(fresh.exclusionsPerRule["exclude.coinjoin.generic-funded"] == 3 && fresh.evidenceMerges > 0)
 
-        try db.write { db in
-            let bogus = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address")! + 10
-            var blob: [UInt8] = []
-            withUnsafeBytes(of: UInt32(bogus).littleEndian) { blob.append(contentsOf: $0) }
-            blob += blob
-            try db.execute(sql: "UPDATE clusterInput SET addresses = ? WHERE txId = (SELECT MAX(txId) FROM clusterInput)", arguments: [Data(blob)])
+        // A table that disagrees with the chain is refused with an error naming the problem, never a crash.
+        try db.write { db in try db.execute(sql: "CREATE TABLE saved AS SELECT * FROM clusterInput") }
+        let corruptions = [
+            "UPDATE clusterInput SET addresses = x'ffffff7fffffff7f' WHERE txId = (SELECT MAX(txId) FROM clusterInput)",
+            "UPDATE clusterInput SET addresses = x'010203' WHERE txId = 5",
+            "UPDATE clusterInput SET details = x'00' WHERE details IS NOT NULL",
+        ]
+        for sql in corruptions {
+            try db.write { db in try db.execute(sql: sql) }
+            #expect(throws: StoreError.self, "\(sql)") { try ClusterRunner.run(db, profile: profile, allowIncremental: false) }
+            try db.write { db in try db.execute(sql: "DELETE FROM clusterInput; INSERT INTO clusterInput SELECT * FROM saved") }
         }
-        #expect(throws: StoreError.self) { try ClusterRunner.run(db, profile: profile, allowIncremental: false) }
-        try db.write { db in try db.execute(sql: "UPDATE clusterInput SET addresses = x'010203' WHERE txId = 5") }
-        #expect(throws: StoreError.self) { try ClusterRunner.run(db, profile: profile, allowIncremental: false) }
+        let again = try ClusterRunner.run(db, profile: profile, allowIncremental: false)
+        #expect(again.evidenceMerges == fresh.evidenceMerges && again.clusters == fresh.clusters)
+    }
+
+    /// Row by row in id order when ids follow the chain; a transaction stored loose before its block puts ids
+    /// out of chain order, and the run falls back to sorting first. Both equal the full columns' clustering.
+    @Test func streamingAndItsFallbackEqualTheFullColumns() throws {
+        let items = try ClusterStoreTests.sampleItems()
+        // A late multi-input transaction, stored loose before every block.
+        var loose: Transaction?
+        for case let .block(b) in items.reversed() {
+            if let t = b.block.transactions.dropFirst().first(where: { $0.inputs.count >= 2 }) { loose = t; break }
+        }
+        let tx = try #require(loose)
+        for (label, source) in [("in order", items), ("loose first", [.transaction(tx, SourceLocation(file: "tx.hex"))] + items)] {
+            let path = try temporaryDatabasePath("stream")
+            try ingest(source, into: path, classify: nil)
+            let db = try CaseDatabase(path: path)
+            let profile = try ClusterStoreTests.profile("default")
+            let full = try db.read { try ClusterStore.load($0) }
+            var a = Clusterer(profile: profile, addressCount: full.addressBound)
+            a.process(full.batch)
+            var (b, run) = try db.read { db in try ClusterStore.clusterCospends(db) { Clusterer(profile: profile) } }
+            #expect(run.streamed == (label == "in order"), "\(label)")
+            #expect(run.transactions == full.batch.count && run.lastPosition == full.positions.last, "\(label)")
+            #expect(a.merges == b.merges && a.stops == b.stops && a.statistics == b.statistics, "\(label)")
+            #expect(a.clusterIDs() == b.clusterIDs(), "\(label)")
+            #expect(run.candidates > 0 && b.flagged.count == 3, "\(label)")
+        }
     }
 }

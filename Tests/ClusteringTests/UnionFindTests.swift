@@ -21,12 +21,18 @@ import Testing
             var rng = SeededRandom(seed: seed)
             let n = Int(rng.next() % 60) + 1
             var uf = UnionFind(count: n)
+            var lean = UnionFind(count: n)
+            lean.stopTrackingSizes()  // as clustering without a growth guard runs it
             var ref = NaiveSets(n)
             for _ in 0..<(n * 2) {
                 let a = UInt32(rng.next() % UInt64(n)), b = UInt32(rng.next() % UInt64(n))
                 #expect(uf.union(a, b) == ref.union(a, b), "seed \(seed)")
+                _ = lean.union(a, b)
+                let (ra, rb) = lean.roots(a, b)
+                #expect(ra == ref.label[Int(a)] && rb == ref.label[Int(b)], "seed \(seed)")
             }
             #expect(uf.roots() == ref.label, "seed \(seed)")
+            #expect(lean.roots() == ref.label && lean.bytesPerAddressInUse == 4 && uf.bytesPerAddressInUse == 8, "seed \(seed)")
         }
     }
 

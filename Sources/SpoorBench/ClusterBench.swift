@@ -16,6 +16,8 @@ enum ClusterBench {
         case "cluster-sample": try sample(Array(args.dropFirst()))
         case "cluster-generate": try generate(Array(args.dropFirst()))
         case "cluster-store": try store(Array(args.dropFirst()))
+        case "cluster-migrate": try migrate(Array(args.dropFirst()))
+        case "cluster-evidence": try evidence(Array(args.dropFirst()))
         default: throw BenchError("unknown clustering benchmark \(command)")
         }
     }
@@ -39,46 +41,80 @@ enum ClusterBench {
         print("generated \(summary.transactionsAdded) transactions into \(db) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
-    /// `cluster-store --db PATH [--lists FILE] [--profile FILE]`: Spoor's store → final cluster ids, timed;
-    /// writes the co-spend input lists for the C and graphsense lines (untimed).
+    /// `cluster-migrate --db PATH`: opens the database for writing, which brings an older file up to this
+    /// build's schema (for v6, backfilling the narrow clustering input from the chain tables). Untimed preparation.
+    static func migrate(_ args: [String]) throws {
+        guard let db = option(args, "--db") else { throw BenchError("cluster-migrate needs --db PATH") }
+        let (t0, c0) = (DispatchTime.now(), processCPUSeconds())
+        _ = try CaseDatabase(path: db)
+        print(String(format: "schema up to date in %.1f s (CPU %.1f s)", Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9,
+                     processCPUSeconds() - c0))
+    }
+
+    /// `cluster-store --db PATH [--lists FILE] [--profile FILE]`: Spoor's store → final cluster ids, timed as
+    /// `spoor cluster` does it (the narrow clustering input for profiles without a change rule, the full columns
+    /// otherwise), evidence of every effective union collected in memory. Then, untimed, writes the co-spend
+    /// lists for the C and graphsense lines.
     static func store(_ args: [String]) throws {
         guard let db = option(args, "--db") else { throw BenchError("cluster-store needs --db PATH") }
         var profile = HeuristicProfile.builtInDefault
         if let p = option(args, "--profile") { profile = try HeuristicProfile.load([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))), file: p) }
+        let lean = ClusterRunner.usesCospendsOnly(profile)
         let database = try CaseDatabase(path: db, mode: .readOnly)
         // CPU time as well as wall time: the machine is shared, and the wall clock mostly measures the others.
         let (t0, c0) = (DispatchTime.now(), processCPUSeconds())
-        let chain = try database.read { try ClusterStore.load($0, spenders: false) }
-        let (t1, c1) = (DispatchTime.now(), processCPUSeconds())
-        var clusterer = Clusterer(profile: profile, addressCount: chain.addressBound)
-        clusterer.process(chain.batch)
+        var clusterer: Clusterer
+        var loaded: (transactions: Int, inputs: Int, bound: Int, cospends: CospendBatch?)
+        var t1 = t0, c1 = c0
+        var candidates = 0, streamed = false
+        if lean {
+            // What `spoor cluster` runs: one pass over the narrow clustering input, clustering row by row.
+            let run: CospendRun
+            (clusterer, run) = try database.read { db in
+                try ClusterStore.clusterCospends(db) { Clusterer(profile: profile) }
+            }
+            (t1, c1) = (DispatchTime.now(), processCPUSeconds())
+            loaded = (run.transactions, 0, run.addressBound, nil)
+            candidates = run.candidates
+            streamed = run.streamed
+        } else {
+            let chain = try database.read { try ClusterStore.load($0, spenders: ClusterRunner.needsSpenders(profile)) }
+            (t1, c1) = (DispatchTime.now(), processCPUSeconds())
+            clusterer = Clusterer(profile: profile, addressCount: chain.addressBound)
+            clusterer.process(chain.batch)
+            loaded = (chain.batch.count, chain.batch.inputAddress.count, chain.addressBound, CospendBatch(chain.batch))
+            candidates = chain.batch.count
+        }
         let roots = clusterer.clusterIDs()
         let (t2, c2) = (DispatchTime.now(), processCPUSeconds())
         func s(_ a: DispatchTime, _ b: DispatchTime) -> Double { Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9 }
         var clusters = 0
         for (i, r) in roots.enumerated() where r == UInt32(i) { clusters += 1 }
-        let addresses = max(1, chain.addressBound - 1)
+        let addresses = max(1, loaded.bound - 1)
         let evidenceBytes = (clusterer.merges.count + clusterer.stops.count) * EvidenceRecord.bytesPerRecord
-        print("spoor: \(chain.batch.count) transactions, \(chain.batch.inputAddress.count) inputs, \(addresses) addresses")
-        print(String(format: "spoor: store -> final cluster ids %.3f s (load %.3f s, cluster %.3f s), %d clusters (ids 0..<%d)",
-                     s(t0, t2), s(t0, t1), s(t1, t2), clusters, chain.addressBound))
-        print(String(format: "spoor: store -> final cluster ids CPU %.3f s (load %.3f s, cluster %.3f s)", c2 - c0, c1 - c0, c2 - c1))
-        print(String(format: "spoor: union-find %d bytes/address; evidence log %.2f bytes/address (%d merges, %d stops x %d bytes)",
-                     UnionFind.bytesPerAddress, Double(evidenceBytes) / Double(addresses), clusterer.merges.count,
-                     clusterer.stops.count, EvidenceRecord.bytesPerRecord))
+        print("spoor: profile \(profile.id), reads \(lean ? "the narrow clustering input (clusterInput) + CoinJoin candidates' columns" : "tx, input, output, address")")
+        print("spoor: \(loaded.transactions) transactions, \(addresses) addresses, \(candidates) CoinJoin candidates read in full, "
+              + "\(clusterer.flagged.count) excluded\(lean ? (streamed ? ", streamed in id order" : ", ids out of chain order: loaded and sorted") : "")")
+        let phases = lean ? "scan + cluster + evidence %.3f s, final ids %.3f s" : "load %.3f s, cluster + evidence + final ids %.3f s"
+        print(String(format: "spoor: store -> final cluster ids %.3f s (\(phases)), %d clusters (ids 0..<%d)",
+                     s(t0, t2), s(t0, t1), s(t1, t2), clusters, loaded.bound))
+        print(String(format: "spoor: store -> final cluster ids CPU %.3f s (\(phases))", c2 - c0, c1 - c0, c2 - c1))
+        let ufBytes = clusterer.unionFind.bytesPerAddressInUse
+        print(String(format: "spoor: union-find %d bytes/address (\(ufBytes == 4 ? "parent array; sizes not tracked without a growth guard" : "parent + size arrays"); %.1f MB); evidence log in memory %.2f bytes/address (%d merges, %d stops x %d bytes)",
+                     ufBytes, Double(ufBytes * loaded.bound) / 1e6,
+                     Double(evidenceBytes) / Double(addresses), clusterer.merges.count, clusterer.stops.count, EvidenceRecord.bytesPerRecord))
         var checksum: UInt64 = 0
         for r in roots { checksum = checksum &* 31 &+ UInt64(r) }
         print("spoor: cluster id checksum \(checksum)")
+        print(String(format: "spoor: peak resident memory %.0f MB", peakResidentMB()))
         if let lists = option(args, "--lists") {
+            let b = try loaded.cospends ?? database.read { try ClusterStore.loadCospends($0, candidates: false).batch }
             // uint32 little endian: addressBound, listCount, then per list: k, k ids. Only non-excluded spends.
             let flagged = Set(clusterer.flagged.map(\.tx.raw))
-            var out: [UInt32] = [UInt32(chain.addressBound), 0]
+            var out: [UInt32] = [UInt32(loaded.bound), 0]
             var count: UInt32 = 0
-            let b = chain.batch
-            for t in 0..<b.count where !b.coinbase[t] && !flagged.contains(b.txIDs[t]) {
-                let v = b.view(t)
-                var ids: [UInt32] = []
-                for i in v.inputs where b.inputAddress[i] != TransactionBatch.noAddress { ids.append(b.inputAddress[i]) }
+            for t in 0..<b.count where b.flags[t] & CospendBatch.coinbaseFlag == 0 && !flagged.contains(b.txIDs[t]) {
+                let ids = b.inputAddress[b.inputStart[t]..<b.inputStart[t + 1]].filter { $0 != TransactionBatch.noAddress }
                 guard ids.count >= 2 else { continue }
                 out.append(UInt32(ids.count)); out.append(contentsOf: ids); count += 1
             }
@@ -86,6 +122,37 @@ enum ClusterBench {
             try out.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: lists)) }
             print("spoor: wrote \(count) co-spend lists to \(lists)")
         }
+    }
+
+    /// `cluster-evidence --db PATH [--profile FILE]`: the real `spoor cluster` (fresh) on the database: store ->
+    /// ids -> evidence and cluster ids written; prints its time and what the evidence log occupies in the file.
+    static func evidence(_ args: [String]) throws {
+        guard let db = option(args, "--db") else { throw BenchError("cluster-evidence needs --db PATH") }
+        var profile = HeuristicProfile.builtInDefault
+        if let p = option(args, "--profile") { profile = try HeuristicProfile.load([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))), file: p) }
+        func s(_ a: DispatchTime, _ b: DispatchTime) -> Double { Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9 }
+        let writable = try CaseDatabase(path: db)
+        let (w0, wc0) = (DispatchTime.now(), processCPUSeconds())
+        let summary = try ClusterRunner.run(writable, profile: profile, allowIncremental: false)
+        let (w1, wc1) = (DispatchTime.now(), processCPUSeconds())
+        let sizes = try writable.read { db in
+            (evidence: try ClusterStore.storedBytes(db, of: ["clusterEvidence", "clusterEvidence_a", "clusterEvidence_b"]),
+             clusters: try ClusterStore.storedBytes(db, of: ["addressCluster", "addressCluster_cluster"]))
+        }
+        let addresses = Double(max(1, summary.addresses))
+        print(String(format: "spoor cluster (store -> ids -> evidence and cluster ids written to the case database): %.1f s (CPU %.1f s), %d merges, %d stops stored",
+                     s(w0, w1), wc1 - wc0, summary.evidenceMerges, summary.evidenceStops))
+        print(String(format: "spoor: evidence log in the database %.2f bytes/address (%.1f MB: table + 2 indexes, %.1f bytes per record); cluster ids table %.2f bytes/address",
+                     Double(sizes.evidence) / addresses, Double(sizes.evidence) / 1e6,
+                     Double(sizes.evidence) / Double(max(1, summary.evidenceMerges + summary.evidenceStops)), Double(sizes.clusters) / addresses))
+        print(String(format: "spoor cluster: peak resident memory %.0f MB", peakResidentMB()))
+    }
+
+    /// Peak resident set size of this process (Linux: ru_maxrss is in KiB).
+    static func peakResidentMB() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
     }
 
     static func sample(_ args: [String]) throws {

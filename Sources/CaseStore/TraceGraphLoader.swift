@@ -109,6 +109,42 @@ public enum TraceClusterLoader {
         public var clustered: Bool
     }
 
+    /// The profile and whether clustering ran, without the assignment itself (`clusterOf` empty): for analyses
+    /// that look clusters up one by one (`TraceSubgraph`).
+    public static func state(_ database: CaseDatabase) throws -> Persisted {
+        try database.read { db in
+            guard try db.tableExists("addressCluster") else {
+                return Persisted(clusterOf: [], profileID: nil, profileHash: nil, clustered: false)
+            }
+            let rows = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM addressCluster)") ?? false
+            var profileID: String?, profileHash: String?
+            if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
+                profileID = state.profile
+                profileHash = state.profileHash
+            }
+            return Persisted(clusterOf: [], profileID: profileID, profileHash: profileHash, clustered: rows || profileID != nil)
+        }
+    }
+
+    /// Size and first `limit` members (ascending) of each cluster, from the `addressCluster_cluster` index: what
+    /// a report lists of a payer cluster without holding the cluster (an exchange's may be millions). The
+    /// cluster id is its smallest member and has no row of its own.
+    public static func summaries(of clusters: [Int], limit: Int, in database: CaseDatabase) throws -> [Int: (size: Int, first: [Int])] {
+        try database.read { db in
+            var result: [Int: (size: Int, first: [Int])] = [:]
+            let hasTable = try db.tableExists("addressCluster")
+            let count = hasTable ? try db.makeStatement(sql: "SELECT COUNT(*) FROM addressCluster WHERE clusterId = ?") : nil
+            let first = hasTable
+                ? try db.makeStatement(sql: "SELECT addressId FROM addressCluster WHERE clusterId = ? ORDER BY addressId LIMIT ?") : nil
+            for c in Set(clusters) where c >= 0 {
+                let n = try count.map { try Int.fetchOne($0, arguments: [c]) ?? 0 } ?? 0
+                let rest = limit > 1 ? try first.map { try Int.fetchAll($0, arguments: [c, limit - 1]) } ?? [] : []
+                result[c] = (n + 1, Array(([c] + rest).prefix(max(limit, 0))))
+            }
+            return result
+        }
+    }
+
     public static func load(_ database: CaseDatabase, addressCapacity: Int) throws -> Persisted {
         try database.read { db in
             var clusterOf = Array(0 ..< addressCapacity)

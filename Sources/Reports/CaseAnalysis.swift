@@ -13,11 +13,18 @@ public struct AnalysisOptions: Sendable {
     public var hops: Int
     /// Addresses listed per payer cluster (the rest are counted).
     public var addressLimit: Int
+    /// Load the whole best chain and every cluster assignment (the reference the subgraph is checked against)
+    /// instead of only the transactions the analysis reads.
+    public var loadWholeChain: Bool
+    /// Transactions the trace cones may load beyond the site's own; past it, tracing stops with a caveat.
+    public var coneTransactionLimit: Int
 
     public init(matching: AdMatchingParameters = AdMatchingParameters(), siteRules: SiteExpansionRules = SiteExpansionRules(),
-                policy: FlowPolicy = .haircut, direction: TraceDirection = .back, hops: Int = 2, addressLimit: Int = 50) {
+                policy: FlowPolicy = .haircut, direction: TraceDirection = .back, hops: Int = 2, addressLimit: Int = 50,
+                loadWholeChain: Bool = false, coneTransactionLimit: Int = 250_000) {
         self.matching = matching; self.siteRules = siteRules; self.policy = policy; self.direction = direction
         self.hops = hops; self.addressLimit = addressLimit
+        self.loadWholeChain = loadWholeChain; self.coneTransactionLimit = coneTransactionLimit
     }
 }
 
@@ -33,6 +40,8 @@ public struct CaseFiles: Sendable {
 /// The analysis results before they are written: the report plus what the pictures need.
 public struct CaseAnalysis: Sendable {
     public var report: Report
+    /// Transactions held in memory for the analysis (the whole chain with `loadWholeChain`).
+    public var transactionsLoaded: Int = 0
 
     /// Loads the database and the case files, and runs site expansion, payment search, ad matching and
     /// tracing. Deterministic for the same database and files.
@@ -70,46 +79,45 @@ public struct CaseAnalysis: Sendable {
             throw InputError(file: files.ads?.path ?? "ads", "some ads are priced in USD: pass --rates with USD per BTC by day")
         }
 
-        let graph = try preloaded ?? TraceGraphLoader.load(database)
-        let persisted = try TraceClusterLoader.load(database, addressCapacity: graph.addressCapacity)
-        let clusters = ClusterAssignment(clusterOf: persisted.clusterOf)
-        let stats = try StoreQueries.stats(database)
         let storedTags = try TagStore.all(in: database)
-
+        let stats = try StoreQueries.stats(database)
         let ids = try TraceGraphLoader.addressIDs(watch.map(\.address), in: database)
         let seeds = watch.compactMap { ids[$0.address] }
         let notFound = watch.map(\.address).filter { ids[$0] == nil }.sorted()
-        let site = SiteExpansion.expand(seeds: seeds, graph: graph, clusters: clusters, rules: options.siteRules)
-        let payments = SitePayments.find(site: site, graph: graph, clusters: clusters)
+        let taggedIDs = storedTags.compactMap(\.addressID)
+
+        let loaded = try (preloaded != nil || options.loadWholeChain)
+            ? wholeChain(database, preloaded: preloaded, seeds: seeds, options: options)
+            : subgraph(database, seeds: seeds, tagged: taggedIDs, options: options)
+        let (graph, clusters, persisted, site, payments) = (loaded.graph, loaded.clusters, loaded.persisted, loaded.site, loaded.payments)
         let matches = AdMatching.match(ads: ads, payments: payments, rates: rates, parameters: options.matching,
                                        paymentNames: payments.map { "\(graph.txids[$0.tx].digest.displayHex):\($0.vout)" })
 
-        // Labels per cluster: definer tags label the whole cluster; other tags only their address.
+        // Labels per cluster: definer tags label the whole cluster; other tags only their address (and so,
+        // through it, the address's cluster).
         var clusterLabels: [Int: Set<String>] = [:]
-        var addressLabels: [Int: Set<String>] = [:]
+        var memberLabels: [Int: Set<String>] = [:]
         for t in storedTags {
             guard let id = t.addressID else { continue }
-            addressLabels[id, default: []].insert(t.label)
+            memberLabels[clusters.cluster(of: id), default: []].insert(t.label)
             if t.isClusterDefiner { clusterLabels[clusters.cluster(of: id), default: []].insert(t.label) }
         }
         let resolved = ClusterLabels.resolve(
             tags: storedTags.map { (Tag(address: $0.address, label: $0.label, isClusterDefiner: $0.isClusterDefiner,
                                         origin: $0.origin), $0.addressID) },
             clusterOf: { clusters.cluster(of: $0) })
-        var stopClusters = Set(clusterLabels.keys)
-        for a in addressLabels.keys { stopClusters.insert(clusters.cluster(of: a)) }
-        for c in site.clusters { stopClusters.remove(c) }
+        let stopClusters = Self.stopClusters(tagged: taggedIDs, clusters: clusters, site: site)
         func labels(ofCluster c: Int) -> [String] {
-            var s = clusterLabels[c] ?? []
-            for a in clusters.members(of: c) { s.formUnion(addressLabels[a] ?? []) }
-            return s.sorted()
+            (clusterLabels[c] ?? []).union(memberLabels[c] ?? []).sorted()
         }
+        var payerIDs = Set(payments.map(\.payerCluster))
+        payerIDs.remove(-1)
+        let payerSummaries = try TraceClusterLoader.summaries(of: Array(payerIDs), limit: options.addressLimit, in: database)
+        let siteMemberClusters = Set(site.members.map { clusters.cluster(of: $0) })
 
         // Address strings needed by the report, fetched once.
         var needed = Set(site.members)
-        var payerIDs = Set(payments.map(\.payerCluster))
-        payerIDs.remove(-1)
-        for c in payerIDs { needed.formUnion(clusters.members(of: c).prefix(options.addressLimit)) }
+        for c in payerIDs { needed.formUnion(payerSummaries[c]?.first ?? []) }
         for p in payments { needed.insert(p.address) }
         for e in site.evidence { needed.insert(e.address) }
         // The clustering's evidence for every site address that came in through a cluster.
@@ -189,24 +197,26 @@ public struct CaseAnalysis: Sendable {
 
         // Payer clusters with funding sources.
         let tracer = FlowTracer(graph: graph, clusters: clusters, stopClusters: stopClusters)
+        var stoppedAtLoadLimit: Int64 = 0
         var payers: [Report.PayerCluster] = []
         let byPayer = Dictionary(grouping: payments, by: \.payerCluster)
         for c in byPayer.keys.sorted() where c >= 0 {
             let ps = byPayer[c] ?? []
-            let members = clusters.members(of: c)
+            let summary = payerSummaries[c] ?? (1, [c])
             var start: [Int: Int64] = [:]
             for p in ps { start[p.output, default: 0] += p.value }
             let funding = tracer.trace(from: start, direction: .back, policy: options.policy, hops: 2)
+            stoppedAtLoadLimit += funding.stoppedAtLoadLimit
             var notes: [String] = []
-            if members.contains(where: { site.contains($0) }) {
+            if siteMemberClusters.contains(c) {
                 notes.append("this cluster also holds a site address: common-input clustering merged them through a transaction that is probably a PayJoin; treat the payer and the site as separate owners")
             }
             if ps.contains(where: { $0.inputClusters.count > 1 }) {
                 notes.append("some payments mix inputs of several clusters (CoinJoin or PayJoin); the payer is the cluster that put in the most value")
             }
             payers.append(Report.PayerCluster(
-                clusterID: c, size: members.count, addresses: members.prefix(options.addressLimit).map(name).sorted(),
-                addressesTruncated: members.count > options.addressLimit, payments: ps.map(paymentRef),
+                clusterID: c, size: summary.size, addresses: summary.first.prefix(options.addressLimit).map(name).sorted(),
+                addressesTruncated: summary.size > options.addressLimit, payments: ps.map(paymentRef),
                 totalPaidSat: ps.reduce(0) { $0 + $1.value },
                 firstPayment: CaseInputs.isoTime(ps.map(\.time).min() ?? 0),
                 lastPayment: CaseInputs.isoTime(ps.map(\.time).max() ?? 0),
@@ -246,6 +256,7 @@ public struct CaseAnalysis: Sendable {
         for p in payments { start[p.output, default: 0] += p.value }
         for d in directions {
             let r = tracer.trace(from: start, direction: d, policy: options.policy, hops: options.hops)
+            stoppedAtLoadLimit += r.stoppedAtLoadLimit
             traces.append(Report.TraceSection(
                 policy: r.policy.rawValue, direction: d.rawValue, hops: r.hops, startSat: r.startAmount,
                 endpointsSat: r.endpointTotal, conserved: r.endpointTotal == r.startAmount,
@@ -275,10 +286,78 @@ public struct CaseAnalysis: Sendable {
         if !notFound.isEmpty {
             caveats.append("\(notFound.count) watchlist address(es) do not appear in the database.")
         }
+        if stoppedAtLoadLimit > 0 {
+            caveats.append("Tracing was cut short: following the funds further would have loaded more than \(options.coneTransactionLimit) transactions (a hop reached a very large cluster, such as an exchange). \(stoppedAtLoadLimit) sat of the traced amounts stopped there and are counted as hop-limit endpoints of the cluster they had reached.")
+        }
         let report = Report(schemaVersion: Report.schemaVersion, manifest: manifest, siteCluster: siteSection,
                             payerClusters: payers, ads: adEntries, sharedContacts: shared, multiContactPayers: multi,
                             traces: traces, tagConflicts: resolved.conflicts, caveats: caveats)
-        return CaseAnalysis(report: report)
+        return CaseAnalysis(report: report, transactionsLoaded: loaded.graph.txCount)
+    }
+
+    struct Loaded {
+        var graph: ChainGraph
+        var clusters: ClusterAssignment
+        var persisted: TraceClusterLoader.Persisted
+        var site: SiteCluster
+        var payments: [SitePayment]
+    }
+
+    /// Tracing stops at tagged clusters (an exchange, a service), never at the site itself.
+    static func stopClusters(tagged: [Int], clusters: ClusterAssignment, site: SiteCluster) -> Set<Int> {
+        var stops = Set(tagged.map { clusters.cluster(of: $0) })
+        for c in site.clusters { stops.remove(c) }
+        return stops
+    }
+
+    /// The reference: every transaction of the best chain and every cluster assignment in memory.
+    static func wholeChain(_ database: CaseDatabase, preloaded: ChainGraph?, seeds: [Int],
+                           options: AnalysisOptions) throws -> Loaded {
+        let graph = try preloaded ?? TraceGraphLoader.load(database)
+        let persisted = try TraceClusterLoader.load(database, addressCapacity: graph.addressCapacity)
+        let clusters = ClusterAssignment(clusterOf: persisted.clusterOf)
+        let site = SiteExpansion.expand(seeds: seeds, graph: graph, clusters: clusters, rules: options.siteRules)
+        let payments = SitePayments.find(site: site, graph: graph, clusters: clusters)
+        return Loaded(graph: graph, clusters: clusters, persisted: persisted, site: site, payments: payments)
+    }
+
+    /// Only what the analysis reads, loaded in stages through the store's indexes: the watchlist's clusters
+    /// and every transaction paying or spending a site address, grown until site expansion runs on complete
+    /// data (every address whose receipts it read is loaded whole, every cluster it took has all its
+    /// members); then the cones the traces follow (`TraceSubgraph.loadCone`), and a last run of site
+    /// expansion and payment search on the final graph. The algorithms are the same as on the whole chain and
+    /// read the same data, so the report is the same.
+    static func subgraph(_ database: CaseDatabase, seeds: [Int], tagged: [Int], options: AnalysisOptions) throws -> Loaded {
+        let persisted = try TraceClusterLoader.state(database)
+        let sub = try TraceSubgraph(database, coneTransactionLimit: options.coneTransactionLimit)
+        try sub.lookUpClusters(seeds + tagged)
+        try sub.loadMembers(ofClusters: seeds.compactMap { sub.cluster(of: $0) })
+        var conesLoaded = false
+        while true {
+            let built = try sub.build()
+            let site = SiteExpansion.expand(seeds: seeds, graph: built.graph, clusters: built.clusters, rules: options.siteRules)
+            let missingClusters = site.clusters.filter { !sub.hasMembers(ofCluster: $0) }
+            let missingAddresses = (site.members + site.coldCandidates).filter { !sub.isComplete($0) }
+            if !missingClusters.isEmpty || !missingAddresses.isEmpty {
+                try sub.loadMembers(ofClusters: missingClusters)
+                try sub.loadNeighborhoods(of: missingAddresses)
+                continue
+            }
+            let payments = SitePayments.find(site: site, graph: built.graph, clusters: built.clusters)
+            if !conesLoaded {
+                conesLoaded = true
+                let stops = stopClusters(tagged: tagged, clusters: built.clusters, site: site)
+                let starts = payments.map { built.outputStoreIDs[$0.output] }
+                // Payer funding is always traced 2 hops back; the report's trace as the options say.
+                let back = options.direction == .forward ? 2 : max(2, options.hops)
+                try sub.loadCone(from: starts, direction: .back, hops: back, stopClusters: stops)
+                if options.direction != .back {
+                    try sub.loadCone(from: starts, direction: .forward, hops: options.hops, stopClusters: stops)
+                }
+                if sub.hasChanged { continue }
+            }
+            return Loaded(graph: built.graph, clusters: built.clusters, persisted: persisted, site: site, payments: payments)
+        }
     }
 
     static func sources(_ r: FlowResult, exclude: Int?, labels: (Int) -> [String]) -> [Report.FundingSource] {

@@ -50,11 +50,14 @@ struct Investigate: AsyncParsableCommand {
         var adsUnmatched: Int
         var sharedContacts: Int
         var sharedContactsBetweenAdvertisers: Int
+        /// Transactions the analysis held in memory (the whole chain only with --whole-chain).
+        var transactionsLoaded: Int
         var timings: Timings
         enum CodingKeys: String, CodingKey {
             case report, html, graphml, dot, database, siteClusterSize = "site_cluster_size", payerClusters = "payer_clusters"
             case adsMatched = "ads_matched", adsAmbiguous = "ads_ambiguous", adsUnmatched = "ads_unmatched"
-            case sharedContacts = "shared_contacts", sharedContactsBetweenAdvertisers = "shared_contacts_between_advertisers", timings
+            case sharedContacts = "shared_contacts", sharedContactsBetweenAdvertisers = "shared_contacts_between_advertisers"
+            case transactionsLoaded = "transactions_loaded", timings
         }
     }
 
@@ -84,7 +87,8 @@ struct Investigate: AsyncParsableCommand {
         let t2 = Date()
         let files = CaseFiles(watchlist: watchlist, ads: fm.fileExists(atPath: ads.path) ? ads : nil,
                               rates: fm.fileExists(atPath: rates.path) ? rates : nil)
-        let report = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, trace)).report
+        let analysis = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, trace))
+        let report = analysis.report
         let t3 = Date()
         let paths = ["report.json", "report.html", "trail.graphml", "trail.dot"].map { outDir.appendingPathComponent($0).path }
         try ReportFiles.write(report, json: paths[0], html: paths[1], graph: paths[2])
@@ -100,12 +104,13 @@ struct Investigate: AsyncParsableCommand {
                               adsMatched: counts["matched"] ?? 0, adsAmbiguous: counts["ambiguous"] ?? 0,
                               adsUnmatched: counts["unmatched"] ?? 0, sharedContacts: report.sharedContacts.count,
                               sharedContactsBetweenAdvertisers: report.sharedContacts.filter { $0.kind == "between-advertisers" }.count,
-                              timings: timings)
+                              transactionsLoaded: analysis.transactionsLoaded, timings: timings)
         if output.json { try printJSON(summary); return }
         print("""
             site cluster: \(summary.siteClusterSize) addresses; payer clusters: \(summary.payerClusters)
             ads: \(summary.adsMatched) matched, \(summary.adsAmbiguous) ambiguous, \(summary.adsUnmatched) unmatched; shared contacts: \(summary.sharedContacts) (\(summary.sharedContactsBetweenAdvertisers) between advertisers)
             wrote \(paths.joined(separator: ", "))
+            analysis read \(summary.transactionsLoaded) transactions of the chain
             time: ingest \(String(format: "%.2f", timings.ingestSeconds)) s, cluster \(String(format: "%.2f", timings.clusterSeconds)) s, analysis \(String(format: "%.2f", timings.analysisSeconds)) s, write \(String(format: "%.2f", timings.writeSeconds)) s (after ingest: \(String(format: "%.2f", timings.afterIngestSeconds)) s)
             """)
     }

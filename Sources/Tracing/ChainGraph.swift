@@ -7,7 +7,15 @@ import BitcoinPrimitives
 /// inputs `0..<inputCount` (grouped by transaction, in `vin` order) and addresses `0..<addressCapacity`
 /// (the case database's dense address ids; `-1` means "no address", e.g. OP_RETURN or an unresolved input).
 /// Build one with `ChainGraph.Builder`; the case store fills the same builder from its tables.
+///
+/// A graph may hold only part of a chain (a *subgraph*: the transactions an analysis needs, still in chain
+/// order). Then a link to a transaction left out is `ChainGraph.notLoaded` rather than -1, so "unspent" and
+/// "spent by a transaction not loaded" stay apart, and the per-address index is keyed by the address ids that
+/// occur instead of being as long as the largest id.
 public struct ChainGraph: Sendable {
+    /// `inputSpends` / `outputSpentBy` value for a link to a transaction this (sub)graph does not hold.
+    public static let notLoaded = -2
+
     public private(set) var txids: [Txid] = []
     public private(set) var txHeight: [Int32] = []
     /// Block time (unix seconds) of the block that holds the transaction.
@@ -26,19 +34,35 @@ public struct ChainGraph: Sendable {
     public private(set) var inputValue: [Int64] = []
     public private(set) var inputAddress: [Int] = []
     public private(set) var inputTx: [Int] = []
-    /// The output the input spends, or -1 for coinbase or unresolved inputs.
+    /// The output the input spends, or -1 for coinbase or unresolved inputs (`notLoaded` in a subgraph).
     public private(set) var inputSpends: [Int] = []
 
-    /// Script kind per address id (`ScriptKind.code`), 0 when unknown.
-    public private(set) var addressKind: [UInt8] = []
-    /// Outputs paying each address: `addressOutputs[addressOutputStart[a] ..< addressOutputStart[a + 1]]`.
-    public private(set) var addressOutputStart: [Int] = [0]
-    public private(set) var addressOutputs: [Int] = []
+    /// Script kind per address row (`ScriptKind.code`), 0 when unknown; see `kind(of:)`.
+    private var addressKind: [UInt8] = []
+    /// Address id → row of the per-address columns; nil when rows are the address ids themselves.
+    private var addressRow: [Int: Int]?
+    private var largestAddress = -1
+    /// Outputs paying each address row: `addressOutputs[addressOutputStart[r] ..< addressOutputStart[r + 1]]`.
+    private var addressOutputStart: [Int] = [0]
+    private var addressOutputs: [Int] = []
 
     public var txCount: Int { txids.count }
     public var outputCount: Int { outputValue.count }
     public var inputCount: Int { inputValue.count }
-    public var addressCapacity: Int { addressKind.count }
+    /// One more than the largest address id the graph knows.
+    public var addressCapacity: Int { addressRow == nil ? addressKind.count : largestAddress + 1 }
+
+    private func rowOf(_ address: Int) -> Int? {
+        guard address >= 0 else { return nil }
+        if let addressRow { return addressRow[address] }
+        return address < addressKind.count ? address : nil
+    }
+
+    /// The address's script kind (`ScriptKind.code`), 0 when unknown.
+    public func kind(of address: Int) -> UInt8 {
+        guard let r = rowOf(address) else { return 0 }
+        return addressKind[r]
+    }
 
     @inlinable public func inputs(of tx: Int) -> Range<Int> { inputStart[tx] ..< inputStart[tx + 1] }
     @inlinable public func outputs(of tx: Int) -> Range<Int> { outputStart[tx] ..< outputStart[tx + 1] }
@@ -46,8 +70,8 @@ public struct ChainGraph: Sendable {
     @inlinable public func vout(of output: Int) -> Int { output - outputStart[outputTx[output]] }
 
     public func outputsPaying(_ address: Int) -> ArraySlice<Int> {
-        guard address >= 0, address < addressCapacity else { return [] }
-        return addressOutputs[addressOutputStart[address] ..< addressOutputStart[address + 1]]
+        guard let r = rowOf(address) else { return [] }
+        return addressOutputs[addressOutputStart[r] ..< addressOutputStart[r + 1]]
     }
 
     /// Finds a transaction by txid (linear; for commands and tests, not inner loops).
@@ -138,12 +162,9 @@ public struct ChainGraph: Sendable {
             g.outputValue = outputValue; g.outputAddress = outputAddress
             g.inputValue = inputValue; g.inputAddress = inputAddress; g.inputSpends = inputSpends
             g.addressKind = addressKind
-            g.outputTx = Array(repeating: 0, count: outputValue.count)
-            g.inputTx = Array(repeating: 0, count: inputValue.count)
+            g.fillTransactionColumns()
             g.txIsCoinbase = Array(repeating: false, count: txids.count)
             for t in 0 ..< txids.count {
-                for o in outputStart[t] ..< outputStart[t + 1] { g.outputTx[o] = t }
-                for i in inputStart[t] ..< inputStart[t + 1] { g.inputTx[i] = t }
                 g.txIsCoinbase[t] = inputStart[t + 1] - inputStart[t] == 1 && inputSpends[inputStart[t]] < 0
                     && inputAddress[inputStart[t]] < 0
             }
@@ -156,24 +177,61 @@ public struct ChainGraph: Sendable {
             return g
         }
 
+        /// Part of a chain, in chain order. Links to transactions left out are `ChainGraph.notLoaded` in
+        /// `inputSpends` and `outputSpentBy`; the coinbase flag and the address kinds come from the store
+        /// (an input is not enough to tell a coinbase from one whose funding transaction is not loaded).
+        public static func subgraph(
+            txids: [Txid], txHeight: [Int32], txTime: [Int64], txIsCoinbase: [Bool], inputStart: [Int],
+            outputStart: [Int], outputValue: [Int64], outputAddress: [Int], outputSpentBy: [Int],
+            inputValue: [Int64], inputAddress: [Int], inputSpends: [Int], addressKinds: [Int: UInt8]
+        ) -> ChainGraph {
+            var g = ChainGraph()
+            g.txids = txids; g.txHeight = txHeight; g.txTime = txTime; g.txIsCoinbase = txIsCoinbase
+            g.inputStart = inputStart; g.outputStart = outputStart
+            g.outputValue = outputValue; g.outputAddress = outputAddress; g.outputSpentBy = outputSpentBy
+            g.inputValue = inputValue; g.inputAddress = inputAddress; g.inputSpends = inputSpends
+            g.fillTransactionColumns()
+            var rows: [Int: Int] = [:]
+            var kinds: [UInt8] = []
+            for a in (Set(outputAddress).union(inputAddress).union(addressKinds.keys)).sorted() where a >= 0 {
+                rows[a] = kinds.count
+                kinds.append(addressKinds[a] ?? 0)
+                g.largestAddress = a
+            }
+            g.addressRow = rows
+            g.addressKind = kinds
+            g.buildAddressIndex()
+            return g
+        }
+
         public mutating func finish() -> ChainGraph {
             graph.buildAddressIndex()
             return graph
         }
     }
 
-    /// Counting sort of outputs by address: O(outputs), once.
+    private mutating func fillTransactionColumns() {
+        outputTx = Array(repeating: 0, count: outputValue.count)
+        inputTx = Array(repeating: 0, count: inputValue.count)
+        for t in 0 ..< txids.count {
+            for o in outputStart[t] ..< outputStart[t + 1] { outputTx[o] = t }
+            for i in inputStart[t] ..< inputStart[t + 1] { inputTx[i] = t }
+        }
+    }
+
+    /// Counting sort of outputs by address row: O(outputs), once.
     private mutating func buildAddressIndex() {
         let n = addressKind.count
+        let rowOfOutput = outputAddress.map { rowOf($0) ?? -1 }
         var counts = Array(repeating: 0, count: n + 1)
-        for a in outputAddress where a >= 0 { counts[a + 1] += 1 }
-        for a in 0 ..< n { counts[a + 1] += counts[a] }
+        for r in rowOfOutput where r >= 0 { counts[r + 1] += 1 }
+        for r in 0 ..< n { counts[r + 1] += counts[r] }
         addressOutputStart = counts
         var fill = counts
         addressOutputs = Array(repeating: 0, count: counts[n])
-        for (o, a) in outputAddress.enumerated() where a >= 0 {
-            addressOutputs[fill[a]] = o
-            fill[a] += 1
+        for (o, r) in rowOfOutput.enumerated() where r >= 0 {
+            addressOutputs[fill[r]] = o
+            fill[r] += 1
         }
     }
 }

@@ -1,13 +1,23 @@
-/// Which cluster every address belongs to, as the clustering step left it: `clusterOf[address]` is the
-/// cluster id (by Spoor's convention the smallest address id in the cluster). Members are indexed once so
-/// that "every address of this cluster" costs the cluster's size, not a scan of the chain.
+/// Which cluster every address belongs to, as the clustering step left it: the cluster id is by Spoor's
+/// convention the smallest address id in the cluster, and an address the clustering never merged is its own
+/// cluster. Members are indexed once so that "every address of this cluster" costs the cluster's size, not a
+/// scan of the chain.
+///
+/// Two forms: dense (`init(clusterOf:)`, an entry for every address id of the chain) and partial
+/// (`init(partial:members:)`, only the addresses and clusters an analysis looked up, for a subgraph of a chain
+/// too large to hold; asking for a cluster whose members were not given answers the cluster id alone, so the
+/// caller must load the members of every cluster it expands).
 public struct ClusterAssignment: Sendable {
-    public let clusterOf: [Int]
+    private let dense: [Int]
     private let memberStart: [Int]
     private let memberList: [Int]
+    private let partial: [Int: Int]?
+    private let partialMembers: [Int: [Int]]
 
     public init(clusterOf: [Int]) {
-        self.clusterOf = clusterOf
+        dense = clusterOf
+        partial = nil
+        partialMembers = [:]
         let n = clusterOf.count
         var counts = Array(repeating: 0, count: n + 1)
         for c in clusterOf where c >= 0 && c < n { counts[c + 1] += 1 }
@@ -22,6 +32,14 @@ public struct ClusterAssignment: Sendable {
         memberList = list
     }
 
+    /// `clusterOf`: the cluster of each address looked up (an address missing from it is its own cluster);
+    /// `members`: the complete, ascending member lists of the clusters the caller will expand.
+    public init(partial clusterOf: [Int: Int], members: [Int: [Int]]) {
+        dense = []; memberStart = [0]; memberList = []
+        partial = clusterOf
+        partialMembers = members
+    }
+
     /// Every address its own cluster (no clustering run yet).
     public static func singletons(addressCapacity: Int) -> ClusterAssignment {
         ClusterAssignment(clusterOf: Array(0 ..< addressCapacity))
@@ -29,12 +47,15 @@ public struct ClusterAssignment: Sendable {
 
     public func cluster(of address: Int) -> Int {
         guard address >= 0 else { return -1 }
-        return address < clusterOf.count ? clusterOf[address] : address
+        if let partial { return partial[address] ?? address }
+        return address < dense.count ? dense[address] : address
     }
 
     /// The member address ids of a cluster, ascending.
     public func members(of cluster: Int) -> ArraySlice<Int> {
-        guard cluster >= 0, cluster + 1 < memberStart.count else { return cluster >= 0 ? [cluster][...] : [] }
+        guard cluster >= 0 else { return [] }
+        if partial != nil { return (partialMembers[cluster] ?? [cluster])[...] }
+        guard cluster + 1 < memberStart.count else { return [cluster][...] }
         let slice = memberList[memberStart[cluster] ..< memberStart[cluster + 1]]
         return slice.isEmpty ? [cluster][...] : slice
     }

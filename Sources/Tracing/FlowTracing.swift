@@ -56,6 +56,9 @@ public struct FlowResult: Sendable {
     public var throughCluster: [Int: Int64]
     /// Transactions stepped through.
     public var transactionsVisited: Int
+    /// Satoshis that stopped (as `hop-limit` endpoints) because the next transaction was not loaded: only in a
+    /// subgraph whose loading was capped; 0 on a whole chain.
+    public var stoppedAtLoadLimit: Int64 = 0
 
     public var endpointTotal: Int64 { endpoints.values.reduce(0, +) }
 }
@@ -79,8 +82,11 @@ public struct FlowTracer: Sendable {
     /// Tracing stops at hop `hops`, at a stop cluster (a tagged entity), at a coinbase, at an unspent
     /// output, or at an input whose spent output is not stored; each is an endpoint, so the endpoints add up
     /// to the starting amount for every policy but `poison`.
+    /// Transaction steps a trace takes at most (moves inside a cluster included).
+    public static let defaultMaxSteps = 1_000
+
     public func trace(from amounts: [Int: Int64], direction: TraceDirection, policy: FlowPolicy,
-                      hops: Int, maxSteps: Int = 1_000) -> FlowResult {
+                      hops: Int, maxSteps: Int = FlowTracer.defaultMaxSteps) -> FlowResult {
         precondition(direction != .both, "trace each direction separately")
         var result = FlowResult(policy: policy, direction: direction, hops: hops,
                                 startAmount: amounts.values.reduce(0, +), endpoints: [:], minimumHops: [:],
@@ -121,7 +127,7 @@ public struct FlowTracer: Sendable {
                 if state.hop > 0 { result.throughCluster[cluster, default: 0] += amount }
                 if state.hop > 0 && stopClusters.contains(cluster) { end(.tagged, cluster, amount, state.hop); continue }
                 if state.hop >= hops || step >= maxSteps { 
-                    if direction == .forward && graph.outputSpentBy[o] < 0 { end(.unspent, cluster, amount, state.hop) }
+                    if direction == .forward && graph.outputSpentBy[o] == -1 { end(.unspent, cluster, amount, state.hop) }
                     else { end(.hopLimit, cluster, amount, state.hop) }
                     continue
                 }
@@ -134,11 +140,17 @@ public struct FlowTracer: Sendable {
                                             policy: policy, backward: true, graph: graph)
                     for (i, s) in zip(ins, shares) where s > 0 {
                         let prev = graph.inputSpends[i]
+                        if prev == ChainGraph.notLoaded {
+                            end(.hopLimit, cluster, s, state.hop); result.stoppedAtLoadLimit += s; continue
+                        }
                         if prev < 0 { end(.unresolved, -1, s, state.hop); continue }
                         push(state, to: prev, s)
                     }
                 } else {
                     let spender = graph.outputSpentBy[o]
+                    if spender == ChainGraph.notLoaded {
+                        end(.hopLimit, cluster, amount, state.hop); result.stoppedAtLoadLimit += amount; continue
+                    }
                     if spender < 0 { end(.unspent, cluster, amount, state.hop); continue }
                     let t = graph.inputTx[spender]
                     visitedTx.insert(t)

@@ -53,21 +53,25 @@ public struct SiteCluster: Sendable {
     public var evidence: [SiteEvidence]
     /// The smallest cluster id among the watchlist's clusters: the site's name in reports.
     public var id: Int
-    private var isMember: [Bool]
+    /// Addresses judged by the cold-store test, ascending (their receipts were read): with `members` and
+    /// `clusters`, everything of the chain the expansion looked at, so a caller holding only part of the chain
+    /// can tell whether it held enough.
+    public var coldCandidates: [Int]
+    private var isMember: Set<Int>
 
-    public func contains(_ address: Int) -> Bool { address >= 0 && address < isMember.count && isMember[address] }
+    public func contains(_ address: Int) -> Bool { isMember.contains(address) }
 
-    init(clusters: [Int], extraAddresses: [Int], members: [Int], evidence: [SiteEvidence], id: Int, isMember: [Bool]) {
+    init(clusters: [Int], extraAddresses: [Int], members: [Int], evidence: [SiteEvidence], id: Int,
+         coldCandidates: [Int], isMember: Set<Int>) {
         self.clusters = clusters; self.extraAddresses = extraAddresses; self.members = members
-        self.evidence = evidence; self.id = id; self.isMember = isMember
+        self.evidence = evidence; self.id = id; self.coldCandidates = coldCandidates; self.isMember = isMember
     }
 }
 
 public enum SiteExpansion {
     public static func expand(seeds: [Int], graph: ChainGraph, clusters: ClusterAssignment,
                               rules: SiteExpansionRules = SiteExpansionRules()) -> SiteCluster {
-        let capacity = max(graph.addressCapacity, clusters.clusterOf.count)
-        var isMember = Array(repeating: false, count: capacity)
+        var isMember = Set<Int>()
         var siteClusters = Set<Int>()
         var extra: [Int] = []
         var evidence: [SiteEvidence] = []
@@ -76,13 +80,13 @@ public enum SiteExpansion {
         func addCluster(_ c: Int) -> Int {
             guard c >= 0, siteClusters.insert(c).inserted else { return 0 }
             var added = 0
-            for a in clusters.members(of: c) where a < capacity && !isMember[a] {
-                isMember[a] = true; frontier.append(a); added += 1
+            for a in clusters.members(of: c) where isMember.insert(a).inserted {
+                frontier.append(a); added += 1
             }
             return added
         }
 
-        for seed in seeds.sorted() where seed >= 0 && seed < capacity {
+        for seed in seeds.sorted() where seed >= 0 {
             evidence.append(SiteEvidence(rule: .watchlist, tx: nil, address: seed, clusters: [], addressesAdded: 0))
             let c = clusters.cluster(of: seed)
             let n = addCluster(c)
@@ -104,7 +108,7 @@ public enum SiteExpansion {
                         let outs = graph.outputs(of: t)
                         if outs.count == 1, let cold = Optional(graph.outputAddress[outs.lowerBound]), cold >= 0,
                            !judgedCold.contains(cold),
-                           graph.inputs(of: t).allSatisfy({ isMember.indices.contains(graph.inputAddress[$0]) && isMember[graph.inputAddress[$0]] }) {
+                           graph.inputs(of: t).allSatisfy({ isMember.contains(graph.inputAddress[$0]) }) {
                             judgedCold.insert(cold)
                             if let sweeps = coldSweeps(into: cold, graph: graph) {
                                 for s in sweeps {
@@ -134,8 +138,7 @@ public enum SiteExpansion {
                         judgedPayjoinTx.insert(t)
                         if let input = payjoinReceiverInput(tx: t, siteOutput: o, graph: graph, isMember: isMember) {
                             let a = graph.inputAddress[input]
-                            if a >= 0, a < capacity, !isMember[a] {
-                                isMember[a] = true
+                            if a >= 0, isMember.insert(a).inserted {
                                 extra.append(a)
                                 frontier.append(a)
                                 evidence.append(SiteEvidence(rule: .payjoinReceiver, tx: t, address: a, clusters: [],
@@ -146,10 +149,8 @@ public enum SiteExpansion {
                 }
             }
         }
-        var members: [Int] = []
-        for a in 0 ..< capacity where isMember[a] { members.append(a) }
-        return SiteCluster(clusters: siteClusters.sorted(), extraAddresses: extra.sorted(), members: members,
-                           evidence: evidence, id: siteID, isMember: isMember)
+        return SiteCluster(clusters: siteClusters.sorted(), extraAddresses: extra.sorted(), members: isMember.sorted(),
+                           evidence: evidence, id: siteID, coldCandidates: judgedCold.sorted(), isMember: isMember)
     }
 
     /// The single-output consolidations into `cold`, when `cold` passes the cold-store test; else nil.
@@ -170,19 +171,16 @@ public enum SiteExpansion {
     }
 
     /// The receiver's input of a PayJoin into the site (see the type's documentation), or nil.
-    static func payjoinReceiverInput(tx t: Int, siteOutput o: Int, graph: ChainGraph, isMember: [Bool]) -> Int? {
-        func member(_ a: Int) -> Bool { a >= 0 && a < isMember.count && isMember[a] }
+    static func payjoinReceiverInput(tx t: Int, siteOutput o: Int, graph: ChainGraph, isMember: Set<Int>) -> Int? {
+        func member(_ a: Int) -> Bool { isMember.contains(a) }
         let inputs = graph.inputs(of: t)
         guard inputs.count >= 2, !graph.txIsCoinbase[t] else { return nil }
         // Exactly one output into the site, and no input already the site's (that is the site spending).
         guard graph.outputs(of: t).filter({ member(graph.outputAddress[$0]) }).count == 1,
               !inputs.contains(where: { member(graph.inputAddress[$0]) }) else { return nil }
-        let kind = graph.addressKind[graph.outputAddress[o]]
+        let kind = graph.kind(of: graph.outputAddress[o])
         guard kind != 0 else { return nil }
-        func kindOf(_ i: Int) -> UInt8 {
-            let a = graph.inputAddress[i]
-            return a >= 0 && a < graph.addressKind.count ? graph.addressKind[a] : 0
-        }
+        func kindOf(_ i: Int) -> UInt8 { graph.kind(of: graph.inputAddress[i]) }
         let sameKind = inputs.filter { kindOf($0) == kind }
         guard sameKind.count == 1, let i = sameKind.first, graph.inputValue[i] < graph.outputValue[o],
               graph.inputAddress[i] >= 0 else { return nil }

@@ -1,0 +1,293 @@
+import BitcoinPrimitives
+import Foundation
+import GRDB
+import Tracing
+
+/// The part of the best chain an analysis reads, loaded through the store's indexes instead of the whole chain
+/// (`TraceGraphLoader.load`), so the cost of a report follows the case (the site, its payers, the traced hops)
+/// and not the size of the chain.
+///
+/// Loading is staged by the caller: ask for the transactions around some addresses (`loadNeighborhoods`: every
+/// transaction paying or spending them, via `output_address` / `input_address`), the members of some clusters
+/// (`loadMembers`, via `addressCluster_cluster`), or a trace's cone (`loadCone`: funding transactions of inputs
+/// back, spenders of outputs forward, hop by hop); then `build()` gives a `ChainGraph` of everything loaded, in
+/// chain order (height, position), with dense indices local to it, and the cluster assignment of every address
+/// in it. A transaction is always loaded whole (all inputs and outputs).
+public final class TraceSubgraph {
+    struct InputRow { var id: Int64; var spentOutputID: Int64?; var address: Int; var value: Int64 }
+    struct OutputRow { var id: Int64; var address: Int; var value: Int64; var kind: UInt8; var spentByInputID: Int64? }
+    struct TxRow {
+        var id: Int64
+        var txid: Txid
+        var height: Int64?
+        var position: Int64?
+        var time: Int64
+        var loose: Bool
+        var inputs: [InputRow]
+        var outputs: [OutputRow]
+        /// The whole-chain loader's rule: one input that spends nothing and has no address.
+        var isCoinbase: Bool { inputs.count == 1 && inputs[0].spentOutputID == nil && inputs[0].address < 0 }
+    }
+
+    private let database: CaseDatabase
+    private let hasClusters: Bool
+    private var txs: [Int64: TxRow] = [:]
+    /// Transactions of blocks a reorg disconnected: not part of the best chain, never loaded.
+    private var offChain: Set<Int64> = []
+    /// Store output id → (store transaction id, vout) of every loaded output.
+    private var txOfOutput: [Int64: (tx: Int64, vout: Int)] = [:]
+    private var txOfInput: [Int64: Int64] = [:]
+    /// Outputs and inputs found to belong to off-chain transactions: links to them count as absent (-1), as
+    /// in the whole-chain graph, not as not loaded.
+    private var offChainOutputs: Set<Int64> = []
+    private var offChainInputs: Set<Int64> = []
+    private var complete: Set<Int> = []
+    private var clusterOf: [Int: Int] = [:]
+    private var members: [Int: [Int]] = [:]
+    private var kinds: [Int: UInt8] = [:]
+    private var changed = true
+
+    /// Transactions a trace cone may load in all (`loadCone`); the site's own transactions are not capped.
+    public let coneTransactionLimit: Int
+    /// True once a cone stopped loading at `coneTransactionLimit`.
+    public private(set) var coneLimitReached = false
+
+    public init(_ database: CaseDatabase, coneTransactionLimit: Int = 250_000) throws {
+        self.database = database
+        self.coneTransactionLimit = coneTransactionLimit
+        hasClusters = try database.read { try $0.tableExists("addressCluster") }
+    }
+
+    public var transactionCount: Int { txs.count }
+    /// True when something was loaded since the last `build()`.
+    public var hasChanged: Bool { changed }
+    public func isComplete(_ address: Int) -> Bool { address < 0 || complete.contains(address) }
+    public func hasMembers(ofCluster c: Int) -> Bool { c < 0 || members[c] != nil }
+
+    /// Every best-chain transaction paying or spending each address.
+    public func loadNeighborhoods(of addresses: [Int]) throws {
+        let wanted = Set(addresses).filter { $0 >= 0 && !complete.contains($0) }.sorted()
+        guard !wanted.isEmpty else { return }
+        try database.read { db in
+            let paying = try db.makeStatement(sql: "SELECT txId FROM output WHERE addressId = ?")
+            let spending = try db.makeStatement(sql: "SELECT txId FROM input WHERE addressId = ?")
+            var loader = try RowLoader(db)
+            for a in wanted {
+                var ids = try Int64.fetchAll(paying, arguments: [a])
+                ids += try Int64.fetchAll(spending, arguments: [a])
+                for id in Set(ids).sorted() { try load(id, with: &loader) }
+                complete.insert(a)
+            }
+        }
+    }
+
+    /// The complete member list of each cluster (and the cluster of each member). The cluster id is its
+    /// smallest member and has no `addressCluster` row of its own.
+    public func loadMembers(ofClusters clusters: [Int]) throws {
+        let wanted = Set(clusters).filter { $0 >= 0 && members[$0] == nil }.sorted()
+        guard !wanted.isEmpty else { return }
+        try database.read { db in
+            let statement = hasClusters
+                ? try db.makeStatement(sql: "SELECT addressId FROM addressCluster WHERE clusterId = ? ORDER BY addressId") : nil
+            for c in wanted {
+                let list = [c] + (try statement.map { try Int.fetchAll($0, arguments: [c]) } ?? [])
+                members[c] = list
+                for a in list { clusterOf[a] = c }
+            }
+        }
+        changed = true
+    }
+
+    /// Looks up the cluster of each address (kept for `build()`).
+    public func lookUpClusters(_ addresses: [Int]) throws {
+        let wanted = Set(addresses).filter { $0 >= 0 && clusterOf[$0] == nil }
+        guard !wanted.isEmpty else { return }
+        try database.read { db in try lookUp(wanted, db) }
+        changed = true
+    }
+
+    private func lookUp(_ addresses: Set<Int>, _ db: Database) throws {
+        guard hasClusters else { for a in addresses { clusterOf[a] = a }; return }
+        let statement = try db.makeStatement(sql: "SELECT clusterId FROM addressCluster WHERE addressId = ?")
+        for a in addresses.sorted() where clusterOf[a] == nil {
+            clusterOf[a] = try Int.fetchOne(statement, arguments: [a]) ?? a
+        }
+    }
+
+    public func cluster(of address: Int) -> Int? {
+        address < 0 ? -1 : clusterOf[address]
+    }
+
+    /// Loads what `FlowTracer.trace` reads when it starts from `outputs` (indices of the last `build()`):
+    /// backward, the funding transaction of every input of every transaction it steps through; forward, the
+    /// spender of every output it reaches. Follows the tracer's own rules (hops counted between clusters,
+    /// stopping at `stopClusters` after hop 0, at `hops`, after `maxSteps` steps) but ignores amounts, so it
+    /// loads a superset of what any policy reads. Returns false when it stopped at `coneTransactionLimit`.
+    @discardableResult
+    public func loadCone(from outputs: [Int64], direction: TraceDirection, hops: Int, stopClusters: Set<Int>,
+                         maxSteps: Int = FlowTracer.defaultMaxSteps) throws -> Bool {
+        precondition(direction != .both, "load each direction separately")
+        let budget = txs.count + coneTransactionLimit
+        return try database.read { db in
+            var loader = try RowLoader(db)
+            let outputTx = try db.makeStatement(sql: "SELECT txId FROM output WHERE id = ?")
+            let inputTx = try db.makeStatement(sql: "SELECT txId FROM input WHERE id = ?")
+            func clusterOfOutput(_ o: Int64) throws -> Int {
+                guard let (t, vout) = txOfOutput[o], let out = txs[t]?.outputs[vout] else { return -1 }
+                if out.address < 0 { return -1 }
+                if let c = clusterOf[out.address] { return c }
+                try lookUp([out.address], db)
+                return clusterOf[out.address] ?? out.address
+            }
+            struct State: Hashable { var output: Int64; var hop: Int }
+            var seen = Set<State>()
+            var level: [State] = []
+            for o in Set(outputs).sorted() { let s = State(output: o, hop: 0); seen.insert(s); level.append(s) }
+            var step = 0
+            while !level.isEmpty {
+                var next: [State] = []
+                func push(_ from: State, fromCluster: Int, to o: Int64) throws {
+                    let to = try clusterOfOutput(o)
+                    let s = State(output: o, hop: from.hop + (to != fromCluster ? 1 : 0))
+                    if seen.insert(s).inserted { next.append(s) }
+                }
+                for state in level {
+                    let c = try clusterOfOutput(state.output)
+                    if state.hop > 0 && stopClusters.contains(c) { continue }
+                    if state.hop >= hops || step >= maxSteps { continue }
+                    guard let (t, vout) = txOfOutput[state.output], let row = txs[t] else { continue }
+                    if direction == .back {
+                        if row.isCoinbase { continue }
+                        for input in row.inputs {
+                            guard let prev = input.spentOutputID else { continue }
+                            if txOfOutput[prev] == nil {
+                                guard txs.count < budget else { coneLimitReached = true; return false }
+                                guard let funding = try Int64.fetchOne(outputTx, arguments: [prev]) else { continue }
+                                try load(funding, with: &loader)
+                                if offChain.contains(funding) { offChainOutputs.insert(prev) }
+                            }
+                            if txOfOutput[prev] != nil { try push(state, fromCluster: c, to: prev) }
+                        }
+                    } else {
+                        guard let spender = row.outputs[vout].spentByInputID else { continue }
+                        if txOfInput[spender] == nil {
+                            guard txs.count < budget else { coneLimitReached = true; return false }
+                            guard let spending = try Int64.fetchOne(inputTx, arguments: [spender]) else { continue }
+                            try load(spending, with: &loader)
+                            if offChain.contains(spending) { offChainInputs.insert(spender) }
+                        }
+                        guard let s = txOfInput[spender], let spendingRow = txs[s] else { continue }
+                        for out in spendingRow.outputs { try push(state, fromCluster: c, to: out.id) }
+                    }
+                }
+                level = next
+                step += 1
+            }
+            return true
+        }
+    }
+
+    /// Prepared statements for loading whole transactions.
+    struct RowLoader {
+        let tx: Statement, outputs: Statement, inputs: Statement, kind: Statement
+        init(_ db: Database) throws {
+            tx = try db.makeStatement(sql: """
+                SELECT t.txid, t.blockId, t.position, b.height, b.time, b.inBestChain
+                FROM tx t LEFT JOIN block b ON b.id = t.blockId WHERE t.id = ?
+                """)
+            outputs = try db.makeStatement(sql: "SELECT id, value, scriptKind, addressId, spentByInputId FROM output WHERE txId = ? ORDER BY n")
+            inputs = try db.makeStatement(sql: "SELECT id, spentOutputId, addressId, value FROM input WHERE txId = ? ORDER BY n")
+            kind = try db.makeStatement(sql: "SELECT scriptKind FROM address WHERE id = ?")
+        }
+    }
+
+    private func load(_ id: Int64, with loader: inout RowLoader) throws {
+        guard txs[id] == nil, !offChain.contains(id) else { return }
+        guard let r = try Row.fetchOne(loader.tx, arguments: [id]) else { return }
+        let blockID: Int64? = r[1]
+        if blockID != nil && ((r[5] as Int64?) ?? 0) != 1 { offChain.insert(id); return }
+        var row = TxRow(id: id, txid: Txid(digest: r.digest("txid") ?? .zero), height: r[3], position: r[2],
+                        time: (r[4] as Int64?) ?? 0, loose: blockID == nil, inputs: [], outputs: [])
+        let oc = try Row.fetchCursor(loader.outputs, arguments: [id])
+        while let o = try oc.next() {
+            let out = OutputRow(id: o[0], address: Int((o[3] as Int64?) ?? -1), value: o[1],
+                                kind: UInt8(truncatingIfNeeded: o[2] as Int64), spentByInputID: o[4])
+            txOfOutput[out.id] = (id, row.outputs.count)
+            row.outputs.append(out)
+        }
+        let ic = try Row.fetchCursor(loader.inputs, arguments: [id])
+        while let i = try ic.next() {
+            let input = InputRow(id: i[0], spentOutputID: i[1], address: Int((i[2] as Int64?) ?? -1), value: (i[3] as Int64?) ?? 0)
+            row.inputs.append(input)
+            txOfInput[input.id] = id
+        }
+        // Script kinds as the whole-chain loader sees them: the kind of the outputs paying the address.
+        for out in row.outputs where out.address >= 0 { kinds[out.address] = out.kind }
+        for input in row.inputs where input.address >= 0 && kinds[input.address] == nil {
+            if let k = try Int64.fetchOne(loader.kind, arguments: [input.address]) {
+                kinds[input.address] = UInt8(truncatingIfNeeded: k)
+            }
+        }
+        txs[id] = row
+        changed = true
+    }
+
+    public struct Built: Sendable {
+        public var graph: ChainGraph
+        public var clusters: ClusterAssignment
+        /// The store's output id of each output of `graph`.
+        public var outputStoreIDs: [Int64]
+    }
+
+    /// Everything loaded so far as a chain-ordered graph, with the cluster of every address in it.
+    public func build() throws -> Built {
+        var addresses = Set<Int>()
+        for row in txs.values {
+            for o in row.outputs where o.address >= 0 { addresses.insert(o.address) }
+            for i in row.inputs where i.address >= 0 { addresses.insert(i.address) }
+        }
+        addresses = addresses.filter { clusterOf[$0] == nil }
+        if !addresses.isEmpty { try database.read { db in try lookUp(addresses, db) } }
+
+        let order = txs.values.sorted { a, b in
+            if a.loose != b.loose { return !a.loose }
+            if a.height != b.height { return (a.height ?? Int64.min) < (b.height ?? Int64.min) }
+            if a.position != b.position { return (a.position ?? Int64.min) < (b.position ?? Int64.min) }
+            return a.id < b.id
+        }
+        var outputIndex: [Int64: Int] = [:], inputIndex: [Int64: Int] = [:]
+        var nOut = 0, nIn = 0
+        for row in order {
+            for o in row.outputs { outputIndex[o.id] = nOut; nOut += 1 }
+            for i in row.inputs { inputIndex[i.id] = nIn; nIn += 1 }
+        }
+        var txids: [Txid] = [], heights: [Int32] = [], times: [Int64] = [], coinbase: [Bool] = []
+        var inputStart = [0], outputStart = [0]
+        var outputValue: [Int64] = [], outputAddress: [Int] = [], outputSpentBy: [Int] = [], outputIDs: [Int64] = []
+        var inputValue: [Int64] = [], inputAddress: [Int] = [], inputSpends: [Int] = []
+        outputValue.reserveCapacity(nOut); outputAddress.reserveCapacity(nOut); outputSpentBy.reserveCapacity(nOut)
+        inputValue.reserveCapacity(nIn); inputAddress.reserveCapacity(nIn); inputSpends.reserveCapacity(nIn)
+        for row in order {
+            txids.append(row.txid)
+            heights.append(Int32(truncatingIfNeeded: row.height ?? -1))
+            times.append(row.time)
+            coinbase.append(row.isCoinbase)
+            for o in row.outputs {
+                outputValue.append(o.value); outputAddress.append(o.address); outputIDs.append(o.id)
+                outputSpentBy.append(o.spentByInputID.map { inputIndex[$0] ?? (offChainInputs.contains($0) ? -1 : ChainGraph.notLoaded) } ?? -1)
+            }
+            for i in row.inputs {
+                inputValue.append(i.value); inputAddress.append(i.address)
+                inputSpends.append(i.spentOutputID.map { outputIndex[$0] ?? (offChainOutputs.contains($0) ? -1 : ChainGraph.notLoaded) } ?? -1)
+            }
+            inputStart.append(inputValue.count)
+            outputStart.append(outputValue.count)
+        }
+        let graph = ChainGraph.Builder.subgraph(
+            txids: txids, txHeight: heights, txTime: times, txIsCoinbase: coinbase, inputStart: inputStart,
+            outputStart: outputStart, outputValue: outputValue, outputAddress: outputAddress, outputSpentBy: outputSpentBy,
+            inputValue: inputValue, inputAddress: inputAddress, inputSpends: inputSpends, addressKinds: kinds)
+        changed = false
+        return Built(graph: graph, clusters: ClusterAssignment(partial: clusterOf, members: members), outputStoreIDs: outputIDs)
+    }
+}

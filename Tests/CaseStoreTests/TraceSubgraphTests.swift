@@ -1,0 +1,84 @@
+import BitcoinPrimitives
+import CaseStore
+import ChainSources
+import Clustering
+import Foundation
+import SpoorTestSupport
+import Testing
+import Tracing
+
+/// `TraceSubgraph` against the whole-chain graph of the same database: what it loads for an address is exactly
+/// the transactions paying or spending it, whole and in chain order, and cluster members come back as the
+/// clustering stored them.
+@Suite(.serialized) struct TraceSubgraphTests {
+    static let path: Result<String, any Error> = Result {
+        let path = try temporaryDatabasePath("subgraph")
+        let database = try CaseDatabase(path: path)
+        _ = try Ingestor(database: database).ingest(NodeJSONSource(
+            path: Fixtures.sampleChains.appendingPathComponent("small-seed1/rpc/blocks.jsonl.gz").path, network: nil))
+        try ClusterRunner.run(database, profile: try ClusterStoreTests.profile("change"))
+        return path
+    }
+
+    @Test func neighborhoodsAreTheTransactionsTouchingTheAddresses() throws {
+        let database = try CaseDatabase(path: try Self.path.get())
+        let whole = try TraceGraphLoader.load(database)
+        // A few busy addresses and a few quiet ones, chosen by their receipts in the whole graph.
+        let byReceipts = (0 ..< whole.addressCapacity).filter { !whole.outputsPaying($0).isEmpty }
+            .sorted { (whole.outputsPaying($0).count, $0) > (whole.outputsPaying($1).count, $1) }
+        let addresses = Array(byReceipts.prefix(3)) + Array(byReceipts.suffix(3))
+        let sub = try TraceSubgraph(database)
+        try sub.loadNeighborhoods(of: addresses)
+        let built = try sub.build()
+        var expected = Set<Txid>()
+        for t in 0 ..< whole.txCount {
+            let touches = whole.outputs(of: t).contains { addresses.contains(whole.outputAddress[$0]) }
+                || whole.inputs(of: t).contains { addresses.contains(whole.inputAddress[$0]) }
+            if touches { expected.insert(whole.txids[t]) }
+        }
+        #expect(Set(built.graph.txids) == expected)
+        #expect(built.graph.txCount < whole.txCount)
+        // Chain order kept, every transaction whole, links inside the subgraph resolved like the whole graph's.
+        let position = Dictionary(uniqueKeysWithValues: whole.txids.enumerated().map { ($1, $0) })
+        let order = built.graph.txids.compactMap { position[$0] }
+        #expect(order == order.sorted())
+        for t in 0 ..< built.graph.txCount {
+            guard let w = position[built.graph.txids[t]] else { continue }
+            #expect(built.graph.outputs(of: t).map { built.graph.outputValue[$0] } == whole.outputs(of: w).map { whole.outputValue[$0] })
+            #expect(built.graph.inputs(of: t).map { built.graph.inputAddress[$0] } == whole.inputs(of: w).map { whole.inputAddress[$0] })
+            #expect(built.graph.txIsCoinbase[t] == whole.txIsCoinbase[w])
+            for (i, wi) in zip(built.graph.inputs(of: t), whole.inputs(of: w)) {
+                let s = built.graph.inputSpends[i], ws = whole.inputSpends[wi]
+                if ws < 0 { #expect(s == -1) } else if s >= 0 {
+                    #expect(built.graph.txids[built.graph.outputTx[s]] == whole.txids[whole.outputTx[ws]])
+                } else { #expect(s == ChainGraph.notLoaded) }
+            }
+        }
+        for a in addresses {
+            #expect(Array(built.graph.outputsPaying(a)).map { built.graph.outputValue[$0] }
+                    == Array(whole.outputsPaying(a)).map { whole.outputValue[$0] })
+            #expect(sub.isComplete(a))
+        }
+    }
+
+    @Test func clusterMembersMatchTheStoredAssignment() throws {
+        let database = try CaseDatabase(path: try Self.path.get())
+        let whole = try TraceGraphLoader.load(database)
+        let persisted = try TraceClusterLoader.load(database, addressCapacity: whole.addressCapacity)
+        let dense = ClusterAssignment(clusterOf: persisted.clusterOf)
+        let biggest = Set(persisted.clusterOf).sorted { (dense.size(of: $0), $0) > (dense.size(of: $1), $1) }.prefix(5)
+        let sub = try TraceSubgraph(database)
+        try sub.loadMembers(ofClusters: Array(biggest))
+        let built = try sub.build()
+        for c in biggest {
+            #expect(dense.size(of: c) > 0)
+            #expect(Array(built.clusters.members(of: c)) == Array(dense.members(of: c)))
+            for a in dense.members(of: c) { #expect(built.clusters.cluster(of: a) == c) }
+        }
+        let summaries = try TraceClusterLoader.summaries(of: Array(biggest), limit: 3, in: database)
+        for c in biggest {
+            #expect(summaries[c]?.size == dense.size(of: c))
+            #expect(summaries[c]?.first == Array(dense.members(of: c).prefix(3)))
+        }
+    }
+}

@@ -34,8 +34,11 @@ public struct Clusterer {
     /// The exclusions but `exclude.coinbase`, and whether that one is on (read per transaction by co-spend runs).
     private let coinJoinRules: [(bit: UInt32, rule: any TransactionExclusion)]
     private let hasCoinbaseRule: Bool
-    /// Coinbases excluded by a co-spend run, published by `endCospends`.
+    /// Coinbases excluded and multi-input merges made by a co-spend run, published by `endCospends`.
     private var pendingCoinbases = 0
+    private var pendingCospendMerges = 0
+    /// No guard can refuse a union in this run (no growth limit, no entity tags): unions skip `tryUnion`.
+    private var unguarded = false
     private let coinbaseBit: UInt32
     private let multiInputBit: UInt32
     private let entityGuardBit: UInt32
@@ -210,6 +213,7 @@ public struct Clusterer {
     public mutating func beginCospends(addressBound: Int) throws(BatchError) {
         guard changeRule == nil else { throw BatchError("profile \(profile.id) has a change rule: it needs the full transaction columns") }
         grow(to: addressBound)
+        unguarded = profile.guards.maxMergeGrowth == nil && rootTag.isEmpty
         // Each merge joins two clusters, so a run makes fewer merges than there are addresses: reserving that
         // (address space only, pages come as records do) saves the log's regrowth copies.
         merges.reserve(merges.count + addressBound)
@@ -222,6 +226,8 @@ public struct Clusterer {
             statistics.exclusions[rule.rule.id, default: 0] += pendingCoinbases
         }
         pendingCoinbases = 0
+        mergesPerBit[multiInputBit.trailingZeroBitCount] += pendingCospendMerges
+        pendingCospendMerges = 0
         publishMergeCounts()
     }
 
@@ -279,7 +285,15 @@ public struct Clusterer {
             if a == none || a == first { continue }
             guard a < bound else { throw BatchError("transaction \(tx) names address \(a), beyond the \(bound) known") }
             if first == none { first = a; continue }
-            tryUnion(first, a, tx: tx, heuristics: multiInputBit)
+            if unguarded {
+                // What tryUnion does when no guard applies, in one pass over the union-find's storage.
+                if unionFind.union(first, a) {
+                    merges.append(a: first, b: a, tx: tx, heuristics: multiInputBit)
+                    pendingCospendMerges += 1
+                }
+            } else {
+                tryUnion(first, a, tx: tx, heuristics: multiInputBit)
+            }
         }
     }
 

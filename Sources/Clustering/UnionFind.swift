@@ -114,6 +114,15 @@ public struct UnionFind: Sendable, Equatable {
     /// Joins the sets of `a` and `b`. Returns whether anything changed (false when already together).
     @inlinable @discardableResult
     public mutating func union(_ a: UInt32, _ b: UInt32) -> Bool {
+        if !tracksSizes {
+            // Both finds and the link over the storage in one go (clustering's hottest call).
+            return parent.withUnsafeMutableBufferPointer { p in
+                let ra = Self.find(a, in: p), rb = Self.find(b, in: p)
+                if ra == rb { return false }
+                if ra < rb { p[Int(rb)] = ra } else { p[Int(ra)] = rb }
+                return true
+            }
+        }
         let ra = find(a), rb = find(b)
         if ra == rb { return false }
         link(roots: ra, rb)

@@ -469,9 +469,17 @@ extension ClusterStore {
             guard bytes.count % 4 == 0 else {
                 throw StoreError.badData("clusterInput row of transaction \(id) holds \(bytes.count) address bytes, not a multiple of 4", at: nil)
             }
-            let flags = UInt8(truncatingIfNeeded: rows.int64(3))
+            var flags = UInt8(truncatingIfNeeded: rows.int64(3))
             let n = bytes.count / 4
             var view: TxView?
+            if wantCandidates && CospendBatch.isCandidate(flags: flags, inputCount: n) {
+                let d = rows.blobBytes(5)
+                if d.count >= 12,
+                   !clusterer.mayMatchCoinJoin(inputCount: n, outputCount: Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))) {
+                    // No rule of the profile can match these counts: a plain co-spend, no columns to decode.
+                    flags &= ~CospendBatch.equalOutputsFlag
+                }
+            }
             if wantCandidates && CospendBatch.isCandidate(flags: flags, inputCount: n) {
                 // One candidate at a time in one reused batch: no allocation per candidate.
                 full.removeAll()

@@ -234,6 +234,12 @@ public struct Clusterer {
     /// Whether the profile has an exclusion other than `exclude.coinbase` (then candidates need their columns).
     public var hasCoinJoinRules: Bool { !coinJoinRules.isEmpty }
 
+    /// Whether some CoinJoin exclusion of the profile may match a transaction with these counts; when not, a
+    /// co-spend reader may pass the transaction without its columns and without `equalOutputsFlag`.
+    public func mayMatchCoinJoin(inputCount: Int, outputCount: Int) -> Bool {
+        coinJoinRules.contains { $0.rule.mayMatch(inputCount: inputCount, outputCount: outputCount) }
+    }
+
     /// One transaction of a co-spend run.
     /// - Parameters:
     ///   - addresses: the input address ids, 4 bytes little endian each (any alignment), `noAddress` for none;

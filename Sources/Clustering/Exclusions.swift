@@ -60,6 +60,8 @@ public struct GenericCoinJoinExclusion: TransactionExclusion {
     public let references: [Reference] = [.blocksciCoinjoin, .graphsenseCoinjoin, .blocksci2020]
     public static let dustValues: Set<Int64> = [546, 2730]
     public init() {}
+    /// Necessary for `matches`: its first guard.
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool { inputCount >= 2 && outputCount >= 3 }
     public func matches(_ tx: TxView) -> Bool {
         guard tx.inputCount >= 2, tx.outputCount >= 3, tx.hasEqualOutputs else { return false }
         let participants = (tx.outputCount + 1) / 2
@@ -85,6 +87,8 @@ public struct FundedGenericCoinJoinExclusion: TransactionExclusion {
     public static let exactCheckMaxInputs = 12
     public init() {}
 
+    /// Necessary for `matches`: the bare rule's first guard.
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool { inputCount >= 2 && outputCount >= 3 }
     public func matches(_ tx: TxView) -> Bool {
         guard GenericCoinJoinExclusion().matches(tx), let top = OutputValueCounts(tx).mostFrequent else { return false }
         let equal = top.value, p = top.count
@@ -169,6 +173,10 @@ public struct Wasabi1Exclusion: TransactionExclusion {
     public static let denominationPrecision: Int64 = 2_000_000
     public static let minEqualOutputs = 10
     public init() {}
+    /// Necessary for `matches`: its first guard.
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool {
+        outputCount >= Self.minEqualOutputs && inputCount >= Self.minEqualOutputs
+    }
     public func matches(_ tx: TxView) -> Bool {
         guard !tx.isCoinbase, tx.outputCount >= Self.minEqualOutputs, tx.inputCount >= Self.minEqualOutputs,
               tx.hasEqualOutputs else { return false }
@@ -207,6 +215,8 @@ public struct Wasabi2Exclusion: TransactionExclusion {
         return s
     }()
     public init() {}
+    /// Necessary for `matches`: its first guard.
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool { inputCount >= Self.minInputs }
     public func matches(_ tx: TxView) -> Bool {
         guard !tx.isCoinbase, tx.inputCount >= Self.minInputs, tx.hasEqualOutputs else { return false }
         for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh && tx.inputKind(i) != p2tr { return false }
@@ -232,6 +242,10 @@ public struct WhirlpoolExclusion: TransactionExclusion {
     public static let pools: Set<Int64> = [100_000, 1_000_000, 5_000_000, 50_000_000, 25_000_000, 2_500_000]
     public static let entryMargin: Int64 = 110_000
     public init() {}
+    /// Necessary for `matches`: its first guard.
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool {
+        (5...10).contains(inputCount) && inputCount == outputCount
+    }
     public func matches(_ tx: TxView) -> Bool {
         guard !tx.isCoinbase, (5...10).contains(tx.inputCount), tx.inputCount == tx.outputCount else { return false }
         for i in 0..<tx.inputCount where tx.inputKind(i) != p2wpkh { return false }
@@ -263,6 +277,8 @@ public struct JoinMarketExclusion: TransactionExclusion {
     public let references: [Reference] = [.dumplings]
     public static let slack: Int64 = 10_000
     public init() {}
+    /// Necessary for `matches`: its first guard.
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool { inputCount >= 2 && outputCount >= 3 }
     public func matches(_ tx: TxView) -> Bool {
         guard !tx.isCoinbase, tx.inputCount >= 2, tx.outputCount >= 3, tx.hasEqualOutputs else { return false }
         let groups = OutputValueCounts(tx).equalGroups

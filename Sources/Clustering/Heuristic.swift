@@ -72,6 +72,14 @@ public protocol TransactionExclusion: Sendable {
     /// such transactions (`CospendBatch`); a rule that breaks this must change that filter first.
     /// - Complexity: O(inputs + outputs), O(n log n) where a sort is documented.
     func matches(_ tx: TxView) -> Bool
+    /// False only when no transaction with these counts can match (a necessary condition of `matches`): the
+    /// co-spend path skips decoding a candidate's columns when no rule of the profile may match it. The default,
+    /// true, is always correct.
+    func mayMatch(inputCount: Int, outputCount: Int) -> Bool
+}
+
+extension TransactionExclusion {
+    public func mayMatch(inputCount: Int, outputCount: Int) -> Bool { true }
 }
 
 /// A change heuristic returns the outputs it identifies as possible change (BlockSci's meaning; an

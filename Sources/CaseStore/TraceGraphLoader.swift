@@ -126,6 +126,20 @@ public enum TraceClusterLoader {
         }
     }
 
+    /// The cluster of each address, looked up one by one through the primary key (an address without a row
+    /// is its own cluster): for a few addresses (tags) without reading the whole assignment.
+    public static func clusters(of addresses: [Int], in database: CaseDatabase) throws -> [Int: Int] {
+        try database.read { db in
+            var result: [Int: Int] = [:]
+            let statement = try db.tableExists("addressCluster")
+                ? db.makeStatement(sql: "SELECT clusterId FROM addressCluster WHERE addressId = ?") : nil
+            for a in Set(addresses) where a >= 0 {
+                result[a] = try statement.flatMap { try Int.fetchOne($0, arguments: [a]) } ?? a
+            }
+            return result
+        }
+    }
+
     /// Size and first `limit` members (ascending) of each cluster, from the `addressCluster_cluster` index: what
     /// a report lists of a payer cluster without holding the cluster (an exchange's may be millions). The
     /// cluster id is its smallest member and has no row of its own.

@@ -33,10 +33,11 @@ struct ReportCommand: AsyncParsableCommand {
         let database = try CaseDatabase(path: db)
         let files = CaseFiles(watchlist: URL(fileURLWithPath: watchlist), ads: ads.map { URL(fileURLWithPath: $0) },
                               rates: rates.map { URL(fileURLWithPath: $0) })
-        let report = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, trace)).report
+        let analysis = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, trace))
+        let report = analysis.report
         try ReportFiles.write(report, json: out, html: html, graph: graph)
         let counts = Dictionary(grouping: report.ads, by: \.status).mapValues(\.count)
-        print("wrote \(out): site cluster \(report.siteCluster.size) addresses, \(report.payerClusters.count) payer clusters, ads \(counts["matched"] ?? 0) matched / \(counts["ambiguous"] ?? 0) ambiguous / \(counts["unmatched"] ?? 0) unmatched, \(report.sharedContacts.count) shared contacts")
+        print("wrote \(out): site cluster \(report.siteCluster.size) addresses, \(report.payerClusters.count) payer clusters, ads \(counts["matched"] ?? 0) matched / \(counts["ambiguous"] ?? 0) ambiguous / \(counts["unmatched"] ?? 0) unmatched, \(report.sharedContacts.count) shared contacts; analysis read \(analysis.transactionsLoaded) transactions")
     }
 }
 

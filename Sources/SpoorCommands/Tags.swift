@@ -53,10 +53,9 @@ struct TagsImport: AsyncParsableCommand {
                                          skippedOtherCurrency: parsed.skippedOtherCurrency))
         }
         let all = try TagStore.all(in: database)
-        let persisted = try TraceClusterLoader.load(database, addressCapacity: (all.compactMap(\.addressID).max() ?? -1) + 1)
+        let clusterOf = try TraceClusterLoader.clusters(of: all.compactMap(\.addressID), in: database)
         let conflicts = ClusterLabels.resolve(
-            tags: all.map { (Tag(stored: $0), $0.addressID) },
-            clusterOf: { $0 < persisted.clusterOf.count ? persisted.clusterOf[$0] : $0 }).conflicts
+            tags: all.map { (Tag(stored: $0), $0.addressID) }, clusterOf: { clusterOf[$0] ?? $0 }).conflicts
         let summary = Summary(files: summaries, tagsStored: all.count, clusterDefiners: all.filter(\.isClusterDefiner).count,
                               conflicts: conflicts)
         if output.json { try printJSON(summary); return }

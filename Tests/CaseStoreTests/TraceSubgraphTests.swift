@@ -75,6 +75,9 @@ import Tracing
             #expect(Array(built.clusters.members(of: c)) == Array(dense.members(of: c)))
             for a in dense.members(of: c) { #expect(built.clusters.cluster(of: a) == c) }
         }
+        let sample = Array(stride(from: 0, to: whole.addressCapacity, by: 97))
+        let looked = try TraceClusterLoader.clusters(of: sample, in: database)
+        #expect(sample.allSatisfy { looked[$0] == dense.cluster(of: $0) })
         let summaries = try TraceClusterLoader.summaries(of: Array(biggest), limit: 3, in: database)
         for c in biggest {
             #expect(summaries[c]?.size == dense.size(of: c))

@@ -4,8 +4,9 @@ import Clustering
 import GRDB
 import Tracing
 
-/// Reads the best chain out of the case database into the tracing core's `ChainGraph`: four sequential
-/// scans (transactions, outputs, inputs, address kinds), no per-address queries.
+/// Reads the whole best chain out of the case database into the tracing core's `ChainGraph`: four sequential
+/// scans (transactions, outputs, inputs, address kinds), no per-address queries. Analyses load only what they
+/// read (`TraceSubgraph`); this is their reference (`--whole-chain`) and the test oracle.
 public enum TraceGraphLoader {
     public static func load(_ database: CaseDatabase) throws -> ChainGraph {
         try database.read { db in

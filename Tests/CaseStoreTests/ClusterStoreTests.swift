@@ -60,10 +60,12 @@ import Testing
         #expect(stored == roots.enumerated().filter { $0.offset != Int($0.element) }.count)
     }
 
-    @Test func clusteringAfterAFurtherIngestExtendsAndEqualsAFreshRun() throws {
+    /// Both paths: the full columns (change profile) and the narrow clustering input (default profile).
+    @Test(arguments: ["change", "default"])
+    func clusteringAfterAFurtherIngestExtendsAndEqualsAFreshRun(profileName: String) throws {
         let items = try Self.sampleItems()
         let half = items.count / 2
-        let profile = try Self.profile("change")
+        let profile = try Self.profile(profileName)
 
         let incrementalPath = try temporaryDatabasePath("cluster-inc")
         try ingest(Array(items.prefix(half)), into: incrementalPath, classify: nil)
@@ -82,6 +84,8 @@ import Testing
         #expect(try assignments(incDB) == assignments(freshDB))
         #expect(second.clusters == fresh.clusters)
         #expect(second.mergesPerHeuristic == fresh.mergesPerHeuristic)
+        #expect(second.exclusionsPerRule == fresh.exclusionsPerRule)
+        #expect(second.evidenceMerges == fresh.evidenceMerges && second.evidenceStops == fresh.evidenceStops)
     }
 
     @Test func explainWalksTheEvidenceAndNamesStoppedCoinJoins() throws {

@@ -35,12 +35,15 @@ struct TraceOptions: ParsableArguments {
     var hops: Int = 2
     @Option(name: .long, help: "poison, haircut, fifo or tiho (see README: Tracing policies).")
     var policy: FlowPolicy = .haircut
+    @Option(name: .long, help: "Transactions the traces may read from the database beyond the site's own; past it a trace stops where it is, and the report says so.")
+    var maxTraceTransactions: Int = AnalysisOptions().coneTransactionLimit
     /// The reference path: load the whole chain instead of the transactions the analysis reads (benchmarks and
     /// cross-checks; the report is the same).
     @Flag(name: .long, help: .hidden) var wholeChain = false
 
     func validate() throws {
         guard (0 ... 50).contains(hops) else { throw CommandFailure("--hops must be between 0 and 50") }
+        guard maxTraceTransactions >= 0 else { throw CommandFailure("--max-trace-transactions must be ≥ 0") }
     }
 }
 
@@ -49,5 +52,6 @@ func analysisOptions(_ m: MatchingOptions, _ t: TraceOptions?) throws -> Analysi
     ReportInfo.toolVersion = SpoorVersion.current
     guard let t else { return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules) }
     return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules, policy: t.policy,
-                           direction: t.direction, hops: t.hops, loadWholeChain: t.wholeChain)
+                           direction: t.direction, hops: t.hops, loadWholeChain: t.wholeChain,
+                           coneTransactionLimit: t.maxTraceTransactions)
 }

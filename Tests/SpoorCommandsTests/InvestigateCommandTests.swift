@@ -41,6 +41,17 @@ import Testing
                                 "--graph", out.appendingPathComponent("t.dot").path])
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+        // The reference path (the whole chain in memory) writes the same report; a trace held to a few
+        // transactions says it was cut.
+        let whole = out.appendingPathComponent("whole.json").path, cut = out.appendingPathComponent("cut.json").path
+        try await runSpoor(["report", "--watchlist", watch, "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
+                            "--rates", Self.chain.appendingPathComponent("case/rates.csv").path, "--db", db, "--out", whole,
+                            "--whole-chain"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: whole)))
+        try await runSpoor(["report", "--watchlist", watch, "--db", db, "--out", cut, "--hops", "5", "--max-trace-transactions", "3"])
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cut))) as? [String: Any]
+        let caveats = object?["caveats"] as? [String] ?? []
+        #expect(caveats.contains { $0.hasPrefix("Tracing was cut short") })
     }
 
     @Test func badArgumentsAreClearErrors() async throws {

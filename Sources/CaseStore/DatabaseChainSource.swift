@@ -86,10 +86,11 @@ public final class DatabaseChainSource: ChainSource {
         -> ([Transaction], [[TxOut?]]) {
         var inputs: [Int64: [(TxIn, TxOut?)]] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT i.txId, i.prevTxid, i.prevVout, i.sequence, i.scriptSig, i.value, o.script, o.value AS outValue,
-                   a.address
+            SELECT i.txId, i.prevTxid, i.prevVout, i.sequence, i.scriptSig, i.value, o.id AS outId, o.script,
+                   o.scriptKind AS outKind, oa.address AS outAddress, o.value AS outValue, a.address
             FROM input i JOIN tx t ON t.id = i.txId
             LEFT JOIN output o ON o.id = i.spentOutputId
+            LEFT JOIN address oa ON oa.id = o.addressId
             LEFT JOIN address a ON a.id = i.addressId
             WHERE \(condition) ORDER BY i.txId, i.n
             """, arguments: [argument]) {
@@ -103,7 +104,9 @@ public final class DatabaseChainSource: ChainSource {
                              sequence: UInt32(truncatingIfNeeded: row["sequence"] as Int64))
             var prevout: TxOut?
             if let script = row["script"] as Data?, let value = row["outValue"] as Int64? {
-                prevout = TxOut(value: Amount(satoshis: value), scriptPubKey: [UInt8](script))
+                prevout = TxOut(value: Amount(satoshis: value),
+                                scriptPubKey: try OutputScript.bytes(stored: [UInt8](script), kindCode: row["outKind"],
+                                                                     address: row["outAddress"], outputId: row["outId"]))
             } else if let value = row["value"] as Int64?, let text = row["address"] as String?,
                       let address = try? Address(text, network: network ?? .main) {
                 prevout = TxOut(value: Amount(satoshis: value), scriptPubKey: address.scriptPubKey)
@@ -112,11 +115,13 @@ public final class DatabaseChainSource: ChainSource {
         }
         var outputs: [Int64: [TxOut]] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT o.txId, o.value, o.script FROM output o JOIN tx t ON t.id = o.txId
+            SELECT o.id, o.txId, o.value, o.script, o.scriptKind, a.address FROM output o JOIN tx t ON t.id = o.txId
+            LEFT JOIN address a ON a.id = o.addressId
             WHERE \(condition) ORDER BY o.txId, o.n
             """, arguments: [argument]) {
-            outputs[row["txId"], default: []].append(
-                TxOut(value: Amount(satoshis: row["value"]), scriptPubKey: [UInt8](row["script"] as Data)))
+            let script = try OutputScript.bytes(stored: [UInt8](row["script"] as Data? ?? Data()), kindCode: row["scriptKind"],
+                                                address: row["address"], outputId: row["id"])
+            outputs[row["txId"], default: []].append(TxOut(value: Amount(satoshis: row["value"]), scriptPubKey: script))
         }
         var txs: [Transaction] = []
         var prevouts: [[TxOut?]] = []

@@ -261,7 +261,7 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
                 INSERT INTO output(id, txId, n, value, scriptKind, addressId, script, spentByInputId)
                 VALUES (?,?,?,?,?,?,?,?)
                 """, arguments: [outputId, txId, n, out.value.satoshis, Int64(a.kind), a.addressId,
-                                 Data(out.scriptPubKey), spender])
+                                 Data(a.elide ? [] : out.scriptPubKey), spender])
             outputId += 1
         }
         let fee: Int64? = isCoinbase ? 0 : (unknownInputs == 0 ? inputSum &- outputSum : nil)
@@ -291,15 +291,18 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
         (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM \(table)") ?? 0) + 1
     }
 
-    private func address(for script: [UInt8], _ db: Database) throws -> (kind: UInt8, addressId: Int64?) {
+    /// Kind and address id of a script (creating the address row), and whether the output may store it empty
+    /// (`OutputScript`: the address rebuilds exactly these bytes).
+    private func address(for script: [UInt8], _ db: Database) throws -> (kind: UInt8, addressId: Int64?, elide: Bool) {
         let c = classifier.classify(script)
-        guard let text = c.address else { return (c.kind.code, nil) }
+        guard let text = c.address else { return (c.kind.code, nil, false) }
+        let elide = OutputScript.elidable(script, kind: c.kind, address: text)
         if let id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE address = ?", arguments: [text]) {
-            return (c.kind.code, id)
+            return (c.kind.code, id, elide)
         }
         let id = try nextId("address", db)
         try db.execute(sql: "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?)",
                        arguments: [id, text, Int64(c.kind.code)])
-        return (c.kind.code, id)
+        return (c.kind.code, id, elide)
     }
 }

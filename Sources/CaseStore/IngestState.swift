@@ -76,6 +76,7 @@ struct StagedOutput {
     var value: Int64
     var kind: UInt8
     var addressId: Int64?
+    /// Empty when the script is rebuilt from the address on read (`OutputScript`).
     var script: [UInt8]
     var spentBy: Int64?
 }
@@ -105,6 +106,15 @@ struct StagedBlock {
     var reactivate: Bool
 }
 
+/// What the ingest knows about one distinct output script.
+struct ScriptEntry {
+    var kind: UInt8
+    /// -1: no address.
+    var addressId: Int64
+    /// Stored as an empty BLOB: rebuilding from the kind and address gives these exact bytes.
+    var elide: Bool
+}
+
 /// The session of one `Ingestor`: caches that mirror committed rows, the chain view, and the open batch.
 final class IngestState {
     let database: CaseDatabase
@@ -127,7 +137,8 @@ final class IngestState {
     /// every address in `scriptCache`; a miss is final, no database lookup, and the deferred indexes are
     /// dropped until the end (see `Schema.deferredIndexes`).
     var bulkLoad = false
-    var scriptCache: [ScriptKey: (kind: UInt8, addressId: Int64)] = [:]
+    /// Script → kind, address id, and whether the script is stored empty (`OutputScript.elidable`).
+    var scriptCache: [ScriptKey: ScriptEntry] = [:]
     /// In a bulk load, P2PKH addresses by key hash: a P2PK output pays the same address as the P2PKH of its key.
     var keyHashAddressIds: [ScriptKey: Int64] = [:]
     var pending: [Txid: [PendingInput]] = [:]
@@ -605,7 +616,7 @@ final class IngestState {
             outputSum &+= value
             stagedOutputs.append(StagedOutput(id: outputId, txId: txId, n: n, value: value, kind: a.kind,
                                               addressId: a.addressId >= 0 ? a.addressId : nil,
-                                              script: out.scriptPubKey, spentBy: nil))
+                                              script: a.elide ? [] : out.scriptPubKey, spentBy: nil))
             // A later transaction with the same txid (BIP30) replaces the entry, as in Core's UTXO set.
             utxo[OutPoint(txid: txid, vout: UInt32(n))] = CachedOutput(outputId: outputId, addressId: a.addressId,
                                                                          value: value)
@@ -705,8 +716,9 @@ final class IngestState {
         return found
     }
 
-    /// The kind and address id of an output script, creating the address row on first sight.
-    func address(for script: [UInt8], _ db: Database) throws -> (kind: UInt8, addressId: Int64) {
+    /// The kind and address id of an output script, creating the address row on first sight, and whether the
+    /// script can be stored empty because its address rebuilds it exactly (checked here, once per script).
+    func address(for script: [UInt8], _ db: Database) throws -> ScriptEntry {
         let key = ScriptKey(script)
         if let hit = scriptCache[key] { return hit }
         let c = classify(script)
@@ -745,7 +757,8 @@ final class IngestState {
                 select.reset()
             }
         }
-        let entry = (kind: c.kind.code, addressId: id)
+        let entry = ScriptEntry(kind: c.kind.code, addressId: id,
+                                elide: id >= 0 && OutputScript.elidable(script, kind: c.kind, address: c.address))
         scriptCache[key] = entry
         return entry
     }

@@ -6,7 +6,11 @@ import GRDB
 /// order, so analysis scans `input`/`output` sequentially by id:
 /// - `block`: hashes as 32-byte BLOBs in internal byte order; `inBestChain` 0 for blocks a reorg disconnected.
 /// - `tx`: `blockId` NULL for a loose transaction; `fee` NULL until every input has a value (0 for coinbases).
-/// - `output`: `scriptKind` = `ScriptKind.code`; `spentByInputId` points at the spending input.
+/// - `output`: `scriptKind` = `ScriptKind.code`; `spentByInputId` points at the spending input. `script` is an
+///   empty BLOB (never NULL: the column is NOT NULL) when the ingest checked that the output's kind and address
+///   rebuild it exactly — P2PKH, P2SH, P2WPKH, P2WSH, P2TR, other witness versions, anchors; P2PK, multisig,
+///   OP_RETURN and nonstandard scripts keep their bytes, as do rows written before that rule. Read it only
+///   through `OutputScript.bytes`, which accepts both.
 /// - `input`: `spentOutputId` points at the spent output; `addressId` and `value` are copied from it (or from
 ///   a prevout the source stated) so clustering scans inputs without joins. Coinbase inputs have
 ///   `prevVout = 4294967295` and a zero `prevTxid`.

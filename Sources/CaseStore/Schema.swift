@@ -15,6 +15,8 @@ import GRDB
 ///   a prevout the source stated) so clustering scans inputs without joins. Coinbase inputs have
 ///   `prevVout = 4294967295` and a zero `prevTxid`.
 /// - `address`: one row per distinct address string.
+/// - `clusterInput` (v6, v7): per transaction its input address ids and the flags and CoinJoin-candidate columns
+///   clustering reads, derived from the tables above by every write path (`ClusterInputs.swift`).
 /// Ordering for analysis: `block.height`, then `tx.position`; loose transactions after all blocks.
 public enum Schema {
     /// The coinbase input's `prevVout`: no real output index is this large.

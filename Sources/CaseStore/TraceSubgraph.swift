@@ -62,6 +62,9 @@ public final class TraceSubgraph {
     /// True when something was loaded since the last `build()`.
     public var hasChanged: Bool { changed }
     public func isComplete(_ address: Int) -> Bool { address < 0 || complete.contains(address) }
+    /// Complete, or its receipts loaded far enough (in chain order) to rule it out as a cold store.
+    public func isJudgedAsColdStore(_ address: Int) -> Bool { isComplete(address) || ruledOutColdStores.contains(address) }
+    private var ruledOutColdStores: Set<Int> = []
     public func hasMembers(ofCluster c: Int) -> Bool { c < 0 || members[c] != nil }
 
     /// Every best-chain transaction paying or spending each address.
@@ -232,24 +235,9 @@ public final class TraceSubgraph {
         changed = true
     }
 
-    public struct Built: Sendable {
-        public var graph: ChainGraph
-        public var clusters: ClusterAssignment
-        /// The store's output id of each output of `graph`.
-        public var outputStoreIDs: [Int64]
-    }
-
-    /// Everything loaded so far as a chain-ordered graph, with the cluster of every address in it.
-    public func build() throws -> Built {
-        var addresses = Set<Int>()
-        for row in txs.values {
-            for o in row.outputs where o.address >= 0 { addresses.insert(o.address) }
-            for i in row.inputs where i.address >= 0 { addresses.insert(i.address) }
-        }
-        addresses = addresses.filter { clusterOf[$0] == nil }
-        if !addresses.isEmpty { try database.read { db in try lookUp(addresses, db) } }
-
-        let order = txs.values.sorted { a, b in
+    /// Rows as a chain-ordered graph (height, position; loose transactions last), with each output's store id.
+    private func makeGraph(_ rows: [TxRow]) -> (graph: ChainGraph, outputIDs: [Int64]) {
+        let order = rows.sorted { a, b in
             if a.loose != b.loose { return !a.loose }
             if a.height != b.height { return (a.height ?? Int64.min) < (b.height ?? Int64.min) }
             if a.position != b.position { return (a.position ?? Int64.min) < (b.position ?? Int64.min) }
@@ -287,6 +275,58 @@ public final class TraceSubgraph {
             txids: txids, txHeight: heights, txTime: times, txIsCoinbase: coinbase, inputStart: inputStart,
             outputStart: outputStart, outputValue: outputValue, outputAddress: outputAddress, outputSpentBy: outputSpentBy,
             inputValue: inputValue, inputAddress: inputAddress, inputSpends: inputSpends, addressKinds: kinds)
+        return (graph, outputIDs)
+    }
+
+    public struct Built: Sendable {
+        public var graph: ChainGraph
+        public var clusters: ClusterAssignment
+        /// The store's output id of each output of `graph`.
+        public var outputStoreIDs: [Int64]
+    }
+
+    /// Loads the receipts of each cold-store candidate in chain order, `batch` transactions at a time, and stops
+    /// as soon as those loaded rule it out (`SiteExpansion.rulesOutColdStore`: the first disqualifying receipt
+    /// decides, so the prefix is enough); a candidate never ruled out ends up complete. An exchange's deposit
+    /// address paid by a site's sweep thus costs its first receipts, not its history.
+    public func loadColdStoreCandidates(_ addresses: [Int], batch: Int = 1_000) throws {
+        for a in Set(addresses).sorted() where !isJudgedAsColdStore(a) {
+            let ordered = try database.read { db in
+                try Int64.fetchAll(db, sql: """
+                    SELECT o.txId FROM output o JOIN tx t ON t.id = o.txId LEFT JOIN block b ON b.id = t.blockId
+                    WHERE o.addressId = ? AND (t.blockId IS NULL OR b.inBestChain = 1)
+                    ORDER BY t.blockId IS NULL, b.height, t.position, t.id
+                    """, arguments: [a])
+            }
+            var seen = Set<Int64>()
+            let ids = ordered.filter { seen.insert($0).inserted }
+            var start = 0
+            var ruledOut = false
+            while start < ids.count && !ruledOut {
+                let chunk = ids[start ..< min(start + batch, ids.count)]
+                try database.read { db in
+                    var loader = try RowLoader(db)
+                    for id in chunk { try load(id, with: &loader) }
+                }
+                start += chunk.count
+                let receipts = ids[..<start].compactMap { txs[$0] }
+                ruledOut = SiteExpansion.rulesOutColdStore(a, graph: makeGraph(receipts).graph)
+            }
+            if ruledOut { ruledOutColdStores.insert(a) } else { try loadNeighborhoods(of: [a]) }
+        }
+    }
+
+    /// Everything loaded so far as a chain-ordered graph, with the cluster of every address in it.
+    public func build() throws -> Built {
+        var addresses = Set<Int>()
+        for row in txs.values {
+            for o in row.outputs where o.address >= 0 { addresses.insert(o.address) }
+            for i in row.inputs where i.address >= 0 { addresses.insert(i.address) }
+        }
+        addresses = addresses.filter { clusterOf[$0] == nil }
+        if !addresses.isEmpty { try database.read { db in try lookUp(addresses, db) } }
+
+        let (graph, outputIDs) = makeGraph(Array(txs.values))
         changed = false
         return Built(graph: graph, clusters: ClusterAssignment(partial: clusterOf, members: members), outputStoreIDs: outputIDs)
     }

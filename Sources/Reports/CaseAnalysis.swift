@@ -323,8 +323,9 @@ public struct CaseAnalysis: Sendable {
 
     /// Only what the analysis reads, loaded in stages through the store's indexes: the watchlist's clusters
     /// and every transaction paying or spending a site address, grown until site expansion runs on complete
-    /// data (every address whose receipts it read is loaded whole, every cluster it took has all its
-    /// members); then the cones the traces follow (`TraceSubgraph.loadCone`), and a last run of site
+    /// data (every site address is loaded whole, every cluster it took has all its members, every cold-store
+    /// candidate's receipts are loaded whole or, in chain order, far enough to rule it out); then the
+    /// cones the traces follow (`TraceSubgraph.loadCone`), and a last run of site
     /// expansion and payment search on the final graph. The algorithms are the same as on the whole chain and
     /// read the same data, so the report is the same.
     static func subgraph(_ database: CaseDatabase, seeds: [Int], tagged: [Int], options: AnalysisOptions) throws -> Loaded {
@@ -337,10 +338,12 @@ public struct CaseAnalysis: Sendable {
             let built = try sub.build()
             let site = SiteExpansion.expand(seeds: seeds, graph: built.graph, clusters: built.clusters, rules: options.siteRules)
             let missingClusters = site.clusters.filter { !sub.hasMembers(ofCluster: $0) }
-            let missingAddresses = (site.members + site.coldCandidates).filter { !sub.isComplete($0) }
-            if !missingClusters.isEmpty || !missingAddresses.isEmpty {
+            let missingAddresses = site.members.filter { !sub.isComplete($0) }
+            let unjudged = site.coldCandidates.filter { !sub.isJudgedAsColdStore($0) }
+            if !missingClusters.isEmpty || !missingAddresses.isEmpty || !unjudged.isEmpty {
                 try sub.loadMembers(ofClusters: missingClusters)
                 try sub.loadNeighborhoods(of: missingAddresses)
+                try sub.loadColdStoreCandidates(unjudged)
                 continue
             }
             let payments = SitePayments.find(site: site, graph: built.graph, clusters: built.clusters)

@@ -155,19 +155,36 @@ public enum SiteExpansion {
 
     /// The single-output consolidations into `cold`, when `cold` passes the cold-store test; else nil.
     static func coldSweeps(into cold: Int, graph: ChainGraph) -> [Int]? {
+        guard case .sweeps(let sweeps) = walkColdReceipts(cold, graph: graph), sweeps.count >= 2 else { return nil }
+        return sweeps
+    }
+
+    /// True when some transaction paying `cold` rules it out as a cold store (a coinbase, or a payment that is
+    /// neither a one-output consolidation nor a spend from `cold` itself). Receipts are read in chain order and
+    /// the first such transaction decides, so a graph holding `cold`'s receipts up to that transaction (in
+    /// chain order) answers as the whole chain does: a caller loading an address's receipts piecemeal (an
+    /// exchange's may be millions) can stop there.
+    public static func rulesOutColdStore(_ cold: Int, graph: ChainGraph) -> Bool {
+        if case .ruledOut = walkColdReceipts(cold, graph: graph) { return true }
+        return false
+    }
+
+    enum ColdReceipts { case ruledOut, sweeps([Int]) }
+
+    static func walkColdReceipts(_ cold: Int, graph: ChainGraph) -> ColdReceipts {
         var sweeps: [Int] = []
         for o in graph.outputsPaying(cold) {
             let t = graph.outputTx[o]
-            if graph.txIsCoinbase[t] { return nil }
+            if graph.txIsCoinbase[t] { return .ruledOut }
             let single = graph.outputs(of: t).count == 1
             let selfSpend = graph.inputs(of: t).contains { graph.inputAddress[$0] == cold }
             if single && !selfSpend {
                 if sweeps.last != t { sweeps.append(t) }
             } else if !selfSpend {
-                return nil
+                return .ruledOut
             }
         }
-        return sweeps.count >= 2 ? sweeps : nil
+        return .sweeps(sweeps)
     }
 
     /// The receiver's input of a PayJoin into the site (see the type's documentation), or nil.

@@ -85,3 +85,28 @@ import Tracing
         }
     }
 }
+
+extension TraceSubgraphTests {
+    /// A cold-store candidate that its receipts rule out is judged from a chain-order prefix of them, and the
+    /// verdict is the whole chain's.
+    @Test func coldStoreCandidatesAreJudgedFromTheirFirstReceipts() throws {
+        let database = try CaseDatabase(path: try Self.path.get())
+        let whole = try TraceGraphLoader.load(database)
+        // The busiest receiving addresses: some are ruled out (change-carrying payments), judged by prefix.
+        let busiest = (0 ..< whole.addressCapacity).filter { whole.outputsPaying($0).count >= 20 }
+            .sorted { (whole.outputsPaying($0).count, $0) > (whole.outputsPaying($1).count, $1) }.prefix(5)
+        #expect(!busiest.isEmpty)
+        for a in busiest {
+            let sub = try TraceSubgraph(database)
+            try sub.loadColdStoreCandidates([a], batch: 2)
+            #expect(sub.isJudgedAsColdStore(a))
+            let built = try sub.build()
+            #expect(SiteExpansion.rulesOutColdStore(a, graph: built.graph) == SiteExpansion.rulesOutColdStore(a, graph: whole))
+            if SiteExpansion.rulesOutColdStore(a, graph: whole) {
+                #expect(built.graph.outputsPaying(a).count < whole.outputsPaying(a).count, "address \(a)")
+            } else {
+                #expect(sub.isComplete(a))
+            }
+        }
+    }
+}

@@ -62,3 +62,24 @@ import Tracing
         #expect(Array(c.members(of: 11)) == [11])
     }
 }
+
+/// The cold-store test decided on a prefix of an address's receipts: the first disqualifying receipt decides.
+@Suite struct ColdStorePrefixTests {
+    @Test func theFirstDisqualifyingReceiptRulesAnAddressOut() {
+        var c = MiniChain()
+        let fund = c.tx([], [(100, 10_000_000, MiniChain.p2wpkh)])
+        let pay = c.tx([(fund, 0)], [(1, 1000, MiniChain.p2sh), (2, 1000, MiniChain.p2sh), (101, 9_990_000, MiniChain.p2wpkh)])
+        let sweep = c.tx([(pay, 0), (pay, 1)], [(50, 1900, MiniChain.p2wpkh)])
+        let sweepsOnly = c.graph()
+        #expect(!SiteExpansion.rulesOutColdStore(50, graph: sweepsOnly))
+        // A later payment into 50 that carries change (an exchange deposit) rules it out.
+        c.tx([(pay, 2)], [(50, 5000, MiniChain.p2wpkh), (102, 9_980_000, MiniChain.p2wpkh)])
+        c.tx([(sweep, 0)], [(50, 1800, MiniChain.p2wpkh)])
+        let withDeposit = c.graph()
+        #expect(SiteExpansion.rulesOutColdStore(50, graph: withDeposit))
+        // Coinbase receipts rule it out too.
+        var d = MiniChain()
+        d.tx([], [(60, 5_000_000_000, MiniChain.p2wpkh)])
+        #expect(SiteExpansion.rulesOutColdStore(60, graph: d.graph()))
+    }
+}

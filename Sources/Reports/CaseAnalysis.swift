@@ -287,7 +287,7 @@ public struct CaseAnalysis: Sendable {
             caveats.append("\(notFound.count) watchlist address(es) do not appear in the database.")
         }
         if stoppedAtLoadLimit > 0 {
-            caveats.append("Tracing was cut short: following the funds further would have loaded more than \(options.coneTransactionLimit) transactions (a hop reached a very large cluster, such as an exchange). \(stoppedAtLoadLimit) sat of the traced amounts stopped there and are counted as hop-limit endpoints of the cluster they had reached.")
+            caveats.append("Tracing was cut short: following the funds further would have read more than \(options.coneTransactionLimit) transactions (--max-trace-transactions; many hops, or a hop into a very large cluster such as an exchange). \(stoppedAtLoadLimit) sat, summed over the payers' funding traces and the requested trace, stopped there and are counted as hop-limit endpoints of the cluster they had reached.")
         }
         let report = Report(schemaVersion: Report.schemaVersion, manifest: manifest, siteCluster: siteSection,
                             payerClusters: payers, ads: adEntries, sharedContacts: shared, multiContactPayers: multi,

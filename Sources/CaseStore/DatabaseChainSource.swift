@@ -86,9 +86,11 @@ public final class DatabaseChainSource: ChainSource {
         -> ([Transaction], [[TxOut?]]) {
         var inputs: [Int64: [(TxIn, TxOut?)]] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT i.txId, i.prevTxid, i.prevVout, i.sequence, i.scriptSig, i.value, o.id AS outId, o.script,
-                   o.scriptKind AS outKind, oa.address AS outAddress, o.value AS outValue, a.address
+            SELECT i.txId, \(InputPrevTxid.column(input: "i")) AS prevTxid, i.prevVout, i.sequence, i.scriptSig,
+                   i.value, o.id AS outId, o.script, o.scriptKind AS outKind, oa.address AS outAddress,
+                   o.value AS outValue, a.address
             FROM input i JOIN tx t ON t.id = i.txId
+            \(InputPrevTxid.joins(input: "i"))
             LEFT JOIN output o ON o.id = i.spentOutputId
             LEFT JOIN address oa ON oa.id = o.addressId
             LEFT JOIN address a ON a.id = i.addressId

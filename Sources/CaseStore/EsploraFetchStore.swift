@@ -230,8 +230,9 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
             }
             try db.execute(sql: """
                 INSERT INTO input(id, txId, n, prevTxid, prevVout, sequence, scriptSig, spentOutputId, addressId, value)
-                VALUES (?,?,?,?,?,?,?,?,?,?)
-                """, arguments: [inputId, txId, n, input.prevout.txid.digest.data, Int64(input.prevout.vout),
+                VALUES (?,?,?,COALESCE(?, X''),?,?,?,?,?,?)
+                """, arguments: [inputId, txId, n, spentOutputId == nil ? input.prevout.txid.digest.data : nil,
+                                 Int64(input.prevout.vout),
                                  Int64(input.sequence), Data(input.scriptSig), spentOutputId, addressId, value])
             inputId += 1
         }
@@ -253,15 +254,15 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
                         + "but a stored input states \(statedValue) sat for it", at: location)
                 }
                 spender = waitingId
-                try db.execute(sql: "UPDATE input SET spentOutputId = ?, addressId = ?, value = ? WHERE id = ?",
+                try db.execute(sql: "UPDATE input SET spentOutputId = ?, addressId = ?, value = ?, prevTxid = X'' WHERE id = ?",
                                arguments: [outputId, a.addressId, out.value.satoshis, waitingId])
                 touched.insert(waiting["txId"])
             }
             try db.execute(sql: """
                 INSERT INTO output(id, txId, n, value, scriptKind, addressId, script, spentByInputId)
-                VALUES (?,?,?,?,?,?,?,?)
+                VALUES (?,?,?,?,?,?,COALESCE(?, X''),?)
                 """, arguments: [outputId, txId, n, out.value.satoshis, Int64(a.kind), a.addressId,
-                                 Data(a.elide ? [] : out.scriptPubKey), spender])
+                                 a.elide ? nil : Data(out.scriptPubKey), spender])
             outputId += 1
         }
         let fee: Int64? = isCoinbase ? 0 : (unknownInputs == 0 ? inputSum &- outputSum : nil)

@@ -39,13 +39,16 @@ extension IngestState {
                     UPDATE tx SET fee = NULL WHERE id IN (SELECT i.txId FROM input i JOIN output o
                         ON i.id = o.spentByInputId WHERE o.txId = ?1) AND isCoinbase = 0
                     """, arguments: [txId])
+                // Unlinked inputs name their prevout's txid again (InputPrevTxid.swift).
                 try db.execute(sql: """
-                    UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL
+                    UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL,
+                        prevTxid = (SELECT txid FROM tx WHERE id = ?1)
                     WHERE id IN (SELECT spentByInputId FROM output WHERE txId = ?1 AND spentByInputId IS NOT NULL)
                     """, arguments: [txId])
                 // Spends by loose transactions recorded only on the input side.
                 try db.execute(sql: """
-                    UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL
+                    UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL,
+                        prevTxid = (SELECT txid FROM tx WHERE id = ?1)
                     WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1) AND txId <> ?1
                     """, arguments: [txId])
                 for id in try Int64.fetchAll(db, sql: """

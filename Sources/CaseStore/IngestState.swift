@@ -854,9 +854,11 @@ final class IngestState {
                 insert.bind(8, i.spentOutputId)
                 insert.bind(9, i.addressId)
                 insert.bind(10, i.value)
+                // A linked input's prevout txid is its spent output's transaction's (InputPrevTxid.swift).
+                let prevTxidBytes = i.spentOutputId == nil ? 32 : 0
                 try withUnsafeBytes(of: i.prevTxid) { p in
                     try i.scriptSig.withUnsafeBytes { s in
-                        insert.bind(4, borrowed: p)
+                        insert.bind(4, borrowed: UnsafeRawBufferPointer(rebasing: p[0..<prevTxidBytes]))
                         insert.bind(7, borrowed: s)
                         try insert.run()
                     }
@@ -999,7 +1001,9 @@ final class IngestStatements {
             VALUES (?,?,?,?,?,?,?,?,?,?)
             """)
         markOutputSpent = try RawStatement(db, "UPDATE output SET spentByInputId = ? WHERE id = ?")
-        resolveInput = try RawStatement(db, "UPDATE input SET spentOutputId = ?, addressId = ?, value = ? WHERE id = ?")
+        resolveInput = try RawStatement(db, """
+            UPDATE input SET spentOutputId = ?, addressId = ?, value = ?, prevTxid = X'' WHERE id = ?
+            """)
         recomputeFee = try RawStatement(db, """
             UPDATE tx SET fee = CASE WHEN isCoinbase = 1 THEN 0 ELSE
                 (SELECT SUM(value) FROM input WHERE txId = ?1) - (SELECT SUM(value) FROM output WHERE txId = ?1)

@@ -13,7 +13,9 @@ import GRDB
 ///   through `OutputScript.bytes`, which accepts both.
 /// - `input`: `spentOutputId` points at the spent output; `addressId` and `value` are copied from it (or from
 ///   a prevout the source stated) so clustering scans inputs without joins. Coinbase inputs have
-///   `prevVout = 4294967295` and a zero `prevTxid`.
+///   `prevVout = 4294967295` and a zero `prevTxid`. A linked input (`spentOutputId` set) stores an empty
+///   `prevTxid`: its spent output's transaction names the txid (`InputPrevTxid`, the only way to read it;
+///   rows written before that rule keep the 32 bytes).
 /// - `address`: one row per distinct address string.
 /// - `clusterInput` (v6, v7): per transaction its input address ids and the flags and CoinJoin-candidate columns
 ///   clustering reads, derived from the tables above by every write path (`ClusterInputs.swift`).

@@ -156,7 +156,8 @@ public enum StoreQueries {
                                     position: row["position"])
         }
         let inputs = try Row.fetchAll(db, sql: """
-            SELECT i.n, i.prevTxid, i.prevVout, i.value, i.spentOutputId, a.address FROM input i
+            SELECT i.n, \(InputPrevTxid.column(input: "i")) AS prevTxid, i.prevVout, i.value, i.spentOutputId,
+                   a.address FROM input i \(InputPrevTxid.joins(input: "i"))
             LEFT JOIN address a ON a.id = i.addressId WHERE i.txId = ? ORDER BY i.n
             """, arguments: [txId]).map { r -> InputDetail in
             let vout: Int64 = r["prevVout"]

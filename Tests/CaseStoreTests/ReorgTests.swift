@@ -79,6 +79,46 @@ import Testing
         #expect(try StoreQueries.stats(CaseDatabase(path: path, mode: .readOnly)).blocks == 107)
     }
 
+    /// A loose transaction spends an output of a block the reorg disconnects: its input is unlinked and must
+    /// name its prevout's txid again (a linked input stores none, InputPrevTxid.swift), so the block's return
+    /// links it again.
+    @Test func reorgUnlinksALooseSpendAndGivesItsInputItsTxidBack() throws {
+        let chain = try RegtestFixture.blocks()
+        let funding = chain[102].transactions[1]
+        let prevout = OutPoint(txid: funding.txid, vout: 0)
+        let loose = BlockFactory.spend([prevout], outputs: [(funding.outputs[0].value.satoshis - 700, [0x55])])
+        let path = try temporaryDatabasePath()
+        try ingest(RegtestFixture.items(chain) + [.transaction(loose, SourceLocation(file: "loose"))], into: path)
+        let inputRow: (CaseDatabase) throws -> (Int?, Bool) = { db in
+            try db.read { db in
+                try expectPrevTxidRule(db)
+                let row = try #require(try Row.fetchOne(db, sql: """
+                    SELECT length(i.prevTxid) AS len, i.spentOutputId FROM input i JOIN tx t ON t.id = i.txId
+                    WHERE t.txid = ?
+                    """, arguments: [loose.txid.digest.data]))
+                return (row["len"], (row["spentOutputId"] as Int64?) != nil)
+            }
+        }
+        #expect(try inputRow(CaseDatabase(path: path, mode: .readOnly)) == (0, true))
+
+        let fork = Self.branch(on: chain[100], height: 101, count: 4, tag: 7)
+        let summary = try ingest(RegtestFixture.items(fork), into: path)
+        #expect(summary.reorgs.map(\.blocksDisconnected) == [3])
+        #expect(try inputRow(CaseDatabase(path: path, mode: .readOnly)) == (32, false))
+        let unlinked = try #require(try StoreQueries.transactions(loose.txid, in: CaseDatabase(path: path, mode: .readOnly)).first)
+        #expect(unlinked.inputs[0].prevout?.txid == funding.txid && unlinked.inputs[0].prevout?.index == 0)
+        #expect(!unlinked.inputs[0].resolved)
+
+        // The original chain comes back with more work: the funding transaction links the input again.
+        let extended = Self.branch(on: chain[103], height: 104, count: 3, tag: 9)
+        _ = try ingest(RegtestFixture.items(Array(chain[101...]) + extended), into: path)
+        #expect(try inputRow(CaseDatabase(path: path, mode: .readOnly)) == (0, true))
+        let relinked = try #require(try StoreQueries.transactions(loose.txid, in: CaseDatabase(path: path, mode: .readOnly)).first)
+        #expect(relinked.inputs[0].prevout?.txid == funding.txid && relinked.inputs[0].prevout?.index == 0)
+        #expect(relinked.inputs[0].resolved)
+        #expect(relinked.fee == 700)
+    }
+
     @Test func weakerBranchIsReportedNotApplied() throws {
         let chain = try RegtestFixture.blocks()
         let path = try temporaryDatabasePath()

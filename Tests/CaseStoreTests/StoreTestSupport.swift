@@ -63,8 +63,19 @@ func fullDump(_ path: String) throws -> [String] {
         }
         let stale = try ClusterInputs.mismatches(db)
         #expect(stale.isEmpty, "clusterInput disagrees with the chain tables: \(stale.prefix(5))")
+        try expectPrevTxidRule(db)
         return lines
     }
+}
+
+/// InputPrevTxid.swift: a linked input stores an empty `prevTxid`, an unlinked one its 32 bytes — in every
+/// state the database reaches (after resolving later, reorgs, kills).
+func expectPrevTxidRule(_ db: Database) throws {
+    let broken = try Int64.fetchAll(db, sql: """
+        SELECT id FROM input WHERE (spentOutputId IS NULL AND length(prevTxid) <> 32)
+            OR (spentOutputId IS NOT NULL AND length(prevTxid) <> 0) LIMIT 5
+        """)
+    #expect(broken.isEmpty, "inputs breaking the prevTxid rule: \(broken)")
 }
 
 /// The chain's content without ids, in analysis order: databases built in different orders compare equal.
@@ -74,6 +85,7 @@ func canonicalDump(_ path: String) throws -> [String] {
         var lines: [String] = []
         let stale = try ClusterInputs.mismatches(db)
         #expect(stale.isEmpty, "clusterInput disagrees with the chain tables: \(stale.prefix(5))")
+        try expectPrevTxidRule(db)
         let txs = try Row.fetchAll(db, sql: """
             SELECT t.id, hex(t.txid) AS txid, b.height, t.position, t.fee FROM tx t LEFT JOIN block b ON b.id = t.blockId
             ORDER BY t.blockId IS NULL, b.height, t.position, t.txid

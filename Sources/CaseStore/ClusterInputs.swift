@@ -293,15 +293,7 @@ extension ClusterStore {
     /// after `after`, from the narrow `clusterInput` table: one sequential scan, plus index lookups of the full
     /// columns of the CoinJoin candidates when `candidates` is true (profiles with CoinJoin exclusions).
     public static func loadCospends(_ db: Database, after: ChainPosition? = nil, candidates: Bool = true) throws -> LoadedCospends {
-        let maxBlock = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM block") ?? 0
-        var heightOfBlock = [Int64](repeating: -1, count: Int(max(0, maxBlock)) + 1)
-        let blocks = try RawStatement(db, "SELECT id, height FROM block WHERE inBestChain = 1")
-        while try blocks.step() {
-            let id = blocks.int64(0)
-            if id >= 0 && id < Int64(heightOfBlock.count) { heightOfBlock[Int(id)] = blocks.int64(1) }
-        }
-        blocks.reset()
-        let heights = heightOfBlock
+        let heights = try ClusterStore.bestChainHeights(db)
         let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
         let bound = Int(max(0, maxAddress + 1))
         // Chain order packed in 64 bits: height, position; loose transactions after every block, by id.
@@ -431,15 +423,7 @@ extension ClusterStore {
 
     /// The streaming pass; nil as soon as a row is out of chain order (the clusterer is then half-done).
     static func streamCospends(_ db: Database, after: ChainPosition?, into clusterer: inout Clusterer) throws -> CospendRun? {
-        let maxBlock = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM block") ?? 0
-        var heightOfBlock = [Int64](repeating: -1, count: Int(max(0, maxBlock)) + 1)
-        let blocks = try RawStatement(db, "SELECT id, height FROM block WHERE inBestChain = 1")
-        while try blocks.step() {
-            let id = blocks.int64(0)
-            if id >= 0 && id < Int64(heightOfBlock.count) { heightOfBlock[Int(id)] = blocks.int64(1) }
-        }
-        blocks.reset()
-        let heights = heightOfBlock
+        let heights = try ClusterStore.bestChainHeights(db)
         let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
         let bound = Int(max(0, maxAddress + 1))
         do { try clusterer.beginCospends(addressBound: bound) } catch { throw StoreError.badData("\(error)", at: nil) }

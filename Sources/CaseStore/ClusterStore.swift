@@ -23,14 +23,9 @@ public struct LoadedChain {
 
 /// Reading transactions for clustering and writing its results: the clustering side of the case database.
 public enum ClusterStore {
-    /// Loads every best-chain (and loose) transaction in chain order, optionally only those after `after`.
-    ///
-    /// Rows are read in id order (sequential scans) and scattered into chain order in memory, so this is
-    /// linear in the table sizes whatever order the ingest assigned ids in.
-    /// - Parameter spenders: also record, for each output, how its spending transaction looks (needed by
-    ///   `change.fingerprint` and `change.peel-chain`).
-    public static func load(_ db: Database, after: ChainPosition? = nil, spenders: Bool = false) throws -> LoadedChain {
-        // Blocks: id -> height for the best chain (ids are dense: an array, not a dictionary).
+    /// Height of every best-chain block by block id, -1 for blocks off the best chain (ids are dense: an
+    /// array, not a dictionary). What every clustering reader needs to put transactions in chain order.
+    static func bestChainHeights(_ db: Database) throws -> [Int64] {
         let maxBlock = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM block") ?? 0
         var heightOfBlock = [Int64](repeating: -1, count: Int(max(0, maxBlock)) + 1)
         let blocks = try RawStatement(db, "SELECT id, height FROM block WHERE inBestChain = 1")
@@ -39,6 +34,17 @@ public enum ClusterStore {
             if id >= 0 && id < Int64(heightOfBlock.count) { heightOfBlock[Int(id)] = blocks.int64(1) }
         }
         blocks.reset()
+        return heightOfBlock
+    }
+
+    /// Loads every best-chain (and loose) transaction in chain order, optionally only those after `after`.
+    ///
+    /// Rows are read in id order (sequential scans) and scattered into chain order in memory, so this is
+    /// linear in the table sizes whatever order the ingest assigned ids in.
+    /// - Parameter spenders: also record, for each output, how its spending transaction looks (needed by
+    ///   `change.fingerprint` and `change.peel-chain`).
+    public static func load(_ db: Database, after: ChainPosition? = nil, spenders: Bool = false) throws -> LoadedChain {
+        let heightOfBlock = try bestChainHeights(db)
 
         // Transactions, in id order; chain order is checked as they come and sorted only if needed.
         var ids: [Int64] = [], keys: [ChainPosition] = [], versions: [Int32] = [], lockTimes: [UInt32] = []

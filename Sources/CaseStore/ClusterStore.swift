@@ -41,8 +41,11 @@ public enum ClusterStore {
     ///
     /// Rows are read in id order (sequential scans) and scattered into chain order in memory, so this is
     /// linear in the table sizes whatever order the ingest assigned ids in.
-    /// - Parameter spenders: also record, for each output, how its spending transaction looks (needed by
-    ///   `change.fingerprint` and `change.peel-chain`).
+    /// - Parameter spenders: also record, for each output, how its spending transaction looks and whether it
+    ///   is in the same block (needed by `change.fingerprint`, `change.peel-chain`, `change.same-block-spend`).
+    ///   Only spenders among the loaded transactions are recorded: with `after`, those after it. An ingest
+    ///   commits whole blocks and the watermark is a block's last transaction, so every same-block spender of
+    ///   a loaded output is loaded too.
     public static func load(_ db: Database, after: ChainPosition? = nil, spenders: Bool = false) throws -> LoadedChain {
         let heightOfBlock = try bestChainHeights(db)
 
@@ -175,8 +178,10 @@ public enum ClusterStore {
                     outKind[slot] = UInt8(truncatingIfNeeded: outs.int64(3))
                     if !outs.isNull(4) { outAddress[slot] = UInt32(truncatingIfNeeded: outs.int64(4)) }
                     if spenders, let by = outs.optionalInt64(5), let s = txOfInput[by] {
+                        // Same height: the same block (heights are of best-chain blocks), or both loose (Int64.max).
                         outSpender[slot] = SpenderShape(version: versions[s], lockTimeIsSet: lockTimes[s] != 0, signalsRBF: rbf[s],
-                                                        inputCount: inputCounts[s], outputCount: outputCounts[s]).packedValue
+                                                        inputCount: inputCounts[s], outputCount: outputCounts[s],
+                                                        inSameBlock: keys[s].height == keys[t].height).packedValue
                     }
                 }
             }}}}

@@ -6,6 +6,10 @@ import BitcoinPrimitives
 ///
 /// The product path loads transactions from the case database (CaseStore); this builder serves tests and
 /// benchmarks that start from raw blocks. Two outputs with the same script get the same address id.
+///
+/// Blocks: every `append(_ block:)` is one block, and a transaction appended on its own (`append(_ tx:)`
+/// outside a block) counts as a block of its own, so a spender is "in the same block" as the output it
+/// spends (`SpenderShape.inSameBlock`) only when both came in one `append(_ block:)`.
 public struct ChainBuilder {
     public let batch = TransactionBatch()
     /// Script bytes of each address id (the id's identity).
@@ -13,7 +17,10 @@ public struct ChainBuilder {
     /// Txid of each dense transaction id.
     public private(set) var txids: [Txid] = []
     private var addressOfScript: [[UInt8]: UInt32] = [:]
-    private var outputs: [OutPoint: (address: UInt32, value: Int64, kind: UInt8, index: Int)] = [:]
+    private var outputs: [OutPoint: (address: UInt32, value: Int64, kind: UInt8, index: Int, block: Int)] = [:]
+    /// Number of the block being appended (a lone transaction is a block of its own).
+    private var blockNumber = 0
+    private var insideBlock = false
     private var pendingSpender: [Int: Int] = [:]
     private let kindOf: ([UInt8]) -> ScriptKind
 
@@ -23,10 +30,15 @@ public struct ChainBuilder {
 
     /// Appends every transaction of a block (blocks must come in chain order).
     public mutating func append(_ block: Block) {
+        blockNumber += 1
+        insideBlock = true
+        defer { insideBlock = false }
         for tx in block.transactions { append(tx) }
     }
 
+    /// Appends one transaction; outside `append(_ block:)` it is a block of its own.
     public mutating func append(_ tx: Transaction) {
+        if !insideBlock { blockNumber += 1 }
         let id = TxID(UInt32(txids.count))  // Cast ok: test and benchmark chains stay far below 2^32.
         txids.append(tx.txid)
         let isCoinbase = tx.inputs.count == 1 && tx.inputs[0].prevout.isNull
@@ -38,7 +50,9 @@ public struct ChainBuilder {
             for input in tx.inputs {
                 if let o = outputs.removeValue(forKey: input.prevout) {
                     batch.appendInput(address: o.address, value: o.value, kind: o.kind, sequence: input.sequence)
-                    batch.setSpender(ofOutputAt: o.index, shape)
+                    var spender = shape
+                    spender.inSameBlock = o.block == blockNumber
+                    batch.setSpender(ofOutputAt: o.index, spender)
                 } else {
                     batch.appendInput(address: TransactionBatch.noAddress, value: 0,
                                       kind: ScriptKind.nonstandard.code, sequence: input.sequence)
@@ -57,7 +71,7 @@ public struct ChainBuilder {
             }
             let index = batch.outputAddress.count
             batch.appendOutput(address: address, value: out.value.satoshis, kind: kind.code, spender: 0)
-            outputs[OutPoint(txid: tx.txid, vout: UInt32(n))] = (address, out.value.satoshis, kind.code, index)
+            outputs[OutPoint(txid: tx.txid, vout: UInt32(n))] = (address, out.value.satoshis, kind.code, index, blockNumber)
         }
     }
 

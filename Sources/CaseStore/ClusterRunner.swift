@@ -83,12 +83,40 @@ public enum ClusterRunner {
     /// Profiles without a change rule read only input addresses (and the CoinJoin candidates' columns).
     public static func usesCospendsOnly(_ profile: HeuristicProfile) -> Bool { profile.change == nil }
 
+    /// Heuristics that read only spenders in the same block as the output (or loose spenders of loose outputs).
+    /// An ingest commits whole blocks, so these are known when the output's transaction is first clustered:
+    /// they need spender shapes loaded but do not stop incremental runs (see `watermarkEndsItsBlock`).
+    static let sameBlockSpenders: Set<HeuristicID> = [HeuristicRegistry.sameBlockSpend]
+
+    /// Whether the loader must record spender shapes (`ClusterStore.load(spenders:)`).
     public static func needsSpenders(_ profile: HeuristicProfile) -> Bool {
+        (profile.change?.leaves ?? []).contains { lookAhead.contains($0.0) || sameBlockSpenders.contains($0.0) }
+    }
+
+    /// Whether the profile reads spenders in later blocks: then a stored clustering cannot be extended.
+    public static func looksAhead(_ profile: HeuristicProfile) -> Bool {
         (profile.change?.leaves ?? []).contains { lookAhead.contains($0.0) }
     }
 
+    static func readsSameBlockSpenders(_ profile: HeuristicProfile) -> Bool {
+        (profile.change?.leaves ?? []).contains { sameBlockSpenders.contains($0.0) }
+    }
+
+    /// True when nothing can still join the watermark's block: it is a best-chain block (not the loose
+    /// transactions, where a new loose one may spend an old one's output) and no transaction of it comes after
+    /// the watermark (a partially fetched block completed later would add some).
+    static func watermarkEndsItsBlock(_ db: Database, _ mark: ChainPosition) throws -> Bool {
+        guard mark.height != Int64.max else { return false }
+        let later = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM tx t JOIN block b ON b.id = t.blockId
+            WHERE b.inBestChain = 1 AND b.height = ? AND t.position > ?
+            """, arguments: [mark.height, mark.position]) ?? 0
+        return later == 0
+    }
+
     /// Clusters the database with `profile`. Extends the stored clustering when it was made with the same
-    /// profile file, no look-ahead heuristic is used, and the chain only grew after what it covered;
+    /// profile file, no look-ahead heuristic is used, and the chain only grew after what it covered (by whole
+    /// blocks, when the profile reads same-block spenders);
     /// otherwise starts over. The result is the same either way.
     /// - Parameter entityTags: entity label per address string (tags, watchlists) for the entity guard.
     @discardableResult
@@ -99,10 +127,11 @@ public enum ClusterRunner {
             let state = try loadState(db)
             var resume: ClusterRunState?
             let tagsDigest = digest(entityTags)
-            if allowIncremental, let state, state.profileHash == profile.hash, !needsSpenders(profile),
+            if allowIncremental, let state, state.profileHash == profile.hash, !looksAhead(profile),
                state.tagsDigest == tagsDigest,
                let mark = state.watermark, let idSum = state.idSum,
-               try countTransactions(db, upTo: mark) == (state.transactions, idSum) {
+               try countTransactions(db, upTo: mark) == (state.transactions, idSum),
+               try !readsSameBlockSpenders(profile) || watermarkEndsItsBlock(db, mark) {
                 resume = state
             }
             // Without a change rule only input addresses matter: read the narrow clustering input (ClusterInputs.swift).

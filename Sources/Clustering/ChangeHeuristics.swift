@@ -172,3 +172,50 @@ public struct WalletChangeTypeChange: ChangeHeuristic {
         return s
     }
 }
+
+/// `change.same-block-spend`: the outputs spent in the same block as this transaction (for an unconfirmed
+/// transaction: by another unconfirmed one). Bitcoin Core's wallet spends an unconfirmed output only when it
+/// trusts it — its own transaction, every input its own (`CachedTxIsTrusted`, `-spendzeroconfchange` on by
+/// default) — and never spends unconfirmed coins received from others. A spend in the same block was made
+/// while the output was unconfirmed, so its spender is this transaction's sender: the output is change (or
+/// a transfer to the sender's own address). Reads only spenders in the same block, which an ingest commits
+/// together with this transaction, so it does not look ahead in the sense of incremental clustering.
+public struct SameBlockSpendChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.same-block-spend"
+    public let references: [Reference] = [.coreTrustedSpend]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        var s = OutputSet()
+        for o in base where tx.outputSpender(o)?.inSameBlock == true { s.insert(o) }
+        return s
+    }
+}
+
+/// `change.largest-input`: the unnecessary-input argument. When some output is at least as large as the
+/// largest input, the outputs smaller than the largest input. Had an output ≥ the largest input been the
+/// change, the payment and fee would have been covered without that input, which was then unnecessary;
+/// coin selection that adds inputs until the target is met (Core's single random draw and knapsack) never
+/// leaves its largest input unnecessary, so such an output is a payment and the change is among the
+/// smaller ones. Silent when an input's value is unknown (0: its funding transaction was not loaded).
+public struct LargestInputChange: ChangeHeuristic {
+    public let id: HeuristicID = "change.largest-input"
+    public let references: [Reference] = [.bitcoinWikiUnnecessaryInput, .ermilov2017, .moser2022]
+    public init() {}
+    public func candidates(in tx: TxView) -> OutputSet {
+        let base = tx.changeCandidatesBase
+        guard !base.isEmpty, tx.inputCount > 0 else { return .empty }
+        var largest: Int64 = 0
+        for i in 0..<tx.inputCount {
+            let v = tx.inputValue(i)
+            guard v > 0 else { return .empty }
+            largest = max(largest, v)
+        }
+        var smaller = OutputSet()
+        var someAtLeast = false
+        for o in base {
+            if tx.outputValue(o) < largest { smaller.insert(o) } else { someAtLeast = true }
+        }
+        return someAtLeast ? smaller : .empty
+    }
+}

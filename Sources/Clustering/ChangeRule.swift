@@ -10,6 +10,9 @@
 ///     {"at-least": {"k": 2, "of": [r1, r2, …]}}   outputs named by at least k of the rules
 ///     {"first": [r1, r2, …]}          the outputs of the first rule that names any (an ordered fallback:
 ///                                     a weaker signal is consulted only where the stronger ones are silent)
+///     {"not-contradicted": [r, v1, v2, …]}   r's outputs, unless some v_i names a non-empty set that does
+///                                     not hold all of them — then none (the v_i are heuristics whose
+///                                     complement says "payment": a pick they contradict is dropped)
 public indirect enum ChangeRule: Hashable, Sendable {
     case use(HeuristicID, parameters: [String: Int] = [:])
     case union([ChangeRule])
@@ -18,6 +21,8 @@ public indirect enum ChangeRule: Hashable, Sendable {
     case unique(ChangeRule)
     case atLeast(Int, of: [ChangeRule])
     case first([ChangeRule])
+    /// `r`'s outputs unless a veto names a non-empty set that does not contain them all.
+    case notContradicted(ChangeRule, vetoes: [ChangeRule])
 
     /// Every heuristic id the rule uses, with its parameters, in first-use order.
     public var leaves: [(HeuristicID, [String: Int])] {
@@ -28,6 +33,7 @@ public indirect enum ChangeRule: Hashable, Sendable {
             case let .union(rs), let .intersection(rs), let .atLeast(_, rs), let .first(rs): rs.forEach(walk)
             case let .difference(a, b): walk(a); walk(b)
             case let .unique(r): walk(r)
+            case let .notContradicted(r, vs): walk(r); vs.forEach(walk)
             }
         }
         walk(self)
@@ -57,6 +63,14 @@ public indirect enum ChangeRule: Hashable, Sendable {
                 if !s.isEmpty { return s }
             }
             return .empty
+        case let .notContradicted(r, vs):
+            let s = r.evaluate(leaf)
+            guard !s.isEmpty else { return .empty }
+            for v in vs {
+                let allowed = v.evaluate(leaf)
+                if !allowed.isEmpty && !s.subtracting(allowed).isEmpty { return .empty }
+            }
+            return s
         }
     }
 
@@ -73,6 +87,7 @@ public indirect enum ChangeRule: Hashable, Sendable {
         case let .unique(r): return "unique(\(r.summary))"
         case let .atLeast(k, rs): return "at-least(\(k), [" + rs.map(\.summary).joined(separator: ", ") + "])"
         case let .first(rs): return "first(" + rs.map(\.summary).joined(separator: ", ") + ")"
+        case let .notContradicted(r, vs): return "not-contradicted(" + ([r] + vs).map(\.summary).joined(separator: ", ") + ")"
         }
     }
 }
@@ -90,7 +105,7 @@ extension ChangeRule: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
         let keys = c.allKeys.map(\.stringValue)
-        let nodeKeys = ["use", "union", "intersection", "difference", "unique", "at-least", "first"]
+        let nodeKeys = ["use", "union", "intersection", "difference", "unique", "at-least", "first", "not-contradicted"]
         let present = keys.filter { nodeKeys.contains($0) }
         guard present.count == 1, let kind = present.first else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
@@ -134,6 +149,13 @@ extension ChangeRule: Codable {
                     debugDescription: "difference needs exactly two rules [from, minus], got \(rs.count)"))
             }
             self = .difference(rs[0], rs[1])
+        case "not-contradicted":
+            let rs = try c.decode([ChangeRule].self, forKey: AnyKey(kind))
+            guard rs.count >= 2 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey(kind)],
+                    debugDescription: "not-contradicted needs a rule and at least one veto [rule, veto, …], got \(rs.count)"))
+            }
+            self = .notContradicted(rs[0], vetoes: Array(rs.dropFirst()))
         case "unique":
             self = .unique(try c.decode(ChangeRule.self, forKey: AnyKey(kind)))
         default:
@@ -163,6 +185,7 @@ extension ChangeRule: Codable {
         case let .first(rs): try c.encode(rs, forKey: AnyKey("first"))
         case let .difference(a, b): try c.encode([a, b], forKey: AnyKey("difference"))
         case let .unique(r): try c.encode(r, forKey: AnyKey("unique"))
+        case let .notContradicted(r, vs): try c.encode([r] + vs, forKey: AnyKey("not-contradicted"))
         case let .atLeast(k, rs):
             var inner = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("at-least"))
             try inner.encode(k, forKey: AnyKey("k"))

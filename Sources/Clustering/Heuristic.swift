@@ -56,6 +56,11 @@ public struct Reference: Hashable, Sendable, Codable {
     public static let coreChangeType = Reference(
         "Bitcoin Core src/wallet/wallet.cpp, CWallet::TransactionChangeType (-changetype, or the payee's type for P2WPKH/P2TR)",
         "https://github.com/bitcoin/bitcoin/blob/master/src/wallet/wallet.cpp")
+    public static let coreTrustedSpend = Reference(
+        "Bitcoin Core src/wallet/receive.cpp, CachedTxIsTrusted (an unconfirmed output is spent only if the wallet made its transaction from its own inputs; -spendzeroconfchange)",
+        "https://github.com/bitcoin/bitcoin/blob/master/src/wallet/receive.cpp")
+    public static let bitcoinWikiUnnecessaryInput = Reference(
+        "Bitcoin Wiki, Privacy: Unnecessary input heuristic", "https://en.bitcoin.it/wiki/Privacy#Unnecessary_input_heuristic")
     public static let schnoering2023 = Reference(
         "Schnoering & Vazirgiannis / Kappos et al., peeling chains (How to Peel a Million, USENIX Security 2022)",
         "https://www.usenix.org/conference/usenixsecurity22/presentation/kappos")

@@ -13,10 +13,13 @@ public enum HeuristicRegistry {
 
     public static let changeIDs: [HeuristicID] = [
         "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",
-        "change.reuse", "change.fingerprint", "change.peel-chain", walletType,
+        "change.reuse", "change.fingerprint", "change.peel-chain", walletType, sameBlockSpend, largestInput,
     ]
     /// Learned per cluster by the clusterer as it goes (see `WalletChangeTypeChange`).
     public static let walletType: HeuristicID = "change.wallet-type"
+    /// Reads spenders in the same block (see `SameBlockSpendChange`).
+    public static let sameBlockSpend: HeuristicID = "change.same-block-spend"
+    public static let largestInput: HeuristicID = "change.largest-input"
 
     /// Guards are recorded in the same evidence log as exclusions.
     public static let entityGuard: HeuristicID = "guard.entity-tags"
@@ -43,6 +46,8 @@ public enum HeuristicRegistry {
         case "change.fingerprint": return FingerprintChange()
         case "change.peel-chain": return PeelChainChange()
         case "change.wallet-type": return WalletChangeTypeChange()
+        case "change.same-block-spend": return SameBlockSpendChange()
+        case "change.largest-input": return LargestInputChange()
         default: return nil
         }
     }
@@ -57,6 +62,7 @@ public enum HeuristicRegistry {
         "change.reuse", "change.fingerprint", "change.peel-chain",
         entityGuard, growthGuard,
         walletType,
+        sameBlockSpend, largestInput,
     ]
 
     public static func bit(of id: HeuristicID) -> Int? { allIDs.firstIndex(of: id) }

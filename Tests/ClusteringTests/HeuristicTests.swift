@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import BitcoinPrimitives
 import Clustering
 import Foundation
 import SpoorTestSupport
@@ -142,6 +143,103 @@ import Testing
         #expect(PeelChainChange().candidates(in: view(unspent)).isEmpty)
     }
 
+    static func spender(sameBlock: Bool) -> SpenderShape {
+        SpenderShape(version: 2, lockTimeIsSet: false, signalsRBF: true, inputCount: 1, outputCount: 2, inSameBlock: sameBlock)
+    }
+
+    @Test func sameBlockSpendNamesTheOutputsSpentInTheSameBlock() {
+        let now = Self.spender(sameBlock: true), later = Self.spender(sameBlock: false)
+        let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)], spenders: [later, now])
+        #expect(SameBlockSpendChange().candidates(in: view(t)) == OutputSet([1]))
+        // Spent in a later block (or unspent): nothing.
+        let laterOnly = tx(2, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)], spenders: [later, later])
+        #expect(SameBlockSpendChange().candidates(in: view(laterOnly)).isEmpty)
+        let unspent = tx(3, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)])
+        #expect(SameBlockSpendChange().candidates(in: view(unspent)).isEmpty)
+        // Both outputs spent in the same block: both named, so `unique` names none.
+        let both = tx(4, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)], spenders: [now, now])
+        #expect(SameBlockSpendChange().candidates(in: view(both)) == OutputSet([0, 1]))
+        #expect(ChangeRule.unique(.use(HeuristicRegistry.sameBlockSpend)).evaluate { _, _ in
+            SameBlockSpendChange().candidates(in: view(both)) }.isEmpty)
+        // An output without an address is never change, and one addressed output leaves nothing to tell apart.
+        let opReturn = tx(5, inputs: [(1, 9_000)], outputs: [(nil, 0), (4, 8_900)], spenders: [nil, now])
+        #expect(SameBlockSpendChange().candidates(in: view(opReturn)).isEmpty)
+    }
+
+    @Test func spenderShapePacksTheSameBlockBit() {
+        for sameBlock in [false, true] {
+            for rbf in [false, true] {
+                let shape = SpenderShape(version: 2, lockTimeIsSet: !rbf, signalsRBF: rbf, inputCount: 3, outputCount: 70_000,
+                                         inSameBlock: sameBlock)
+                let back = SpenderShape(packed: shape.packedValue)
+                #expect(back != nil)
+                #expect(back?.inSameBlock == sameBlock)
+                #expect(back?.signalsRBF == rbf && back?.lockTimeIsSet == !rbf && back?.version == 2)
+                #expect(back?.inputCount == 3 && back?.outputCount == 0xFFFF, "counts saturate")
+            }
+        }
+        #expect(SpenderShape(packed: 0) == nil, "0 is unspent")
+        // The bit reaches the heuristic through a batch.
+        let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000), (4, 3_900)], spenders: [nil, Self.spender(sameBlock: true)])
+        #expect(view(t).outputSpender(1)?.inSameBlock == true)
+    }
+
+    /// A chain built from blocks: a spend inside the block of its funding transaction is marked, a spend in a
+    /// later block is not, and a transaction appended on its own is a block of its own.
+    @Test func chainBuilderMarksSpendsInsideTheirBlock() {
+        func script(_ n: UInt8) -> [UInt8] { [0x00, 0x14] + [UInt8](repeating: n, count: 20) }
+        let coinbase = Transaction(version: 2, inputs: [TxIn(prevout: .null, scriptSig: [0x51, 0x01])],
+                                   outputs: [TxOut(value: Amount(satoshis: 100_000), scriptPubKey: script(1))], lockTime: 0)
+        let pay = Transaction(version: 2, inputs: [TxIn(prevout: OutPoint(txid: coinbase.txid, vout: 0), sequence: 0xFFFF_FFFD)],
+                              outputs: [TxOut(value: Amount(satoshis: 60_000), scriptPubKey: script(2)),
+                                        TxOut(value: Amount(satoshis: 39_000), scriptPubKey: script(3))], lockTime: 0)
+        let spendChange = Transaction(version: 2, inputs: [TxIn(prevout: OutPoint(txid: pay.txid, vout: 1))],
+                                      outputs: [TxOut(value: Amount(satoshis: 38_000), scriptPubKey: script(4))], lockTime: 0)
+        let spendPayment = Transaction(version: 2, inputs: [TxIn(prevout: OutPoint(txid: pay.txid, vout: 0))],
+                                       outputs: [TxOut(value: Amount(satoshis: 59_000), scriptPubKey: script(5)),
+                                                 TxOut(value: Amount(satoshis: 500), scriptPubKey: script(6))], lockTime: 0)
+        let lone = Transaction(version: 2, inputs: [TxIn(prevout: OutPoint(txid: spendPayment.txid, vout: 1))],
+                               outputs: [TxOut(value: Amount(satoshis: 400), scriptPubKey: script(7))], lockTime: 0)
+        func block(_ txs: [Transaction]) -> Block {
+            Block(header: BlockHeader(version: 0x2000_0000, previousBlockHash: BlockHash(digest: .zero),
+                                      merkleRoot: Merkle.root(txs.map(\.txid.digest)), time: 0, bits: 0x207f_ffff, nonce: 0),
+                  transactions: txs)
+        }
+        var builder = ChainBuilder()
+        builder.append(block([coinbase]))
+        builder.append(block([pay, spendChange]))
+        builder.append(block([spendPayment]))
+        builder.append(lone)
+        let b = builder.batch
+        #expect(b.view(0).outputSpender(0)?.inSameBlock == false, "coinbase spent a block later")
+        #expect(b.view(1).outputSpender(1)?.inSameBlock == true, "change spent in the payment's block")
+        #expect(b.view(1).outputSpender(0)?.inSameBlock == false, "payment spent a block later")
+        #expect(SameBlockSpendChange().candidates(in: b.view(1)) == OutputSet([1]))
+        #expect(b.view(3).outputSpender(1)?.inSameBlock == false, "a transaction appended alone is a block of its own")
+        #expect(SameBlockSpendChange().candidates(in: b.view(3)).isEmpty)
+    }
+
+    @Test func largestInputNamesTheOutputsSmallerThanTheLargestInput() {
+        // 70 000 ≥ the largest input (50 000): it is the payment; the output below 50 000 is the change.
+        let t = tx(1, inputs: [(1, 50_000), (2, 40_000)], outputs: [(3, 70_000), (4, 19_000)])
+        #expect(LargestInputChange().candidates(in: view(t)) == OutputSet([1]))
+        // Equal to the largest input counts as "at least as large".
+        let equal = tx(2, inputs: [(1, 50_000), (2, 30_000)], outputs: [(3, 50_000), (4, 29_000)])
+        #expect(LargestInputChange().candidates(in: view(equal)) == OutputSet([1]))
+        // No output reaches the largest input: nothing.
+        let none = tx(3, inputs: [(1, 50_000), (2, 40_000)], outputs: [(3, 49_999), (4, 39_000)])
+        #expect(LargestInputChange().candidates(in: view(none)).isEmpty)
+        // Several smaller outputs: all named (unique() then names none).
+        let batch = tx(4, inputs: [(1, 100_000)], outputs: [(3, 100_000), (4, 1_000), (5, 2_000)])
+        #expect(LargestInputChange().candidates(in: view(batch)) == OutputSet([1, 2]))
+        // An input of unknown value (0: its funding transaction was not loaded) could be the largest: silent.
+        let unknown = tx(5, inputs: [(1, 50_000), (nil, 0)], outputs: [(3, 70_000), (4, 19_000)])
+        #expect(LargestInputChange().candidates(in: view(unknown)).isEmpty)
+        // Every output at least the largest input: none smaller, nothing named.
+        let allLarge = tx(6, inputs: [(1, 10_000)], outputs: [(3, 10_000), (4, 10_000)])
+        #expect(LargestInputChange().candidates(in: view(allLarge)).isEmpty)
+    }
+
     @Test func singleOutputHasNoChange() {
         let t = tx(1, inputs: [(1, 9_000)], outputs: [(3, 5_000)])
         for id in HeuristicRegistry.changeIDs {
@@ -190,6 +288,51 @@ import Testing
         #expect(fallback.summary == "first(unique(change.optimal), unique(change.wallet-type))")
     }
 
+    @Test func notContradictedDropsAPickAVetoRulesOut() {
+        let round: HeuristicID = "change.round-payment", largest = HeuristicRegistry.largestInput
+        func eval(_ r: ChangeRule, _ sets: [HeuristicID: OutputSet]) -> OutputSet { r.evaluate { id, _ in sets[id] ?? .empty } }
+        let rule = ChangeRule.notContradicted(.unique(.use("change.optimal")), vetoes: [.use(round), .use(largest)])
+        // Contradicted: round-payment says output 1 is round (a payment) and names only 0 as change.
+        #expect(eval(rule, ["change.optimal": OutputSet([1]), round: OutputSet([0])]).isEmpty)
+        #expect(eval(rule, ["change.optimal": OutputSet([1]), largest: OutputSet([0, 2])]).isEmpty)
+        // Not contradicted: every veto that speaks contains the pick.
+        #expect(eval(rule, ["change.optimal": OutputSet([1]), round: OutputSet([1, 2]), largest: OutputSet([1])]) == OutputSet([1]))
+        // Vetoes silent (empty): the pick stands.
+        #expect(eval(rule, ["change.optimal": OutputSet([1])]) == OutputSet([1]))
+        // Nothing picked: nothing, whatever the vetoes say.
+        #expect(eval(rule, [round: OutputSet([1])]).isEmpty)
+        // A set of several picks stands only when a speaking veto holds all of them.
+        let wide = ChangeRule.notContradicted(.use("change.optimal"), vetoes: [.use(round)])
+        #expect(eval(wide, ["change.optimal": OutputSet([0, 1]), round: OutputSet([0, 1, 2])]) == OutputSet([0, 1]))
+        #expect(eval(wide, ["change.optimal": OutputSet([0, 1]), round: OutputSet([0, 2])]).isEmpty)
+        #expect(rule.summary == "not-contradicted(unique(change.optimal), change.round-payment, change.largest-input)")
+        #expect(rule.leaves.map(\.0) == ["change.optimal", round, largest])
+    }
+
+    @Test func notContradictedReadsAndWritesJSON() throws {
+        let rule = ChangeRule.notContradicted(.first([.unique(.use("change.optimal")), .unique(.use(HeuristicRegistry.largestInput))]),
+                                              vetoes: [.use("change.round-payment", parameters: ["significant_digits": 3])])
+        let data = try JSONEncoder().encode(rule)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"not-contradicted\":["))
+        #expect(try JSONDecoder().decode(ChangeRule.self, from: data) == rule)
+        // One rule and no veto is an error naming the key.
+        do {
+            _ = try JSONDecoder().decode(ChangeRule.self, from: Data(#"{"not-contradicted": [{"use": "change.optimal"}]}"#.utf8))
+            Issue.record("a not-contradicted without a veto was accepted")
+        } catch let DecodingError.dataCorrupted(context) {
+            #expect(context.codingPath.map(\.stringValue) == ["not-contradicted"])
+            #expect(context.debugDescription.contains("at least one veto"))
+        }
+        // A bad leaf inside names its path.
+        do {
+            _ = try JSONDecoder().decode(ChangeRule.self, from: Data(#"{"not-contradicted": [{"use": "change.optimal"}, {"use": "change.nope"}]}"#.utf8))
+            Issue.record("an unknown veto heuristic was accepted")
+        } catch let DecodingError.dataCorrupted(context) {
+            #expect(context.codingPath.map(\.stringValue).last == "use")
+            #expect(context.debugDescription.contains("change.nope"))
+        }
+    }
+
     @Test func firstIsAnOrderedFallback() {
         let sets: [HeuristicID: OutputSet] = ["change.optimal": .empty, "change.reuse": OutputSet([1]),
                                               "change.fresh-address": OutputSet([0])]
@@ -207,7 +350,8 @@ import Testing
             "exclude.coinjoin.wasabi1", "exclude.coinjoin.wasabi2", "exclude.coinjoin.whirlpool",
             "exclude.coinjoin.joinmarket", "change.fresh-address", "change.optimal", "change.address-type",
             "change.round-payment", "change.reuse", "change.fingerprint", "change.peel-chain",
-            "guard.entity-tags", "guard.max-merge-growth",
+            "guard.entity-tags", "guard.max-merge-growth", "change.wallet-type",
+            "change.same-block-spend", "change.largest-input",
         ]
         #expect(Array(HeuristicRegistry.allIDs.prefix(shipped.count)) == shipped)
         #expect(Set(HeuristicRegistry.allIDs).count == HeuristicRegistry.allIDs.count)

@@ -23,6 +23,12 @@ import Testing
         return try HeuristicProfile.load([UInt8](try Data(contentsOf: url)), file: url.path)
     }
 
+    /// A profile whose only change signal is `change.same-block-spend`: it needs spender shapes but must stay
+    /// incremental.
+    static func sameBlockProfile() throws -> HeuristicProfile {
+        try HeuristicProfile.load(Array(#"{"id":"same-block","version":1,"cospend":["cospend.multi-input"],"exclude":["exclude.coinbase"],"change":{"unique":{"use":"change.same-block-spend"}}}"#.utf8), file: "same-block.json")
+    }
+
     static func truth() throws -> GroundTruth {
         try GroundTruth(transactionsJSON: try Data(contentsOf: Fixtures.sampleChains.appendingPathComponent("small-seed1/truth/transactions.json")))
     }
@@ -61,11 +67,15 @@ import Testing
     }
 
     /// Both paths: the full columns (change profile) and the narrow clustering input (default profile).
-    @Test(arguments: ["change", "default"])
+    /// `change` and `same-block` read spenders in the same block (`change.same-block-spend`) and must still extend.
+    @Test(arguments: ["change", "default", "same-block"])
     func clusteringAfterAFurtherIngestExtendsAndEqualsAFreshRun(profileName: String) throws {
         let items = try Self.sampleItems()
         let half = items.count / 2
-        let profile = try Self.profile(profileName)
+        let profile = profileName == "same-block" ? try Self.sameBlockProfile() : try Self.profile(profileName)
+        let readsSameBlock = profile.change?.leaves.contains { $0.0 == HeuristicRegistry.sameBlockSpend } ?? false
+        #expect(readsSameBlock == (profileName != "default"))
+        #expect(!ClusterRunner.looksAhead(profile))
 
         let incrementalPath = try temporaryDatabasePath("cluster-inc")
         try ingest(Array(items.prefix(half)), into: incrementalPath, classify: nil)
@@ -86,6 +96,117 @@ import Testing
         #expect(second.mergesPerHeuristic == fresh.mergesPerHeuristic)
         #expect(second.exclusionsPerRule == fresh.exclusionsPerRule)
         #expect(second.evidenceMerges == fresh.evidenceMerges && second.evidenceStops == fresh.evidenceStops)
+        if readsSameBlock {
+            // Same-block spends decided links in both halves, so the incremental half really read them.
+            let before = first.mergesPerHeuristic["change.same-block-spend"] ?? 0
+            #expect(before > 0)
+            #expect((fresh.mergesPerHeuristic["change.same-block-spend"] ?? 0) > before)
+        }
+    }
+
+    /// Blocks 104…106 and two loose transactions on Core's regtest fixture chain (heights 0…103):
+    /// 105 pays from 104's coinbase and spends the change in the same block; 106 spends the payment; a loose
+    /// transaction spends 106's output, and a second loose one spends the first's.
+    struct SameBlockChain {
+        static func script(_ n: UInt8) -> [UInt8] { [0x00, 0x14] + [UInt8](repeating: n, count: 20) }
+        static func address(_ n: UInt8) -> String { "s:" + Hex.encode(script(n)) }
+        let fixture: [Block]
+        let blocks: [Block]
+        let pay: Transaction, spendPayment: Transaction, loose: Transaction, looseChild: Transaction
+
+        init() throws {
+            fixture = try RegtestFixture.blocks()
+            let tip = fixture[fixture.count - 1]
+            let cb104 = BlockFactory.coinbase(height: 104, tag: 41, script: Self.script(1))
+            let b104 = BlockFactory.block(on: tip.hash, time: tip.header.time + 1, transactions: [cb104])
+            pay = BlockFactory.spend([OutPoint(txid: cb104.txid, vout: 0)],
+                                     outputs: [(3_000_000_000, Self.script(2)), (1_999_990_000, Self.script(3))])
+            let spendChange = BlockFactory.spend([OutPoint(txid: pay.txid, vout: 1)], outputs: [(1_999_980_000, Self.script(4))])
+            let b105 = BlockFactory.block(on: b104.hash, time: b104.header.time + 1,
+                                          transactions: [BlockFactory.coinbase(height: 105, tag: 42, script: Self.script(20)), pay, spendChange])
+            spendPayment = BlockFactory.spend([OutPoint(txid: pay.txid, vout: 0)],
+                                              outputs: [(2_000_000_000, Self.script(5)), (999_990_000, Self.script(6))])
+            let b106 = BlockFactory.block(on: b105.hash, time: b105.header.time + 1,
+                                          transactions: [BlockFactory.coinbase(height: 106, tag: 43, script: Self.script(21)), spendPayment])
+            blocks = [b104, b105, b106]
+            loose = BlockFactory.spend([OutPoint(txid: spendPayment.txid, vout: 1)],
+                                       outputs: [(500_000_000, Self.script(7)), (499_980_000, Self.script(8))])
+            looseChild = BlockFactory.spend([OutPoint(txid: loose.txid, vout: 1)], outputs: [(499_970_000, Self.script(9))])
+        }
+
+        func items(_ blocks: [Block]) -> [SourceItem] { RegtestFixture.items(blocks) }
+        func item(_ tx: Transaction) -> SourceItem { .transaction(tx, SourceLocation(file: "loose")) }
+    }
+
+    @Test func loaderMarksSpendsInTheSameBlockAndBetweenLooseTransactions() throws {
+        let c = try SameBlockChain()
+        let path = try temporaryDatabasePath("same-block-load")
+        try ingest(c.items(c.fixture + c.blocks) + [c.item(c.loose), c.item(c.looseChild)], into: path)
+        let db = try CaseDatabase(path: path)
+        let chain = try db.read { try ClusterStore.load($0, spenders: true) }
+        func view(height: Int64, position: Int64) throws -> TxView {
+            let i = try #require(chain.positions.firstIndex { $0.height == height && $0.position == position })
+            return chain.batch.view(i)
+        }
+        let cb104 = try view(height: 104, position: 0), pay = try view(height: 105, position: 1)
+        let spendPayment = try view(height: 106, position: 1)
+        #expect(cb104.outputSpender(0)?.inSameBlock == false, "spent a block later")
+        #expect(pay.outputSpender(1)?.inSameBlock == true, "change spent in its own block")
+        #expect(pay.outputSpender(0)?.inSameBlock == false, "payment spent a block later")
+        #expect(SameBlockSpendChange().candidates(in: pay) == OutputSet([1]))
+        #expect(spendPayment.outputSpender(1)?.inSameBlock == false, "a loose spender of a confirmed output is not in its block")
+        #expect(spendPayment.outputSpender(0) == nil)
+        #expect(SameBlockSpendChange().candidates(in: spendPayment).isEmpty)
+        let looseIndex = try #require(chain.positions.firstIndex { $0.height == Int64.max })
+        let loose = chain.batch.view(looseIndex)
+        #expect(loose.outputSpender(1)?.inSameBlock == true, "both unconfirmed")
+        #expect(SameBlockSpendChange().candidates(in: loose) == OutputSet([1]))
+
+        // Loading only what follows block 104 still sees the spend inside block 105.
+        let after = try #require(chain.positions.first { $0.height == 104 })
+        let tail = try db.read { try ClusterStore.load($0, after: after, spenders: true) }
+        #expect(tail.positions.first?.height == 105)
+        let tailPay = try #require(tail.positions.firstIndex { $0.height == 105 && $0.position == 1 })
+        #expect(SameBlockSpendChange().candidates(in: tail.batch.view(tailPay)) == OutputSet([1]))
+    }
+
+    /// Same-block spends are known when a block is committed, so the profile extends after whole blocks, but a
+    /// loose transaction may still be spent by a later loose one: after loose transactions it starts over.
+    @Test func sameBlockProfileExtendsAfterBlocksAndStartsOverAfterLooseTransactions() throws {
+        let c = try SameBlockChain()
+        let profile = try Self.sameBlockProfile()
+        let path = try temporaryDatabasePath("same-block-inc")
+        try ingest(c.items(c.fixture + c.blocks.prefix(2)), into: path)
+        #expect(try !ClusterRunner.run(try CaseDatabase(path: path), profile: profile).incremental)
+        try ingest(c.items(Array(c.blocks.suffix(1))), into: path)
+        #expect(try ClusterRunner.run(try CaseDatabase(path: path), profile: profile).incremental)
+        try ingest([c.item(c.loose)], into: path)
+        let afterLoose = try ClusterRunner.run(try CaseDatabase(path: path), profile: profile)
+        #expect(afterLoose.incremental, "the watermark closed block 106")
+        try ingest([c.item(c.looseChild)], into: path)
+        let db = try CaseDatabase(path: path)
+        let last = try ClusterRunner.run(db, profile: profile)
+        #expect(!last.incremental, "a new loose spend may change an earlier loose transaction's decision")
+
+        let freshPath = try temporaryDatabasePath("same-block-fresh")
+        try ingest(c.items(c.fixture + c.blocks) + [c.item(c.loose), c.item(c.looseChild)], into: freshPath)
+        let freshDB = try CaseDatabase(path: freshPath)
+        let fresh = try ClusterRunner.run(freshDB, profile: profile)
+        #expect(try assignments(db) == assignments(freshDB))
+        #expect(last.mergesPerHeuristic == fresh.mergesPerHeuristic)
+        // Core's fixture chain has same-block spends of its own; the hand-built part adds exactly two.
+        let fixturePath = try temporaryDatabasePath("same-block-fixture")
+        try ingest(c.items(c.fixture), into: fixturePath)
+        let fixtureOnly = try ClusterRunner.run(try CaseDatabase(path: fixturePath), profile: profile)
+        #expect(fresh.mergesPerHeuristic["change.same-block-spend"] == (fixtureOnly.mergesPerHeuristic["change.same-block-spend"] ?? 0) + 2)
+        // The change of 105's payment joined the coinbase address that paid it; the loose change its payer.
+        let clusterOf = Dictionary(uniqueKeysWithValues: try assignments(freshDB).map {
+            let p = $0.split(separator: ","); return (String(p[0]), String(p[1]))
+        })
+        #expect(clusterOf[SameBlockChain.address(3)] == clusterOf[SameBlockChain.address(1)])
+        #expect(clusterOf[SameBlockChain.address(2)] != clusterOf[SameBlockChain.address(1)])
+        #expect(clusterOf[SameBlockChain.address(8)] == clusterOf[SameBlockChain.address(6)])
+        #expect(clusterOf[SameBlockChain.address(7)] != clusterOf[SameBlockChain.address(6)])
     }
 
     @Test func explainWalksTheEvidenceAndNamesStoppedCoinJoins() throws {

@@ -25,16 +25,22 @@ import Testing
         c.process(builder.batch)
         let txids = builder.txids
         let report = EvaluationReport(batch: builder.batch, txid: { txids[Int($0.raw)].hex }, truth: truth, clusterer: &c)
-        // Measured 0.99818 / 0.2644 (Heuristics/README.md). The target (recall ≥ 0.30) is NOT met yet;
-        // this holds the precision bound and the measured recall floor of the shipped rule.
+        // Measured 0.99823 / 0.2759 with `spoor evaluate` (the lead's offline model of the rule gave the same).
+        // The target (recall ≥ 0.30) is NOT met yet; this holds the precision bound and the
+        // measured recall floor of the shipped rule.
         #expect(report.clustering.precision >= 0.99)
-        #expect(report.clustering.recall >= 0.26)
+        #expect(report.clustering.recall >= 0.27)
         #expect(report.coinjoins.flaggedOther.isEmpty)
         // Every output the rule joined is scored against the truth's is_change: it must be right almost always.
         let rule = try #require(report.change.first)
-        #expect(rule.heuristic.hasPrefix("rule: first("))
+        #expect(rule.heuristic.hasPrefix("rule: not-contradicted(first("))
         #expect(rule.precision >= 0.99)
-        // The learned wallet type contributes merges of its own.
-        #expect((report.changeMergesPerHeuristic["change.wallet-type"] ?? 0) > 0)
+        // The learned wallet type, the same-block spends and the unnecessary-input step contribute merges of their own.
+        for id in ["change.wallet-type", "change.same-block-spend", "change.largest-input"] {
+            #expect((report.changeMergesPerHeuristic[id] ?? 0) > 0, "\(id)")
+        }
+        // Blocks decoded by ChainBuilder mark same-block spends as the store does: the heuristic speaks, and rightly.
+        let sameBlock = try #require(report.change.first { $0.heuristic.contains("change.same-block-spend") && !$0.heuristic.hasPrefix("rule") })
+        #expect(sameBlock.named > 100 && sameBlock.precision >= 0.99)
     }
 }

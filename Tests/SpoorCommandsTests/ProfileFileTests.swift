@@ -9,7 +9,7 @@ import Testing
     let changeYAML = """
         # The shipped change profile, written as YAML.
         id: change
-        version: 2
+        version: 3
         description: DESCRIPTION
         cospend: [cospend.multi-input]
         exclude:
@@ -20,17 +20,22 @@ import Testing
           - exclude.coinjoin.whirlpool
           - exclude.coinjoin.joinmarket
         change:
-          first:
-            - unique:
-                union:
-                  - unique: {use: change.optimal}
-                  - unique: {use: change.round-payment, parameters: {significant_digits: 3}}
-                  - unique: {use: change.reuse}
-                  - intersection:
-                      - unique: {use: change.address-type}
-                      - unique: {use: change.fresh-address}
-            - unique: {use: change.wallet-type}
-            - unique: {use: change.fresh-address}
+          not-contradicted:
+            - first:
+                - unique:
+                    union:
+                      - unique: {use: change.optimal}
+                      - unique: {use: change.round-payment, parameters: {significant_digits: 3}}
+                      - unique: {use: change.reuse}
+                      - intersection:
+                          - unique: {use: change.address-type}
+                          - unique: {use: change.fresh-address}
+                      - unique: {use: change.same-block-spend}
+                - unique: {use: change.wallet-type}
+                - unique: {use: change.largest-input}
+                - unique: {use: change.fresh-address}
+            - {use: change.round-payment, parameters: {significant_digits: 3}}
+            - {use: change.largest-input}
         guards:
           entity_tags: true
         """

@@ -122,17 +122,28 @@ public enum ClusterStore {
         var inAddress = [UInt32](repeating: none, count: inputs), inValue = [Int64](repeating: 0, count: inputs)
         var inKind = [UInt8](repeating: 0, count: inputs), inSequence = [UInt32](repeating: 0xFFFF_FFFF, count: inputs)
         var rbf = [Bool](repeating: false, count: n)
-        var txOfInput: [Int64: Int] = [:]
+        // Batch position of the transaction of each loaded input, by input row id − `inputIdBase` (-1: not loaded),
+        // for spender shapes only: a dense array like `rank` (ids are assigned in transaction order), not a
+        // dictionary with an entry per input.
+        var txOfInput: [Int32] = []
+        var inputIdBase: Int64 = 0
         if n > 0 {
+            let firstInput = try firstRowID(db, table: "input", fromTx: minTxId, full: after == nil)
             let ins = try RawStatement(db, spenders
                 ? "SELECT txId, n, addressId, value, sequence, id FROM input WHERE id >= ? ORDER BY id"
                 : "SELECT txId, n, addressId, value, sequence FROM input WHERE id >= ? ORDER BY id")
-            ins.bind(1, try firstRowID(db, table: "input", fromTx: minTxId, full: after == nil))
+            ins.bind(1, firstInput)
+            if spenders, let range = try Row.fetchOne(db, sql: "SELECT MIN(id), MAX(id) FROM input WHERE id >= ?", arguments: [firstInput]),
+               let low = range[0] as Int64?, let high = range[1] as Int64?, high >= low {
+                inputIdBase = low
+                txOfInput = [Int32](repeating: -1, count: Int(high - low + 1))
+            }
             try inAddress.withUnsafeMutableBufferPointer { inAddress in
             try inValue.withUnsafeMutableBufferPointer { inValue in
             try inKind.withUnsafeMutableBufferPointer { inKind in
             try inSequence.withUnsafeMutableBufferPointer { inSequence in
             try rbf.withUnsafeMutableBufferPointer { rbf in
+            try txOfInput.withUnsafeMutableBufferPointer { txOfInput in
                 while try ins.step() {
                     guard let t = rankOf(ins.int64(0)) else { continue }
                     let vin = ins.int64(1)
@@ -149,9 +160,12 @@ public enum ClusterStore {
                     let seq = UInt32(truncatingIfNeeded: ins.int64(4))
                     inSequence[slot] = seq
                     if seq < 0xFFFF_FFFE { rbf[t] = true }
-                    if spenders { txOfInput[ins.int64(5)] = t }
+                    if spenders {
+                        let k = ins.int64(5) - inputIdBase
+                        if k >= 0 && k < Int64(txOfInput.count) { txOfInput[Int(k)] = Int32(t) }  // Cast ok: t < 2^31 (see rank).
+                    }
                 }
-            }}}}}
+            }}}}}}
             ins.reset()
         }
 
@@ -162,7 +176,13 @@ public enum ClusterStore {
                 ? "SELECT txId, n, value, scriptKind, addressId, spentByInputId FROM output WHERE id >= ? ORDER BY id"
                 : "SELECT txId, n, value, scriptKind, addressId FROM output WHERE id >= ? ORDER BY id")
             outs.bind(1, try firstRowID(db, table: "output", fromTx: minTxId, full: after == nil))
-            let rbf = rbf
+            let rbf = rbf, txOfInput = txOfInput, inputIdBase = inputIdBase
+            @inline(__always) func spendingTx(_ inputId: Int64) -> Int? {
+                let k = inputId - inputIdBase
+                guard k >= 0 && k < Int64(txOfInput.count) else { return nil }
+                let t = txOfInput[Int(k)]
+                return t < 0 ? nil : Int(t)
+            }
             try outAddress.withUnsafeMutableBufferPointer { outAddress in
             try outValue.withUnsafeMutableBufferPointer { outValue in
             try outKind.withUnsafeMutableBufferPointer { outKind in
@@ -177,7 +197,7 @@ public enum ClusterStore {
                     outValue[slot] = outs.int64(2)
                     outKind[slot] = UInt8(truncatingIfNeeded: outs.int64(3))
                     if !outs.isNull(4) { outAddress[slot] = UInt32(truncatingIfNeeded: outs.int64(4)) }
-                    if spenders, let by = outs.optionalInt64(5), let s = txOfInput[by] {
+                    if spenders, let by = outs.optionalInt64(5), let s = spendingTx(by) {
                         // Same height: the same block (heights are of best-chain blocks), or both loose (Int64.max).
                         outSpender[slot] = SpenderShape(version: versions[s], lockTimeIsSet: lockTimes[s] != 0, signalsRBF: rbf[s],
                                                         inputCount: inputCounts[s], outputCount: outputCounts[s],

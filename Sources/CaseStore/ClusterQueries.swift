@@ -9,6 +9,22 @@ public struct EvidenceStep: Sendable, Codable, Equatable {
     public var to: String
     public var txid: String
     public var heuristics: [String]
+    /// For a `link.deposit-address` step: the deposit address both payers paid, and the other payment to it
+    /// (the step's own transaction is one payment; the other comes from the other payer).
+    public var depositAddress: String?
+    public var otherTxid: String?
+    enum CodingKeys: String, CodingKey {
+        case from, to, txid, heuristics
+        case depositAddress = "deposit_address", otherTxid = "other_txid"
+    }
+    public init(from: String, to: String, txid: String, heuristics: [String], depositAddress: String? = nil, otherTxid: String? = nil) {
+        self.from = from
+        self.to = to
+        self.txid = txid
+        self.heuristics = heuristics
+        self.depositAddress = depositAddress
+        self.otherTxid = otherTxid
+    }
 }
 
 public struct ClusterExplanation: Sendable, Codable, Equatable {
@@ -147,8 +163,27 @@ extension ClusterStore {
         let graph = EvidenceGraph(merges: merges, stops: stops)
         func steps(_ rs: [EvidenceRecord]) throws -> [EvidenceStep] {
             try rs.map { r in
-                EvidenceStep(from: try addressString(db, Int64(r.a.raw)), to: try addressString(db, Int64(r.b.raw)),
-                             txid: try txidHex(db, Int64(r.tx.raw)), heuristics: r.heuristicIDs.map(\.rawValue))
+                var step = EvidenceStep(from: try addressString(db, Int64(r.a.raw)), to: try addressString(db, Int64(r.b.raw)),
+                                        txid: try txidHex(db, Int64(r.tx.raw)), heuristics: r.heuristicIDs.map(\.rawValue))
+                if r.heuristicIDs.contains(HeuristicRegistry.depositAddress) {
+                    // The record keeps the two payers and one payment; the address they share and the other
+                    // payment are found again: an output of this transaction whose address another transaction
+                    // spending from the other payer paid too. (`a` and `b` may have been swapped for walking
+                    // order, so either may be the other payer.)
+                    for earlier in [r.a, r.b] {
+                        if let row = try Row.fetchOne(db, sql: """
+                            SELECT o.addressId, o2.txId FROM output o
+                            JOIN output o2 ON o2.addressId = o.addressId AND o2.txId != o.txId
+                            JOIN input i ON i.txId = o2.txId AND i.addressId = ?
+                            WHERE o.txId = ? ORDER BY o2.txId LIMIT 1
+                            """, arguments: [Int64(earlier.raw), Int64(r.tx.raw)]) {
+                            step.depositAddress = try addressString(db, row[0])
+                            step.otherTxid = try txidHex(db, row[1])
+                            break
+                        }
+                    }
+                }
+                return step
             }
         }
         switch graph.explain(AddressID(UInt32(truncatingIfNeeded: ia)), AddressID(UInt32(truncatingIfNeeded: ib)), clusterOf: clusterOf) {

@@ -24,6 +24,9 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
     public var exclusionsPerRule: [String: Int]
     public var guardRefusals: [String: Int]
     public var changeOutputs: Int
+    /// Clusters `link.deposit-address` took for services whose deposit addresses link their payers (absent
+    /// when the profile has no such link).
+    public var depositServices: Int?
     public var evidenceMerges: Int
     public var evidenceStops: Int
     /// True when this run extended a stored clustering instead of starting over.
@@ -35,7 +38,7 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
         case profile, addresses, clusters, singletons, largest, transactions, incremental, seconds
         case profileHash = "profile_hash", excludedTransactions = "excluded_transactions"
         case mergesPerHeuristic = "merges_per_heuristic", exclusionsPerRule = "exclusions_per_rule"
-        case guardRefusals = "guard_refusals", changeOutputs = "change_outputs"
+        case guardRefusals = "guard_refusals", changeOutputs = "change_outputs", depositServices = "deposit_services"
         case evidenceMerges = "evidence_merges", evidenceStops = "evidence_stops"
         case transactionsProcessed = "transactions_processed"
     }
@@ -63,6 +66,7 @@ struct StoredStatistics: Codable {
     var exclusions: [String: Int] = [:]
     var guards: [String: Int] = [:]
     var changeOutputs = 0
+    var depositServices: Int?
 
     mutating func add(_ s: ClusterStatistics) {
         transactions += s.transactions
@@ -81,7 +85,7 @@ public enum ClusterRunner {
     static let lookAhead: Set<HeuristicID> = ["change.fingerprint", "change.peel-chain"]
 
     /// Profiles without a change rule read only input addresses (and the CoinJoin candidates' columns).
-    public static func usesCospendsOnly(_ profile: HeuristicProfile) -> Bool { profile.change == nil }
+    public static func usesCospendsOnly(_ profile: HeuristicProfile) -> Bool { profile.change == nil && profile.links.isEmpty }
 
     /// Heuristics that read only spenders in the same block as the output (or loose spenders of loose outputs).
     /// An ingest commits whole blocks, so these are known when the output's transaction is first clustered:
@@ -127,7 +131,8 @@ public enum ClusterRunner {
             let state = try loadState(db)
             var resume: ClusterRunState?
             let tagsDigest = digest(entityTags)
-            if allowIncremental, let state, state.profileHash == profile.hash, !looksAhead(profile),
+            // Links (`link.deposit-address`) read the whole chain: like look-ahead heuristics, they rerun fully.
+            if allowIncremental, let state, state.profileHash == profile.hash, !looksAhead(profile), profile.links.isEmpty,
                state.tagsDigest == tagsDigest,
                let mark = state.watermark, let idSum = state.idSum,
                try countTransactions(db, upTo: mark) == (state.transactions, idSum),
@@ -183,6 +188,8 @@ public enum ClusterRunner {
             }
             let roots = clusterer.clusterIDs()
             stats.add(clusterer.statistics)
+            // A profile with links always runs from scratch, so this run's count is the whole chain's.
+            stats.depositServices = profile.links.isEmpty ? nil : clusterer.statistics.depositServices
 
             try db.execute(sql: "DELETE FROM addressCluster")
             let insert = try RawStatement(db, "INSERT INTO addressCluster(addressId, clusterId) VALUES (?, ?)")
@@ -291,6 +298,6 @@ public enum ClusterRunner {
             clusters: sizes.count + (addresses - inShared), singletons: addresses - inShared, largest: largest,
             transactions: state.transactions, excludedTransactions: s.excluded, mergesPerHeuristic: s.merges,
             exclusionsPerRule: s.exclusions, guardRefusals: s.guards, changeOutputs: s.changeOutputs,
-            evidenceMerges: merges, evidenceStops: stops, incremental: false, transactionsProcessed: 0, seconds: 0)
+            depositServices: s.depositServices, evidenceMerges: merges, evidenceStops: stops, incremental: false, transactionsProcessed: 0, seconds: 0)
     }
 }

@@ -6,16 +6,16 @@
 /// the same order with the same state, the result equals a fresh run over everything.
 public struct Clusterer {
     public let profile: HeuristicProfile
-    public private(set) var unionFind: UnionFind
+    public internal(set) var unionFind: UnionFind
     /// Addresses already paid by an earlier output (chain order): what `change.fresh-address` reads.
     public private(set) var seen: [UInt64]
     public private(set) var merges = EvidenceLog()
     public private(set) var stops = EvidenceLog()
-    public private(set) var statistics = ClusterStatistics()
+    public internal(set) var statistics = ClusterStatistics()
     /// Change outputs the rule picked: (transaction, vout). Kept so results can list them.
     public private(set) var changePicks: [(tx: TxID, vout: Int)] = []
     /// Non-coinbase transactions an exclusion matched, with the matching rules' mask.
-    public private(set) var flagged: [(tx: TxID, rules: UInt32)] = []
+    public internal(set) var flagged: [(tx: TxID, rules: UInt32)] = []
     /// Script kinds (`1 << kind`) of the change outputs picked in each cluster, keyed by the cluster's
     /// root: what `change.wallet-type` learns from. Only roots with a pick have an entry; part of the
     /// state an incremental run resumes from.
@@ -23,6 +23,10 @@ public struct Clusterer {
     /// Outputs `unique(change.wallet-type)` named as it ran (it depends on what was learned before, so
     /// `spoor evaluate` takes its row from here rather than from a stateless scan).
     public private(set) var walletTypeNamed: [(tx: TxID, vout: Int)] = []
+
+    /// Every address's cluster id as the chain walk left it, before the profile's links were applied (nil
+    /// without links): `spoor evaluate` scores both, to show what the links add.
+    public internal(set) var rootsBeforeLinks: [UInt32]?
 
     /// Entity tag per tagged address (index into `entityNames`); the tag of a cluster is carried by its root.
     private var rootTag: [UInt32: Int32] = [:]
@@ -112,7 +116,9 @@ public struct Clusterer {
     @inline(__always) private func isSeen(_ a: UInt32) -> Bool { seen[Int(a >> 6)] & (1 << UInt64(a & 63)) != 0 }
     @inline(__always) private mutating func markSeen(_ a: UInt32) { seen[Int(a >> 6)] |= 1 << UInt64(a & 63) }
 
-    /// Clusters every transaction of the batch, in its order (which must be chain order).
+    /// Clusters every transaction of the batch, in its order (which must be chain order), then applies the
+    /// profile's links (`link.deposit-address`), which read the whole batch: a profile with links is clustered
+    /// in one batch.
     /// - Complexity: O(inputs + outputs) per transaction, times the near-constant union-find cost.
     public mutating func process(_ batch: TransactionBatch) {
         grow(to: batch.addressBound)
@@ -177,6 +183,10 @@ public struct Clusterer {
                 }
             }
         }
+        if let link = profile.links.first(where: { $0.id == HeuristicRegistry.depositAddress }) {
+            linkDeposits(batch, minServiceAddresses: link.parameters["min_service_addresses"] ?? Self.defaultMinServiceAddresses,
+                         bit: UInt32(1) << UInt32(HeuristicRegistry.bit(of: HeuristicRegistry.depositAddress) ?? 31))
+        }
     }
 
     /// Clusters a co-spend batch (chain order): the same merges, stops, exclusions and statistics as
@@ -212,6 +222,7 @@ public struct Clusterer {
     /// - Throws: `BatchError` when the profile has a change rule (it needs the full columns).
     public mutating func beginCospends(addressBound: Int) throws(BatchError) {
         guard changeRule == nil else { throw BatchError("profile \(profile.id) has a change rule: it needs the full transaction columns") }
+        guard profile.links.isEmpty else { throw BatchError("profile \(profile.id) has links: they need the full transaction columns") }
         grow(to: addressBound)
         unguarded = profile.guards.maxMergeGrowth == nil && rootTag.isEmpty
         // Each merge joins two clusters, so a run makes fewer merges than there are addresses: reserving that
@@ -315,7 +326,7 @@ public struct Clusterer {
     }
 
     /// Links two addresses unless a guard refuses; logs the merge or the refusal.
-    private mutating func tryUnion(_ a: UInt32, _ b: UInt32, tx: UInt32, heuristics: UInt32, isChange: Bool = false) {
+    mutating func tryUnion(_ a: UInt32, _ b: UInt32, tx: UInt32, heuristics: UInt32, isChange: Bool = false) {
         let (ra, rb) = unionFind.roots(a, b)
         guard ra != rb else { return }
         if let limit = profile.guards.maxMergeGrowth,
@@ -361,5 +372,7 @@ public struct ClusterStatistics: Sendable, Equatable {
     /// Outputs the change rule identified, and how many of those changed a cluster.
     public var changeOutputs = 0
     public var changeMerges = 0
+    /// Clusters `link.deposit-address` took for services (0 when the profile has no such link).
+    public var depositServices = 0
     public init() {}
 }

@@ -13,6 +13,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var profile: String
     public var profileHash: String
     public var clustering: ClusteringScore
+    /// The same score for the clusters before the profile's links (`link.deposit-address`) were applied:
+    /// the change rule's own result. nil for a profile without links.
+    public var clusteringBeforeLinks: ClusteringScore?
     public var coinjoins: CoinJoinCheck
     /// The profile's change rule first (`rule`), then each change heuristic alone as unique(h).
     public var change: [ChangeScore]
@@ -22,7 +25,10 @@ public struct EvaluationReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case profile, clustering, coinjoins, change
         case profileHash = "profile_hash", changeMergesPerHeuristic = "change_merges_per_heuristic"
+        case clusteringBeforeLinks = "clustering_before_links", linkMergesPerHeuristic = "link_merges_per_heuristic"
     }
+    /// Link merges per heuristic (`link.deposit-address`), from the run.
+    public var linkMergesPerHeuristic: [String: Int]
 
     /// - Parameters:
     ///   - batch: every transaction of the chain, in chain order (the same the clusterer ran on).
@@ -52,6 +58,9 @@ public struct EvaluationReport: Sendable, Codable {
         let roots = clusterer.clusterIDs()
         let owners = owner.map { (AddressID($0.key), $0.value) }
         clustering = ClusteringScore(owners: owners) { a in ClusterID(Int(a.raw) < roots.count ? roots[Int(a.raw)] : a.raw) }
+        clusteringBeforeLinks = clusterer.rootsBeforeLinks.map { before in
+            ClusteringScore(owners: owners) { a in ClusterID(Int(a.raw) < before.count ? before[Int(a.raw)] : a.raw) }
+        }
 
         let truthCJ = Set(truth.txids(ofKind: "coinjoin"))
         let flagged = Set(clusterer.flagged.map { txid($0.tx) })
@@ -76,5 +85,8 @@ public struct EvaluationReport: Sendable, Codable {
         var contrib: [String: Int] = [:]
         for (id, n) in clusterer.statistics.merges where id.rawValue.hasPrefix("change.") { contrib[id.rawValue] = n }
         changeMergesPerHeuristic = contrib
+        var links: [String: Int] = [:]
+        for (id, n) in clusterer.statistics.merges where id.rawValue.hasPrefix("link.") { links[id.rawValue] = n }
+        linkMergesPerHeuristic = links
     }
 }

@@ -12,6 +12,9 @@ public struct HeuristicProfile: Hashable, Sendable {
     public var cospend: [HeuristicID]
     public var exclusions: [HeuristicID]
     public var change: ChangeRule?
+    /// Links between clusters drawn from how they pay (not from one transaction's inputs or change), applied
+    /// after the chain has been walked: `link.deposit-address`.
+    public var links: [LinkRule]
     public var guards: Guards
     /// Hex SHA-256 of the profile file's bytes (of the canonical JSON for profiles built in code).
     public var hash: String
@@ -34,13 +37,14 @@ public struct HeuristicProfile: Hashable, Sendable {
 
     public init(id: String, version: Int = 1, description: String = "", cospend: [HeuristicID] = [HeuristicRegistry.multiInput],
                 exclusions: [HeuristicID] = HeuristicRegistry.defaultExclusionIDs, change: ChangeRule? = nil,
-                guards: Guards = Guards(), hash: String = "") {
+                links: [LinkRule] = [], guards: Guards = Guards(), hash: String = "") {
         self.id = id
         self.version = version
         self.description = description
         self.cospend = cospend
         self.exclusions = exclusions
         self.change = change
+        self.links = links
         self.guards = guards
         self.hash = hash
     }
@@ -110,7 +114,7 @@ struct ProfileDocument: Decodable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
-        let known = ["id", "version", "description", "cospend", "exclude", "change", "guards"]
+        let known = ["id", "version", "description", "cospend", "exclude", "change", "link", "guards"]
         for k in c.allKeys where !known.contains(k.stringValue) {
             throw DecodingError.dataCorrupted(.init(codingPath: [k],
                 debugDescription: "unknown key \"\(k.stringValue)\" (known: \(known.joined(separator: ", ")))"))
@@ -133,6 +137,12 @@ struct ProfileDocument: Decodable {
                 debugDescription: "unknown exclusion \"\(h)\" (known: \(HeuristicRegistry.exclusionIDs.map(\.rawValue).joined(separator: ", ")))"))
         }
         let change = try c.decodeIfPresent(ChangeRule.self, forKey: AnyKey("change"))
+        let links = try c.decodeIfPresent([LinkRule].self, forKey: AnyKey("link")) ?? []
+        var linkIDs = Set<HeuristicID>()
+        for (i, l) in links.enumerated() where !linkIDs.insert(l.id).inserted {
+            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("link"), AnyKey(intValue: i)!],
+                debugDescription: "\(l.id) is listed twice"))
+        }
         var guards = HeuristicProfile.Guards()
         if c.contains(AnyKey("guards")) {
             let g = try c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("guards"))
@@ -148,6 +158,48 @@ struct ProfileDocument: Decodable {
             guards.entityTags = try g.decodeIfPresent(Bool.self, forKey: AnyKey("entity_tags")) ?? true
         }
         profile = HeuristicProfile(id: id, version: version, description: description, cospend: cospend,
-                                   exclusions: exclude, change: change, guards: guards)
+                                   exclusions: exclude, change: change, links: links, guards: guards)
+    }
+}
+
+/// One cluster-linking heuristic of a profile with its parameters. JSON: `{"use": "link.deposit-address",
+/// "parameters": {"min_service_addresses": 10}}`; parameters are checked against the registry's ranges.
+public struct LinkRule: Hashable, Sendable, Codable {
+    public var id: HeuristicID
+    public var parameters: [String: Int]
+    public init(_ id: HeuristicID, parameters: [String: Int] = [:]) {
+        self.id = id
+        self.parameters = parameters
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        for k in c.allKeys where k.stringValue != "use" && k.stringValue != "parameters" {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [k],
+                debugDescription: "unknown key \"\(k.stringValue)\" in a link rule (expected use, parameters)"))
+        }
+        id = try c.decode(HeuristicID.self, forKey: AnyKey("use"))
+        guard HeuristicRegistry.linkIDs.contains(id) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("use")],
+                debugDescription: "unknown link heuristic \"\(id)\" (known: \(HeuristicRegistry.linkIDs.map(\.rawValue).joined(separator: ", ")))"))
+        }
+        parameters = try c.decodeIfPresent([String: Int].self, forKey: AnyKey("parameters")) ?? [:]
+        let allowed = HeuristicRegistry.parameters[id] ?? [:]
+        for (name, value) in parameters {
+            guard let range = allowed[name] else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("parameters"), AnyKey(name)],
+                    debugDescription: "\(id) has no parameter \"\(name)\""))
+            }
+            guard range.contains(value) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("parameters"), AnyKey(name)],
+                    debugDescription: "\(id) parameter \(name) = \(value) is outside \(range.lowerBound)…\(range.upperBound)"))
+            }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyKey.self)
+        try c.encode(id, forKey: AnyKey("use"))
+        if !parameters.isEmpty { try c.encode(parameters, forKey: AnyKey("parameters")) }
     }
 }

@@ -21,6 +21,10 @@ public enum HeuristicRegistry {
     public static let sameBlockSpend: HeuristicID = "change.same-block-spend"
     public static let largestInput: HeuristicID = "change.largest-input"
 
+    /// Links between clusters from how they pay, applied after the chain walk (see `DepositLinks`).
+    public static let depositAddress: HeuristicID = "link.deposit-address"
+    public static let linkIDs: [HeuristicID] = [depositAddress]
+
     /// Guards are recorded in the same evidence log as exclusions.
     public static let entityGuard: HeuristicID = "guard.entity-tags"
     public static let growthGuard: HeuristicID = "guard.max-merge-growth"
@@ -28,6 +32,7 @@ public enum HeuristicRegistry {
     /// Allowed parameters of each heuristic and their valid ranges.
     public static let parameters: [HeuristicID: [String: ClosedRange<Int>]] = [
         "change.round-payment": ["digits": 1...15, "significant_digits": 1...8],
+        "link.deposit-address": ["min_service_addresses": 2...1_000_000],
     ]
 
     public static func exclusion(_ id: HeuristicID) -> (any TransactionExclusion)? {
@@ -63,6 +68,7 @@ public enum HeuristicRegistry {
         entityGuard, growthGuard,
         walletType,
         sameBlockSpend, largestInput,
+        depositAddress,
     ]
 
     public static func bit(of id: HeuristicID) -> Int? { allIDs.firstIndex(of: id) }

@@ -46,6 +46,7 @@ struct ClusterRun: AsyncParsableCommand {
         print("largest       " + s.largest.prefix(5).map { "\($0.address) (\($0.size))" }.joined(separator: ", "))
         print("merges        " + s.mergesPerHeuristic.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("exclusions    " + s.exclusionsPerRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if let n = s.depositServices { print("deposit links \(n) service cluster(s) whose deposit addresses link their payers") }
         print("guard refusals " + (s.guardRefusals.isEmpty ? "none" : s.guardRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
     }
 }

@@ -37,6 +37,10 @@ struct Evaluate: AsyncParsableCommand {
         print("profile \(report.profile) (sha256 \(report.profileHash))")
         print(String(format: "pairwise precision %.5f  recall %.4f", c.precision, c.recall))
         print("clusters \(c.clusters) over \(c.addresses) owned addresses of \(c.owners) owners; \(c.mixedClusters) clusters mix owners")
+        if let b = report.clusteringBeforeLinks {
+            print(String(format: "  before the profile's links: precision %.5f  recall %.4f  clusters %d  (links added: ", b.precision, b.recall, b.clusters)
+                  + report.linkMergesPerHeuristic.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) merges" }.joined(separator: ", ") + ")")
+        }
         print("CoinJoins: \(report.coinjoins.inTruth) in truth, \(report.coinjoins.detected) detected, "
               + "\(report.coinjoins.missed.count) missed, \(report.coinjoins.flaggedOther.count) other transactions flagged")
         print("change identification (named = outputs named as change; recall over all true change outputs):")

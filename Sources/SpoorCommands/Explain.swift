@@ -20,6 +20,9 @@ struct Explain: AsyncParsableCommand {
             print("\(a) and \(b) are in one cluster (profile \(e.profile)); \(e.chain.count) step(s):")
             for (i, s) in e.chain.enumerated() {
                 print("  \(i + 1). \(s.from) – \(s.to)  tx \(s.txid)  [\(s.heuristics.joined(separator: ", "))]")
+                if let d = s.depositAddress, let t = s.otherTxid {
+                    print("     both paid deposit address \(d) (txs \(t) and \(s.txid))")
+                }
             }
         } else if e.stoppedBy.isEmpty {
             print("\(a) and \(b) are not linked (profile \(e.profile)), and no stopped link would have joined them.")

@@ -131,8 +131,7 @@ public enum ClusterRunner {
             let state = try loadState(db)
             var resume: ClusterRunState?
             let tagsDigest = digest(entityTags)
-            // Links (`link.deposit-address`) read the whole chain: like look-ahead heuristics, they rerun fully.
-            if allowIncremental, let state, state.profileHash == profile.hash, !looksAhead(profile), profile.links.isEmpty,
+            if allowIncremental, let state, state.profileHash == profile.hash, !looksAhead(profile),
                state.tagsDigest == tagsDigest,
                let mark = state.watermark, let idSum = state.idSum,
                try countTransactions(db, upTo: mark) == (state.transactions, idSum),
@@ -141,7 +140,14 @@ public enum ClusterRunner {
             }
             // Without a change rule only input addresses matter: read the narrow clustering input (ClusterInputs.swift).
             let lean = usesCospendsOnly(profile)
-            let chain = lean ? nil : try ClusterStore.load(db, after: resume?.watermark, spenders: needsSpenders(profile))
+            // Links (`link.deposit-address`) read the whole chain: a resumed run of a profile with links loads all
+            // of it, walks only the transactions after the watermark, then redoes the links from the walk's state.
+            let hasLinks = !profile.links.isEmpty
+            let chain = lean ? nil : try ClusterStore.load(db, after: hasLinks ? nil : resume?.watermark, spenders: needsSpenders(profile))
+            var walkFrom = 0
+            if hasLinks, let chain, let mark = resume?.watermark {
+                walkFrom = chain.positions.firstIndex { $0 > mark } ?? chain.positions.count
+            }
             let addressBound = try chain?.addressBound ?? Int(max(0, (Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1) + 1))
             var tags: [AddressID: String] = [:]
             if !entityTags.isEmpty {
@@ -152,10 +158,34 @@ public enum ClusterRunner {
                 }
             }
             var stats = StoredStatistics()
-            if let resume { stats = resume.statistics } else { try db.execute(sql: "DELETE FROM clusterEvidence") }
+            if let resume {
+                stats = resume.statistics
+                // The links are redone in full: their evidence (merges and refused links) goes first.
+                if hasLinks {
+                    try db.execute(sql: "DELETE FROM clusterEvidence WHERE (heuristics & ?) != 0", arguments: [Int64(Clusterer.linkBit)])
+                }
+            } else {
+                try db.execute(sql: "DELETE FROM clusterEvidence")
+            }
             func make() throws -> Clusterer {
                 let clusterer: Clusterer
-                if resume != nil {
+                if resume != nil && hasLinks {
+                    // The stored cluster ids include the links; the walk resumes from its own merges, replayed
+                    // (union by minimum gives the same ids whatever the order).
+                    var uf = UnionFind(count: addressBound)
+                    let merges = try RawStatement(db, "SELECT a, b FROM clusterEvidence WHERE kind = 0 AND (heuristics & ?) = 0")
+                    merges.bind(1, Int64(Clusterer.linkBit))
+                    while try merges.step() {
+                        let a = merges.int64(0), b = merges.int64(1)
+                        guard a >= 0, b >= 0, a < Int64(addressBound), b < Int64(addressBound) else {
+                            throw StoreError.badData("stored evidence names address \(max(a, b)) beyond the \(addressBound) known; run spoor cluster --fresh", at: nil)
+                        }
+                        _ = uf.union(UInt32(a), UInt32(b))
+                    }
+                    merges.reset()
+                    clusterer = Clusterer(profile: profile, unionFind: uf, seen: try storedSeen(db),
+                                          changeKinds: Self.decodeChangeKinds(try storedChangeKinds(db)), entityTags: tags)
+                } else if resume != nil {
                     var roots = (0..<UInt32(addressBound)).map { $0 }
                     let stored = try RawStatement(db, "SELECT addressId, clusterId FROM addressCluster")
                     while try stored.step() {
@@ -163,16 +193,12 @@ public enum ClusterRunner {
                         if a >= 0 && a < Int64(roots.count) { roots[Int(a)] = UInt32(truncatingIfNeeded: c) }
                     }
                     stored.reset()
-                    let seen = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'seen'") ?? Data()
-                    var words = [UInt64](repeating: 0, count: seen.count / 8)
-                    _ = words.withUnsafeMutableBytes { seen.copyBytes(to: $0) }
                     let uf: UnionFind
                     do { uf = try UnionFind(roots: roots) } catch {
                         throw StoreError.badData("stored clusters are inconsistent: \(error); run spoor cluster --fresh", at: nil)
                     }
-                    let kindsBlob = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'changeKinds'") ?? Data()
-                    clusterer = Clusterer(profile: profile, unionFind: uf, seen: words,
-                                          changeKinds: Self.decodeChangeKinds(kindsBlob), entityTags: tags)
+                    clusterer = Clusterer(profile: profile, unionFind: uf, seen: try storedSeen(db),
+                                          changeKinds: Self.decodeChangeKinds(try storedChangeKinds(db)), entityTags: tags)
                 } else {
                     clusterer = Clusterer(profile: profile, addressCount: addressBound, entityTags: tags)
                 }
@@ -182,12 +208,13 @@ public enum ClusterRunner {
             var cospends: CospendRun?
             if let chain {
                 clusterer = try make()
-                clusterer.process(chain.batch)
+                clusterer.process(chain.batch, walkingFrom: walkFrom)
             } else {
                 (clusterer, cospends) = try ClusterStore.clusterCospends(db, after: resume?.watermark, make: make)
             }
             let roots = clusterer.clusterIDs()
-            stats.add(clusterer.statistics)
+            // Stored counts are the walk's (they add up run after run); the links' are this run's, over everything.
+            stats.add(clusterer.statisticsBeforeLinks ?? clusterer.statistics)
             // A profile with links always runs from scratch, so this run's count is the whole chain's.
             stats.depositServices = profile.links.isEmpty ? nil : clusterer.statistics.depositServices
 
@@ -207,9 +234,9 @@ public enum ClusterRunner {
                 }
             }
             let watermark = chain?.positions.last ?? cospends?.lastPosition ?? resume?.watermark
-            let processed = chain?.batch.count ?? cospends?.transactions ?? 0
+            let processed = chain.map { $0.batch.count - walkFrom } ?? cospends?.transactions ?? 0
             let total = (resume?.transactions ?? 0) + processed
-            let idSum = (resume?.idSum ?? 0) &+ (chain?.batch.txIDs.reduce(Int64(0)) { $0 &+ Int64($1) } ?? cospends?.idSum ?? 0)
+            let idSum = (resume?.idSum ?? 0) &+ (chain?.batch.txIDs[walkFrom...].reduce(Int64(0)) { $0 &+ Int64($1) } ?? cospends?.idSum ?? 0)
             let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,
                                            transactions: total, statistics: stats, tagsDigest: tagsDigest, idSum: idSum)
             let encoder = JSONEncoder()
@@ -219,13 +246,31 @@ public enum ClusterRunner {
             let seenData = clusterer.seen.withUnsafeBytes { Data($0) }
             try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('seen', ?)", arguments: [seenData])
             try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('changeKinds', ?)",
-                           arguments: [Self.encodeChangeKinds(clusterer.changeKinds)])
+                           arguments: [Self.encodeChangeKinds(clusterer.changeKindsBeforeLinks ?? clusterer.changeKinds)])
             var summary = try summarize(db, state: newState, unionFind: clusterer.unionFind)
+            if let walk = clusterer.statisticsBeforeLinks {
+                let all = clusterer.statistics
+                for (id, n) in all.merges where n != walk.merges[id] { summary.mergesPerHeuristic[id.rawValue, default: 0] += n - (walk.merges[id] ?? 0) }
+                for (id, n) in all.guardRefusals where n != walk.guardRefusals[id] {
+                    summary.guardRefusals[id.rawValue, default: 0] += n - (walk.guardRefusals[id] ?? 0)
+                }
+            }
             summary.incremental = resume != nil
             summary.transactionsProcessed = processed
             summary.seconds = Date().timeIntervalSince(started)
             return summary
         }
+    }
+
+    static func storedSeen(_ db: Database) throws -> [UInt64] {
+        let seen = try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'seen'") ?? Data()
+        var words = [UInt64](repeating: 0, count: seen.count / 8)
+        _ = words.withUnsafeMutableBytes { seen.copyBytes(to: $0) }
+        return words
+    }
+
+    static func storedChangeKinds(_ db: Database) throws -> Data {
+        try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'changeKinds'") ?? Data()
     }
 
     /// `change.wallet-type`'s learned state: (root, kind mask) pairs as little-endian UInt32s, by root.

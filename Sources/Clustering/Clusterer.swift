@@ -27,6 +27,12 @@ public struct Clusterer {
     /// Every address's cluster id as the chain walk left it, before the profile's links were applied (nil
     /// without links): `spoor evaluate` scores both, to show what the links add.
     public internal(set) var rootsBeforeLinks: [UInt32]?
+    /// The walk's own state and counts, before the links (equal to `changeKinds` and `statistics` without
+    /// links): what an incremental run resumes from, since the links are recomputed over the whole chain.
+    public internal(set) var changeKindsBeforeLinks: [UInt32: UInt32]?
+    public internal(set) var statisticsBeforeLinks: ClusterStatistics?
+    /// Evidence bits of every link heuristic: merges and stops carrying one were made by the links.
+    public static var linkBit: UInt32 { UInt32(1) << UInt32(HeuristicRegistry.bit(of: HeuristicRegistry.depositAddress) ?? 31) }
 
     /// Entity tag per tagged address (index into `entityNames`); the tag of a cluster is carried by its root.
     private var rootTag: [UInt32: Int32] = [:]
@@ -120,11 +126,13 @@ public struct Clusterer {
     /// profile's links (`link.deposit-address`), which read the whole batch: a profile with links is clustered
     /// in one batch.
     /// - Complexity: O(inputs + outputs) per transaction, times the near-constant union-find cost.
-    public mutating func process(_ batch: TransactionBatch) {
+    /// - Parameter start: the first transaction to walk. A resumed run of a profile with links passes the
+    ///   whole chain (the links read all of it) and walks only the transactions added since.
+    public mutating func process(_ batch: TransactionBatch, walkingFrom start: Int = 0) {
         grow(to: batch.addressBound)
         defer { publishMergeCounts() }
         let none = TransactionBatch.noAddress
-        for t in 0..<batch.count {
+        for t in min(start, batch.count)..<batch.count {
             var tx = batch.view(t)
             statistics.transactions += 1
             // Fresh outputs: first appearance of the address in chain order (first output in this tx).
@@ -185,7 +193,7 @@ public struct Clusterer {
         }
         if let link = profile.links.first(where: { $0.id == HeuristicRegistry.depositAddress }) {
             linkDeposits(batch, minServiceAddresses: link.parameters["min_service_addresses"] ?? Self.defaultMinServiceAddresses,
-                         bit: UInt32(1) << UInt32(HeuristicRegistry.bit(of: HeuristicRegistry.depositAddress) ?? 31))
+                         bit: Self.linkBit)
         }
     }
 
@@ -314,7 +322,7 @@ public struct Clusterer {
         }
     }
 
-    private mutating func publishMergeCounts() {
+    mutating func publishMergeCounts() {
         for (bit, n) in mergesPerBit.enumerated() where n > 0 && bit < HeuristicRegistry.allIDs.count {
             statistics.merges[HeuristicRegistry.allIDs[bit]] = n
         }

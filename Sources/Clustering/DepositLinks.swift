@@ -7,8 +7,8 @@
 /// addresses together, so common-input clustering gathers them into one cluster with many addresses that
 /// each took payments from outside it — what no personal wallet looks like.
 ///
-/// The rule, applied once the chain has been walked (it reads the whole chain, so a profile using it is
-/// always clustered from scratch):
+/// The rule, applied once the chain has been walked, over the whole chain (an incremental run walks only the
+/// new transactions, then redoes the links from the walk's state):
 /// 1. A *reused receiving address* took payments from two or more transactions whose inputs were in another
 ///    cluster (coinbases and excluded transactions do not count).
 /// 2. A *service* is a cluster with at least `min_service_addresses` reused receiving addresses.
@@ -31,13 +31,19 @@ extension Clusterer {
 
     mutating func linkDeposits(_ batch: TransactionBatch, minServiceAddresses: Int, bit: UInt32) {
         let none = TransactionBatch.noAddress
-        let excluded = Set(flagged.map(\.tx.raw))
-        // Clusters as the chain walk left them: every test below reads these, so the links made here do not
-        // change which payments count as from outside or which clusters are services.
+        // Clusters, learned change types and counts as the chain walk left them: every test below reads these
+        // roots, so the links made here do not change which payments count as from outside or which clusters
+        // are services; an incremental run resumes the walk from this state and redoes the links.
+        publishMergeCounts()
+        statisticsBeforeLinks = statistics
+        changeKindsBeforeLinks = changeKinds
         let roots = unionFind.roots()
         rootsBeforeLinks = roots
+        // Exclusions are decided here for the whole batch (a resumed walk saw only the new transactions).
+        let coinJoinRules = profile.exclusions.compactMap(HeuristicRegistry.exclusion).filter { $0.id != "exclude.coinbase" }
         @inline(__always) func payer(_ tx: TxView) -> UInt32? {
-            guard !tx.isCoinbase, !excluded.contains(tx.id.raw) else { return nil }
+            guard !tx.isCoinbase else { return nil }
+            if tx.inputCount >= 2 && coinJoinRules.contains(where: { $0.matches(tx) }) { return nil }
             for i in tx.inputs where batch.inputAddress[i] != none { return batch.inputAddress[i] }
             return nil
         }
@@ -46,12 +52,14 @@ extension Clusterer {
             for p in 0..<o where tx.outputAddress(p) == a { return false }
             return true
         }
+        // Payers, decided once (the exclusion rules are the costly part).
+        var payers = [UInt32](repeating: none, count: batch.count)
+        for t in 0..<batch.count { payers[t] = payer(batch.view(t)) ?? none }
 
         // 1. Payments from outside, per address (saturating at 2: only "two or more" matters).
         var received = [UInt8](repeating: 0, count: roots.count)
-        for t in 0..<batch.count {
-            let tx = batch.view(t)
-            guard let p = payer(tx) else { continue }
+        for t in 0..<batch.count where payers[t] != none {
+            let tx = batch.view(t), p = payers[t]
             let from = roots[Int(p)]
             for o in 0..<tx.outputCount {
                 let a = tx.outputAddress(o)
@@ -65,12 +73,13 @@ extension Clusterer {
         let services = Set(reusedPerCluster.compactMap { $0.value >= minServiceAddresses ? $0.key : nil })
         statistics.depositServices = services.count
         guard !services.isEmpty else { return }
+        defer { publishMergeCounts() }
 
         // 3. Link the payers of each deposit address, in chain order, to its first payer.
         var firstPayer: [UInt32: UInt32] = [:]
-        for t in 0..<batch.count {
-            let tx = batch.view(t)
-            guard tx.outputCount <= 2, let p = payer(tx), !services.contains(roots[Int(p)]) else { continue }
+        for t in 0..<batch.count where payers[t] != none {
+            let tx = batch.view(t), p = payers[t]
+            guard tx.outputCount <= 2, !services.contains(roots[Int(p)]) else { continue }
             for o in 0..<tx.outputCount {
                 let a = tx.outputAddress(o)
                 guard a != none, received[Int(a)] >= 2, services.contains(roots[Int(a)]) else { continue }

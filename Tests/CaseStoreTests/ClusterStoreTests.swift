@@ -102,6 +102,13 @@ import Testing
             #expect(before > 0)
             #expect((fresh.mergesPerHeuristic["change.same-block-spend"] ?? 0) > before)
         }
+        if !profile.links.isEmpty {
+            // The links ran in both runs (the exchange is a service already in the first half) and were redone,
+            // not added up, in the second.
+            #expect((first.mergesPerHeuristic["link.deposit-address"] ?? 0) > 0)
+            #expect((fresh.mergesPerHeuristic["link.deposit-address"] ?? 0) > (first.mergesPerHeuristic["link.deposit-address"] ?? 0))
+            #expect(second.depositServices == 1 && fresh.depositServices == 1)
+        }
     }
 
     /// Blocks 104…106 and two loose transactions on Core's regtest fixture chain (heights 0…103):

@@ -216,6 +216,41 @@ import Testing
         #expect(clusterOf[SameBlockChain.address(7)] != clusterOf[SameBlockChain.address(6)])
     }
 
+    @Test func explainNamesTheDepositAddress() throws {
+        let path = try temporaryDatabasePath("cluster-deposit")
+        try ingest(try Self.sampleItems(), into: path, classify: nil)
+        let db = try CaseDatabase(path: path)
+        let summary = try ClusterRunner.run(db, profile: try Self.profile("change"))
+        #expect(summary.depositServices == 1)
+        try db.read { db in
+            let link = Int64(Clusterer.linkBit)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT aa.address, ab.address FROM clusterEvidence e JOIN address aa ON aa.id = e.a JOIN address ab ON ab.id = e.b
+                WHERE e.kind = 0 AND e.heuristics = ? ORDER BY e.id
+                """, arguments: [link])
+            #expect(rows.count == summary.mergesPerHeuristic["link.deposit-address"])
+            let truth = try Self.truth()
+            for row in rows.prefix(5) {
+                let e = try ClusterStore.explain(db, row[0], row[1])
+                #expect(e.linked && e.chain.count == 1)
+                let step = try #require(e.chain.first)
+                #expect(step.heuristics == ["link.deposit-address"])
+                // Both payments pay the named address; the truth calls both deposits by one customer.
+                let address = try #require(step.depositAddress)
+                let other = try #require(step.otherTxid)
+                for txid in [step.txid, other] {
+                    let paid = try String.fetchAll(db, sql: """
+                        SELECT a.address FROM output o JOIN address a ON a.id = o.addressId JOIN tx t ON t.id = o.txId
+                        WHERE t.txid = ?
+                        """, arguments: [Data(try #require(Digest32(displayHex: txid)).bytes)])
+                    #expect(paid.contains(address))
+                }
+                let owners = truth.ownerOfAddress
+                #expect(owners[step.from] != nil && owners[step.from] == owners[step.to], "both payers are one customer")
+            }
+        }
+    }
+
     @Test func explainWalksTheEvidenceAndNamesStoppedCoinJoins() throws {
         let path = try temporaryDatabasePath("cluster-explain")
         try ingest(try Self.sampleItems(), into: path, classify: nil)

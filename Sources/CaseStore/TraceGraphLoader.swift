@@ -108,6 +108,8 @@ public enum TraceClusterLoader {
         public var profileHash: String?
         /// False when no clustering has run on this database: every address is its own cluster.
         public var clustered: Bool
+        /// The clustering joined payers of one exchange deposit address (`link.deposit-address` found a service).
+        public var linkedByDeposits = false
     }
 
     /// The profile and whether clustering ran, without the assignment itself (`clusterOf` empty): for analyses
@@ -119,11 +121,14 @@ public enum TraceClusterLoader {
             }
             let rows = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM addressCluster)") ?? false
             var profileID: String?, profileHash: String?
+            var deposits = false
             if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
                 profileID = state.profile
                 profileHash = state.profileHash
+                deposits = (state.statistics.depositServices ?? 0) > 0
             }
-            return Persisted(clusterOf: [], profileID: profileID, profileHash: profileHash, clustered: rows || profileID != nil)
+            return Persisted(clusterOf: [], profileID: profileID, profileHash: profileHash, clustered: rows || profileID != nil,
+                             linkedByDeposits: deposits)
         }
     }
 
@@ -174,12 +179,15 @@ public enum TraceClusterLoader {
                 rows += 1
             }
             var profileID: String?, profileHash: String?
+            var deposits = false
             if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
                 profileID = state.profile
                 profileHash = state.profileHash
+                deposits = (state.statistics.depositServices ?? 0) > 0
             }
             let clustered = rows > 0 || profileID != nil
-            return Persisted(clusterOf: clusterOf, profileID: profileID, profileHash: profileHash, clustered: clustered)
+            return Persisted(clusterOf: clusterOf, profileID: profileID, profileHash: profileHash, clustered: clustered,
+                             linkedByDeposits: deposits)
         }
     }
 }

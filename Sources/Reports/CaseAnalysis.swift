@@ -283,6 +283,9 @@ public struct CaseAnalysis: Sendable {
         if !persisted.clustered {
             caveats.insert("No clustering has been run on this database: every address is its own cluster, so the site and payer clusters are single addresses. Run `spoor cluster` first.", at: 0)
         }
+        if persisted.linkedByDeposits {
+            caveats.append("The clustering (profile \(profile.id)) also joined clusters that paid one exchange deposit address (`link.deposit-address`): a customer reuses the deposit address the exchange gave them, so its payers are taken as one customer. A payment to someone else's deposit address (a gift, a trade) would join two people; `spoor explain` names the deposit address and both payments of each such link.")
+        }
         if !notFound.isEmpty {
             caveats.append("\(notFound.count) watchlist address(es) do not appear in the database.")
         }

@@ -20,6 +20,8 @@ import Testing
         for key in ["manifest", "site_cluster", "payer_clusters", "ads", "shared_contacts"] { #expect(report?[key] != nil) }
         let site = report?["site_cluster"] as? [String: Any]
         #expect((site?["size"] as? Int ?? 0) >= 99)
+        // investigate clusters with the change profile, whose deposit-address link found the exchange: the report says so.
+        #expect((report?["caveats"] as? [String] ?? []).contains { $0.contains("link.deposit-address") })
 
         let db = out.appendingPathComponent("case.sqlite").path
         try await runSpoor(["tags", "import", Fixtures.url("tagpacks/walletexplorer.yaml").path,

@@ -36,6 +36,9 @@ import Testing
                 - unique: {use: change.fresh-address}
             - {use: change.round-payment, parameters: {significant_digits: 3}}
             - {use: change.largest-input}
+        link:
+          - use: link.deposit-address
+            parameters: {min_service_addresses: 10}
         guards:
           entity_tags: true
         """

@@ -92,12 +92,7 @@ public enum ClusterStore {
         }
         // Constants from here: the scan loops read them without exclusivity checks on captured variables.
         let ranks = rank, inputTotal = inputs, outputTotal = outputs
-        @inline(__always) func rankOf(_ id: Int64) -> Int? {
-            let k = id - minTxId
-            guard k >= 0 && k < Int64(ranks.count) else { return nil }
-            let r = ranks[Int(k)]
-            return r < 0 ? nil : Int(r)
-        }
+        @inline(__always) func rankOf(_ id: Int64) -> Int? { denseLookup(ranks, base: minTxId, id) }
         // End (exclusive) of transaction t's input and output slots.
         let inputStarts = inputStart, outputStarts = outputStart
         @inline(__always) func inputEnd(_ t: Int) -> Int { t + 1 < n ? inputStarts[t + 1] : inputTotal }
@@ -177,12 +172,7 @@ public enum ClusterStore {
                 : "SELECT txId, n, value, scriptKind, addressId FROM output WHERE id >= ? ORDER BY id")
             outs.bind(1, try firstRowID(db, table: "output", fromTx: minTxId, full: after == nil))
             let rbf = rbf, txOfInput = txOfInput, inputIdBase = inputIdBase
-            @inline(__always) func spendingTx(_ inputId: Int64) -> Int? {
-                let k = inputId - inputIdBase
-                guard k >= 0 && k < Int64(txOfInput.count) else { return nil }
-                let t = txOfInput[Int(k)]
-                return t < 0 ? nil : Int(t)
-            }
+            @inline(__always) func spendingTx(_ inputId: Int64) -> Int? { denseLookup(txOfInput, base: inputIdBase, inputId) }
             try outAddress.withUnsafeMutableBufferPointer { outAddress in
             try outValue.withUnsafeMutableBufferPointer { outValue in
             try outKind.withUnsafeMutableBufferPointer { outKind in
@@ -213,6 +203,14 @@ public enum ClusterStore {
             inputAddress: inAddress, inputValue: inValue, inputKind: inKind, inputSequence: inSequence,
             outputAddress: outAddress, outputValue: outValue, outputKind: outKind, outputSpender: outSpender)
         return LoadedChain(batch: batch, addressBound: Int(maxAddress + 1), positions: keys)
+    }
+
+    /// `table[id - base]` for a dense table indexed by row id from `base`, nil outside it or where it holds -1.
+    @inline(__always) static func denseLookup(_ table: [Int32], base: Int64, _ id: Int64) -> Int? {
+        let k = id - base
+        guard k >= 0 && k < Int64(table.count) else { return nil }
+        let v = table[Int(k)]
+        return v < 0 ? nil : Int(v)
     }
 
     /// The first row id of `table` that can belong to transaction `fromTx` or later. Scans then run over the

@@ -123,17 +123,7 @@ extension ChangeRule: Codable {
                     debugDescription: "unknown change heuristic \"\(id)\" (known: \(HeuristicRegistry.changeIDs.map(\.rawValue).sorted().joined(separator: ", ")))"))
             }
             let params = try c.decodeIfPresent([String: Int].self, forKey: AnyKey("parameters")) ?? [:]
-            let allowed = HeuristicRegistry.parameters[id] ?? [:]
-            for (name, value) in params {
-                guard let range = allowed[name] else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("parameters"), AnyKey(name)],
-                        debugDescription: "\(id) has no parameter \"\(name)\""))
-                }
-                guard range.contains(value) else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("parameters"), AnyKey(name)],
-                        debugDescription: "\(id) parameter \(name) = \(value) is outside \(range.lowerBound)…\(range.upperBound)"))
-                }
-            }
+            try HeuristicRegistry.checkParameters(params, of: id, at: decoder.codingPath + [AnyKey("parameters")])
             self = .use(id, parameters: params)
         case "union", "intersection", "first":
             let rs = try c.decode([ChangeRule].self, forKey: AnyKey(kind))

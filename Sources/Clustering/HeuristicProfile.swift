@@ -184,17 +184,7 @@ public struct LinkRule: Hashable, Sendable, Codable {
                 debugDescription: "unknown link heuristic \"\(id)\" (known: \(HeuristicRegistry.linkIDs.map(\.rawValue).joined(separator: ", ")))"))
         }
         parameters = try c.decodeIfPresent([String: Int].self, forKey: AnyKey("parameters")) ?? [:]
-        let allowed = HeuristicRegistry.parameters[id] ?? [:]
-        for (name, value) in parameters {
-            guard let range = allowed[name] else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("parameters"), AnyKey(name)],
-                    debugDescription: "\(id) has no parameter \"\(name)\""))
-            }
-            guard range.contains(value) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("parameters"), AnyKey(name)],
-                    debugDescription: "\(id) parameter \(name) = \(value) is outside \(range.lowerBound)…\(range.upperBound)"))
-            }
-        }
+        try HeuristicRegistry.checkParameters(parameters, of: id, at: decoder.codingPath + [AnyKey("parameters")])
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -35,6 +35,21 @@ public enum HeuristicRegistry {
         "link.deposit-address": ["min_service_addresses": 2...1_000_000],
     ]
 
+    /// Checks a profile's parameters of `id` against `parameters`: every name known, every value in range.
+    /// - Throws: `DecodingError.dataCorrupted` at `path` + the parameter's name.
+    static func checkParameters(_ given: [String: Int], of id: HeuristicID, at path: [any CodingKey]) throws {
+        let allowed = parameters[id] ?? [:]
+        for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+            guard let range = allowed[name] else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path + [AnyKey(name)], debugDescription: "\(id) has no parameter \"\(name)\""))
+            }
+            guard range.contains(value) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path + [AnyKey(name)],
+                    debugDescription: "\(id) parameter \(name) = \(value) is outside \(range.lowerBound)…\(range.upperBound)"))
+            }
+        }
+    }
+
     public static func exclusion(_ id: HeuristicID) -> (any TransactionExclusion)? {
         exclusions.first { $0.id == id }
     }

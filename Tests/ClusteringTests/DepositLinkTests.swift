@@ -94,6 +94,19 @@ import Testing
         #expect(ids[400] != ids[100] && ids[400] != ids[401])
     }
 
+    @Test func entityTagsRefuseADepositLinkAndSayWhy() {
+        var c = Clusterer(profile: profile(minServiceAddresses: 3), entityTags: [addr(100): "alice", addr(101): "bob"])
+        c.process(TransactionBatch(chain))
+        let ids = c.clusterIDs()
+        #expect(ids[100] != ids[101])
+        #expect(ids[110] == ids[111], "untagged customers are still linked")
+        let refused = c.stops.records.filter { $0.heuristicIDs.contains(HeuristicRegistry.depositAddress) }
+        #expect(refused.count == 1)
+        #expect(refused.first?.heuristicIDs.contains(HeuristicRegistry.entityGuard) == true)
+        #expect(refused.first?.tx == TxID(2))
+        #expect(c.statistics.guardRefusals[HeuristicRegistry.entityGuard] == 1)
+    }
+
     @Test func profilesNameTheLinkAndCheckItsParameters() throws {
         func load(_ s: String) throws(ProfileError) -> HeuristicProfile {
             try HeuristicProfile.load(Array(s.utf8), file: "p.json")

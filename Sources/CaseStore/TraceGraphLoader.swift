@@ -112,6 +112,19 @@ public enum TraceClusterLoader {
         public var linkedByDeposits = false
     }
 
+    /// `persisted` with what the stored clustering run says: its profile, and whether it linked deposit payers.
+    /// A stored run means clustering ran even when it joined nothing.
+    static func withRun(_ db: Database, _ persisted: Persisted) throws -> Persisted {
+        var p = persisted
+        if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
+            p.profileID = state.profile
+            p.profileHash = state.profileHash
+            p.linkedByDeposits = (state.statistics.depositServices ?? 0) > 0
+            p.clustered = true
+        }
+        return p
+    }
+
     /// The profile and whether clustering ran, without the assignment itself (`clusterOf` empty): for analyses
     /// that look clusters up one by one (`TraceSubgraph`).
     public static func state(_ database: CaseDatabase) throws -> Persisted {
@@ -120,15 +133,7 @@ public enum TraceClusterLoader {
                 return Persisted(clusterOf: [], profileID: nil, profileHash: nil, clustered: false)
             }
             let rows = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM addressCluster)") ?? false
-            var profileID: String?, profileHash: String?
-            var deposits = false
-            if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
-                profileID = state.profile
-                profileHash = state.profileHash
-                deposits = (state.statistics.depositServices ?? 0) > 0
-            }
-            return Persisted(clusterOf: [], profileID: profileID, profileHash: profileHash, clustered: rows || profileID != nil,
-                             linkedByDeposits: deposits)
+            return try withRun(db, Persisted(clusterOf: [], profileID: nil, profileHash: nil, clustered: rows))
         }
     }
 
@@ -178,16 +183,7 @@ public enum TraceClusterLoader {
                 if a >= 0 && a < addressCapacity { clusterOf[a] = c }
                 rows += 1
             }
-            var profileID: String?, profileHash: String?
-            var deposits = false
-            if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
-                profileID = state.profile
-                profileHash = state.profileHash
-                deposits = (state.statistics.depositServices ?? 0) > 0
-            }
-            let clustered = rows > 0 || profileID != nil
-            return Persisted(clusterOf: clusterOf, profileID: profileID, profileHash: profileHash, clustered: clustered,
-                             linkedByDeposits: deposits)
+            return try withRun(db, Persisted(clusterOf: clusterOf, profileID: nil, profileHash: nil, clustered: rows > 0))
         }
     }
 }

@@ -192,7 +192,8 @@ public struct Clusterer {
             }
         }
         if let link = profile.links.first(where: { $0.id == HeuristicRegistry.depositAddress }) {
-            linkDeposits(batch, minServiceAddresses: link.parameters["min_service_addresses"] ?? Self.defaultMinServiceAddresses,
+            linkDeposits(batch, walkedFrom: min(start, batch.count),
+                         minServiceAddresses: link.parameters["min_service_addresses"] ?? Self.defaultMinServiceAddresses,
                          bit: Self.linkBit)
         }
     }

@@ -29,7 +29,9 @@ extension Clusterer {
     /// Default `min_service_addresses`.
     public static let defaultMinServiceAddresses = 10
 
-    mutating func linkDeposits(_ batch: TransactionBatch, minServiceAddresses: Int, bit: UInt32) {
+    /// - Parameter walkedFrom: the first transaction this run walked: the walk already decided the exclusions
+    ///   from there on (`flagged`); only the ones before it (a resumed run) are decided here.
+    mutating func linkDeposits(_ batch: TransactionBatch, walkedFrom: Int, minServiceAddresses: Int, bit: UInt32) {
         let none = TransactionBatch.noAddress
         // Clusters, learned change types and counts as the chain walk left them: every test below reads these
         // roots, so the links made here do not change which payments count as from outside or which clusters
@@ -39,11 +41,18 @@ extension Clusterer {
         changeKindsBeforeLinks = changeKinds
         let roots = unionFind.roots()
         rootsBeforeLinks = roots
-        // Exclusions are decided here for the whole batch (a resumed walk saw only the new transactions).
+        // Excluded transactions pay nobody here: the walk's own decisions from `walkedFrom` on, and the same
+        // rules for the transactions before it (walked by an earlier run).
+        let flaggedByWalk = Set(flagged.map(\.tx.raw))
         let coinJoinRules = profile.exclusions.compactMap(HeuristicRegistry.exclusion).filter { $0.id != "exclude.coinbase" }
-        @inline(__always) func payer(_ tx: TxView) -> UInt32? {
+        @inline(__always) func payer(_ t: Int) -> UInt32? {
+            let tx = batch.view(t)
             guard !tx.isCoinbase else { return nil }
-            if tx.inputCount >= 2 && coinJoinRules.contains(where: { $0.matches(tx) }) { return nil }
+            if t >= walkedFrom {
+                if flaggedByWalk.contains(tx.id.raw) { return nil }
+            } else if tx.inputCount >= 2 && coinJoinRules.contains(where: { $0.matches(tx) }) {
+                return nil
+            }
             for i in tx.inputs where batch.inputAddress[i] != none { return batch.inputAddress[i] }
             return nil
         }
@@ -54,7 +63,7 @@ extension Clusterer {
         }
         // Payers, decided once (the exclusion rules are the costly part).
         var payers = [UInt32](repeating: none, count: batch.count)
-        for t in 0..<batch.count { payers[t] = payer(batch.view(t)) ?? none }
+        for t in 0..<batch.count { payers[t] = payer(t) ?? none }
 
         // 1. Payments from outside, per address (saturating at 2: only "two or more" matters).
         var received = [UInt8](repeating: 0, count: roots.count)

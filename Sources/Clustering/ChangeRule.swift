@@ -42,35 +42,23 @@ public indirect enum ChangeRule: Hashable, Sendable {
 
     /// Evaluates the rule given each leaf's candidate set (looked up by id and parameters).
     public func evaluate(_ leaf: (HeuristicID, [String: Int]) -> OutputSet) -> OutputSet {
+        let table = leaves
+        let rule = compiled { id, p in table.firstIndex { $0.0 == id && $0.1 == p } }
+        return rule.evaluate(table.map { leaf($0.0, $0.1) })
+    }
+
+    /// The rule with every leaf replaced by its position in a table of candidate sets (nil: a leaf the table
+    /// lacks, which names nothing), so a clusterer evaluating it per transaction looks nothing up by name.
+    public func compiled(_ position: (HeuristicID, [String: Int]) -> Int?) -> CompiledChangeRule {
         switch self {
-        case let .use(id, p): return leaf(id, p)
-        case let .union(rs): return rs.reduce(OutputSet.empty) { $0.union($1.evaluate(leaf)) }
-        case let .intersection(rs):
-            guard let first = rs.first else { return .empty }
-            return rs.dropFirst().reduce(first.evaluate(leaf)) { $0.intersection($1.evaluate(leaf)) }
-        case let .difference(a, b): return a.evaluate(leaf).subtracting(b.evaluate(leaf))
-        case let .unique(r):
-            let s = r.evaluate(leaf)
-            return s.count == 1 ? s : .empty
-        case let .atLeast(k, rs):
-            let sets = rs.map { $0.evaluate(leaf) }
-            var votes = [Int](repeating: 0, count: sets.map(\.bound).max() ?? 0)
-            for s in sets { for o in s { votes[o] += 1 } }
-            return OutputSet(votes.indices.filter { votes[$0] >= k && k > 0 })
-        case let .first(rs):
-            for r in rs {
-                let s = r.evaluate(leaf)
-                if !s.isEmpty { return s }
-            }
-            return .empty
-        case let .notContradicted(r, vs):
-            let s = r.evaluate(leaf)
-            guard !s.isEmpty else { return .empty }
-            for v in vs {
-                let allowed = v.evaluate(leaf)
-                if !allowed.isEmpty && !s.subtracting(allowed).isEmpty { return .empty }
-            }
-            return s
+        case let .use(id, p): return .leaf(position(id, p) ?? -1)
+        case let .union(rs): return .union(rs.map { $0.compiled(position) })
+        case let .intersection(rs): return .intersection(rs.map { $0.compiled(position) })
+        case let .difference(a, b): return .difference(a.compiled(position), b.compiled(position))
+        case let .unique(r): return .unique(r.compiled(position))
+        case let .atLeast(k, rs): return .atLeast(k, of: rs.map { $0.compiled(position) })
+        case let .first(rs): return .first(rs.map { $0.compiled(position) })
+        case let .notContradicted(r, vs): return .notContradicted(r.compiled(position), vetoes: vs.map { $0.compiled(position) })
         }
     }
 
@@ -88,6 +76,54 @@ public indirect enum ChangeRule: Hashable, Sendable {
         case let .atLeast(k, rs): return "at-least(\(k), [" + rs.map(\.summary).joined(separator: ", ") + "])"
         case let .first(rs): return "first(" + rs.map(\.summary).joined(separator: ", ") + ")"
         case let .notContradicted(r, vs): return "not-contradicted(" + ([r] + vs).map(\.summary).joined(separator: ", ") + ")"
+        }
+    }
+}
+
+/// A `ChangeRule` whose leaves are positions in a table of candidate sets (`ChangeRule.compiled`): the one
+/// implementation of the combinators' meaning.
+public indirect enum CompiledChangeRule: Sendable {
+    /// Position in the table; -1 (a heuristic the table lacks) names nothing.
+    case leaf(Int)
+    case union([CompiledChangeRule])
+    case intersection([CompiledChangeRule])
+    case difference(CompiledChangeRule, CompiledChangeRule)
+    case unique(CompiledChangeRule)
+    case atLeast(Int, of: [CompiledChangeRule])
+    case first([CompiledChangeRule])
+    case notContradicted(CompiledChangeRule, vetoes: [CompiledChangeRule])
+
+    /// - Parameter sets: each leaf's candidate set, by position.
+    public func evaluate(_ sets: [OutputSet]) -> OutputSet {
+        switch self {
+        case let .leaf(i): return i >= 0 && i < sets.count ? sets[i] : .empty
+        case let .union(rs): return rs.reduce(OutputSet.empty) { $0.union($1.evaluate(sets)) }
+        case let .intersection(rs):
+            guard let first = rs.first else { return .empty }
+            return rs.dropFirst().reduce(first.evaluate(sets)) { $0.intersection($1.evaluate(sets)) }
+        case let .difference(a, b): return a.evaluate(sets).subtracting(b.evaluate(sets))
+        case let .unique(r):
+            let s = r.evaluate(sets)
+            return s.count == 1 ? s : .empty
+        case let .atLeast(k, rs):
+            let evaluated = rs.map { $0.evaluate(sets) }
+            var votes = [Int](repeating: 0, count: evaluated.map(\.bound).max() ?? 0)
+            for s in evaluated { for o in s { votes[o] += 1 } }
+            return OutputSet(votes.indices.filter { votes[$0] >= k && k > 0 })
+        case let .first(rs):
+            for r in rs {
+                let s = r.evaluate(sets)
+                if !s.isEmpty { return s }
+            }
+            return .empty
+        case let .notContradicted(r, vs):
+            let s = r.evaluate(sets)
+            guard !s.isEmpty else { return .empty }
+            for v in vs {
+                let allowed = v.evaluate(sets)
+                if !allowed.isEmpty && !s.subtracting(allowed).isEmpty { return .empty }
+            }
+            return s
         }
     }
 }

@@ -56,6 +56,14 @@ public struct Clusterer {
     private let useMultiInput: Bool
     private let changeRule: ChangeRule?
     private let changeLeaves: [(id: HeuristicID, parameters: [String: Int], bit: UInt32, heuristic: any ChangeHeuristic)]
+    /// The rule over positions in `changeLeaves`, and the leaves' heuristics and bits as plain arrays: the per-
+    /// transaction loop looks nothing up by name and copies no tuple.
+    private let compiledRule: CompiledChangeRule?
+    private let leafHeuristics: [any ChangeHeuristic]
+    private let leafBits: [UInt32]
+    private let walletTypeLeaf: Int?
+    /// Each leaf's candidate set for the transaction at hand (reused: no allocation per transaction).
+    private var leafSets: [OutputSet] = []
     /// Whether the rule reads learned change kinds (only then are they tracked).
     private let learnsChangeKinds: Bool
 
@@ -89,6 +97,12 @@ public struct Clusterer {
             HeuristicRegistry.change(leaf.0, parameters: leaf.1).map { (leaf.0, leaf.1, bit(leaf.0), $0) }
         }
         learnsChangeKinds = changeLeaves.contains { $0.id == HeuristicRegistry.walletType }
+        let leaves = changeLeaves
+        compiledRule = profile.change?.compiled { id, p in leaves.firstIndex { $0.id == id && $0.parameters == p } }
+        leafHeuristics = leaves.map(\.heuristic)
+        leafBits = leaves.map(\.bit)
+        walletTypeLeaf = leaves.firstIndex { $0.id == HeuristicRegistry.walletType }
+        leafSets = [OutputSet](repeating: .empty, count: leaves.count)
         self.changeKinds = learnsChangeKinds ? changeKinds : [:]
         if profile.guards.entityTags {
             var names: [String: Int32] = [:]
@@ -167,21 +181,14 @@ public struct Clusterer {
                     if a != none && a != first { tryUnion(first, a, tx: tx.id.raw, heuristics: multiInputBit) }
                 }
             }
-            if let rule = changeRule {
+            if let rule = compiledRule {
                 if learnsChangeKinds { tx.clusterChangeKinds = changeKinds[unionFind.find(first)] ?? 0 }
-                var leafSets = [OutputSet](repeating: .empty, count: changeLeaves.count)
-                for (k, leaf) in changeLeaves.enumerated() {
-                    leafSets[k] = leaf.heuristic.candidates(in: tx)
-                    if learnsChangeKinds, leaf.id == HeuristicRegistry.walletType, let v = leafSets[k].only {
-                        walletTypeNamed.append((tx.id, v))
-                    }
-                }
-                let picked = rule.evaluate { id, p in
-                    changeLeaves.firstIndex { $0.id == id && $0.parameters == p }.map { leafSets[$0] } ?? .empty
-                }
+                for k in leafHeuristics.indices { leafSets[k] = leafHeuristics[k].candidates(in: tx) }
+                if let w = walletTypeLeaf, let v = leafSets[w].only { walletTypeNamed.append((tx.id, v)) }
+                let picked = rule.evaluate(leafSets)
                 if let vout = picked.only {
                     var support: UInt32 = 0
-                    for (k, leaf) in changeLeaves.enumerated() where leafSets[k].contains(vout) { support |= leaf.bit }
+                    for k in leafBits.indices where leafSets[k].contains(vout) { support |= leafBits[k] }
                     changePicks.append((tx.id, vout))
                     statistics.changeOutputs += 1
                     tryUnion(first, tx.outputAddress(vout), tx: tx.id.raw, heuristics: support, isChange: true)

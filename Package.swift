@@ -56,10 +56,14 @@ let package = Package(
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("Schema/report.schema.json")],
                 swiftSettings: strict),
+        // Scores cases against sample chains' ground truth (truth/ is read here and in tests only, never by analysis).
+        .target(name: "Evaluation",
+                dependencies: ["ChainSources", "Clustering", "Reports"],
+                swiftSettings: strict),
         // The commands, as a library so tests can run them in-process.
         .target(name: "SpoorCommands",
                 dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
-                               "CaseStore", "Reports", .product(name: "Yams", package: "Yams"),
+                               "CaseStore", "Reports", "Evaluation", .product(name: "Yams", package: "Yams"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "spoor", dependencies: ["SpoorCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
@@ -84,7 +88,7 @@ let package = Package(
         .testTarget(name: "ReportsTests",
                     dependencies: ["Reports", "CaseStore", "Tracing", "Clustering", "SpoorTestSupport"]),
         .testTarget(name: "SpoorCommandsTests",
-                    dependencies: ["SpoorCommands", "CaseStore", "SpoorTestSupport"]),
+                    dependencies: ["SpoorCommands", "CaseStore", "Evaluation", "SpoorTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

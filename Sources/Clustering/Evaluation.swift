@@ -20,26 +20,36 @@ public struct ClusteringScore: Sendable, Equatable, Codable {
     public var correctPairs: Int
     public var precision: Double
     public var recall: Double
+    /// The largest cluster over the population: its addresses, their share of the population, and how many
+    /// owners they belong to (a supercluster shows here first).
+    public var largest: Int
+    public var largestShare: Double
+    public var largestOwners: Int
 
     enum CodingKeys: String, CodingKey {
-        case addresses, owners, clusters, precision, recall
+        case addresses, owners, clusters, precision, recall, largest
         case mixedClusters = "mixed_clusters", truePairs = "true_pairs", predictedPairs = "predicted_pairs"
-        case correctPairs = "correct_pairs"
+        case correctPairs = "correct_pairs", largestShare = "largest_share", largestOwners = "largest_owners"
     }
 
     /// - Parameters:
     ///   - owners: (address, owner index) for every owned on-chain address.
     ///   - clusterOf: the clustering's cluster id per address.
     public init(owners: [(AddressID, Int)], clusterOf: (AddressID) -> ClusterID) {
-        var perCluster: [ClusterID: [Int: Int]] = [:]
+        self.init(members: owners.map { (UInt64(clusterOf($0.0).raw), $0.1) })
+    }
+
+    /// - Parameter members: (cluster, owner index) for every owned on-chain address.
+    public init(members: [(cluster: UInt64, owner: Int)]) {
+        var perCluster: [UInt64: [Int: Int]] = [:]
         var perOwner: [Int: Int] = [:]
-        for (a, o) in owners {
-            perCluster[clusterOf(a), default: [:]][o, default: 0] += 1
+        for (c, o) in members {
+            perCluster[c, default: [:]][o, default: 0] += 1
             perOwner[o, default: 0] += 1
         }
         func pairs(_ n: Int) -> Int { n * (n - 1) / 2 }
-        addresses = owners.count
-        self.owners = perOwner.count
+        addresses = members.count
+        owners = perOwner.count
         clusters = perCluster.count
         mixedClusters = perCluster.values.filter { $0.count > 1 }.count
         truePairs = perOwner.values.reduce(0) { $0 + pairs($1) }
@@ -47,6 +57,10 @@ public struct ClusteringScore: Sendable, Equatable, Codable {
         correctPairs = perCluster.values.reduce(0) { acc, m in acc + m.values.reduce(0) { $0 + pairs($1) } }
         precision = predictedPairs == 0 ? 1 : Double(correctPairs) / Double(predictedPairs)
         recall = truePairs == 0 ? 1 : Double(correctPairs) / Double(truePairs)
+        let top = perCluster.values.max { $0.values.reduce(0, +) < $1.values.reduce(0, +) }
+        largest = top?.values.reduce(0, +) ?? 0
+        largestShare = addresses == 0 ? 0 : Double(largest) / Double(addresses)
+        largestOwners = top?.count ?? 0
     }
 }
 

@@ -12,6 +12,8 @@ public struct GroundTruth: Sendable {
     public struct Transaction: Sendable {
         public var kind: String
         public var outputs: [Output]
+        /// Entities owning the inputs (empty for a coinbase).
+        public var senders: [String]
     }
     /// Display-hex txid → transaction.
     public var transactions: [String: Transaction]
@@ -26,13 +28,14 @@ public struct GroundTruth: Sendable {
         struct RawTx: Decodable {
             var kind: String
             var outputs: [RawOutput]
+            var senders: [String]?
         }
         do {
             let raw = try JSONDecoder().decode([String: RawTx].self, from: transactionsJSON)
             transactions = raw.mapValues { t in
                 Transaction(kind: t.kind, outputs: t.outputs.map {
                     Output(n: $0.n, address: $0.address, entity: $0.entity, isChange: $0.is_change ?? false)
-                })
+                }, senders: t.senders ?? [])
             }
         } catch {
             throw TruthError(file: file, message: "\(error)")
@@ -62,4 +65,8 @@ public struct TruthError: Error, CustomStringConvertible {
     public var file: String
     public var message: String
     public var description: String { "\(file): \(message)" }
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
 }

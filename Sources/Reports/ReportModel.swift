@@ -37,6 +37,10 @@ public struct Report: Codable, Sendable, Equatable {
     public struct Profile: Codable, Sendable, Equatable {
         public var id: String
         public var hash: String
+        public init(id: String, hash: String) {
+            self.id = id
+            self.hash = hash
+        }
     }
     public struct InputFile: Codable, Sendable, Equatable {
         public var role: String
@@ -135,8 +139,11 @@ public struct Report: Codable, Sendable, Equatable {
         public var amountSat: Int64
         public var minHops: Int
         public var labels: [String]
+        /// `service` or `wallet`: what the funding cluster behaves like (nil for endpoints without a cluster).
+        public var clusterKind: String?
         enum CodingKeys: String, CodingKey {
             case kind, clusterID = "cluster_id", amountSat = "amount_sat", minHops = "min_hops", labels
+            case clusterKind = "cluster_kind"
         }
     }
     public struct PayerCluster: Codable, Sendable, Equatable {
@@ -153,7 +160,10 @@ public struct Report: Codable, Sendable, Equatable {
         public var labels: [String]
         public var fundingSources: [FundingSource]
         public var notes: [String]
+        /// `service` (behaves like an exchange: pays on its customers' behalf) or `wallet`.
+        public var kind: String?
         enum CodingKeys: String, CodingKey {
+            case kind
             case clusterID = "cluster_id", size, addresses, addressesTruncated = "addresses_truncated", payments
             case totalPaidSat = "total_paid_sat", firstPayment = "first_payment", lastPayment = "last_payment"
             case ads, contacts, labels, fundingSources = "funding_sources", notes

@@ -17,4 +17,4 @@ echo "== first run (ingest included)"
 "$bin" investigate "$src" --case "$chain/case" --out "$out" | tail -n 1
 echo "== second run (data already ingested)"
 /usr/bin/time -f "wall %e s, max RSS %M KiB" "$bin" investigate "$src" --case "$chain/case" --out "$out" | tail -n 1
-if [ -d "$chain/truth" ]; then python3 Tests/Benchmarks/score-investigation.py "$out/report.json" "$chain"; fi
+if [ -d "$chain/truth" ]; then "$bin" evaluate --truth "$chain" --db "$out/case.sqlite"; fi

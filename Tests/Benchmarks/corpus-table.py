@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""The quality table from `spoor evaluate --json` results (one file per profile, each over the same chains).
+
+usage: corpus-table.py --chains CHAIN_DIR... --results PROFILE.json...
+
+Prints the corpus hash, then one markdown row per profile and chain, and per profile the worst chain of each
+figure. The corpus hash is SHA-256 over the lines "CHAIN/PATH SHA256" of every file of each chain's blocks/,
+case/ and truth/, sorted; a gzip-compressed file counts as its contents under its name without `.gz`, so the
+bundled chains (truth gzipped) hash as the shared ones do.
+"""
+import argparse, gzip, hashlib, json, os, sys
+
+def corpus_hash(chains):
+    lines = []
+    for chain in sorted(chains, key=os.path.basename):
+        for part in ("blocks", "case", "truth"):
+            top = os.path.join(chain, part)
+            for dirpath, _, files in sorted(os.walk(top)):
+                for f in sorted(files):
+                    path = os.path.join(dirpath, f)
+                    data = open(path, "rb").read()
+                    name = os.path.relpath(path, chain)
+                    if name.endswith(".gz"):
+                        data, name = gzip.decompress(data), name[:-3]
+                    lines.append(f"{os.path.basename(chain)}/{name} {hashlib.sha256(data).hexdigest()}\n")
+    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
+
+COLUMNS = [  # header, figure name in the evaluate output, format
+    ("precision", "clustering.precision", "{:.4f}"),
+    ("recall", "clustering.recall", "{:.3f}"),
+    ("largest cluster share", "clustering.largest_share", "{:.3f}"),
+    ("site coverage", "site.coverage", "{:.3f}"),
+    ("site: other owners", "site.foreign", "{:.0f}"),
+    ("own-wallet advertisers found", "payers.own_wallet_found_share", "{:.2f}"),
+    ("custodial ads: payer marked service", "payers.custodial_marked_service_share", "{:.2f}"),
+    ("wallets marked service", "payers.wallets_marked_service", "{:.0f}"),
+    ("ads: right tx", "ads.right_transaction_share", "{:.3f}"),
+    ("right output", "ads.right_output_share", "{:.3f}"),
+    ("wrong", "ads.wrong_share", "{:.3f}"),
+    ("ambiguous", "ads.ambiguous", "{:.0f}"),
+    ("unmatched", "ads.unmatched", "{:.0f}"),
+    ("shared-contact pairs found", "shared_contacts.pairs_found_share", "{:.2f}"),
+    ("false one-advertiser", "shared_contacts.false_one_advertiser", "{:.0f}"),
+    ("claims from a service payer", "shared_contacts.service_claims", "{:.0f}"),
+]
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chains", nargs="+", required=True)
+    ap.add_argument("--results", nargs="+", required=True)
+    a = ap.parse_args()
+    print(f"corpus: {', '.join(sorted(os.path.basename(c) for c in a.chains))}; sha256 {corpus_hash(a.chains)}")
+    print()
+    print("| profile | chain | " + " | ".join(h for h, _, _ in COLUMNS) + " |")
+    print("|---|---|" + "---|" * len(COLUMNS))
+    for path in a.results:
+        r = json.load(open(path))
+        figures = {f["name"]: f for f in r["figures"]}
+        profile = r["chains"][0]["profile"]["id"] if r["chains"] else os.path.basename(path)
+        def cell(name, fmt, chain=None):
+            f = figures.get(name)
+            if f is None: return "—"
+            v = f["worst"] if chain is None else f["per_chain"].get(chain)
+            return "—" if v is None else fmt.format(v)
+        for c in r["chains"]:
+            print(f"| {profile} | {c['chain']} | " + " | ".join(cell(n, fmt, c["chain"]) for _, n, fmt in COLUMNS) + " |")
+        print(f"| {profile} | **worst** | " + " | ".join(f"**{cell(n, fmt)}**" for _, n, fmt in COLUMNS) + " |")
+
+if __name__ == "__main__":
+    sys.exit(main())

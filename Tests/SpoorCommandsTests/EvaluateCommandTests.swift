@@ -1,0 +1,113 @@
+import CaseStore
+import Evaluation
+import Foundation
+@testable import SpoorCommands
+import SpoorTestSupport
+import Testing
+
+/// Case databases of the bundled sample chains, ingested once per test process and clustered once per profile.
+enum SampleCases {
+    nonisolated(unsafe) static var cache: [String: String] = [:]
+    static let lock = NSLock()
+    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-sample-cases-\(getpid())")
+
+    /// The path of `chain` ingested and clustered with `profile` (nil: ingested only).
+    static func database(_ chain: String, profile: String?) async throws -> String {
+        let key = "\(chain).\(profile ?? "none")"
+        if let path = lock.withLock({ cache[key] }) { return path }
+        if !FileManager.default.fileExists(atPath: folder.path) {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            atexit { try? FileManager.default.removeItem(at: SampleCases.folder) }
+        }
+        let base = folder.appendingPathComponent("\(chain).sqlite").path
+        if !FileManager.default.fileExists(atPath: base) {
+            try await runSpoor(["ingest", Fixtures.sampleChains.appendingPathComponent("\(chain)/blocks").path, "--db", base, "--quiet"])
+        }
+        let path = folder.appendingPathComponent("\(key).sqlite").path
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: base, toPath: path)
+        if let profile { try await runSpoor(["cluster", "--db", path, "--profile", profile, "--json"]) }
+        lock.withLock { cache[key] = path }
+        return path
+    }
+}
+
+/// `spoor evaluate`: the stored clustering and the report, scored against the bundled chains' truth.
+@Suite(.serialized) struct EvaluateCommandTests {
+    func score(_ chain: String, profile: String) async throws -> ChainEvaluation {
+        let db = try await SampleCases.database(chain, profile: profile)
+        let truth = try ChainTruth(path: Fixtures.sampleChains.appendingPathComponent(chain).path)
+        return try CaseScorer(truth: truth, database: db, caseFolder: truth.folder.appendingPathComponent("case"), profileFile: nil).score()
+    }
+
+    /// The figures of the `change` profile on small-seed1 equal those an independent scorer (the Python script
+    /// this command replaced, reading report.json and truth/) and the clustering benchmark printed for the same run.
+    @Test func changeProfileOnSmallSeed1() async throws {
+        let e = try await score("small-seed1", profile: "change")
+        #expect(e.profile.id == "change")
+        #expect(abs(e.clustering.precision - 0.99926) < 0.00001 && abs(e.clustering.recall - 0.6627) < 0.0001)
+        #expect(e.clustering.largest == 139 && e.clustering.largestOwners == 1)
+        let before = try #require(e.rerun?.clusteringBeforeLinks)
+        #expect(abs(before.precision - 0.99823) < 0.00001 && abs(before.recall - 0.2759) < 0.0001)
+        #expect(e.mergesPerHeuristic["link.deposit-address"] == ChainEvaluation.MergeCount(merges: 90, wrong: 0))
+        #expect(e.site == ChainEvaluation.SiteScore(addresses: 99, siteUsedAddresses: 99, covered: 99, coverage: 1, foreign: 0))
+        let ads = try #require(e.ads)
+        #expect(ads.ads == 111 && ads.paid == 98)
+        #expect((ads.rightTransaction, ads.rightOutput, ads.wrong, ads.ambiguous, ads.unmatched) == (96, 79, 0, 3, 12))
+        let payers = try #require(e.payers)
+        #expect(payers.ownWalletAdvertisers == 7 && payers.ownWalletFound == 7 && payers.custodialAds == 0)
+        let contacts = try #require(e.sharedContacts)
+        #expect((contacts.truthPairs, contacts.pairsFound, contacts.falseOneAdvertiser) == (2, 2, 0))
+    }
+
+    /// Pure common-input clustering reproduces the reference figures of the chains' README (scored independently
+    /// of the project): small-seed4's PayJoins make it the worst chain.
+    @Test func defaultProfileOverTwoChainsGivesMeanAndWorst() async throws {
+        let chains = [try await score("small-seed4", profile: "default"), try await score("small-seed5", profile: "default")]
+        #expect(abs(chains[0].clustering.precision - 0.98394) < 0.000005 && chains[0].clustering.clusters == 1364)
+        #expect(abs(chains[1].clustering.precision - 0.99895) < 0.000005 && chains[1].clustering.clusters == 1532)
+        let corpus = CorpusEvaluation(chains: chains)
+        let precision = try #require(corpus.figures.first { $0.name == "clustering.precision" })
+        #expect(precision.worstChain == "small-seed4" && precision.worst == chains[0].clustering.precision)
+        #expect(abs(precision.mean - (chains[0].clustering.precision + chains[1].clustering.precision) / 2) < 1e-12)
+        // Custodial ads exist on both (7 and 2 in the truth); every custodial payment counts, matched or not.
+        #expect(chains[0].payers?.custodialAds == 7 && chains[1].payers?.custodialAds == 2)
+    }
+
+    @Test func truthOfAnotherChainIsRefused() async throws {
+        let db = try await SampleCases.database("small-seed1", profile: "default")
+        do {
+            try await runSpoor(["evaluate", "--truth", Fixtures.sampleChains.appendingPathComponent("small-seed4").path, "--db", db])
+            Issue.record("scored small-seed1 against small-seed4's truth")
+        } catch {
+            #expect("\(error)".contains("small-seed4/truth") && "\(error)".contains("belongs to another chain"), "\(error)")
+        }
+    }
+
+    @Test func incompleteTruthFolderNamesWhatIsMissing() async throws {
+        let dir = try Fixtures.temporaryDirectory("evaluate-truth")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("{}".utf8).write(to: dir.appendingPathComponent("transactions.json"))
+        do {
+            try await runSpoor(["evaluate", "--truth", dir.path, "--db", "/nonexistent.sqlite"])
+            Issue.record("accepted a truth folder without entities.json and ads.csv")
+        } catch {
+            #expect("\(error)".contains(dir.lastPathComponent) && "\(error)".contains("missing entities.json, ads.csv"), "\(error)")
+        }
+    }
+
+    @Test func aCaseWithoutClusteringIsRefused() async throws {
+        let db = try await SampleCases.database("small-seed1", profile: nil)
+        do {
+            try await runSpoor(["evaluate", "--truth", Fixtures.sampleChains.appendingPathComponent("small-seed1").path, "--db", db])
+            Issue.record("scored a database that was never clustered")
+        } catch {
+            #expect("\(error)".contains("run spoor cluster"), "\(error)")
+        }
+    }
+
+    @Test func mismatchedOptionCountsAreRefused() async throws {
+        #expect(throws: (any Error).self) { try Evaluate.parse(["--truth", "a", "--truth", "b", "--db", "x"]) }
+        #expect(throws: (any Error).self) { try Evaluate.parse(["--truth", "a", "--db", "x", "--case", "c", "--case", "d"]) }
+    }
+}

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // Bytes, hashes, transactions, blocks: consensus encoding only.
@@ -43,7 +44,8 @@ let package = Package(
                 swiftSettings: strict),
         // Pure tracing core: flow policies and ad matching.
         .target(name: "Tracing",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "Clustering"],
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "Clustering",
+                               .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
         // The SQLite case database (GRDB): schema, ingest, queries.
         .target(name: "CaseStore",
@@ -70,7 +72,7 @@ let package = Package(
         // Benchmarks that print Spoor's figure next to a peer's from the same run.
         .executableTarget(name: "SpoorBench",
                           dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "CaseStore",
-                                         "Clustering"],
+                                         "Clustering", "Tracing"],
                           swiftSettings: strict),
 
         .target(name: "SpoorTestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/SpoorTestSupport"),

@@ -30,6 +30,9 @@ public enum CaseInputs {
                 guard let a = Amount(btcString: btc), a.satoshis > 0 else {
                     throw InputError(file: file, line: line, "price_btc '\(btc)' is not a positive BTC amount with at most 8 decimals")
                 }
+                guard a <= Amount.maxMoney else {
+                    throw InputError(file: file, line: line, "price_btc \(btc) is more than the 21 million BTC that can exist")
+                }
                 price = .btc(a)
             case (true, false):
                 guard let cents = parseCents(usd), cents > 0 else {
@@ -40,6 +43,10 @@ public enum CaseInputs {
                 throw InputError(file: file, line: line, "both price_btc and price_usd are set; expected one")
             case (true, true):
                 throw InputError(file: file, line: line, "neither price_btc nor price_usd is set")
+            }
+            guard postedAtRange.contains(posted) else {
+                let hint = posted > postedAtRange.upperBound ? " (milliseconds?)" : ""
+                throw InputError(file: file, line: line, "posted_at \(posted) is not a unix time in seconds between \(isoTime(postedAtRange.lowerBound)) and \(isoTime(postedAtRange.upperBound))\(hint)")
             }
             ads.append(Ad(id: id, postedAt: posted, price: price, contact: f[ccontact].trimmingSpaces(), line: line))
         }
@@ -60,29 +67,44 @@ public enum CaseInputs {
             guard let r = Double(f[cr].trimmingSpaces()), r.isFinite, r > 0 else {
                 throw InputError(file: file, line: line, "usd_per_btc '\(f[cr])' is not a positive number")
             }
+            guard usdPerBTCRange.contains(r) else {
+                throw InputError(file: file, line: line, "usd_per_btc \(f[cr].trimmingSpaces()) is outside \(usdPerBTCRange.lowerBound) … \(Int(usdPerBTCRange.upperBound)) (a rate, in dollars per bitcoin)")
+            }
             guard rates[day] == nil else { throw InputError(file: file, line: line, "day \(f[cd]) appears twice") }
             rates[day] = r
         }
         return RateTable(usdPerBTC: rates)
     }
 
+    /// Ads posted outside these times (Bitcoin's genesis day to 2100) are refused: a millisecond timestamp
+    /// or a typo, never a real ad.
+    public static let postedAtRange: ClosedRange<Int64> = 1_230_940_800 ... 4_102_444_800
+    /// Rates outside this range are refused (the lowest traded price was about $0.0008 in 2010).
+    public static let usdPerBTCRange: ClosedRange<Double> = 0.0001 ... 1_000_000_000
+
+    /// Dollars with at most two decimals, as cents; nil for anything else or an amount that overflows.
     static func parseCents(_ s: String) -> Int64? {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = Int64(parts[0].isEmpty ? "0" : String(parts[0])), whole >= 0 else { return nil }
-        var cents: Int64 = whole * 100
+        guard parts.count <= 2, parts.allSatisfy(isDigits),
+              let whole = Int64(parts[0].isEmpty ? "0" : String(parts[0])) else { return nil }
+        var (cents, overflow) = whole.multipliedReportingOverflow(by: 100)
+        guard !overflow else { return nil }
         if parts.count == 2 {
             let frac = parts[1]
-            guard frac.count <= 2, frac.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-            cents += Int64(frac.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0
+            guard frac.count <= 2 else { return nil }
+            (cents, overflow) = cents.addingReportingOverflow(Int64(frac.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0)
+            guard !overflow else { return nil }
         }
         return cents
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian `YYYY-MM-DD`.
     public static func parseDay(_ s: String) -> Int? {
-        let p = s.split(separator: "-")
+        let p = s.split(separator: "-", omittingEmptySubsequences: false)
         guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2,
-              let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]), (1 ... 12).contains(m), (1 ... 31).contains(d)
+              p.allSatisfy(isDigits),
+              let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]), (1 ... 12).contains(m),
+              (1 ... daysInMonth(m, year: y)).contains(d)
         else { return nil }
         // Howard Hinnant's days_from_civil.
         let yy = m <= 2 ? y - 1 : y
@@ -91,6 +113,16 @@ public enum CaseInputs {
         let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+
+    private static func isDigits(_ s: Substring) -> Bool { s.unicodeScalars.allSatisfy { ("0" ... "9").contains($0) } }
+
+    static func daysInMonth(_ m: Int, year y: Int) -> Int {
+        switch m {
+        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     public static func dayString(_ day: Int) -> String {
@@ -109,7 +141,7 @@ public enum CaseInputs {
 
     /// ISO 8601 UTC for a unix time.
     public static func isoTime(_ t: Int64) -> String {
-        let day = Int((t >= 0 ? t : t - 86_399) / 86_400)
+        let day = RateTable.day(ofUnix: t)
         let secs = Int(t - Int64(day) * 86_400)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(dayString(day))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"

@@ -21,6 +21,8 @@ if benchArguments.first?.hasPrefix("cluster") == true {
         print("spoor-bench parse: \(error)")
         exit(1)
     }
+} else if benchArguments.first == "match-ads" {
+    MatchAdsBench.main(benchArguments)
 } else if benchArguments.first == "node-json" {
     try SourcesBench.main(benchArguments)
 } else {
@@ -28,6 +30,7 @@ if benchArguments.first?.hasPrefix("cluster") == true {
     print("  parse [--mb N] [--dir DIR] [--keep]   blk parse throughput vs openssl dgst -sha256")
     print("  addresses                            address derivation throughput")
     print("  node-json [FILE]                     getblock 3 JSON read + export vs python3 json.loads")
+    print("  match-ads [--payments P] [N...]      ad matching when N ads compete for P payments")
     print("  ingest [--medium DIR|none] [--transactions N] [--keep]   ingest throughput, database size")
     print("  cluster…                             clustering benchmarks (see ClusterBench.swift)")
     exit(2)

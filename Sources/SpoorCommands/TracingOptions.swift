@@ -18,8 +18,13 @@ struct MatchingOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not add probable PayJoin receiver inputs to the site.")
     var noPayjoinRule = false
 
+    func validate() throws { _ = try parameters() }
+
     func parameters() throws -> AdMatchingParameters {
-        guard windowBefore >= 0, windowAfter >= 0 else { throw CommandFailure("--window-before/--window-after must be ≥ 0") }
+        let longest = AdMatchingParameters.maximumWindowMinutes
+        guard (0 ... longest).contains(windowBefore), (0 ... longest).contains(windowAfter) else {
+            throw CommandFailure("--window-before/--window-after must be between 0 and \(longest) minutes (ten years)")
+        }
         guard tolerance >= 0, tolerance < 100 else { throw CommandFailure("--tolerance must be between 0 and 100 (percent)") }
         return AdMatchingParameters(windowBeforeMinutes: windowBefore, windowAfterMinutes: windowAfter, tolerancePercent: tolerance)
     }

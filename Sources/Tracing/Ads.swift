@@ -24,6 +24,7 @@ public struct Ad: Sendable, Hashable {
 public struct RateTable: Sendable, Hashable {
     public var usdPerBTC: [Int: Double]
     public init(usdPerBTC: [Int: Double] = [:]) { self.usdPerBTC = usdPerBTC }
-    public static func day(ofUnix t: Int64) -> Int { Int((t >= 0 ? t : t - 86_399) / 86_400) }
+    /// Floor division, so times before 1970 fall on the day they belong to (and Int64.min does not overflow).
+    public static func day(ofUnix t: Int64) -> Int { Int(t / 86_400 - (t % 86_400 < 0 ? 1 : 0)) }
     public func rate(onDayOf t: Int64) -> Double? { usdPerBTC[RateTable.day(ofUnix: t)] }
 }

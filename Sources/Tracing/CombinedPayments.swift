@@ -45,9 +45,10 @@ enum CombinedPayments {
         var covers: [Cover] = []
         for q in payments.indices where !taken.contains(q) && !wanted.contains(q) {
             let pay = payments[q]
-            var k = AdMatching.lowerBound(postedTimes, pay.time - Int64(p.windowAfterMinutes) * 60)
+            var k = AdMatching.lowerBound(postedTimes, AdMatching.shifted(pay.time, byMinutes: p.windowAfterMinutes, earlier: true))
+            let last = AdMatching.shifted(pay.time, byMinutes: p.windowBeforeMinutes)
             var inWindow: [Int] = []
-            while k < byTime.count, postedTimes[k] <= pay.time + Int64(p.windowBeforeMinutes) * 60 {
+            while k < byTime.count, postedTimes[k] <= last {
                 if (expected[byTime[k]] ?? Int64.max) < pay.value { inWindow.append(byTime[k]) }
                 k += 1
             }
@@ -99,6 +100,6 @@ enum CombinedPayments {
             }
         }
         if usd == 0 { return value == btc }
-        return Double(abs(value - btc - usd)) <= Double(usd) * p.tolerancePercent / 100
+        return abs(Double(value) - Double(btc) - Double(usd)) <= Double(usd) * p.tolerancePercent / 100
     }
 }

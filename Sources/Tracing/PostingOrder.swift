@@ -72,8 +72,8 @@ enum PostingOrder {
         var fewestContacts = false
 
         func reason(for a: Int, ads all: [Ad], paymentName: (Int) -> String) -> String {
-            let adList = ads.map { all[$0].id }.joined(separator: ", ")
-            let payList = payments.map(paymentName).joined(separator: ", ")
+            let adList = PostingOrder.list(ads) { all[$0].id }
+            let payList = PostingOrder.list(payments, paymentName)
             let scene = "\(ads.count) ad(s) (\(adList)) compete for \(payments.count) payment(s) of that price in their windows (\(payList))"
             let p = posterior[a].map(PostingOrder.threeDecimals) ?? "?"
             let model = self.model?.text ?? ""
@@ -102,6 +102,14 @@ enum PostingOrder {
         }
     }
 
+    /// Names at most `listed` items, so a contest of thousands of ads (a scrape with one `posted_at`) does not
+    /// repeat every name in every one of their reasons.
+    static let listed = 20
+    static func list(_ items: [Int], _ name: (Int) -> String) -> String {
+        let names = items.prefix(listed).map(name).joined(separator: ", ")
+        return items.count > listed ? names + " and \(items.count - listed) more" : names
+    }
+
     static func threeDecimals(_ x: Double) -> String {
         let m = Int((x * 1000).rounded())
         let frac = String(m % 1000)
@@ -117,7 +125,7 @@ enum PostingOrder {
 
     static func resolve(ambiguous: [Int], edges: [[Int]], taken: Set<Int>, ads: [Ad], payments: [SitePayment],
                         expected: [Int64?], parameters: AdMatchingParameters, model: DelayModel?,
-                        weight: @escaping (Int, Int) -> Int, sameClass: (Int, Int) -> Bool) -> Result {
+                        weight: @escaping (Int, Int) -> MatchWeight, sameClass: (Int, Int) -> Bool) -> Result {
         var residual = edges.map { _ in [Int]() }
         for a in ambiguous { residual[a] = edges[a].filter { !taken.contains($0) } }
         let open = ambiguous.filter { !residual[$0].isEmpty }
@@ -125,14 +133,16 @@ enum PostingOrder {
         for a in open { for q in residual[a] { adsOfPayment[q, default: []].append(a) } }
 
         var result = Result()
-        var seen = Set<Int>()
+        var seen = Set<Int>(), seenPayments = Set<Int>()
         for root in open where !seen.contains(root) {
             var component: [Int] = []
             var stack = [root]
             seen.insert(root)
             while let a = stack.popLast() {
                 component.append(a)
-                for q in residual[a] { for b in adsOfPayment[q] ?? [] where seen.insert(b).inserted { stack.append(b) } }
+                for q in residual[a] where seenPayments.insert(q).inserted {
+                    for b in adsOfPayment[q] ?? [] where seen.insert(b).inserted { stack.append(b) }
+                }
             }
             let byPosting = component.sorted { (ads[$0].postedAt, $0) < (ads[$1].postedAt, $1) }
             let byBlock = Array(Set(component.flatMap { residual[$0] })).sorted { (payments[$0].time, $0) < (payments[$1].time, $1) }
@@ -151,10 +161,10 @@ enum PostingOrder {
 
             // Every complete assignment (each ad a payment in its window), with its weight by the earlier
             // criteria and its log-likelihood under the delay model.
-            var complete: [(assignment: [Int], weight: Int, logLikelihood: Double)] = []
+            var complete: [(assignment: [Int], weight: MatchWeight, logLikelihood: Double)] = []
             var chosen: [Int] = []
             var used = Set<Int>()
-            func extend(_ i: Int, _ w: Int, _ ll: Double) {
+            func extend(_ i: Int, _ w: MatchWeight, _ ll: Double) {
                 if i == byPosting.count { complete.append((chosen, w, ll)); return }
                 let a = byPosting[i]
                 for q in residual[a] where !used.contains(q) {
@@ -163,11 +173,14 @@ enum PostingOrder {
                     used.remove(q); chosen.removeLast()
                 }
             }
-            extend(0, 0, 0)
+            extend(0, .zero, 0)
             guard let bestWeight = complete.map(\.weight).max() else { contest.kind = .incomplete; continue }
             // The earlier criteria rank incomplete assignments too: a complete one must be among the best.
-            let problem = WeightedAssignment(ads: byPosting, payments: byBlock, edges: residual, weight: weight)
-            guard bestWeight >= problem.solve().0 else { contest.kind = .contactDisagrees; continue }
+            let column = Dictionary(uniqueKeysWithValues: byBlock.enumerated().map { ($1, $0) })
+            let problem = OptimalAssignments(rowCount: byPosting.count, columnCount: byBlock.count, edges: byPosting.map { a in
+                residual[a].compactMap { q in column[q].map { OptimalAssignments.Edge(column: $0, weight: weight(a, q)) } }
+            })
+            guard bestWeight >= problem.totalWeight else { contest.kind = .contactDisagrees; continue }
             let best = complete.filter { $0.weight == bestWeight }
             // One payer, one advertiser, one contact: prefer assignments that give each payer cluster's payments
             // to ads of as few contacts as possible.
@@ -178,7 +191,7 @@ enum PostingOrder {
             let kept = best.filter { pairs($0.assignment) == fewest }
             // Posterior probability, over a set of complete assignments (uniform prior), that ad number i gets
             // payment q or an interchangeable output of it (outputs of one transaction and value add up).
-            typealias Complete = (assignment: [Int], weight: Int, logLikelihood: Double)
+            typealias Complete = (assignment: [Int], weight: MatchWeight, logLikelihood: Double)
             func posterior(_ set: [Complete], _ i: Int, _ q: Int) -> Double {
                 let top = set.map(\.logLikelihood).max() ?? 0
                 let mass = set.map { exp($0.logLikelihood - top) }

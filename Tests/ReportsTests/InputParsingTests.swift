@@ -64,12 +64,12 @@ import Tracing
         #expect(ads[1].line == 3)
         for (text, line, fragment) in [
             ("ad_id,posted_at,price_btc,price_usd,contact\n1,x,0.1,,c\n", 2, "posted_at"),
-            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1,0.1,4,c\n", 2, "both"),
-            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1,,,c\n", 2, "neither"),
-            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1,0.123456789,,c\n", 2, "8 decimals"),
-            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1,0.1,,c\n1,2,0.1,,c\n", 3, "duplicate"),
-            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1,0.1,,\"c\n", 2, "unterminated"),
-            ("ad_id,posted_at,price_btc,contact\n1,1,0.1,c\n", 1, "price_usd"),
+            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1454831063,0.1,4,c\n", 2, "both"),
+            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1454831063,,,c\n", 2, "neither"),
+            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1454831063,0.123456789,,c\n", 2, "8 decimals"),
+            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1454831063,0.1,,c\n1,1454831064,0.1,,c\n", 3, "duplicate"),
+            ("ad_id,posted_at,price_btc,price_usd,contact\n1,1454831063,0.1,,\"c\n", 2, "unterminated"),
+            ("ad_id,posted_at,price_btc,contact\n1,1454831063,0.1,c\n", 1, "price_usd"),
         ] {
             do {
                 _ = try CaseInputs.parseAds(text: text, file: "ads.csv")
@@ -85,5 +85,38 @@ import Tracing
         #expect(CaseInputs.isoTime(1_454_831_063) == "2016-02-07T07:44:23Z")
         #expect(throws: InputError.self) { try CaseInputs.parseRates(text: "day,usd_per_btc\n2016-13-01,1\n", file: "r.csv") }
         #expect(throws: InputError.self) { try CaseInputs.parseRates(text: "day,usd_per_btc\n2016-02-01,-3\n", file: "r.csv") }
+    }
+
+    /// Numbers a file may hold but no ad or rate can be: each is refused on its line, naming the value, before
+    /// it can reach the matcher (which trapped on several of them).
+    @Test func outOfRangeNumbersAreRefusedOnTheirLine() {
+        let header = "ad_id,posted_at,price_btc,price_usd,contact\n"
+        for (row, fragment) in [
+            ("1,1454831063000,0.1,,c", "milliseconds"),                   // a millisecond timestamp
+            ("1,9223372036854775807,0.1,,c", "unix time in seconds"),    // Int64.max
+            ("1,-9223372036854775808,0.1,,c", "unix time in seconds"),   // Int64.min
+            ("1,1454831063,21000000.00000001,,c", "21 million"),          // more bitcoin than can exist
+            ("1,1454831063,,92233720368547758.08,c", "dollar amount"),    // cents overflow Int64
+            ("1,1454831063,,922337203685477581,c", "dollar amount"),      // dollars × 100 overflow Int64
+            ("1,1454831063,,+4.00,c", "dollar amount"),
+        ] {
+            #expect(throws: InputError.self) {
+                do { _ = try CaseInputs.parseAds(text: header + row + "\n", file: "ads.csv") } catch let e as InputError {
+                    #expect(e.line == 2 && e.message.contains(fragment), "\(e)")
+                    throw e
+                }
+            }
+        }
+        for (row, fragment) in [("2016-02-30,400", "not a date"), ("2015-02-29,400", "not a date"), ("+201-02-01,400", "not a date"),
+                                ("2016-02-01,1e-300", "outside"), ("2016-02-01,1e300", "outside")] {
+            #expect(throws: InputError.self) {
+                do { _ = try CaseInputs.parseRates(text: "day,usd_per_btc\n" + row + "\n", file: "r.csv") } catch let e as InputError {
+                    #expect(e.line == 2 && e.message.contains(fragment), "\(e)")
+                    throw e
+                }
+            }
+        }
+        #expect(CaseInputs.parseDay("2016-02-29") != nil && CaseInputs.parseDay("2000-02-29") != nil)
+        #expect(CaseInputs.parseDay("1900-02-29") == nil)
     }
 }

@@ -35,6 +35,13 @@ import Testing
         }
         try await runSpoor(["match-ads", "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
                             "--rates", Self.chain.appendingPathComponent("case/rates.csv").path, "--site", watch, "--db", db, "--json"])
+        // A window no ad can have is refused before matching (it used to overflow there and trap).
+        for window in ["9223372036854775807", "5270401"] {
+            await #expect(throws: (any Error).self) {
+                try await runSpoor(["match-ads", "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
+                                    "--site", watch, "--db", db, "--window-before", window])
+            }
+        }
         // The same inputs give byte-identical reports.
         let a = out.appendingPathComponent("a.json").path, b = out.appendingPathComponent("b.json").path
         for path in [a, b] {

@@ -34,9 +34,12 @@ let package = Package(
         // Debian's zlib, for reading gzip-compressed export shards without unpacking them.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Debian's libcurl, for the HTTP client (bounded answers, no redirects, no auth challenges).
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         // Every way chain data enters Spoor: blk files, raw hex, node JSON (files and HTTP), bitcoin-etl.
         .target(name: "ChainSources",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "CZlib"],
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "CZlib", "CCurl"],
                 swiftSettings: strict),
         // Pure clustering core: union-find, heuristics, profiles, evidence.
         .target(name: "Clustering",

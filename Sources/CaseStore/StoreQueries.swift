@@ -137,6 +137,54 @@ public enum StoreQueries {
         }
     }
 
+    /// The unspent outputs of the stored best chain as Bitcoin Core's UTXO set counts them (`gettxoutsetinfo`'s
+    /// `txouts` and `total_amount`): outputs of best-chain transactions that no best-chain transaction spends,
+    /// without the provably unspendable ones Core never adds (scripts starting with OP_RETURN or longer than
+    /// 10,000 bytes), the genesis coinbase Core never adds, and the earlier of two BIP30 duplicate coinbases,
+    /// whose outputs the later one overwrote. A full scan of the outputs: `spoor stats --utxo` only.
+    public static func unspentOutputs(_ database: CaseDatabase) throws -> (count: Int, sat: Int64) {
+        try database.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS n, COALESCE(SUM(o.value), 0) AS sat
+                FROM output o JOIN tx t ON t.id = o.txId JOIN block b ON b.id = t.blockId
+                WHERE b.inBestChain = 1 AND b.height > 0
+                  AND (o.spentByInputId IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM input i JOIN tx st ON st.id = i.txId
+                        WHERE i.id = o.spentByInputId AND st.blockId IS NOT NULL))
+                  AND NOT (length(o.script) > 0 AND (substr(o.script, 1, 1) = x'6a' OR length(o.script) > 10000))
+                  AND (t.isCoinbase = 0 OR NOT EXISTS (
+                        SELECT 1 FROM tx later JOIN block lb ON lb.id = later.blockId
+                        WHERE later.txid = t.txid AND later.id <> t.id AND lb.inBestChain = 1 AND lb.height > b.height))
+                """)
+            return (row?["n"] ?? 0, row?["sat"] ?? 0)
+        }
+    }
+
+    /// The height of the stored best chain's tip; nil when no block with a height is stored.
+    public static func bestHeight(_ database: CaseDatabase) throws -> Int? {
+        try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT MAX(height) FROM block WHERE inBestChain = 1")
+        }
+    }
+
+    /// The stored best-chain block hash at each of these heights that has one (a follow-up ingest from a node
+    /// compares them with the node's to find where the two chains part).
+    public static func bestChainHashes(_ heights: [Int], in database: CaseDatabase) throws -> [Int: BlockHash] {
+        guard let low = heights.min(), let high = heights.max() else { return [:] }
+        return try database.read { db in
+            var out: [Int: BlockHash] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT height, hash FROM block WHERE inBestChain = 1 AND height BETWEEN ? AND ?
+                """, arguments: [low, high])
+            let wanted = Set(heights)
+            for row in rows {
+                let height: Int = row["height"]
+                if wanted.contains(height), let d = row.digest("hash") { out[height] = BlockHash(digest: d) }
+            }
+            return out
+        }
+    }
+
     /// Every stored transaction with this txid (two for the BIP30 duplicate coinbases), best chain first.
     public static func transactions(_ txid: Txid, in database: CaseDatabase) throws -> [TxDetail] {
         try database.read { db in

@@ -1,7 +1,5 @@
+import CCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A failed HTTP exchange, naming the URL (never its credentials) and what went wrong.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
@@ -16,6 +14,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case transport(String)
         /// The URL cannot be used (not http/https).
         case badURL
+        /// The server answered with a redirect, which is never followed (see `HTTPTransport`).
+        case redirect(status: Int, location: String)
+        /// The answer is larger than `HTTPPolicy.maxAnswerBytes`.
+        case answerTooLarge(limit: Int)
     }
 
     public var kind: Kind
@@ -31,7 +33,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         let said = bodyExcerpt.map { $0.isEmpty ? "" : ": \($0)" } ?? ""
         switch kind {
         case .connectionRefused:
-            return "\(url): connection refused\(tries) — is the server running and listening on that port?"
+            return attempts > 1
+                ? "\(url): connection refused\(tries) — the server answered earlier and stopped listening "
+                    + "(was it stopped or restarted?)"
+                : "\(url): connection refused — is the server running and listening on that port?"
         case .unauthorized(let status):
             return "\(url): HTTP \(status): the server refused the credentials (check the cookie file or "
                 + "the user name and password environment variable)"
@@ -41,11 +46,22 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
             return "\(url): \(why)\(tries)"
         case .badURL:
             return "\(url): not an http:// or https:// URL"
+        case .redirect(let status, let location):
+            return "\(url): HTTP \(status) redirects to \(location.isEmpty ? "(no Location)" : location); Spoor "
+                + "follows no redirects (a redirect could send the request and its credentials to another "
+                + "server): give the final URL"
+        case .answerTooLarge(let limit):
+            return "\(url): the answer is larger than the \(Self.size(limit)) Spoor accepts for one answer"
         }
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 }
 
-/// Politeness and persistence for a remote API: how fast to ask, how often and how long to retry.
+/// Politeness and persistence for a remote API: how fast to ask, how often and how long to retry, and how much
+/// one answer may cost.
 public struct HTTPPolicy: Sendable {
     /// Requests per second at most; nil for no limit (a local node).
     public var maxRequestsPerSecond: Double?
@@ -54,16 +70,20 @@ public struct HTTPPolicy: Sendable {
     /// Delay before the first retry; doubled each retry up to `maxBackoff`.
     public var initialBackoff: Double
     public var maxBackoff: Double
-    /// Seconds to wait for an answer.
+    /// Seconds one attempt may take in all: connecting, waiting and reading the whole answer.
     public var timeout: Double
+    /// The largest answer body accepted; a larger one ends the exchange with `.answerTooLarge` (memory stays
+    /// bounded by about this much per transport).
+    public var maxAnswerBytes: Int
 
     public init(maxRequestsPerSecond: Double? = nil, maxAttempts: Int = 5, initialBackoff: Double = 0.5,
-                maxBackoff: Double = 30, timeout: Double = 120) {
+                maxBackoff: Double = 30, timeout: Double = 120, maxAnswerBytes: Int = 64 << 20) {
         self.maxRequestsPerSecond = maxRequestsPerSecond
         self.maxAttempts = max(1, maxAttempts)
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.timeout = timeout
+        self.maxAnswerBytes = max(1, maxAnswerBytes)
     }
 }
 
@@ -82,31 +102,36 @@ public struct HTTPClock: Sendable {
         sleep: { if $0 > 0 { Thread.sleep(forTimeInterval: $0) } })
 }
 
-/// A blocking HTTP client over URLSession (libcurl on Linux) with rate limiting and retries with exponential
-/// backoff on transient failures (429, 5xx other than 501, dropped connections, timeouts).
+/// A blocking HTTP client over Debian's libcurl with rate limiting and retries with exponential backoff on
+/// transient failures (429, 408, 5xx other than 501, dropped connections, timeouts, and a refused connection
+/// from a server that answered this transport before — a node that stopped or restarts).
 ///
-/// Blocking, because chain sources are pulled one item at a time; one request is in flight at once.
+/// What it never does, because its servers may be hostile or misconfigured: follow a redirect (the request and
+/// its `Authorization` header would go wherever the server says), answer an authentication challenge (a 401 is
+/// an error at once, whatever `WWW-Authenticate` says), send credentials from the URL's user:password (only the
+/// headers the caller passes), take longer than `timeout` per attempt, or hold more than `maxAnswerBytes` of
+/// one answer. libcurl rather than URLSession: on Linux, URLSession waits forever on a 401 with
+/// `WWW-Authenticate` (swift-corelibs-foundation #5456) and cannot bound an answer's size before holding it.
+///
+/// Blocking, because chain sources are pulled one item at a time; one request is in flight at once, on a kept-
+/// alive connection.
 public final class HTTPTransport: @unchecked Sendable {
     public let policy: HTTPPolicy
     private let clock: HTTPClock
-    private let session: URLSession
     private let lock = NSLock()
     private var lastStart: Double?
     private var _requests = 0
     private var _retries = 0
+    private var hadAnswer = false
+    /// Serialises use of `connection` (one exchange at a time).
+    private let exchangeLock = NSLock()
+    private let connection: CurlConnection
 
     public init(policy: HTTPPolicy = HTTPPolicy(), clock: HTTPClock = .system) {
         self.policy = policy
         self.clock = clock
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = policy.timeout
-        config.httpMaximumConnectionsPerHost = 1
-        config.urlCache = nil
-        config.httpCookieStorage = nil
-        session = URLSession(configuration: config)
+        connection = CurlConnection()
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     /// Requests sent (each attempt counts) and how many of them were retries.
     public var requestCount: Int { lock.withLock { _requests } }
@@ -125,37 +150,47 @@ public final class HTTPTransport: @unchecked Sendable {
     public func send(method: String, url: URL, headers: [String: String] = [:], body: [UInt8]? = nil,
                      okStatuses: Set<Int> = []) throws(HTTPError) -> (status: Int, body: [UInt8]) {
         let shown = Self.displayString(url)
-        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
             throw HTTPError(kind: .badURL, url: shown, attempts: 0)
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = policy.timeout
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        if let body { request.httpBody = Data(body) }
-
+        let request = CurlConnection.Request(method: method, url: shown, headers: headers, body: body,
+                                             timeout: policy.timeout, maxAnswerBytes: policy.maxAnswerBytes)
         var attempt = 0
         var backoff = policy.initialBackoff
         while true {
             attempt += 1
             pace()
-            let outcome = perform(request)
+            let outcome = exchangeLock.withLock { connection.perform(request) }
             let lastAttempt = attempt >= policy.maxAttempts
             var retryAfter: Double?
             switch outcome {
-            case .answer(let status, let bytes, let retryAfterHeader):
-                if (200..<300).contains(status) || okStatuses.contains(status) { return (status, bytes) }
+            case .answer(let answer):
+                lock.withLock { hadAnswer = true }
+                let status = answer.status
+                if (200..<300).contains(status) || okStatuses.contains(status) { return (status, answer.body) }
                 if status == 401 || status == 403 {
                     throw HTTPError(kind: .unauthorized(status: status), url: shown, attempts: attempt)
+                }
+                if (300..<400).contains(status) {
+                    let location = answer.headers["location"].map(Self.withoutCredentials) ?? ""
+                    throw HTTPError(kind: .redirect(status: status, location: location), url: shown,
+                                    attempts: attempt)
                 }
                 let transient = status == 429 || status == 408 || (status >= 500 && status != 501)
                 if !transient || lastAttempt {
                     throw HTTPError(kind: .status(status), url: shown, attempts: attempt,
-                                    bodyExcerpt: Self.excerpt(bytes))
+                                    bodyExcerpt: Self.excerpt(answer.body))
                 }
-                retryAfter = retryAfterHeader
+                retryAfter = answer.headers["retry-after"].flatMap { Double($0) }
+            case .tooLarge:
+                throw HTTPError(kind: .answerTooLarge(limit: policy.maxAnswerBytes), url: shown, attempts: attempt)
             case .refused:
-                throw HTTPError(kind: .connectionRefused, url: shown, attempts: attempt)
+                // A server that answered before and now refuses is stopping or restarting: worth a retry.
+                if lastAttempt || !lock.withLock({ hadAnswer }) {
+                    throw HTTPError(kind: .connectionRefused, url: shown, attempts: attempt)
+                }
+            case .badURL:
+                throw HTTPError(kind: .badURL, url: shown, attempts: attempt)
             case .failed(let why, let transient):
                 if !transient || lastAttempt {
                     throw HTTPError(kind: .transport(why), url: shown, attempts: attempt)
@@ -165,6 +200,11 @@ public final class HTTPTransport: @unchecked Sendable {
             clock.sleep(min(policy.maxBackoff, max(backoff, retryAfter ?? 0)))
             backoff = min(policy.maxBackoff, backoff * 2)
         }
+    }
+
+    /// A Location header's URL without user:password (it is shown in messages).
+    private static func withoutCredentials(_ location: String) -> String {
+        URL(string: location).map(displayString) ?? String(location.prefix(200))
     }
 
     private static func excerpt(_ bytes: [UInt8]) -> String {
@@ -188,55 +228,5 @@ public final class HTTPTransport: @unchecked Sendable {
             return start - now
         }
         if wait > 0 { clock.sleep(wait) }
-    }
-
-    private enum Outcome {
-        case answer(status: Int, body: [UInt8], retryAfter: Double?)
-        case refused
-        case failed(String, transient: Bool)
-    }
-
-    private final class Box: @unchecked Sendable {
-        var data: Data?
-        var response: URLResponse?
-        var error: (any Error)?
-    }
-
-    private func perform(_ request: URLRequest) -> Outcome {
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { data, response, error in
-            box.data = data
-            box.response = response
-            box.error = error
-            done.signal()
-        }
-        task.resume()
-        done.wait()
-        if let error = box.error {
-            let code = (error as? URLError)?.code
-            switch code {
-            case .cannotConnectToHost?:
-                return .refused
-            case .timedOut?:
-                return .failed("no answer within \(Int(policy.timeout)) s", transient: true)
-            case .networkConnectionLost?, .notConnectedToInternet?, .dnsLookupFailed?, .cannotFindHost?,
-                 .badServerResponse?, .zeroByteResource?:
-                return .failed(Self.describe(error), transient: true)
-            default:
-                return .failed(Self.describe(error), transient: false)
-            }
-        }
-        guard let http = box.response as? HTTPURLResponse else {
-            return .failed("the answer was not HTTP", transient: false)
-        }
-        let retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Double($0) }
-        return .answer(status: http.statusCode, body: [UInt8](box.data ?? Data()), retryAfter: retryAfter)
-    }
-
-    /// An error's text without the URL URLSession puts in it (which may carry a password).
-    private static func describe(_ error: any Error) -> String {
-        if let u = error as? URLError { return "network error (URLError code \(u.code.rawValue))" }
-        return "network error"
     }
 }

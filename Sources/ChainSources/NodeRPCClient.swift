@@ -62,6 +62,8 @@ public struct NodeRPCError: Error, Sendable, CustomStringConvertible {
         case malformed
         /// The node's data disagrees with what was asked (wrong hash, height beyond the tip).
         case inconsistent
+        /// The answer is larger than the transport accepts (`HTTPPolicy.maxAnswerBytes`): ask for less at once.
+        case answerTooLarge
     }
 
     public var kind: Kind
@@ -95,26 +97,90 @@ public enum NodeRPCReply: Sendable {
     case error(code: Int, message: String)
 }
 
+/// What `getblockchaininfo` says about the node's chain.
+public struct NodeChainInfo: Sendable, Equatable {
+    public var network: Network?
+    /// Core's chain name (`main`, `test`, `testnet4`, `signet`, `regtest`).
+    public var chain: String
+    /// The tip's height.
+    public var blocks: Int
+    public var bestBlockHash: BlockHash?
+    public var pruned: Bool
+    /// On a pruned node, the lowest height whose block it still has.
+    public var pruneHeight: Int?
+}
+
 /// Batched JSON-RPC over HTTP to a Bitcoin Core node (a JSON array of calls per POST; Core answers a batch with
 /// HTTP 200 and one reply per call, each with its own `error`).
+///
+/// A node that is still starting answers every call with error -28 ("Loading block index…", "Verifying
+/// blocks…"): the client waits, asking again every `warmupPoll` seconds, for at most `warmupLimit` seconds,
+/// and says so through `onWarmup`, then proceeds.
 public final class NodeRPCClient: @unchecked Sendable {
     public let url: URL
     private let credentials: NodeRPCCredentials?
     private let transport: HTTPTransport
+    private let clock: HTTPClock
     private var nextID = 0
+    /// Longest wait for a starting node, in seconds.
+    public var warmupLimit: Double = 600
+    public var warmupPoll: Double = 1
+    /// Told the node's status text each time a starting node makes the client wait.
+    public var onWarmup: ((String) -> Void)?
+    /// Seconds spent waiting for a starting node so far.
+    public private(set) var warmupWaited: Double = 0
 
-    public init(url: URL, credentials: NodeRPCCredentials?, transport: HTTPTransport = HTTPTransport()) {
+    /// Core's code for "still starting".
+    public static let warmupCode = -28
+    /// What one answer may hold by default: a batch of `getblock … 3` answers of full blocks (one 4 MB block
+    /// is some 10–40 MB of JSON; `NodeRPCSource` halves its batch when an answer would be larger).
+    public static let defaultMaxAnswerBytes = 256 << 20
+
+    public init(url: URL, credentials: NodeRPCCredentials?,
+                transport: HTTPTransport = HTTPTransport(policy: HTTPPolicy(maxAnswerBytes: defaultMaxAnswerBytes)),
+                clock: HTTPClock = .system) {
         self.url = url
         self.credentials = credentials
         self.transport = transport
+        self.clock = clock
     }
 
     public var displayURL: String { HTTPTransport.displayString(url) }
     public var requestCount: Int { transport.requestCount }
 
-    /// Sends the calls as one batch and returns their replies in call order.
+    /// Sends the calls as one batch and returns their replies in call order, waiting out a node that is still
+    /// starting.
     public func batch(_ calls: [NodeRPCCall]) throws(NodeRPCError) -> [NodeRPCReply] {
         guard !calls.isEmpty else { return [] }
+        let started = clock.now()
+        while true {
+            let status: String
+            do {
+                let replies = try exchange(calls)
+                guard let warming = Self.warmupStatus(replies) else { return replies }
+                status = warming
+            } catch let error where error.kind == .rpc(code: Self.warmupCode) {
+                status = error.message
+            }
+            let waited = clock.now() - started
+            guard waited + warmupPoll <= warmupLimit else {
+                throw NodeRPCError(.rpc(code: Self.warmupCode), "\(displayURL): \(calls[0].method): the node is "
+                    + "still starting after \(Int(waited)) s (it says: \(status)); try again when it has started")
+            }
+            onWarmup?(status)
+            clock.sleep(warmupPoll)
+            warmupWaited += warmupPoll
+        }
+    }
+
+    /// The status text of a warm-up answer, when the node answered any call of the batch with -28.
+    private static func warmupStatus(_ replies: [NodeRPCReply]) -> String? {
+        for case .error(let code, let message) in replies where code == warmupCode { return message }
+        return nil
+    }
+
+    /// One POST of the batch, its answer parsed into replies.
+    private func exchange(_ calls: [NodeRPCCall]) throws(NodeRPCError) -> [NodeRPCReply] {
         let firstID = nextID
         nextID += calls.count
         var body = "["
@@ -133,6 +199,9 @@ public final class NodeRPCClient: @unchecked Sendable {
         } catch {
             var message = "\(error)"
             if case .unauthorized = error.kind, let credentials { message += " [using \(credentials)]" }
+            if case .answerTooLarge = error.kind {
+                throw NodeRPCError(.answerTooLarge, "\(calls[0].method)\(Self.suffix(calls[0].context)): \(message)")
+            }
             throw NodeRPCError(.http, "\(calls[0].method): \(message)")
         }
         return try parse(answer.body, status: answer.status, calls: calls, firstID: firstID)
@@ -211,15 +280,19 @@ public final class NodeRPCClient: @unchecked Sendable {
 
     // MARK: typed calls
 
-    /// `getblockchaininfo`: the chain name and the tip height.
-    public func blockchainInfo() throws(NodeRPCError) -> (network: Network?, chain: String, blocks: Int) {
+    /// `getblockchaininfo`: the chain, the tip, and what a pruned node still has.
+    public func blockchainInfo() throws(NodeRPCError) -> NodeChainInfo {
         let c = NodeRPCCall(method: "getblockchaininfo", params: "[]")
         let bytes = try call(c)
         guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
               let chain = obj["chain"] as? String, let blocks = (obj["blocks"] as? NSNumber)?.intValue else {
             throw NodeRPCError(.malformed, "\(displayURL): getblockchaininfo: the result has no chain and blocks")
         }
-        return (Self.network(chain: chain), chain, blocks)
+        let pruned = (obj["pruned"] as? Bool) ?? false
+        return NodeChainInfo(network: Self.network(chain: chain), chain: chain, blocks: blocks,
+                             bestBlockHash: (obj["bestblockhash"] as? String).flatMap { BlockHash(hex: $0) },
+                             pruned: pruned,
+                             pruneHeight: pruned ? (obj["pruneheight"] as? NSNumber)?.intValue : nil)
     }
 
     /// Core's chain names (`main`, `test`, `testnet4`, `signet`, `regtest`).

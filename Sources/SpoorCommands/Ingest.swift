@@ -48,7 +48,7 @@ struct Ingest: AsyncParsableCommand {
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let stored = try database.network()
         var opened = try sources.map { try openChainSource($0, network: expected ?? stored) }
-        if let node = try rpc.openSource() { opened.append(node) }
+        if let node = try rpc.openSource(database: database, quiet: quiet) { opened.append(node) }
         let total = try ingestor.ingest(opened) { meter.show($0) }
         meter.finish()
         let stats = try StoreQueries.stats(database)

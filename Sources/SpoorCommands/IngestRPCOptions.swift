@@ -62,16 +62,33 @@ struct IngestRPCOptions: ParsableArguments {
         return nil
     }
 
-    /// The node as a chain source, or nil without `--rpc`.
-    func openSource(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeRPCSource? {
+    /// The node as a chain source, or nil without `--rpc`. Without `--from-height`, reading starts above what
+    /// `database` already holds of the node's best chain (the fork point after a reorg). A node that is still
+    /// starting is waited for, with a line on standard error unless `quiet`.
+    func openSource(database: CaseDatabase, quiet: Bool,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeRPCSource? {
         guard let url, let parsed = URL(string: url) else { return nil }
         do {
             let client = NodeRPCClient(url: parsed, credentials: try credentials(environment: environment))
+            if !quiet {
+                var said: String?
+                client.onWarmup = { status in
+                    guard status != said else { return }
+                    said = status
+                    FileHandle.standardError.write(Data("the node is still starting (\(status)); waiting\n".utf8))
+                }
+            }
             return try NodeRPCSource(client: client, fromHeight: fromHeight, toHeight: toHeight,
-                                     blocksPerRequest: blocksPerRequest)
+                                     blocksPerRequest: blocksPerRequest, stored: try Self.storedChain(database))
         } catch let error as NodeRPCError {
             throw CommandFailure(error.description)
         }
+    }
+
+    /// What the database holds of the best chain, or nil when it holds no block.
+    static func storedChain(_ database: CaseDatabase) throws -> StoredChain? {
+        guard let tip = try StoreQueries.bestHeight(database) else { return nil }
+        return StoredChain(tipHeight: tip) { try StoreQueries.bestChainHashes($0, in: database) }
     }
 }
 

@@ -15,6 +15,17 @@ public final class FakeNodeRPC: @unchecked Sendable {
         public var failingHeight: Int?
         /// Answer every POST with this body instead (for malformed-answer tests).
         public var rawAnswer: String?
+        /// Answer this many POSTs as a starting node does: every call with error -28 and a status text.
+        public var warmupAnswers = 0
+        /// Behave as a node pruned below this height: `getblockchaininfo` says so and `getblock` of a lower
+        /// block answers Core's -1 "Block not available (pruned data)".
+        public var pruneHeight: Int?
+        /// Blocks below this height answer "pruned" although `getblockchaininfo` does not say so (pruned
+        /// after a reader asked).
+        public var prunedSilentlyBelow: Int?
+        /// Answer `getblockchaininfo` with a tip this many blocks below the last line (a node still syncing),
+        /// so later tests can "mine" by lowering it.
+        public var hiddenTopBlocks = 0
         public var chain = "regtest"
 
         public init() {}
@@ -27,6 +38,8 @@ public final class FakeNodeRPC: @unchecked Sendable {
     private let options: Options
     private let lock = NSLock()
     private var failuresLeft: Int
+    private var warmupLeft: Int
+    private var _hidden: Int
     private var _verbosities: [Int] = []
     private var _batchSizes: [Int] = []
 
@@ -58,6 +71,8 @@ public final class FakeNodeRPC: @unchecked Sendable {
         self.heightOfHash = heightOfHash
         self.options = options
         failuresLeft = options.transientFailures
+        warmupLeft = options.warmupAnswers
+        _hidden = options.hiddenTopBlocks
         let box = WeakBox()
         server = try LoopbackHTTPServer { request in
             box.node?.answer(request) ?? .text("gone", status: 503)
@@ -67,6 +82,15 @@ public final class FakeNodeRPC: @unchecked Sendable {
 
     public func stop() { server.stop() }
 
+    /// Blocks not yet shown at the top of the chain (see `Options.hiddenTopBlocks`); lower it to "mine".
+    public var hiddenTopBlocks: Int {
+        get { lock.withLock { _hidden } }
+        set { lock.withLock { _hidden = newValue } }
+    }
+
+    /// The tip height the node reports now.
+    private var tipHeight: Int { lines.count - 1 - hiddenTopBlocks }
+
     private final class WeakBox: @unchecked Sendable {
         weak var node: FakeNodeRPC?
     }
@@ -74,8 +98,12 @@ public final class FakeNodeRPC: @unchecked Sendable {
     private func answer(_ request: LoopbackRequest) -> LoopbackResponse {
         guard request.method == "POST" else { return .text("JSON-RPC wants POST", status: 405) }
         if let (user, password) = options.credentials {
+            // As Core: 401, a Basic challenge, an empty body.
             let expected = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
-            guard request.headers["authorization"] == expected else { return .text("", status: 401) }
+            guard request.headers["authorization"] == expected else {
+                return LoopbackResponse(status: 401, headers: ["WWW-Authenticate": #"Basic realm="jsonrpc""#,
+                                                               "Content-Type": "text/html; charset=ISO-8859-1"])
+            }
         }
         let fail: Bool = lock.withLock {
             if failuresLeft > 0 { failuresLeft -= 1; return true }
@@ -86,8 +114,17 @@ public final class FakeNodeRPC: @unchecked Sendable {
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(request.body)) else {
             return .json(#"{"result":null,"error":{"code":-32700,"message":"Parse error"},"id":null}"#, status: 500)
         }
+        let warming: Bool = lock.withLock {
+            if warmupLeft > 0 { warmupLeft -= 1; return true }
+            return false
+        }
         if let calls = parsed as? [[String: Any]] {
             lock.withLock { _batchSizes.append(calls.count) }
+            if warming {
+                let ids = calls.map { ($0["id"] as? NSNumber)?.stringValue ?? "null" }
+                let replies = ids.map { #"{"result":null,"error":{"code":-28,"message":"Loading block index…"},"id":\#($0)}"# }
+                return .json("[" + replies.joined(separator: ",") + "]")
+            }
             var out: [UInt8] = Array("[".utf8)
             for (i, call) in calls.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -97,8 +134,19 @@ public final class FakeNodeRPC: @unchecked Sendable {
             return .json(bytes: out)
         }
         if let call = parsed as? [String: Any] {
+            // As Core for a single call: an error answers HTTP 500, or 404 for an unknown method.
             lock.withLock { _batchSizes.append(1) }
-            return .json(bytes: reply(to: call))
+            let id = (call["id"] as? NSNumber)?.stringValue ?? "null"
+            if warming {
+                return .json(#"{"result":null,"error":{"code":-28,"message":"Loading block index…"},"id":\#(id)}"#,
+                             status: 500)
+            }
+            let bytes = reply(to: call)
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+                  let error = obj["error"] as? [String: Any], let code = (error["code"] as? NSNumber)?.intValue else {
+                return .json(bytes: bytes)
+            }
+            return .json(bytes: bytes, status: code == -32601 ? 404 : 500)
         }
         return .json(#"{"result":null,"error":{"code":-32600,"message":"Invalid Request object"},"id":null}"#,
                      status: 500)
@@ -156,18 +204,28 @@ public final class FakeNodeRPC: @unchecked Sendable {
         }
         switch call["method"] as? String {
         case "getblockchaininfo":
-            return result(Array(#"{"chain":"\#(options.chain)","blocks":\#(lines.count - 1),"bestblockhash":"\#(hashes.last ?? "")"}"#.utf8))
+            let tip = tipHeight
+            var info = #""chain":"\#(options.chain)","blocks":\#(tip),"headers":\#(tip),"bestblockhash":"\#(hashes[tip])""#
+            if let pruneHeight = options.pruneHeight {
+                info += #","pruned":true,"pruneheight":\#(pruneHeight),"automatic_pruning":false"#
+            } else {
+                info += #","pruned":false"#
+            }
+            return result(Array("{\(info)}".utf8))
         case "getblockcount":
-            return result(Array("\(lines.count - 1)".utf8))
+            return result(Array("\(tipHeight)".utf8))
         case "getblockhash":
-            guard let h = (params.first as? NSNumber)?.intValue, h >= 0, h < hashes.count,
+            guard let h = (params.first as? NSNumber)?.intValue, h >= 0, h <= tipHeight,
                   h != options.failingHeight else {
                 return error(-8, "Block height out of range")
             }
             return result(Array("\"\(hashes[h])\"".utf8))
         case "getblock":
-            guard let hash = params.first as? String, let height = heightOfHash[hash] else {
+            guard let hash = params.first as? String, let height = heightOfHash[hash], height <= tipHeight else {
                 return error(-5, "Block not found")
+            }
+            if let pruneHeight = options.pruneHeight ?? options.prunedSilentlyBelow, height < pruneHeight {
+                return error(-1, "Block not available (pruned data)")
             }
             let verbosity = (params.count > 1 ? (params[1] as? NSNumber)?.intValue : nil) ?? 1
             lock.withLock { _verbosities.append(verbosity) }

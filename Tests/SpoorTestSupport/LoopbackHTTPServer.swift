@@ -23,11 +23,14 @@ public struct LoopbackResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: [UInt8]
+    /// Whether to announce the body's length; without it the body ends where the connection closes.
+    public var contentLength: Bool
 
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = [], contentLength: Bool = true) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.contentLength = contentLength
     }
 
     public static func text(_ s: String, status: Int = 200) -> LoopbackResponse {
@@ -210,7 +213,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private func writeResponse(_ r: LoopbackResponse, to fd: Int32) {
         var head = "HTTP/1.1 \(r.status) \(Self.reason(r.status))\r\n"
         for (k, v) in r.headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
-        head += "Content-Length: \(r.body.count)\r\nConnection: close\r\n\r\n"
+        if r.contentLength { head += "Content-Length: \(r.body.count)\r\n" }
+        head += "Connection: close\r\n\r\n"
         let bytes = Array(head.utf8) + r.body
         var sent = 0
         while sent < bytes.count {

@@ -1,6 +1,6 @@
 import Clustering
 import Foundation
-import Reports
+import Investigation
 
 /// A case scored against its chain's truth: the stored clustering, and (with the case files) the site
 /// cluster, payers, ads and shared contacts of the report the analysis makes. Pure: the caller reads the

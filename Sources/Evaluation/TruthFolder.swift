@@ -1,7 +1,7 @@
 import ChainSources
 import Clustering
 import Foundation
-import Reports
+import Investigation
 
 /// One sample chain's answers (`truth/`): who owns each address, what each transaction was, which payment paid
 /// each ad. Read by `spoor evaluate`, the corpus benchmark and tests only — never by the analysis.

@@ -1,3 +1,5 @@
+import Investigation
+
 /// One self-contained HTML file: inline CSS and SVG, no scripts, no fetches (a Content-Security-Policy that
 /// forbids every network source), every untrusted string escaped.
 public enum HTML {

@@ -1,4 +1,5 @@
 import Foundation
+import Investigation
 
 /// Writes reports byte-for-byte reproducibly: sorted keys, fixed indentation, a trailing newline, and nothing
 /// that depends on the clock or the machine.

@@ -1,3 +1,5 @@
+import Investigation
+
 /// The money trail as a small graph: funding sources → payer clusters → the ad site. Shared by the HTML
 /// picture and the GraphML/DOT exports so they always agree.
 public struct TrailGraph: Sendable, Equatable {

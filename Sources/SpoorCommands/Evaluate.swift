@@ -3,6 +3,7 @@ import CaseStore
 import Clustering
 import Evaluation
 import Foundation
+import Investigation
 import Reports
 
 /// `spoor evaluate --truth DIR [--db DB] [--case DIR] …`: scores cases against their sample chains' ground

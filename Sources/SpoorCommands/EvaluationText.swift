@@ -1,5 +1,6 @@
 import Clustering
 import Evaluation
+import Investigation
 import Reports
 import Foundation
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseStore
 import Clustering
 import Foundation
+import Investigation
 import Reports
 
 /// `spoor investigate SOURCE --case DIR --out DIR`: ingest → cluster → match → report in one run.

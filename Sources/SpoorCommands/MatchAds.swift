@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Investigation
 import Reports
 
 /// `spoor match-ads --ads ads.csv [--rates rates.csv] --site WATCHLIST`.

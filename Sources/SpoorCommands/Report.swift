@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Investigation
 import Reports
 
 /// `spoor report --watchlist FILE [--ads … --rates …] --out report.json [--html …] [--graph …]`.

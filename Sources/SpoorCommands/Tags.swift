@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Investigation
 import Reports
 
 /// `spoor tags import FILE...` and `spoor tags list`.

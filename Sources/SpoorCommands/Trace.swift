@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Investigation
 import Reports
 
 /// `spoor trace --watchlist FILE`: the site's cluster, the payments into it, the payers and where their

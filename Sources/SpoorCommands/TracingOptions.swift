@@ -1,4 +1,5 @@
 import ArgumentParser
+import Investigation
 import Reports
 import Tracing
 

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import Investigation
 import Reports
 import SpoorTestSupport
 import Testing

@@ -2,6 +2,7 @@ import CaseStore
 import ChainSources
 import Clustering
 import Foundation
+import Investigation
 import Reports
 import SpoorTestSupport
 import Testing

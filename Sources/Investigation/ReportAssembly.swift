@@ -1,0 +1,274 @@
+import BitcoinPrimitives
+import CaseStore
+import Tracing
+
+/// Turns the case files and the store's facts into the report: ad matching, the payers' funding traces, the
+/// requested trace, and every section's names and explanations. Pure: no files, no database.
+struct ReportAssembly {
+    let files: CaseFileContents
+    let facts: CaseFacts
+    let options: AnalysisOptions
+    let labels: ClusterLabelIndex
+    let tracer: FlowTracer
+
+    init(files: CaseFileContents, facts: CaseFacts, options: AnalysisOptions) {
+        self.files = files; self.facts = facts; self.options = options
+        let chain = facts.chain
+        labels = ClusterLabelIndex(tags: facts.tags, clusters: chain.clusters)
+        tracer = FlowTracer(graph: chain.graph, clusters: chain.clusters,
+                            stopClusters: LoadedCase.stopClusters(tagged: facts.taggedAddresses, clusters: chain.clusters,
+                                                                  site: chain.site))
+    }
+
+    var graph: ChainGraph { facts.chain.graph }
+    var payments: [SitePayment] { facts.chain.payments }
+    func name(_ a: Int) -> String { facts.names[a] ?? "#\(a)" }
+
+    func report() -> Report {
+        let chain = facts.chain
+        let matches = AdMatching.match(ads: files.ads, payments: payments, rates: files.rates, parameters: options.matching,
+                                       paymentNames: payments.map { "\(graph.txids[$0.tx].digest.displayHex):\($0.vout)" })
+        let resolved = ClusterLabels.resolve(
+            tags: facts.tags.map { (Tag(address: $0.address, label: $0.label, isClusterDefiner: $0.isClusterDefiner,
+                                        origin: $0.origin), $0.addressID) },
+            clusterOf: { chain.clusters.cluster(of: $0) })
+        let ads = adSection(matches)
+        let (payers, payersStopped) = payerClusters(ads)
+        let (traces, tracesStopped) = requestedTraces()
+        let manifest = self.manifest()
+        return Report(schemaVersion: Report.schemaVersion, manifest: manifest, siteCluster: siteSection(),
+                      payerClusters: payers, ads: ads.entries, sharedContacts: sharedContacts(ads),
+                      multiContactPayers: multiContactPayers(ads), traces: traces, tagConflicts: resolved.conflicts,
+                      caveats: caveats(profileID: manifest.profile.id, stoppedAtLoadLimit: payersStopped + tracesStopped))
+    }
+
+    func paymentRef(_ p: SitePayment) -> Report.PaymentRef {
+        Report.PaymentRef(txid: graph.txids[p.tx].digest.displayHex, vout: p.vout, valueSat: p.value,
+                          outputValueSat: p.outputValue, blockTime: p.time, blockTimeISO: CaseInputs.isoTime(p.time),
+                          height: Int(p.height), address: name(p.address))
+    }
+
+    // MARK: The site
+
+    func siteSection() -> Report.SiteClusterSection {
+        let site = facts.chain.site
+        let watchIDs = Set(facts.seeds)
+        let viaClustering = site.members.filter { !watchIDs.contains($0) }
+        return Report.SiteClusterSection(
+            clusterID: site.id, size: site.members.count, clusters: site.clusters,
+            watchlist: files.watchlist.map(\.address).sorted(), watchlistNotFound: facts.watchlistNotFound,
+            addresses: site.members.map(name).sorted(), addedByClustering: viaClustering.map(name).sorted(),
+            clusteringEvidence: facts.membership.values.map {
+                Report.MembershipEvidence(address: name($0.address), linkedTo: name($0.linkedTo),
+                                          txid: $0.txid.digest.displayHex, heuristics: $0.heuristics)
+            }.sorted { $0.address < $1.address },
+            evidence: site.evidence.map(siteEvidence),
+            paymentsReceived: payments.count, totalReceivedSat: payments.reduce(0) { $0 + $1.value },
+            labels: Array(Set(site.clusters.flatMap(labels.of(cluster:)))).sorted())
+    }
+
+    func siteEvidence(_ e: SiteEvidence) -> Report.SiteEvidenceEntry {
+        let txid = e.tx.map { graph.txids[$0].digest.displayHex }
+        let explanation: String
+        switch e.rule {
+        case .watchlist: explanation = "listed in the watchlist"
+        case .clustering: explanation = "the watchlist address's cluster (profile \(facts.chain.persisted.profileID ?? "none")); `spoor explain` shows each merge"
+        case .coldSweep: explanation = "consolidation with one output into the site's cold address \(name(e.address)); every payment into that address is such a sweep or change back to it"
+        case .payjoinReceiver: explanation = "probable PayJoin receiver input: the only input of the paid address's script type, smaller than the site's output (address added alone, not its cluster)"
+        }
+        return Report.SiteEvidenceEntry(rule: e.rule.rawValue, txid: txid, address: name(e.address),
+                                        clusters: e.clusters, addressesAdded: e.addressesAdded, explanation: explanation)
+    }
+
+    // MARK: Ads and contacts
+
+    /// The ad entries, and what the matched ones say about each payer cluster and contact.
+    struct AdSection {
+        var entries: [Report.AdEntry] = []
+        var adsOfPayer: [Int: [String]] = [:]
+        var contactsOfPayer: [Int: Set<String>] = [:]
+        var contactCounts: [Int: [String: Int]] = [:]
+        var adsOfContact: [String: [String]] = [:]
+    }
+
+    func adSection(_ matches: [AdMatch]) -> AdSection {
+        var section = AdSection()
+        section.entries = matches.map { m -> Report.AdEntry in
+            let ad = files.ads[m.ad]
+            var priceBTC: String?, priceUSD: String?
+            switch ad.price {
+            case .btc(let a): priceBTC = a.btcString
+            case .usdCents(let c): priceUSD = "\(c / 100).\(c % 100 < 10 ? "0" : "")\(c % 100)"
+            }
+            let payment = m.payment.map { payments[$0] }
+            if let payment, m.status == .matched {
+                section.adsOfPayer[payment.payerCluster, default: []].append(ad.id)
+                if !ad.contact.isEmpty {
+                    section.contactsOfPayer[payment.payerCluster, default: []].insert(ad.contact)
+                    section.contactCounts[payment.payerCluster, default: [:]][ad.contact, default: 0] += 1
+                    section.adsOfContact[ad.contact, default: []].append(ad.id)
+                }
+            }
+            return Report.AdEntry(
+                adID: ad.id, postedAt: ad.postedAt, postedAtISO: CaseInputs.isoTime(ad.postedAt), priceBTC: priceBTC,
+                priceUSD: priceUSD, expectedSat: m.expectedSat, contact: ad.contact, status: m.status.rawValue,
+                payment: payment.map(paymentRef), payerCluster: payment?.payerCluster,
+                confidence: m.confidence, basis: m.basis.rawValue, reason: m.reason,
+                candidates: m.candidates.map { q in
+                    Report.Candidate(txid: graph.txids[payments[q].tx].digest.displayHex, vout: payments[q].vout,
+                                     payerCluster: payments[q].payerCluster, valueSat: payments[q].value)
+                },
+                interchangeableWith: m.interchangeableWith.map { files.ads[$0].id }.sorted(by: adOrder),
+                coveredWith: m.coveredWith.map { files.ads[$0].id }.sorted(by: adOrder))
+        }.sorted { adOrder($0.adID, $1.adID) }
+        return section
+    }
+
+    func sharedContacts(_ ads: AdSection) -> [Report.SharedContact] {
+        SharedContacts.find(contactCounts: ads.contactCounts).map { f in
+            let explanation: String
+            switch f.kind {
+            case .plausiblyOneAdvertiser:
+                explanation = "the main contact (listed in most of their matched ads) of every one of these \(f.clusters.count) payer clusters: nothing in the ads separates them, so they are plausibly one advertiser whose payments fall into several clusters (fresh addresses never spent together); advertisers sharing one phone in all their ads would look the same"
+            case .betweenAdvertisers:
+                let who = f.borrowers.map { b in
+                    "cluster \(b.cluster) lists it in \(b.adsWithContact) of \(b.ads) ads, mostly \(b.mainContacts.joined(separator: " / "))"
+                }.joined(separator: "; ")
+                let owners = f.mainContactOf.isEmpty ? "no cluster lists it as its main contact"
+                    : "it is the main contact of cluster(s) \(f.mainContactOf.map(String.init).joined(separator: ", "))"
+                explanation = "listed by payer clusters that otherwise use different contacts: \(who); \(owners). An ad listing another advertiser's phone links the two advertisers (or one advertiser uses several phones)"
+            }
+            return Report.SharedContact(
+                contact: f.contact, payerClusters: f.clusters, ads: (ads.adsOfContact[f.contact] ?? []).sorted(by: adOrder),
+                kind: f.kind.rawValue, mainContactOf: f.mainContactOf,
+                borrowers: f.borrowers.map { Report.Borrower(clusterID: $0.cluster, mainContacts: $0.mainContacts,
+                                                             adsWithContact: $0.adsWithContact, ads: $0.ads) },
+                explanation: explanation)
+        }
+    }
+
+    func multiContactPayers(_ ads: AdSection) -> [Report.MultiContactPayer] {
+        ads.contactsOfPayer.filter { $0.value.count > 1 }.map { c, contacts in
+            Report.MultiContactPayer(clusterID: c, contacts: contacts.sorted(), ads: (ads.adsOfPayer[c] ?? []).sorted(by: adOrder))
+        }.sorted { $0.clusterID < $1.clusterID }
+    }
+
+    // MARK: Payers and traces
+
+    /// Payer clusters with their funding sources (traced two hops back), and the satoshis those traces left
+    /// at the load limit.
+    func payerClusters(_ ads: AdSection) -> ([Report.PayerCluster], Int64) {
+        let siteMemberClusters = Set(facts.chain.site.members.map { facts.chain.clusters.cluster(of: $0) })
+        var stoppedAtLoadLimit: Int64 = 0
+        var payers: [Report.PayerCluster] = []
+        let byPayer = Dictionary(grouping: payments, by: \.payerCluster)
+        for c in byPayer.keys.sorted() where c >= 0 {
+            let ps = byPayer[c] ?? []
+            let summary = facts.payerSummaries[c] ?? (1, [c])
+            var start: [Int: Int64] = [:]
+            for p in ps { start[p.output, default: 0] += p.value }
+            let funding = tracer.trace(from: start, direction: .back, policy: options.policy, hops: 2)
+            stoppedAtLoadLimit += funding.stoppedAtLoadLimit
+            var notes: [String] = []
+            if siteMemberClusters.contains(c) {
+                notes.append("this cluster also holds a site address: common-input clustering merged them through a transaction that is probably a PayJoin; treat the payer and the site as separate owners")
+            }
+            if ps.contains(where: { $0.inputClusters.count > 1 }) {
+                notes.append("some payments mix inputs of several clusters (CoinJoin or PayJoin); the payer is the cluster that put in the most value")
+            }
+            payers.append(Report.PayerCluster(
+                clusterID: c, size: summary.size, addresses: summary.first.prefix(options.addressLimit).map(name).sorted(),
+                addressesTruncated: summary.size > options.addressLimit, payments: ps.map(paymentRef),
+                totalPaidSat: ps.reduce(0) { $0 + $1.value },
+                firstPayment: CaseInputs.isoTime(ps.map(\.time).min() ?? 0),
+                lastPayment: CaseInputs.isoTime(ps.map(\.time).max() ?? 0),
+                ads: (ads.adsOfPayer[c] ?? []).sorted(by: adOrder), contacts: (ads.contactsOfPayer[c] ?? []).sorted(),
+                labels: labels.of(cluster: c), fundingSources: sources(funding, exclude: c), notes: notes))
+        }
+        return (payers, stoppedAtLoadLimit)
+    }
+
+    /// The trace the parameters ask for, from the site's received payments, and the satoshis it left at the
+    /// load limit.
+    func requestedTraces() -> ([Report.TraceSection], Int64) {
+        var traces: [Report.TraceSection] = []
+        var stoppedAtLoadLimit: Int64 = 0
+        let directions: [TraceDirection] = options.direction == .both ? [.back, .forward] : [options.direction]
+        var start: [Int: Int64] = [:]
+        for p in payments { start[p.output, default: 0] += p.value }
+        for d in directions {
+            let r = tracer.trace(from: start, direction: d, policy: options.policy, hops: options.hops)
+            stoppedAtLoadLimit += r.stoppedAtLoadLimit
+            traces.append(Report.TraceSection(
+                policy: r.policy.rawValue, direction: d.rawValue, hops: r.hops, startSat: r.startAmount,
+                endpointsSat: r.endpointTotal, conserved: r.endpointTotal == r.startAmount,
+                transactionsVisited: r.transactionsVisited, endpoints: sources(r, exclude: nil)))
+        }
+        return (traces, stoppedAtLoadLimit)
+    }
+
+    func sources(_ r: FlowResult, exclude: Int?) -> [Report.FundingSource] {
+        r.endpoints.keys.sorted().compactMap { e in
+            if let exclude, e.cluster == exclude && e.kind == .hopLimit { return nil }
+            return Report.FundingSource(kind: e.kind.rawValue, clusterID: e.cluster >= 0 ? e.cluster : nil,
+                                        amountSat: r.endpoints[e] ?? 0, minHops: r.minimumHops[e] ?? 0,
+                                        labels: e.cluster >= 0 ? labels.of(cluster: e.cluster) : [])
+        }
+    }
+
+    // MARK: Manifest and caveats
+
+    func manifest() -> Report.Manifest {
+        let persisted = facts.chain.persisted, stats = facts.stats
+        let profile = Report.Profile(id: persisted.profileID ?? (persisted.clustered ? "unknown" : "none"),
+                                     hash: persisted.profileHash ?? "")
+        var rules: [String] = []
+        if options.siteRules.coldSweep { rules.append(SiteEvidence.Rule.coldSweep.rawValue) }
+        if options.siteRules.payjoinReceiver { rules.append(SiteEvidence.Rule.payjoinReceiver.rawValue) }
+        return Report.Manifest(
+            tool: "spoor", toolVersion: ReportInfo.toolVersion, profile: profile, inputs: files.inputs,
+            chain: Report.Chain(network: stats.network, tipHeight: stats.bestHeight, tipHash: stats.tip?.digest.displayHex),
+            database: Report.DatabaseCounts(blocks: stats.blocks, transactions: stats.transactions, inputs: stats.inputs,
+                                            outputs: stats.outputs, addresses: stats.addresses,
+                                            unresolvedInputs: stats.unresolvedInputs),
+            parameters: Report.Parameters(
+                windowBeforeMinutes: options.matching.windowBeforeMinutes, windowAfterMinutes: options.matching.windowAfterMinutes,
+                tolerancePercent: options.matching.tolerancePercent, tracePolicy: options.policy.rawValue,
+                traceDirection: options.direction.rawValue, traceHops: options.hops, siteRules: rules))
+    }
+
+    func caveats(profileID: String, stoppedAtLoadLimit: Int64) -> [String] {
+        let persisted = facts.chain.persisted
+        var caveats = ReportInfo.caveats
+        if !persisted.clustered {
+            caveats.insert("No clustering has been run on this database: every address is its own cluster, so the site and payer clusters are single addresses. Run `spoor cluster` first.", at: 0)
+        }
+        if persisted.linkedByDeposits {
+            caveats.append("The clustering (profile \(profileID)) also joined clusters that paid one exchange deposit address (`link.deposit-address`): a customer reuses the deposit address the exchange gave them, so its payers are taken as one customer. A payment to someone else's deposit address (a gift, a trade) would join two people; `spoor explain` names the deposit address and both payments of each such link.")
+        }
+        if !facts.watchlistNotFound.isEmpty {
+            caveats.append("\(facts.watchlistNotFound.count) watchlist address(es) do not appear in the database.")
+        }
+        if stoppedAtLoadLimit > 0 {
+            caveats.append("Tracing was cut short: following the funds further would have read more than \(options.coneTransactionLimit) transactions (--max-trace-transactions; many hops, or a hop into a very large cluster such as an exchange). \(stoppedAtLoadLimit) sat, summed over the payers' funding traces and the requested trace, stopped there and are counted as hop-limit endpoints of the cluster they had reached.")
+        }
+        return caveats
+    }
+}
+
+/// Labels per cluster: definer tags label the whole cluster; other tags only their address (and so, through
+/// it, the address's cluster).
+struct ClusterLabelIndex {
+    private var clusterLabels: [Int: Set<String>] = [:]
+    private var memberLabels: [Int: Set<String>] = [:]
+
+    init(tags: [StoredTag], clusters: ClusterAssignment) {
+        for t in tags {
+            guard let id = t.addressID else { continue }
+            memberLabels[clusters.cluster(of: id), default: []].insert(t.label)
+            if t.isClusterDefiner { clusterLabels[clusters.cluster(of: id), default: []].insert(t.label) }
+        }
+    }
+
+    func of(cluster c: Int) -> [String] { (clusterLabels[c] ?? []).union(memberLabels[c] ?? []).sorted() }
+}

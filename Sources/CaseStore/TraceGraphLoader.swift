@@ -15,8 +15,9 @@ public enum TraceGraphLoader {
             var txids: [Txid] = []
             var heights: [Int32] = []
             var times: [Int64] = []
+            var coinbase: [Bool] = []
             let txRows = try Row.fetchCursor(db, sql: """
-                SELECT t.id, t.txid, b.height, b.time FROM tx t LEFT JOIN block b ON b.id = t.blockId
+                SELECT t.id, t.txid, b.height, b.time, t.isCoinbase FROM tx t LEFT JOIN block b ON b.id = t.blockId
                 WHERE t.blockId IS NULL OR b.inBestChain = 1
                 ORDER BY t.blockId IS NULL, b.height, t.position, t.id
                 """)
@@ -26,6 +27,7 @@ public enum TraceGraphLoader {
                 txids.append(Txid(digest: r.digest("txid") ?? .zero))
                 heights.append(Int32(truncatingIfNeeded: (r[2] as Int64?) ?? -1))
                 times.append((r[3] as Int64?) ?? 0)
+                coinbase.append((r[4] as Int64) != 0)
             }
             let n = txids.count
 
@@ -66,7 +68,8 @@ public enum TraceGraphLoader {
             for o in outRows where o.address >= 0 { kinds[o.address] = o.kind }
 
             return ChainGraph.Builder.columns(
-                txids: txids, txHeight: heights, txTime: times, inputStart: inputStart, outputStart: outputStart,
+                txids: txids, txHeight: heights, txTime: times, txIsCoinbase: coinbase, inputStart: inputStart,
+                outputStart: outputStart,
                 outputValue: outRows.map(\.value), outputAddress: outRows.map(\.address),
                 inputValue: inRows.map(\.value), inputAddress: inRows.map(\.address),
                 inputSpends: inRows.map { $0.spends.flatMap { outputIndexOfStoreID[$0] } ?? -1 },

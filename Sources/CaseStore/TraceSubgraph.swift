@@ -23,10 +23,10 @@ public final class TraceSubgraph {
         var position: Int64?
         var time: Int64
         var loose: Bool
+        /// The stored flag (an input spending nothing may be a coinbase's or one whose parent is not stored).
+        var isCoinbase: Bool
         var inputs: [InputRow]
         var outputs: [OutputRow]
-        /// The whole-chain loader's rule: one input that spends nothing and has no address.
-        var isCoinbase: Bool { inputs.count == 1 && inputs[0].spentOutputID == nil && inputs[0].address < 0 }
     }
 
     private let database: CaseDatabase
@@ -195,7 +195,7 @@ public final class TraceSubgraph {
         let tx: Statement, outputs: Statement, inputs: Statement, kind: Statement
         init(_ db: Database) throws {
             tx = try db.makeStatement(sql: """
-                SELECT t.txid, t.blockId, t.position, b.height, b.time, b.inBestChain
+                SELECT t.txid, t.blockId, t.position, b.height, b.time, b.inBestChain, t.isCoinbase
                 FROM tx t LEFT JOIN block b ON b.id = t.blockId WHERE t.id = ?
                 """)
             outputs = try db.makeStatement(sql: "SELECT id, value, scriptKind, addressId, spentByInputId FROM output WHERE txId = ? ORDER BY n")
@@ -210,7 +210,8 @@ public final class TraceSubgraph {
         let blockID: Int64? = r[1]
         if blockID != nil && ((r[5] as Int64?) ?? 0) != 1 { offChain.insert(id); return }
         var row = TxRow(id: id, txid: Txid(digest: r.digest("txid") ?? .zero), height: r[3], position: r[2],
-                        time: (r[4] as Int64?) ?? 0, loose: blockID == nil, inputs: [], outputs: [])
+                        time: (r[4] as Int64?) ?? 0, loose: blockID == nil, isCoinbase: (r[6] as Int64) != 0,
+                        inputs: [], outputs: [])
         let oc = try Row.fetchCursor(loader.outputs, arguments: [id])
         while let o = try oc.next() {
             let out = OutputRow(id: o[0], address: Int((o[3] as Int64?) ?? -1), value: o[1],

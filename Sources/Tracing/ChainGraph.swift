@@ -150,24 +150,20 @@ public struct ChainGraph: Sendable {
         }
 
         /// Bulk columns straight from a store, already in transaction order. `inputSpends` refers to output
-        /// indices of this graph (or -1).
+        /// indices of this graph (or -1). The coinbase flag is the store's: an input that spends nothing is not
+        /// enough to tell a coinbase from a transaction whose funding transaction is not stored.
         public static func columns(
-            txids: [Txid], txHeight: [Int32], txTime: [Int64], inputStart: [Int], outputStart: [Int],
+            txids: [Txid], txHeight: [Int32], txTime: [Int64], txIsCoinbase: [Bool], inputStart: [Int], outputStart: [Int],
             outputValue: [Int64], outputAddress: [Int], inputValue: [Int64], inputAddress: [Int],
             inputSpends: [Int], addressKind: [UInt8]
         ) -> ChainGraph {
             var g = ChainGraph()
-            g.txids = txids; g.txHeight = txHeight; g.txTime = txTime
+            g.txids = txids; g.txHeight = txHeight; g.txTime = txTime; g.txIsCoinbase = txIsCoinbase
             g.inputStart = inputStart; g.outputStart = outputStart
             g.outputValue = outputValue; g.outputAddress = outputAddress
             g.inputValue = inputValue; g.inputAddress = inputAddress; g.inputSpends = inputSpends
             g.addressKind = addressKind
             g.fillTransactionColumns()
-            g.txIsCoinbase = Array(repeating: false, count: txids.count)
-            for t in 0 ..< txids.count {
-                g.txIsCoinbase[t] = inputStart[t + 1] - inputStart[t] == 1 && inputSpends[inputStart[t]] < 0
-                    && inputAddress[inputStart[t]] < 0
-            }
             g.outputSpentBy = Array(repeating: -1, count: outputValue.count)
             for (i, o) in inputSpends.enumerated() where o >= 0 && o < g.outputSpentBy.count { g.outputSpentBy[o] = i }
             for a in outputAddress where a >= g.addressKind.count {

@@ -99,6 +99,9 @@ let package = Package(
                     dependencies: ["Reports", "Investigation", "CaseStore", "Tracing", "Clustering", "SpoorTestSupport"]),
         .testTarget(name: "SpoorCommandsTests",
                     dependencies: ["SpoorCommands", "CaseStore", "Evaluation", "SpoorTestSupport"]),
+        // A real regtest bitcoind (SPOOR_BITCOIND) against `spoor`; skipped with a message when it is not set.
+        .testTarget(name: "NodeIntegrationTests",
+                    dependencies: ["ChainSources", "CaseStore", "BitcoinAddresses", "BitcoinPrimitives", "SpoorTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,6 +34,9 @@ public final class NodeRPCSource: ChainSource {
     public let chain: String
     /// Heights whose `getblock` answers were read, in order (what a follow-up ingest costs the node).
     public private(set) var heightsRead: [Int] = []
+    /// The stored best-chain heights above the last height the database and the node's best chain share:
+    /// blocks the node no longer has on its best chain (nil when there are none, or without `stored`).
+    public private(set) var storedAboveFork: ClosedRange<Int>?
 
     private var nextHeight: Int
     private var buffered: [SourceBlock] = []
@@ -62,6 +65,7 @@ public final class NodeRPCSource: ChainSource {
         var from = fromHeight ?? 0
         if fromHeight == nil, let stored {
             from = try Self.forkPoint(client, stored: stored, nodeTip: info.blocks).map { $0 + 1 } ?? 0
+            if from <= stored.tipHeight { storedAboveFork = from...stored.tipHeight }
         }
         if from <= to, let pruneHeight = info.pruneHeight, from < pruneHeight {
             throw NodeRPCError(.inconsistent, "\(client.displayURL) is a pruned node: its blocks below height "

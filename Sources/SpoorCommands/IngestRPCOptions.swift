@@ -78,8 +78,15 @@ struct IngestRPCOptions: ParsableArguments {
                     FileHandle.standardError.write(Data("the node is still starting (\(status)); waiting\n".utf8))
                 }
             }
-            return try NodeRPCSource(client: client, fromHeight: fromHeight, toHeight: toHeight,
-                                     blocksPerRequest: blocksPerRequest, stored: try Self.storedChain(database))
+            let source = try NodeRPCSource(client: client, fromHeight: fromHeight, toHeight: toHeight,
+                                           blocksPerRequest: blocksPerRequest, stored: try Self.storedChain(database))
+            if let dropped = source.storedAboveFork, dropped.upperBound > source.toHeight {
+                printError("note: the database's blocks at heights \(dropped.lowerBound)–\(dropped.upperBound) are "
+                    + "not on the node's best chain, which ends at height \(source.toHeight); they stay until a "
+                    + "branch with more work replaces them (Spoor keeps the chain with the most work, so a block the "
+                    + "node dropped with invalidateblock stays)")
+            }
+            return source
         } catch let error as NodeRPCError {
             throw CommandFailure(error.description)
         }

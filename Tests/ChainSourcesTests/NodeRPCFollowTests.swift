@@ -102,6 +102,7 @@ import Testing
         let blocks = try SmallSeed1.blocks(source)
         #expect(blocks.map(\.height) == (300..<lines.count).map { Optional($0) })
         #expect(source.heightsRead == Array(300..<lines.count))
+        #expect(source.storedAboveFork == nil)
         #expect(node.verbosities.count == lines.count - 300)
 
         // Nothing new: nothing is read.
@@ -120,6 +121,7 @@ import Testing
         let source = try NodeRPCSource(client: client,
                                        stored: try Self.stored(lines, count: 300, replaced: Set(260..<300)))
         #expect(source.fromHeight == 260)
+        #expect(source.storedAboveFork == 260...299)
         // A node whose chain is behind the database's tip: compared from the node's tip down.
         do {
             var options = FakeNodeRPC.Options()
@@ -129,6 +131,7 @@ import Testing
             let c2 = NodeRPCClient(url: try #require(URL(string: behind.url)), credentials: nil)
             let s2 = try NodeRPCSource(client: c2, stored: try Self.stored(lines, count: 300))
             #expect(s2.toHeight == lines.count - 101)
+            #expect(s2.storedAboveFork == (lines.count - 100)...299)
             #expect(try SmallSeed1.blocks(s2).isEmpty)
         }
     }

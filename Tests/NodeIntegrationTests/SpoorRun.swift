@@ -1,0 +1,126 @@
+import CaseStore
+import Foundation
+import SpoorTestSupport
+import Testing
+
+/// The `spoor` executable run as a child process, as an analyst runs it.
+enum Spoor {
+    struct Run: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+
+        var description: String { "exit \(status) after \(String(format: "%.2f", seconds)) s; stderr: \(stderr)" }
+
+        /// `--json` output as an object.
+        func json() throws -> [String: Any] {
+            let obj = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+            return try #require(obj, "not a JSON object: \(stdout.prefix(300))")
+        }
+    }
+
+    static var executable: URL? {
+        [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("spoor"),
+         Fixtures.repositoryRoot.appendingPathComponent(".build/debug/spoor")]
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// Runs `spoor ARGS` with `environment` added to this process's, killed after `timeout` seconds.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Run {
+        let p = Process()
+        p.executableURL = try #require(executable, "build the spoor executable first (swift build)")
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let started = Date()
+        try p.run()
+        // Read both pipes while the child runs (a full pipe would block it).
+        let outBox = ResultBox<Data>(), errBox = ResultBox<Data>()
+        let readers = DispatchGroup()
+        for (pipe, box) in [(out, outBox), (err, errBox)] {
+            readers.enter()
+            Thread {
+                box.result = .success(pipe.fileHandleForReading.readDataToEndOfFile())
+                readers.leave()
+            }.start()
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if p.isRunning {
+            p.terminate()
+            p.waitUntilExit()
+            Issue.record("spoor \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
+        }
+        p.waitUntilExit()
+        readers.wait()
+        let seconds = Date().timeIntervalSince(started)
+        func text(_ box: ResultBox<Data>) -> String { String(decoding: (try? box.result?.get()) ?? Data(), as: UTF8.self) }
+        return Run(status: p.terminationStatus, stdout: text(outBox), stderr: text(errBox), seconds: seconds)
+    }
+
+    /// `spoor ingest --rpc` against `node` with its cookie, `--json`; fails the test when it fails.
+    @discardableResult
+    static func ingestRPC(_ node: RegtestNode, db: String, extra: [String] = []) throws -> [String: Any] {
+        let run = try run(["ingest", "--rpc", node.url, "--rpc-cookie", node.cookiePath, "--db", db, "--json",
+                           "--quiet"] + extra)
+        try #require(run.status == 0, "spoor ingest --rpc: \(run)")
+        return try run.json()
+    }
+
+    /// `spoor ingest DIR`.
+    @discardableResult
+    static func ingest(_ source: String, db: String) throws -> [String: Any] {
+        let run = try run(["ingest", source, "--db", db, "--json", "--quiet"])
+        try #require(run.status == 0, "spoor ingest \(source): \(run)")
+        return try run.json()
+    }
+
+    /// `spoor export --db DB` into a fresh directory: file name → bytes.
+    static func export(_ db: String, in scratch: URL) throws -> [String: Data] {
+        let out = scratch.appendingPathComponent("export-\(UUID().uuidString.prefix(8))")
+        let run = try run(["export", "--db", db, "--out", out.path])
+        try #require(run.status == 0, "spoor export: \(run)")
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
+            files[name] = try Data(contentsOf: out.appendingPathComponent(name))
+        }
+        try #require(!files.isEmpty, "spoor export wrote nothing")
+        return files
+    }
+
+    /// `spoor stats --db DB --utxo --json`.
+    static func stats(_ db: String) throws -> [String: Any] {
+        let run = try run(["stats", "--db", db, "--utxo", "--json"])
+        try #require(run.status == 0, "spoor stats: \(run)")
+        return try run.json()
+    }
+}
+
+/// A scratch directory under /tmp for one test's databases and exports, removed with its node.
+final class Scratch {
+    let url: URL
+
+    init(_ label: String) throws {
+        url = URL(fileURLWithPath: "/tmp").appendingPathComponent("spoor-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func db(_ name: String) -> String { url.appendingPathComponent("\(name).sqlite").path }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+/// Satoshis of a JSON amount in BTC as Core prints it (8 decimals); nil unless it is a whole number of
+/// satoshis (a double holds every such amount below 21M BTC to well within half a satoshi).
+func satoshis(_ value: Any?) -> Int64? {
+    guard let number = value as? NSNumber else { return nil }
+    let scaled = (number.doubleValue * 100_000_000).rounded()
+    return abs(scaled - number.doubleValue * 100_000_000) < 0.01 ? Int64(scaled) : nil
+}

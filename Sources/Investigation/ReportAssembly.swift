@@ -72,7 +72,8 @@ struct ReportAssembly {
         let explanation: String
         switch e.rule {
         case .watchlist: explanation = "listed in the watchlist"
-        case .clustering: explanation = "the watchlist address's cluster (profile \(facts.chain.persisted.profileID ?? "none")); `spoor explain` shows each merge"
+        case .consolidation: explanation = "spent together with site coins in a one-output consolidation (one owner moving its coins); none of these inputs belongs to a cluster that pays the site"
+        case .cospend: explanation = "spent together with site coins in a transaction that pays no site address (the site paying someone else); none of these inputs belongs to a cluster that pays the site"
         case .coldSweep: explanation = "consolidation with one output into the site's cold address \(name(e.address)); every payment into that address is such a sweep or change back to it"
         case .payjoinReceiver: explanation = "probable PayJoin receiver input: the only input of the paid address's script type, smaller than the site's output (address added alone, not its cluster)"
         }

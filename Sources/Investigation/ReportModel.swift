@@ -2,8 +2,8 @@
 /// Field names are snake_case so other tools read it without a mapping; every array is sorted so the same
 /// inputs give byte-identical output.
 public struct Report: Codable, Sendable, Equatable {
-    public static let schemaVersion = "1.4.0"
-    public static let schemaID = "https://spoor.invalid/schema/report-1.4.0.json"
+    public static let schemaVersion = "1.5.0"
+    public static let schemaID = "https://spoor.invalid/schema/report-1.5.0.json"
 
     public var schemaVersion: String
     public var manifest: Manifest

@@ -28,7 +28,8 @@ public struct SiteExpansionRules: Sendable, Hashable, Codable {
 public struct SiteEvidence: Sendable, Hashable {
     public enum Rule: String, Sendable, Codable {
         case watchlist = "seed.watchlist"
-        case clustering = "seed.cluster"
+        case consolidation = "site.consolidation"
+        case cospend = "site.cospend"
         case coldSweep = "site.cold-sweep"
         case payjoinReceiver = "site.payjoin-receiver"
     }
@@ -71,86 +72,137 @@ public struct SiteCluster: Sendable {
 public enum SiteExpansion {
     public static func expand(seeds: [Int], graph: ChainGraph, clusters: ClusterAssignment,
                               rules: SiteExpansionRules = SiteExpansionRules()) -> SiteCluster {
+        var state = Expansion(graph: graph, clusters: clusters, rules: rules)
+        for seed in Set(seeds).sorted() where seed >= 0 {
+            state.evidence.append(SiteEvidence(rule: .watchlist, tx: nil, address: seed, clusters: [], addressesAdded: 0))
+            state.add(seed)
+        }
+        // Strong rules to a fixed point first (consolidations, cold sweeps, PayJoin receiver inputs); then the
+        // co-spends of the site's other spends, judged against everything found so far; repeat while they add.
+        repeat { state.drainFrontier() } while state.addCospends() > 0
+        let siteID = seeds.filter { $0 >= 0 }.map { clusters.cluster(of: $0) }.min() ?? -1
+        return SiteCluster(clusters: [], extraAddresses: state.extra.sorted(), members: state.isMember.sorted(),
+                           evidence: state.evidence, id: siteID, coldCandidates: state.judgedCold.sorted(),
+                           isMember: state.isMember)
+    }
+
+    /// The growing site and what has been judged.
+    struct Expansion {
+        let graph: ChainGraph
+        let clusters: ClusterAssignment
+        let rules: SiteExpansionRules
         var isMember = Set<Int>()
-        var siteClusters = Set<Int>()
         var extra: [Int] = []
         var evidence: [SiteEvidence] = []
         var frontier: [Int] = []
-
-        func addCluster(_ c: Int) -> Int {
-            guard c >= 0, siteClusters.insert(c).inserted else { return 0 }
-            var added = 0
-            for a in clusters.members(of: c) where isMember.insert(a).inserted {
-                frontier.append(a); added += 1
-            }
-            return added
-        }
-
-        for seed in seeds.sorted() where seed >= 0 {
-            evidence.append(SiteEvidence(rule: .watchlist, tx: nil, address: seed, clusters: [], addressesAdded: 0))
-            let c = clusters.cluster(of: seed)
-            let n = addCluster(c)
-            if n > 0 { evidence.append(SiteEvidence(rule: .clustering, tx: nil, address: seed, clusters: [c], addressesAdded: n)) }
-        }
-        let siteID = seeds.filter { $0 >= 0 }.map { clusters.cluster(of: $0) }.min() ?? -1
-
         var judgedCold = Set<Int>()
         var judgedPayjoinTx = Set<Int>()
-        while !frontier.isEmpty {
-            let batch = frontier.sorted()
-            frontier.removeAll()
-            for address in batch {
-                for o in graph.outputsPaying(address) {
-                    // Outgoing: consolidations spending this address.
-                    let spender = graph.outputSpentBy[o]
-                    if rules.coldSweep, spender >= 0 {
-                        let t = graph.inputTx[spender]
-                        let outs = graph.outputs(of: t)
-                        if outs.count == 1, let cold = Optional(graph.outputAddress[outs.lowerBound]), cold >= 0,
-                           !judgedCold.contains(cold),
-                           graph.inputs(of: t).allSatisfy({ isMember.contains(graph.inputAddress[$0]) }) {
-                            judgedCold.insert(cold)
-                            if let sweeps = coldSweeps(into: cold, graph: graph) {
-                                for s in sweeps {
-                                    var brought: [Int] = []
-                                    var n = 0
-                                    var seen = Set<Int>()
-                                    for i in graph.inputs(of: s) {
-                                        let c = clusters.cluster(of: graph.inputAddress[i])
-                                        guard c >= 0, seen.insert(c).inserted else { continue }
-                                        let k = addCluster(c)
-                                        if k > 0 { brought.append(c); n += k }
-                                    }
-                                    let cc = clusters.cluster(of: cold)
-                                    let k = addCluster(cc)
-                                    if k > 0 { brought.append(cc); n += k }
-                                    if n > 0 {
-                                        evidence.append(SiteEvidence(rule: .coldSweep, tx: s, address: cold,
-                                                                     clusters: brought.sorted(), addressesAdded: n))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    // Incoming: PayJoins paying this address.
-                    let t = graph.outputTx[o]
-                    if rules.payjoinReceiver, !judgedPayjoinTx.contains(t) {
-                        judgedPayjoinTx.insert(t)
-                        if let input = payjoinReceiverInput(tx: t, siteOutput: o, graph: graph, isMember: isMember) {
-                            let a = graph.inputAddress[input]
-                            if a >= 0, isMember.insert(a).inserted {
-                                extra.append(a)
-                                frontier.append(a)
-                                evidence.append(SiteEvidence(rule: .payjoinReceiver, tx: t, address: a, clusters: [],
-                                                             addressesAdded: 1))
-                            }
-                        }
+
+        init(graph: ChainGraph, clusters: ClusterAssignment, rules: SiteExpansionRules) {
+            self.graph = graph; self.clusters = clusters; self.rules = rules
+        }
+
+        /// Adds an address; returns whether it was new.
+        @discardableResult mutating func add(_ a: Int) -> Bool {
+            guard a >= 0, isMember.insert(a).inserted else { return false }
+            frontier.append(a)
+            return true
+        }
+
+        /// Adds every input address of `t` not yet in the site; returns how many.
+        mutating func addInputs(of t: Int) -> Int {
+            graph.inputs(of: t).reduce(0) { n, i in n + (add(graph.inputAddress[i]) ? 1 : 0) }
+        }
+
+        /// The strong rules, from every address not yet looked at, until nothing is added.
+        mutating func drainFrontier() {
+            while !frontier.isEmpty {
+                let batch = frontier.sorted()
+                frontier.removeAll()
+                for address in batch {
+                    for o in graph.outputsPaying(address) {
+                        let spender = graph.outputSpentBy[o]
+                        if spender >= 0 { spentBySite(graph.inputTx[spender]) }
+                        if rules.payjoinReceiver { payjoinInto(graph.outputTx[o], output: o) }
                     }
                 }
             }
         }
-        return SiteCluster(clusters: siteClusters.sorted(), extraAddresses: extra.sorted(), members: isMember.sorted(),
-                           evidence: evidence, id: siteID, coldCandidates: judgedCold.sorted(), isMember: isMember)
+
+        /// A transaction spending a site coin: a one-output consolidation brings its inputs (one owner moving
+        /// coins together, not a payment to someone), unless one of them belongs to a cluster that pays the
+        /// site; and its output may be the site's cold store.
+        mutating func spentBySite(_ t: Int) {
+            let outs = graph.outputs(of: t)
+            guard outs.count == 1, !graph.txIsCoinbase[t] else { return }
+            let payers = payerClusters()
+            let strangers = graph.inputs(of: t).map { graph.inputAddress[$0] }.filter { $0 >= 0 && !isMember.contains($0) }
+            if !strangers.isEmpty && !strangers.contains(where: { payers.contains(clusters.cluster(of: $0)) }) {
+                let n = addInputs(of: t)
+                if n > 0 { evidence.append(SiteEvidence(rule: .consolidation, tx: t, address: graph.outputAddress[outs.lowerBound], clusters: [], addressesAdded: n)) }
+            }
+            let cold = graph.outputAddress[outs.lowerBound]
+            guard rules.coldSweep, cold >= 0, !judgedCold.contains(cold),
+                  graph.inputs(of: t).allSatisfy({ isMember.contains(graph.inputAddress[$0]) }) else { return }
+            judgedCold.insert(cold)
+            guard let sweeps = coldSweeps(into: cold, graph: graph) else { return }
+            for s in sweeps {
+                var n = addInputs(of: s)
+                if add(cold) { n += 1 }
+                if n > 0 { evidence.append(SiteEvidence(rule: .coldSweep, tx: s, address: cold, clusters: [], addressesAdded: n)) }
+            }
+        }
+
+        /// A PayJoin paying the site: its receiver input joins, alone (`site.payjoin-receiver`).
+        mutating func payjoinInto(_ t: Int, output o: Int) {
+            guard judgedPayjoinTx.insert(t).inserted,
+                  let input = payjoinReceiverInput(tx: t, siteOutput: o, graph: graph, isMember: isMember) else { return }
+            let a = graph.inputAddress[input]
+            if add(a) {
+                extra.append(a)
+                evidence.append(SiteEvidence(rule: .payjoinReceiver, tx: t, address: a, clusters: [], addressesAdded: 1))
+            }
+        }
+
+        /// Clusters that pay the site: the clusters of the inputs of transactions that pay a site address and
+        /// spend no site coin (an ad payment, not the site moving its own money).
+        func payerClusters() -> Set<Int> {
+            var payers = Set<Int>()
+            for a in isMember {
+                for o in graph.outputsPaying(a) {
+                    let t = graph.outputTx[o]
+                    let ins = graph.inputs(of: t)
+                    guard !graph.txIsCoinbase[t], !ins.contains(where: { isMember.contains(graph.inputAddress[$0]) }) else { continue }
+                    for i in ins where graph.inputAddress[i] >= 0 { payers.insert(clusters.cluster(of: graph.inputAddress[i])) }
+                }
+            }
+            return payers
+        }
+
+        /// The site's spends with several outputs (a cash-out with change, a PayJoin it took part in): their
+        /// other inputs join only when the transaction pays no site address (the site paying someone else, not
+        /// someone paying the site) and none of them belongs to a cluster that pays the site. Judged against
+        /// the site as it stands; returns the addresses added.
+        mutating func addCospends() -> Int {
+            let payers = payerClusters()
+            var spends = Set<Int>()
+            for a in isMember {
+                for o in graph.outputsPaying(a) where graph.outputSpentBy[o] >= 0 {
+                    spends.insert(graph.inputTx[graph.outputSpentBy[o]])
+                }
+            }
+            var added = 0
+            for t in spends.sorted() where graph.outputs(of: t).count > 1 && !graph.txIsCoinbase[t] {
+                let strangers = graph.inputs(of: t).map { graph.inputAddress[$0] }.filter { $0 >= 0 && !isMember.contains($0) }
+                guard !strangers.isEmpty,
+                      !graph.outputs(of: t).contains(where: { isMember.contains(graph.outputAddress[$0]) }),
+                      !strangers.contains(where: { payers.contains(clusters.cluster(of: $0)) }) else { continue }
+                let n = addInputs(of: t)
+                added += n
+                evidence.append(SiteEvidence(rule: .cospend, tx: t, address: strangers.min()!, clusters: [], addressesAdded: n))
+            }
+            return added
+        }
     }
 
     /// The single-output consolidations into `cold`, when `cold` passes the cold-store test; else nil.

@@ -130,6 +130,70 @@ struct SeededRandomish {
     }
 }
 
+/// The site cluster is built from the site's own transactions; a cluster that pays the site never joins it.
+@Suite struct SiteRoleTests {
+    static let w = MiniChain.p2wpkh, sh = MiniChain.p2sh
+
+    /// An advertiser (wallet 200…203) pays four invoices, the site sweeps them into its cold address 50, then
+    /// spends its cold coin in a PayJoin with the advertiser paying invoice 5. The clustering merged the cold
+    /// address with the advertiser's whole wallet (common input, then change): the site must not take it.
+    @Test func aPayJoinSpendingTheSiteColdCoinNeverBringsThePayer() {
+        var c = MiniChain()
+        let fund = c.tx([], [(200, 10_000_000, Self.w)])
+        let ads = c.tx([(fund, 0)], [(1, 1000, Self.sh), (2, 1000, Self.sh), (3, 1000, Self.sh), (4, 1000, Self.sh),
+                                     (202, 9_990_000, Self.w)])
+        let sweep1 = c.tx([(ads, 0), (ads, 1)], [(50, 1900, Self.w)])
+        c.tx([(ads, 2), (ads, 3)], [(50, 1900, Self.w)])
+        // The PayJoin: the site's cold coin (1900) and the advertiser's coin; invoice 5 gets 1900 + 1200.
+        let payjoin = c.tx([(sweep1, 0), (ads, 4)], [(5, 3100, Self.sh), (203, 9_988_000, Self.w)])
+        let sweep3 = c.tx([(payjoin, 0)], [(50, 3000, Self.w)])
+        let g = c.graph()
+        var clusterOf = Array(0 ... 203)
+        clusterOf[2] = 1; clusterOf[4] = 3
+        for a in [200, 202, 203] { clusterOf[a] = 50 }
+        let clusters = ClusterAssignment(clusterOf: clusterOf)
+        let site = SiteExpansion.expand(seeds: [1], graph: g, clusters: clusters)
+        #expect(site.members == [1, 2, 3, 4, 5, 50])
+        #expect(site.evidence.contains { $0.rule == .coldSweep && $0.tx == sweep3 })
+        // The PayJoin is a payment of 1200 into the site, by the cluster the clustering made of the advertiser.
+        let payments = SitePayments.find(site: site, graph: g, clusters: clusters)
+        let p = payments.first { $0.tx == payjoin }
+        #expect(p?.value == 1200 && p?.receiverContribution == 1900 && p?.payerCluster == 50)
+        #expect(payments.filter { $0.tx == ads }.count == 4)
+    }
+
+    /// The same with the advertiser paying without change (one output): a one-output transaction is otherwise a
+    /// consolidation, but the advertiser's coin belongs to a cluster that pays the site.
+    @Test func aChangelessPayJoinIsNoConsolidation() {
+        var c = MiniChain()
+        let fund = c.tx([], [(200, 10_000_000, Self.w)])
+        let ads = c.tx([(fund, 0)], [(1, 1000, Self.sh), (2, 1000, Self.sh), (202, 5000, Self.w), (204, 9_990_000, Self.w)])
+        let sweep = c.tx([(ads, 0), (ads, 1)], [(7, 1900, Self.sh)])
+        c.tx([(sweep, 0), (ads, 2)], [(5, 6800, Self.sh)])
+        let g = c.graph()
+        var clusterOf = Array(0 ... 204)
+        clusterOf[202] = 200; clusterOf[204] = 200
+        let site = SiteExpansion.expand(seeds: [1], graph: g, clusters: ClusterAssignment(clusterOf: clusterOf))
+        #expect(site.members == [1, 2])
+        #expect(!site.contains(202) && !site.contains(7))
+    }
+
+    /// A cash-out: the site spends a known coin with one it had not shown yet, pays an exchange deposit address and
+    /// takes change. It pays no site address and nobody in it pays the site: the unknown coin is the site's.
+    @Test func aCashOutBringsItsOtherInputsButNotThePayee() {
+        var c = MiniChain()
+        let fund = c.tx([], [(200, 10_000_000, Self.w)])
+        let ads = c.tx([(fund, 0)], [(1, 1000, Self.sh), (2, 1000, Self.sh), (204, 9_990_000, Self.w)])
+        let other = c.tx([], [(8, 5000, Self.sh)])
+        let cashout = c.tx([(ads, 0), (other, 0)], [(300, 4000, Self.w), (9, 1900, Self.sh)])
+        let g = c.graph()
+        let site = SiteExpansion.expand(seeds: [1], graph: g, clusters: .singletons(addressCapacity: 301))
+        #expect(site.members == [1, 8])
+        #expect(site.evidence.contains { $0.rule == .cospend && $0.tx == cashout && $0.address == 8 })
+        _ = ads
+    }
+}
+
 @Suite struct AdMatchingTests {
     func payment(_ output: Int, tx: Int, value: Int64, time: Int64, payer: Int) -> SitePayment {
         SitePayment(output: output, tx: tx, vout: output, value: value, outputValue: value, receiverContribution: 0,

@@ -1,3 +1,5 @@
+import BitcoinPrimitives
+
 /// The chains Spoor reads. Each fixes the blk-file magic and the address prefixes.
 public enum Network: String, Sendable, CaseIterable, Codable {
     case main
@@ -33,6 +35,19 @@ public enum Network: String, Sendable, CaseIterable, Codable {
         case .main: return "bc"
         case .testnet3, .testnet4, .signet: return "tb"
         case .regtest: return "bcrt"
+        }
+    }
+}
+
+extension Network {
+    /// The easiest target a block may have (Core's `consensus.powLimit`): a header whose `bits` encode more is
+    /// refused, whatever its hash.
+    public var powLimit: UInt256 {
+        let ones = UInt64.max
+        switch self {
+        case .main, .testnet3, .testnet4: return UInt256(l0: ones, l1: ones, l2: ones, l3: 0x0000_0000_ffff_ffff)
+        case .signet: return UInt256(l0: 0, l1: 0, l2: 0, l3: 0x0000_0377_ae00_0000)
+        case .regtest: return UInt256(l0: ones, l1: ones, l2: ones, l3: 0x7fff_ffff_ffff_ffff)
         }
     }
 }

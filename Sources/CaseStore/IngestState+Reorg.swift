@@ -28,6 +28,11 @@ extension IngestState {
                     UNION SELECT txId FROM input WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1)
                     """, arguments: [txId]))
                 affected.insert(txId)
+                // Outputs of an earlier copy that this transaction overwrote (BIP30) are unspent again.
+                try db.execute(sql: """
+                    UPDATE output SET spentByInputId = NULL WHERE spentByInputId = \(Schema.overwrittenSpender)
+                      AND txId IN (SELECT id FROM tx WHERE txid = (SELECT txid FROM tx WHERE id = ?1) AND id <> ?1)
+                    """, arguments: [txId])
                 // Outputs this transaction spent are unspent again.
                 try db.execute(sql: """
                     UPDATE output SET spentByInputId = NULL

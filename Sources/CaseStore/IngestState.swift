@@ -272,7 +272,7 @@ final class IngestState {
         var seenTransactions = 0
         var lastReport = Date.distantPast
         let sized = source as? any ProgressReportingSource
-        while let item = try source.next() {
+        while let item = try nextItem(source) {
             switch item {
             case .block(let sb):
                 try judge(sb)
@@ -310,16 +310,34 @@ final class IngestState {
         }
         summary.tipHash = tip?.hash
         summary.tipHeight = tip?.height
+        summary.unconnectedBlocks += source.unconnectedBlocks.count
+        summary.unconnectedPieces += source.unconnectedPieces
         return summary
+    }
+
+    /// The source's next item. A fault in the source data (a cut-short last record, a corrupt block) ends the
+    /// ingest with that fault, but the whole blocks read before it are committed first — as Core's reindex
+    /// keeps every whole block before a cut — and the error says how many.
+    private func nextItem(_ source: some ChainSource) throws -> SourceItem? {
+        do {
+            return try source.next()
+        } catch var fault as SourceError {
+            branch = nil
+            try commitBatch()
+            fault.message += "; the \(summary.blocksAdded) block(s) and \(summary.transactionsAdded) transaction(s) "
+                + "before it were stored"
+            throw fault
+        }
     }
 
     /// Decides what to do with a block: skip (stored), connect, or collect into a competing branch.
     func judge(_ sb: SourceBlock) throws {
         let block = sb.block
         let hash = block.hash
-        if options.verifyMerkleRoots, !block.transactions.isEmpty, !block.merkleRootMatches {
-            throw StoreError.badData("block \(hash): its transactions do not hash to the header's merkle root "
-                                     + "(the source altered or lost transactions)", at: sb.location)
+        if options.checkConsensus {
+            let fault = sb.structureChecked ? block.header.proofOfWorkFault(powLimit: network.powLimit)
+                : block.consensusFault(powLimit: network.powLimit)
+            if let fault { throw StoreError.badData("block \(hash): \(fault)", at: sb.location) }
         }
         if let prevouts = sb.prevouts {
             guard prevouts.count == block.transactions.count,
@@ -607,6 +625,16 @@ final class IngestState {
             stagedInputs.append(row)
         }
 
+        // A coinbase repeating an earlier one's txid (BIP30) overwrites its unspent outputs, as in Core's UTXO
+        // set: those held in memory are replaced below, those only in the database are looked up here.
+        var overwritten = Set<Int64>()
+        if isCoinbase, !bulkLoad {
+            for id in try Int64.fetchAll(db, sql: """
+                SELECT o.id FROM output o JOIN tx t ON t.id = o.txId WHERE t.txid = ? AND o.spentByInputId IS NULL
+                """, arguments: [txid.digest.data]) where overwritten.insert(id).inserted {
+                markSpent(id, by: Schema.overwrittenSpender)
+            }
+        }
         var outputSum: Int64 = 0
         for (n, out) in tx.outputs.enumerated() {
             let outputId = nextOutputId
@@ -618,8 +646,11 @@ final class IngestState {
                                               addressId: a.addressId >= 0 ? a.addressId : nil,
                                               script: a.elide ? [] : out.scriptPubKey, spentBy: nil))
             // A later transaction with the same txid (BIP30) replaces the entry, as in Core's UTXO set.
-            utxo[OutPoint(txid: txid, vout: UInt32(n))] = CachedOutput(outputId: outputId, addressId: a.addressId,
-                                                                         value: value)
+            let entry = CachedOutput(outputId: outputId, addressId: a.addressId, value: value)
+            if let earlier = utxo.updateValue(entry, forKey: OutPoint(txid: txid, vout: UInt32(n))),
+               overwritten.insert(earlier.outputId).inserted {
+                markSpent(earlier.outputId, by: Schema.overwrittenSpender)
+            }
         }
         staged.outputSum = outputSum
         stagedTxs.append(staged)

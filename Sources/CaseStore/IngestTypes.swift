@@ -16,8 +16,10 @@ public struct IngestOptions: Sendable {
     public var maxCachedOutputs: Int = 12_000_000
     /// In-memory script → address entries kept before that cache is dropped.
     public var maxCachedScripts: Int = 8_000_000
-    /// Check each block's merkle root against its transactions (catches sources that mangle transactions).
-    public var verifyMerkleRoots = true
+    /// Check each block as consensus allows without the UTXO set (`Block.consensusFault`): proof of work against
+    /// the network's limit, one coinbase and first, no txid twice (CVE-2012-2459), the merkle root. Off only for
+    /// generated benchmark chains that carry no proof of work.
+    public var checkConsensus = true
 
     public init() {}
 }
@@ -105,6 +107,10 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     public var unresolvedInputs = 0
     public var reorgs: [RolledBackBranch] = []
     public var ignoredBranches: [IgnoredBranch] = []
+    /// Blocks stored although they do not connect to the chain from genesis (see `ChainSource.unconnectedBlocks`),
+    /// and how many pieces they form.
+    public var unconnectedBlocks = 0
+    public var unconnectedPieces = 0
     public var tipHeight: Int?
     public var tipHash: BlockHash?
     public var seconds: Double = 0
@@ -120,6 +126,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         case inputsAdded = "inputs_added", outputsAdded = "outputs_added", addressesAdded = "addresses_added"
         case inputsResolvedLater = "inputs_resolved_later", unresolvedInputs = "unresolved_inputs"
         case reorgs, ignoredBranches = "ignored_branches", tipHeight = "tip_height", tipHash = "tip_hash"
+        case unconnectedBlocks = "unconnected_blocks", unconnectedPieces = "unconnected_pieces"
         case seconds, transactionsPerSecond = "transactions_per_second", timing = "cpu_timing"
     }
 
@@ -132,6 +139,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         inputsResolvedLater += o.inputsResolvedLater
         unresolvedInputs = o.unresolvedInputs
         reorgs += o.reorgs; ignoredBranches += o.ignoredBranches
+        unconnectedBlocks += o.unconnectedBlocks; unconnectedPieces += o.unconnectedPieces
         tipHeight = o.tipHeight ?? tipHeight; tipHash = o.tipHash ?? tipHash
         seconds += o.seconds
         timing.stageSeconds += o.timing.stageSeconds

@@ -101,6 +101,8 @@ final class PeekedSource: ChainSource, ProgressReportingSource {
 
     var network: Network? { base.network }
     var staleBlocks: [BlockHash] { base.staleBlocks }
+    var unconnectedBlocks: [BlockHash] { base.unconnectedBlocks }
+    var unconnectedPieces: Int { base.unconnectedPieces }
     var fractionComplete: Double? { (base as? any ProgressReportingSource)?.fractionComplete }
 
     func next() throws -> SourceItem? {

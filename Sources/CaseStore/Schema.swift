@@ -6,7 +6,10 @@ import GRDB
 /// order, so analysis scans `input`/`output` sequentially by id:
 /// - `block`: hashes as 32-byte BLOBs in internal byte order; `inBestChain` 0 for blocks a reorg disconnected.
 /// - `tx`: `blockId` NULL for a loose transaction; `fee` NULL until every input has a value (0 for coinbases).
-/// - `output`: `scriptKind` = `ScriptKind.code`; `spentByInputId` points at the spending input. `script` is an
+/// - `output`: `scriptKind` = `ScriptKind.code`; `spentByInputId` points at the spending input, or is -1
+///   (`overwrittenSpender`) when a later coinbase with the same txid overwrote the unspent output (BIP30:
+///   mainnet blocks 91842 and 91880 repeat the coinbases of 91812 and 91722; as in Core's UTXO set only the
+///   later copy exists, so the earlier one counts as neither unspent nor in a balance). `script` is an
 ///   empty BLOB (never NULL: the column is NOT NULL) when the ingest checked that the output's kind and address
 ///   rebuild it exactly — P2PKH, P2SH, P2WPKH, P2WSH, P2TR, other witness versions, anchors; P2PK, multisig,
 ///   OP_RETURN and nonstandard scripts keep their bytes, as do rows written before that rule. Read it only
@@ -23,6 +26,8 @@ import GRDB
 public enum Schema {
     /// The coinbase input's `prevVout`: no real output index is this large.
     public static let coinbaseVout: Int64 = 4_294_967_295
+    /// `output.spentByInputId` of an output a later transaction with the same txid overwrote (BIP30).
+    public static let overwrittenSpender: Int64 = -1
 
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()

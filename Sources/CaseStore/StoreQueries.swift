@@ -56,8 +56,12 @@ public struct OutputDetail: Sendable, Codable, Equatable {
     public var address: String?
     /// The input that spends it, when stored.
     public var spentBy: TxPointer?
+    /// A later coinbase with the same txid overwrote it (BIP30): it no longer exists and cannot be spent.
+    public var overwritten: Bool = false
 
-    enum CodingKeys: String, CodingKey { case n, value, scriptKind = "script_kind", address, spentBy = "spent_by" }
+    enum CodingKeys: String, CodingKey {
+        case n, value, scriptKind = "script_kind", address, spentBy = "spent_by", overwritten
+    }
 }
 
 /// Everything `spoor tx` shows about one stored transaction.
@@ -217,7 +221,8 @@ public enum StoreQueries {
                                resolved: (r["spentOutputId"] as Int64?) != nil)
         }
         let outputs = try Row.fetchAll(db, sql: """
-            SELECT o.n, o.value, o.scriptKind, a.address, st.txid AS spenderTxid, si.n AS spenderN FROM output o
+            SELECT o.n, o.value, o.scriptKind, a.address, st.txid AS spenderTxid, si.n AS spenderN,
+                   o.spentByInputId = \(Schema.overwrittenSpender) AS overwritten FROM output o
             LEFT JOIN address a ON a.id = o.addressId
             LEFT JOIN input si ON si.id = o.spentByInputId
             LEFT JOIN tx st ON st.id = si.txId
@@ -229,7 +234,7 @@ public enum StoreQueries {
             }
             let kind = ScriptKind(code: UInt8(truncatingIfNeeded: r["scriptKind"] as Int64)) ?? .nonstandard
             return OutputDetail(n: r["n"], value: r["value"], scriptKind: kind.rawValue, address: r["address"],
-                                spentBy: spender)
+                                spentBy: spender, overwritten: (r["overwritten"] as Bool?) ?? false)
         }
         return TxDetail(txid: txid, block: placement, isCoinbase: (row["isCoinbase"] as Int64) != 0,
                         version: Int32(truncatingIfNeeded: row["version"] as Int64),

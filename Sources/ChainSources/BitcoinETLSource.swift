@@ -303,13 +303,12 @@ public final class BitcoinETLSource: ChainSource {
                                  nonce: row.nonce.value, statedHash: statedHash)
         }
         let block = Block(header: header, transactions: transactions)
-        if !transactions.isEmpty, !block.merkleRootMatches {
-            throw fail("the transactions' merkle root is \(block.computedMerkleRoot.displayHex), not `merkle_root`")
-        }
+        if !transactions.isEmpty { try block.checkStructure(at: location) }
         if let size = row.size, size != block.size { throw fail("`size` is \(size) but the transactions add up to \(block.size) bytes") }
         if network == nil { network = inferNetwork(ordered.map(\.0)) }
         let anyPrevout = prevouts.contains { $0.contains { $0 != nil } }
-        return SourceBlock(block: block, height: row.number, prevouts: anyPrevout ? prevouts : nil, location: location)
+        return SourceBlock(block: block, height: row.number, prevouts: anyPrevout ? prevouts : nil, location: location,
+                           structureChecked: !transactions.isEmpty)
     }
 
     private func makeTransaction(_ row: ETLTransactionRow, coinbaseScript: [UInt8]?,

@@ -6,13 +6,15 @@ import Synchronization
 
 /// A Bitcoin Core `blocks/` directory: `blkNNNNN.dat` files, optionally XOR-obfuscated by `xor.dat`.
 ///
-/// Two passes. The first reads only record prefixes and 80-byte headers, one file per task in parallel, and
-/// assembles the best chain (most work). The second, driven by `next()`, reads and decodes one block at a time
-/// in height order with `pread`, so memory holds one block, never a whole file. Stale blocks are reported in
-/// `staleBlocks`, never yielded.
+/// Two passes. The first reads only record prefixes and 80-byte headers, one file per task in parallel, checks
+/// each header's proof of work, and assembles the chain (`BlockFileBestChain`: the most-work chain from
+/// genesis, plus pieces that do not connect to it). The second, driven by `next()`, reads and decodes one
+/// block at a time in height order with `pread`, so memory holds one block, never a whole file, and checks each
+/// block's structure (merkle root, one coinbase, no txid twice). It yields the best chain, then the unconnected
+/// pieces (`unconnectedBlocks`); stale blocks (forks) are reported in `staleBlocks`, never yielded.
 ///
-/// A fault in a file (truncation, wrong magic, a bad length) does not hide what came before it: the blocks
-/// indexed before the fault are yielded, then `next()` throws the fault.
+/// A fault in a file (truncation, wrong magic, a bad length, a header without proof of work) does not hide
+/// what came before it: the blocks indexed before the fault are yielded, then `next()` throws the fault.
 public final class BlockDirectorySource: ChainSource {
     public let directory: URL
     public private(set) var network: Network?
@@ -22,15 +24,20 @@ public final class BlockDirectorySource: ChainSource {
     /// Per file: size, records found, fault.
     public let fileIndexes: [BlockFileIndex]
     public let bestChain: BlockFileBestChain
-    /// Faults of the first pass, in file order; the first is thrown once the best chain is exhausted.
+    /// Faults of the first pass, in file order (records refused for proof of work, then the fault that ended
+    /// each file's scan); thrown, all named, once every block is yielded.
     public let indexFaults: [SourceError]
 
     public var staleBlocks: [BlockHash] { bestChain.stale.map(\.header.hash) }
+    public var unconnectedBlocks: [BlockHash] { bestChain.unconnected.flatMap { $0.records.map(\.header.hash) } }
+    public var unconnectedPieces: Int { bestChain.unconnected.count }
     /// Total bytes of the blk files.
     public var totalBytes: Int { fileIndexes.reduce(0) { $0 + $1.size } }
-    /// Blocks found in the files (best chain and stale; duplicates counted once).
-    public var blockCount: Int { bestChain.chain.count + bestChain.stale.count }
+    /// Blocks found in the files (best chain, unconnected pieces and stale; duplicates counted once).
+    public var blockCount: Int { bestChain.chain.count + bestChain.unconnectedBlockCount + bestChain.stale.count }
 
+    private let segments: [BlockFileBestChain.Segment]
+    private var nextSegment = 0
     private var nextPosition = 0
     private var finished = false
     private var openFile: (index: Int, handle: BlockFileHandle)?
@@ -95,7 +102,7 @@ public final class BlockDirectorySource: ChainSource {
             }
         }
         fileIndexes = all
-        indexFaults = all.compactMap(\.fault)
+        indexFaults = all.flatMap { $0.rejected + ($0.fault.map { [$0] } ?? []) }
         self.network = found
         let records = all.flatMap(\.records)
         if records.isEmpty, let fault = indexFaults.first { throw fault }
@@ -104,6 +111,14 @@ public final class BlockDirectorySource: ChainSource {
         bestChain = BlockFileBestChain(records: records, network: found) { record in
             Self.bip34Height(of: record, path: filePaths[record.fileIndex], obfuscation: key)
         }
+        segments = bestChain.segments
+    }
+
+    /// The first-pass faults as one error: the first in full, with how many more there are.
+    private var indexFault: SourceError? {
+        guard var first = indexFaults.first else { return nil }
+        if indexFaults.count > 1 { first.message += " (and \(indexFaults.count - 1) more fault(s) in the files)" }
+        return first
     }
 
     private static func loadObfuscation(directory: URL, present: Bool) throws -> BlockFileObfuscation {
@@ -139,16 +154,23 @@ public final class BlockDirectorySource: ChainSource {
 
     public func next() throws -> SourceItem? {
         guard !finished else { return nil }
-        guard nextPosition < bestChain.chain.count else {
+        while nextSegment < segments.count, nextPosition >= segments[nextSegment].records.count {
+            nextSegment += 1
+            nextPosition = 0
+        }
+        guard nextSegment < segments.count else {
             finished = true
-            if let fault = indexFaults.first { throw fault }
+            if let fault = indexFault { throw fault }
             return nil
         }
-        let record = bestChain.chain[nextPosition]
+        let segment = segments[nextSegment]
+        let record = segment.records[nextPosition]
         do {
             let block = try readBlock(record)
-            let item = SourceBlock(block: block, height: height(ofChainPosition: nextPosition),
-                                   location: SourceLocation(file: files[record.fileIndex], byteOffset: record.offset))
+            let location = SourceLocation(file: files[record.fileIndex], byteOffset: record.offset)
+            try block.checkStructure(at: location)
+            let item = SourceBlock(block: block, height: segment.firstHeight.map { $0 + nextPosition },
+                                   location: location, structureChecked: true)
             nextPosition += 1
             return .block(item)
         } catch {
@@ -157,14 +179,14 @@ public final class BlockDirectorySource: ChainSource {
         }
     }
 
-    /// A zero-copy pass over the best chain in height order: each block's bytes (obfuscation undone), valid
-    /// only during `body`, with its record and height. For full passes where decoding into `Block` values
-    /// would cost more than the work itself (see `BlockScanner`). Like `next()`, it throws a first-pass fault
-    /// after the blocks before it.
+    /// A zero-copy pass over the segments in height order (see `next()`): each block's bytes (obfuscation
+    /// undone), valid only during `body`, with its record and height. For full passes where decoding into
+    /// `Block` values would cost more than the work itself (see `BlockScanner`); the caller checks what it
+    /// decodes. Like `next()`, it throws a first-pass fault after the blocks before it.
     public func forEachRawBlock(
         _ body: (_ record: BlockFileRecord, _ height: Int?, _ bytes: UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        for (k, record) in bestChain.chain.enumerated() {
+        for segment in segments { for (k, record) in segment.records.enumerated() {
             let handle = try fileHandle(record.fileIndex)
             if buffer.count < record.length { buffer = [UInt8](repeating: 0, count: record.length) }
             let key = obfuscation
@@ -172,10 +194,10 @@ public final class BlockDirectorySource: ChainSource {
                 let p = UnsafeMutableRawBufferPointer(rebasing: whole[0..<record.length])
                 try handle.read(into: p, at: record.offset)
                 key.apply(to: p, fileOffset: record.offset)
-                try body(record, height(ofChainPosition: k), UnsafeRawBufferPointer(p))
+                try body(record, segment.firstHeight.map { $0 + k }, UnsafeRawBufferPointer(p))
             }
-        }
-        if let fault = indexFaults.first { throw fault }
+        } }
+        if let fault = indexFault { throw fault }
     }
 
     private func fileHandle(_ index: Int) throws(SourceError) -> BlockFileHandle {

@@ -1,111 +1,85 @@
 import BitcoinAddresses
 import BitcoinPrimitives
 
-/// The best chain assembled from blk-file records: Core's rule (most cumulative work, first seen wins a tie),
-/// applied to whatever the files hold, in whatever order they hold it.
+/// The chain assembled from blk-file records: Core's rule (most cumulative work, first seen wins a tie) applied
+/// to whatever the files hold, in whatever order they hold it — preferring the chain that starts at genesis.
+///
+/// Records form *pieces*: trees whose first block's parent is in no file. A piece that starts at genesis (or
+/// at height 1, under the network's genesis block) is rooted; the best chain is the most-work path of the
+/// rooted pieces, or of all pieces when none is rooted. Every other piece is *unconnected* — blocks copied
+/// without their ancestors, or cut off by a corrupt block — and is kept as a segment of its own (its most-work
+/// path, at its BIP34 height when the coinbase states one), never dropped and never called stale. Stale blocks
+/// are the forks: blocks on no segment's path.
 public struct BlockFileBestChain: Sendable {
+    /// A run of linked blocks, lowest first, and the height of its first block when known.
+    public struct Segment: Sendable {
+        public var records: [BlockFileRecord]
+        public var firstHeight: Int?
+    }
+
     /// Records of the best chain, lowest height first.
     public var chain: [BlockFileRecord]
     /// Height of `chain[0]`; nil when the chain does not start at genesis, its parent is not a known genesis
     /// and it carries no BIP34 height.
     public var firstHeight: Int?
-    /// Blocks that are not on the best chain (forks, and pieces that do not connect), in file order.
+    /// Pieces that do not connect to the best chain: each piece's most-work path, by first height (unknown
+    /// last), then file order.
+    public var unconnected: [Segment]
+    /// Blocks on no segment's path (forks), in file order.
     public var stale: [BlockFileRecord]
     /// Records whose block hash appeared earlier in the files (only the first copy is used).
     public var duplicates: Int
 
-    /// Assembles the best chain from `records` (given in file order).
+    /// The best chain, then the unconnected segments: everything a reader yields.
+    public var segments: [Segment] { [Segment(records: chain, firstHeight: firstHeight)] + unconnected }
+
+    /// Assembles the chain from `records` (given in file order).
     /// - Parameter rootHeight: the height of a block whose parent is absent, when it can be found out
     ///   (e.g. from its BIP34 coinbase); asked only for the few blocks that start a piece.
     public init(records: [BlockFileRecord], network: Network?,
                 rootHeight: (BlockFileRecord) -> Int? = { _ in nil }) {
-        var indexOf: [BlockHash: Int] = [:]
-        indexOf.reserveCapacity(records.count)
-        var unique: [BlockFileRecord] = []
-        unique.reserveCapacity(records.count)
-        var duplicates = 0
-        for r in records {
-            if indexOf[r.header.hash] != nil { duplicates += 1; continue }
-            indexOf[r.header.hash] = unique.count
-            unique.append(r)
+        let forest = Forest(records: records)
+        duplicates = forest.duplicates
+        let genesisParent = network.map(Self.genesisHash)
+        func isRooted(_ piece: Int) -> Bool {
+            let prev = forest.unique[piece].header.previousBlockHash
+            return prev == .zero || prev == genesisParent
         }
-        self.duplicates = duplicates
-
-        // Children by parent as linked lists over indices (no allocation per block), in file order so that
-        // the first-seen child is visited first.
-        var firstChild = [Int](repeating: -1, count: unique.count)
-        var lastChild = [Int](repeating: -1, count: unique.count)
-        var nextSibling = [Int](repeating: -1, count: unique.count)
-        var roots: [Int] = []
-        for (i, r) in unique.enumerated() {
-            guard let p = indexOf[r.header.previousBlockHash] else { roots.append(i); continue }
-            if firstChild[p] < 0 { firstChild[p] = i } else { nextSibling[lastChild[p]] = i }
-            lastChild[p] = i
+        func knownHeight(_ piece: Int) -> Int? {
+            let prev = forest.unique[piece].header.previousBlockHash
+            if prev == .zero { return 0 }
+            if prev == genesisParent { return 1 }
+            return rootHeight(forest.unique[piece])
         }
-        // Work per header, memoized by `bits`: it changes once per 2016 blocks, and the division is not free.
-        var workByBits: [UInt32: UInt256] = [:]
-        func headerWork(_ i: Int) -> UInt256 {
-            let bits = unique[i].header.bits
-            if let w = workByBits[bits] { return w }
-            let w = unique[i].header.work
-            workByBits[bits] = w
-            return w
-        }
-        var work = [UInt256](repeating: .zero, count: unique.count)
-        var depth = [Int](repeating: 0, count: unique.count)
-        var root = [Int](repeating: 0, count: unique.count)
-        var best: Int? = nil
-        // Depth-first, iteratively (chains are long).
-        var stack: [Int] = []
-        for r in roots {
-            work[r] = headerWork(r)
-            root[r] = r
-            stack.append(r)
-            while let i = stack.popLast() {
-                if let b = best {
-                    // Strictly more work wins; on a tie the block seen first in the files stays.
-                    if work[i] > work[b] || (work[i] == work[b] && i < b) { best = i }
-                } else {
-                    best = i
-                }
-                var c = firstChild[i]
-                while c >= 0 {
-                    work[c] = work[i] + headerWork(c)
-                    depth[c] = depth[i] + 1
-                    root[c] = root[i]
-                    stack.append(c)
-                    c = nextSibling[c]
-                }
-            }
-        }
-        guard let tip = best else {
-            chain = []; stale = []; firstHeight = nil
+        let rooted = forest.pieces.filter(isRooted)
+        guard let main = forest.bestPiece(among: rooted.isEmpty ? forest.pieces : rooted) else {
+            chain = []; stale = []; unconnected = []; firstHeight = nil
             return
         }
-        var onChain = [Bool](repeating: false, count: unique.count)
-        var path: [BlockFileRecord] = []
-        path.reserveCapacity(depth[tip] + 1)
-        var i = tip
-        while true {
-            onChain[i] = true
-            path.append(unique[i])
-            guard let p = indexOf[unique[i].header.previousBlockHash] else { break }
-            i = p
+        var onPath = [Bool](repeating: false, count: forest.unique.count)
+        chain = forest.path(toTipOf: main, marking: &onPath)
+        firstHeight = knownHeight(main)
+        var others: [(segment: Segment, order: Int)] = []
+        for piece in forest.pieces where piece != main {
+            let records = forest.path(toTipOf: piece, marking: &onPath)
+            others.append((Segment(records: records, firstHeight: knownHeight(piece)), piece))
         }
-        chain = path.reversed()
-        stale = unique.indices.filter { !onChain[$0] }.map { unique[$0] }
-        let first = unique[root[tip]]
-        if first.header.previousBlockHash == .zero {
-            firstHeight = 0
-        } else if let network, first.header.previousBlockHash == BlockFileBestChain.genesisHash(network) {
-            firstHeight = 1
-        } else {
-            firstHeight = rootHeight(first)
-        }
+        unconnected = others.sorted { a, b in
+            switch (a.segment.firstHeight, b.segment.firstHeight) {
+            case let (x?, y?) where x != y: return x < y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a.order < b.order
+            }
+        }.map(\.segment)
+        stale = forest.unique.indices.filter { !onPath[$0] }.map { forest.unique[$0] }
     }
 
     /// The height of the tip, when heights are known.
     public var tipHeight: Int? { firstHeight.map { $0 + chain.count - 1 } }
+
+    /// Blocks in unconnected segments.
+    public var unconnectedBlockCount: Int { unconnected.reduce(0) { $0 + $1.records.count } }
 
     /// Each network's genesis block hash, so a directory that starts at height 1 still gets true heights.
     public static func genesisHash(_ network: Network) -> BlockHash {
@@ -118,5 +92,89 @@ public struct BlockFileBestChain: Sendable {
         case .regtest: hex = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
         }
         return BlockHash(hex: hex) ?? .zero
+    }
+}
+
+/// The records as trees by parent link, with each block's cumulative work from its piece's first block.
+private struct Forest {
+    var unique: [BlockFileRecord] = []
+    var indexOf: [BlockHash: Int] = [:]
+    var duplicates = 0
+    /// First blocks of the pieces, in file order.
+    var pieces: [Int] = []
+    /// Per piece (by its first block): its most-work tip; the first seen wins a tie.
+    var bestTip: [Int: Int] = [:]
+    var work: [UInt256] = []
+
+    init(records: [BlockFileRecord]) {
+        indexOf.reserveCapacity(records.count)
+        unique.reserveCapacity(records.count)
+        for r in records {
+            if indexOf[r.header.hash] != nil { duplicates += 1; continue }
+            indexOf[r.header.hash] = unique.count
+            unique.append(r)
+        }
+        // Children by parent as linked lists over indices (no allocation per block), in file order so that
+        // the first-seen child is visited first.
+        var firstChild = [Int](repeating: -1, count: unique.count)
+        var lastChild = [Int](repeating: -1, count: unique.count)
+        var nextSibling = [Int](repeating: -1, count: unique.count)
+        for (i, r) in unique.enumerated() {
+            guard let p = indexOf[r.header.previousBlockHash] else { pieces.append(i); continue }
+            if firstChild[p] < 0 { firstChild[p] = i } else { nextSibling[lastChild[p]] = i }
+            lastChild[p] = i
+        }
+        // Work per header, memoized by `bits`: it changes once per 2016 blocks, and the division is not free.
+        var workByBits: [UInt32: UInt256] = [:]
+        func headerWork(_ i: Int) -> UInt256 {
+            let bits = unique[i].header.bits
+            if let w = workByBits[bits] { return w }
+            let w = unique[i].header.work
+            workByBits[bits] = w
+            return w
+        }
+        work = [UInt256](repeating: .zero, count: unique.count)
+        // Depth-first, iteratively (chains are long).
+        var stack: [Int] = []
+        for root in pieces {
+            work[root] = headerWork(root)
+            stack.append(root)
+            var best = root
+            while let i = stack.popLast() {
+                // Strictly more work wins; on a tie the block seen first in the files stays.
+                if work[i] > work[best] || (work[i] == work[best] && i < best) { best = i }
+                var c = firstChild[i]
+                while c >= 0 {
+                    work[c] = work[i] + headerWork(c)
+                    stack.append(c)
+                    c = nextSibling[c]
+                }
+            }
+            bestTip[root] = best
+        }
+    }
+
+    /// The piece whose best tip has the most work (the first in file order on a tie).
+    func bestPiece(among candidates: [Int]) -> Int? {
+        var best: Int?
+        for p in candidates {
+            guard let b = best else { best = p; continue }
+            let (wp, wb) = (work[bestTip[p] ?? p], work[bestTip[b] ?? b])
+            if wp > wb || (wp == wb && (bestTip[p] ?? p) < (bestTip[b] ?? b)) { best = p }
+        }
+        return best
+    }
+
+    /// The records from a piece's first block to its best tip, marked as on a path.
+    func path(toTipOf piece: Int, marking onPath: inout [Bool]) -> [BlockFileRecord] {
+        var path: [BlockFileRecord] = []
+        var i = bestTip[piece] ?? piece
+        while true {
+            onPath[i] = true
+            path.append(unique[i])
+            guard i != piece, let p = indexOf[unique[i].header.previousBlockHash] else { break }
+            i = p
+        }
+        return path.reversed()
     }
 }

@@ -21,6 +21,8 @@ public struct BlockFileIndex: Sendable {
     public var network: Network?
     /// The fault that stopped the scan early; records before it are kept.
     public var fault: SourceError?
+    /// Records skipped because their header fails proof of work (a corrupt or forged header); the scan went on.
+    public var rejected: [SourceError] = []
     /// Bytes of zero padding after the last record (Core pre-allocates files in chunks).
     public var paddingBytes: Int
 }
@@ -110,8 +112,13 @@ enum BlockFileScanner {
                     throw SourceError("bad block header: \(error.reason)", at: SourceLocation(file: path, byteOffset: position + 8),
                                       underlying: error)
                 }
-                result.records.append(BlockFileRecord(fileIndex: fileIndex, offset: position + 8, length: length,
-                                                      header: header))
+                if let fault = header.proofOfWorkFault(powLimit: network.powLimit) {
+                    result.rejected.append(SourceError("block \(header.hash) skipped: \(fault)",
+                                                       at: SourceLocation(file: path, byteOffset: position + 8)))
+                } else {
+                    result.records.append(BlockFileRecord(fileIndex: fileIndex, offset: position + 8, length: length,
+                                                          header: header))
+                }
                 position += 8 + length
             }
         } catch {

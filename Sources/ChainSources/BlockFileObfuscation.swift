@@ -69,18 +69,7 @@ final class BlockFileHandle {
 
     init(path: String) throws(SourceError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw SourceError("cannot open: \(String(cString: strerror(errno)))", at: SourceLocation(file: path))
-        }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let why = String(cString: strerror(errno))
-            close(fd)
-            throw SourceError("cannot stat: \(why)", at: SourceLocation(file: path))
-        }
-        self.fd = fd
-        self.size = Int(st.st_size)
+        (fd, size) = try InputFile.openRegular(path)
     }
 
     deinit { close(fd) }

@@ -46,12 +46,28 @@ public struct SourceBlock: Sendable {
     /// `prevout`, enriched bitcoin-etl inputs). Nil when the source knows none.
     public var prevouts: [[TxOut?]]?
     public var location: SourceLocation
+    /// Set by sources that already checked the block's structure (`Block.transactionListFault`: one coinbase and
+    /// first, no txid twice, the merkle root), so the ingest does not hash it all again; proof of work is
+    /// checked by the ingest either way.
+    public var structureChecked: Bool
 
-    public init(block: Block, height: Int?, prevouts: [[TxOut?]]? = nil, location: SourceLocation) {
+    public init(block: Block, height: Int?, prevouts: [[TxOut?]]? = nil, location: SourceLocation,
+                structureChecked: Bool = false) {
         self.block = block
         self.height = height
         self.prevouts = prevouts
         self.location = location
+        self.structureChecked = structureChecked
+    }
+}
+
+extension Block {
+    /// The block's structural fault (see `Block.transactionListFault`) as a source error at `location`.
+    func checkStructure(at location: SourceLocation) throws(SourceError) {
+        if let fault = Block.transactionListFault(transactions.map(\.txid), isCoinbase: { transactions[$0].isCoinbase },
+                                                  merkleRoot: header.merkleRoot) {
+            throw SourceError("block \(hash): \(fault)", at: location)
+        }
     }
 }
 
@@ -70,8 +86,14 @@ public protocol ChainSource: AnyObject {
     func next() throws -> SourceItem?
     /// Blocks the source saw that are not on the best chain (blk directories); empty for others.
     var staleBlocks: [BlockHash] { get }
+    /// Blocks yielded although they do not connect to the chain from genesis (pieces of chain whose earlier
+    /// blocks are missing or corrupt; blk directories), and how many pieces they form.
+    var unconnectedBlocks: [BlockHash] { get }
+    var unconnectedPieces: Int { get }
 }
 
 extension ChainSource {
     public var staleBlocks: [BlockHash] { [] }
+    public var unconnectedBlocks: [BlockHash] { [] }
+    public var unconnectedPieces: Int { 0 }
 }

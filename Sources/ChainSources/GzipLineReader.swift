@@ -32,14 +32,21 @@ public final class GzipLineReader {
     private var reachedEnd = false
     private let chunkSize: Int
 
-    public init(path: String, chunkSize: Int = 1 << 20, maximumLineLength: Int = 1 << 30) throws(SourceError) {
+    /// The longest line read unless a caller says otherwise. `getblock … 3` writes about 11 bytes of JSON per
+    /// block byte (measured on the sample chains), so a block at the 4,000,000-byte limit fits with room to
+    /// spare; a longer line is refused before it is parsed (its parse would take ~28× its size in memory).
+    public static let defaultMaximumLineLength = 128 << 20
+
+    public init(path: String, chunkSize: Int = 1 << 20,
+                maximumLineLength: Int = GzipLineReader.defaultMaximumLineLength) throws(SourceError) {
         self.path = path
         self.chunkSize = max(chunkSize, 4096)
         self.maximumLineLength = maximumLineLength
         buffer = [UInt8](repeating: 0, count: self.chunkSize)
-        guard let f = gzopen(path, "rb") else {
-            let reason = errno != 0 ? String(cString: strerror(errno)) : "cannot open"
-            throw SourceError("cannot open file: \(reason)", at: SourceLocation(file: path))
+        let (fd, _) = try InputFile.openRegular(path)
+        guard let f = gzdopen(fd, "rb") else {
+            close(fd)
+            throw SourceError("cannot open file: out of memory", at: SourceLocation(file: path))
         }
         file = f
         // A larger internal buffer than zlib's 8 KiB default: fewer read(2) calls on big shards.
@@ -140,9 +147,10 @@ public final class GzipLineReader {
 
     /// The first `count` bytes of the file, decompressed when it is gzip; for sniffing a file's format.
     public static func prefix(ofFile path: String, count: Int) throws(SourceError) -> (bytes: [UInt8], compressed: Bool) {
-        guard let f = gzopen(path, "rb") else {
-            let reason = errno != 0 ? String(cString: strerror(errno)) : "cannot open"
-            throw SourceError("cannot open file: \(reason)", at: SourceLocation(file: path))
+        let (fd, _) = try InputFile.openRegular(path)
+        guard let f = gzdopen(fd, "rb") else {
+            close(fd)
+            throw SourceError("cannot open file: out of memory", at: SourceLocation(file: path))
         }
         defer { gzclose(f) }
         var out = [UInt8](repeating: 0, count: max(count, 1))

@@ -186,15 +186,14 @@ enum NodeJSONConversion {
             throw fail("`nTx` is \(nTx) but `tx` holds \(transactions.count) transactions")
         }
         let block = Block(header: header, transactions: transactions)
-        if !transactions.isEmpty, !block.merkleRootMatches {
-            throw fail("the transactions' merkle root is \(block.computedMerkleRoot.displayHex), not `merkleroot`")
-        }
+        if !transactions.isEmpty { try block.checkStructure(at: location) }
         if let size = dto.size, size != block.size { throw fail("`size` is \(size) but the block is \(block.size) bytes") }
         if let s = dto.strippedsize, s != block.strippedSize {
             throw fail("`strippedsize` is \(s) but the block without witnesses is \(block.strippedSize) bytes")
         }
         if let w = dto.weight, w != block.weight { throw fail("`weight` is \(w) but the block weighs \(block.weight)") }
-        return SourceBlock(block: block, height: dto.height, prevouts: anyPrevout ? prevouts : nil, location: location)
+        return SourceBlock(block: block, height: dto.height, prevouts: anyPrevout ? prevouts : nil, location: location,
+                           structureChecked: !transactions.isEmpty)
     }
 
     /// The transaction and, per input, the output it spends where `prevout` states it.

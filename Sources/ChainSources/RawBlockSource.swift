@@ -4,12 +4,12 @@ import Foundation
 
 /// Reads whole files as bytes, for the raw sources (one block or a list of transactions: small files).
 enum RawFile {
+    /// The most a raw file may hold: a block of the 4,000,000-byte consensus limit as hex with line breaks,
+    /// or a list of transactions that size. Larger files are refused before they are read.
+    static let maximumSize = 16 << 20
+
     static func read(_ url: URL) throws(SourceError) -> [UInt8] {
-        do {
-            return [UInt8](try Data(contentsOf: url))
-        } catch {
-            throw SourceError("cannot read: \(error.localizedDescription)", at: SourceLocation(file: url.path))
-        }
+        try InputFile.read(url.path, limit: maximumSize)
     }
 
     static func isHexDigit(_ c: UInt8) -> Bool {

@@ -3,30 +3,25 @@ import BitcoinPrimitives
 import Foundation
 
 /// Raw transactions as hex text, one per line (blank lines are allowed between them). Each is decoded
-/// exactly: a line with bytes left over after its transaction is an error.
+/// exactly: a line with bytes left over after its transaction is an error. Read a line at a time, so the file
+/// may be long; a line may hold at most one consensus-sized transaction's hex.
 public final class RawTransactionHexSource: ChainSource {
     public let file: URL
     public let network: Network?
-    private let text: [UInt8]
-    private var position = 0
+    private let lines: GzipLineReader
     private var lineNumber = 0
     private var finished = false
 
     public init(file: URL, network: Network?) throws {
         self.file = file
         self.network = network
-        text = try RawFile.read(file)
+        lines = try GzipLineReader(path: file.path, maximumLineLength: RawFile.maximumSize)
     }
 
     public func next() throws -> SourceItem? {
         while !finished {
-            guard position < text.count else { finished = true; return nil }
-            let lineStart = position
-            var end = lineStart
-            while end < text.count, text[end] != 0x0a { end += 1 }
-            position = end + 1
+            guard let line = try lines.nextLine() else { finished = true; return nil }
             lineNumber += 1
-            let line = Array(text[lineStart..<end])
             if line.allSatisfy(RawFile.isSpace) { continue }
             do {
                 let location = SourceLocation(file: file.path, line: lineNumber)

@@ -35,7 +35,7 @@ enum ClusterBench {
         let database = try CaseDatabase(path: db)
         var options = IngestOptions()
         options.network = .regtest
-        options.verifyMerkleRoots = false
+        options.checkConsensus = false
         let start = Date()
         let summary = try Ingestor(database: database, options: options).ingest(ClusterChainGenerator(transactions: n, seed: seed))
         print("generated \(summary.transactionsAdded) transactions into \(db) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")

@@ -130,6 +130,11 @@ struct IngestReport: Encodable {
             lines.append("ignored a competing branch of \(b.blocks) blocks from height \(b.forkHeight + 1) "
                          + "(tip \(b.tip)): less work than the stored chain")
         }
+        if s.unconnectedBlocks > 0 {
+            lines.append("WARNING: \(s.unconnectedBlocks) block(s) in \(s.unconnectedPieces) piece(s) do not connect to the "
+                         + "chain from genesis (their earlier blocks are missing or corrupt): stored at their BIP34 "
+                         + "heights where the coinbase states one, else without a height")
+        }
         lines.append("database: \(stats.blocks) blocks, tip height \(stats.bestHeight.map(String.init) ?? "-"), "
                      + "\(stats.transactions) transactions, \(stats.unresolvedInputs) unresolved inputs")
         return lines.joined(separator: "\n")

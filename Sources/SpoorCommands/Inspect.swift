@@ -41,7 +41,8 @@ struct InspectBlock: AsyncParsableCommand {
         let stated = try parseNetwork(network)
         let source = try RawBlockSource(file: URL(fileURLWithPath: file), network: stated)
         guard case let .block(sb)? = try source.next() else { throw CommandFailure("\(file): no block") }
-        let summary = BlockReport(sb.block, height: sb.height)
+        // Without a network (an unframed block), the header must still meet the target its own bits encode.
+        let summary = BlockReport(sb.block, height: sb.height, powLimit: (source.network ?? .regtest).powLimit)
         let lines = txs ? sb.block.transactions.map { TransactionLine($0) } : nil
         if output.json {
             try printJSON(BlockReportWithTransactions(block: summary, txs: lines))
@@ -64,20 +65,25 @@ struct BlockReport: Encodable {
     var bits: String
     var merkle_root: String
     var merkle_ok: Bool
+    /// What consensus rules the block breaks (proof of work, coinbase, duplicate txids, merkle root), or nil.
+    var consensus_fault: String?
     var witness_commitment_ok: Bool?
     var tx_count: Int
     var size: Int
     var stripped_size: Int
     var weight: Int
 
-    init(_ b: Block, height: Int?) {
+    init(_ b: Block, height: Int?, powLimit: UInt256) {
         hash = b.hash
         previous_hash = b.header.previousBlockHash
         self.height = height
         time = b.header.time
         bits = String(format: "%08x", b.header.bits)
         merkle_root = b.header.merkleRoot.displayHex
-        merkle_ok = b.merkleRootMatches
+        let fault = b.consensusFault(powLimit: powLimit)
+        consensus_fault = fault.map(\.description)
+        // A mutated block (a txid twice) keeps the merkle root of the genuine one: that is not a match.
+        if case .duplicateTransaction = fault { merkle_ok = false } else { merkle_ok = b.merkleRootMatches }
         witness_commitment_ok = b.witnessCommitmentValid
         tx_count = b.transactions.count
         size = b.size
@@ -86,8 +92,8 @@ struct BlockReport: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case hash, previous_hash, height, time, bits, merkle_root, merkle_ok, witness_commitment_ok, tx_count, size,
-             stripped_size, weight
+        case hash, previous_hash, height, time, bits, merkle_root, merkle_ok, consensus_fault, witness_commitment_ok,
+             tx_count, size, stripped_size, weight
     }
 
     // Spelled out so that a missing height or commitment prints as null instead of vanishing.
@@ -100,6 +106,7 @@ struct BlockReport: Encodable {
         try c.encode(bits, forKey: .bits)
         try c.encode(merkle_root, forKey: .merkle_root)
         try c.encode(merkle_ok, forKey: .merkle_ok)
+        try c.encode(consensus_fault, forKey: .consensus_fault)
         try c.encode(witness_commitment_ok, forKey: .witness_commitment_ok)
         try c.encode(tx_count, forKey: .tx_count)
         try c.encode(size, forKey: .size)
@@ -116,6 +123,7 @@ struct BlockReport: Encodable {
         time          \(time) (\(when))
         bits          \(bits)
         merkle root   \(merkle_root) (\(merkle_ok ? "matches the transactions" : "DOES NOT MATCH the transactions"))
+        checks        \(consensus_fault.map { "FAILS: \($0)" } ?? "proof of work, coinbase, distinct txids, merkle root: ok")
         witness       \(witness_commitment_ok.map { $0 ? "commitment matches" : "commitment DOES NOT MATCH" } ?? "no segwit data")
         transactions  \(tx_count)
         size          \(size) bytes (stripped \(stripped_size), weight \(weight))
@@ -321,23 +329,21 @@ struct InspectBlocks: AsyncParsableCommand {
         -> (BlocksReport, BlockDirectorySource, transactions: Int, fault: (any Error)?) {
         let started = Date()
         let source = try BlockDirectorySource(directory: URL(fileURLWithPath: directory), network: network)
-        var tip: BlockHash?
-        var tipHeight: Int?
         var transactions = 0
         var fault: (any Error)?
         do {
             while let item = try source.next() {
                 guard case let .block(b) = item else { continue }
-                tip = b.block.hash
-                tipHeight = b.height
                 transactions += b.block.transactions.count
             }
         } catch {
             fault = error
         }
         let seconds = Date().timeIntervalSince(started)
-        let report = BlocksReport(files: source.files.count, blocks: source.blockCount, best_height: tipHeight,
-                                  tip: tip, stale: source.staleBlocks, xor: source.obfuscation.isActive,
+        let report = BlocksReport(files: source.files.count, blocks: source.blockCount,
+                                  best_height: source.bestChain.tipHeight, tip: source.bestChain.chain.last?.header.hash,
+                                  stale: source.staleBlocks, unconnected: source.unconnectedBlocks.count,
+                                  unconnected_pieces: source.unconnectedPieces, xor: source.obfuscation.isActive,
                                   bytes: source.totalBytes, seconds: (seconds * 1000).rounded() / 1000)
         return (report, source, transactions, fault)
     }
@@ -350,11 +356,16 @@ struct BlocksReport: Encodable {
     var best_height: Int?
     var tip: BlockHash?
     var stale: [BlockHash]
+    /// Blocks read although they do not connect to the best chain, and the pieces they form.
+    var unconnected: Int
+    var unconnected_pieces: Int
     var xor: Bool
     var bytes: Int
     var seconds: Double
 
-    enum CodingKeys: String, CodingKey { case files, blocks, best_height, tip, stale, xor, bytes, seconds }
+    enum CodingKeys: String, CodingKey {
+        case files, blocks, best_height, tip, stale, unconnected, unconnected_pieces, xor, bytes, seconds
+    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -363,6 +374,8 @@ struct BlocksReport: Encodable {
         try c.encode(best_height, forKey: .best_height)
         try c.encode(tip, forKey: .tip)
         try c.encode(stale, forKey: .stale)
+        try c.encode(unconnected, forKey: .unconnected)
+        try c.encode(unconnected_pieces, forKey: .unconnected_pieces)
         try c.encode(xor, forKey: .xor)
         try c.encode(bytes, forKey: .bytes)
         try c.encode(seconds, forKey: .seconds)
@@ -373,12 +386,15 @@ struct BlocksReport: Encodable {
         var lines = [
             "network       \(network?.rawValue ?? "unknown")",
             "files         \(files) (\(String(format: "%.1f", mb)) MB, \(xor ? "XOR-obfuscated" : "not obfuscated"))",
-            "blocks        \(blocks) (\(stale.count) stale)",
+            "blocks        \(blocks) (\(stale.count) stale, \(unconnected) in \(unconnected_pieces) unconnected piece(s))",
             "best height   \(best_height.map(String.init) ?? "unknown")",
             "tip           \(tip.map(\.hex) ?? "none")",
-            "transactions  \(transactions) on the best chain",
+            "transactions  \(transactions) in the blocks read",
             "read in       \(String(format: "%.2f", seconds)) s (\(String(format: "%.1f", seconds > 0 ? mb / seconds : 0)) MB/s)",
         ]
+        if unconnected > 0 {
+            lines.append("WARNING       \(unconnected) block(s) in \(unconnected_pieces) piece(s) do not connect to the best chain (earlier blocks missing or corrupt); they are read after it")
+        }
         for s in stale { lines.append("stale         \(s)") }
         return lines.joined(separator: "\n")
     }

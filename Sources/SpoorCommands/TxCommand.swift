@@ -58,7 +58,8 @@ struct TxCommand: AsyncParsableCommand {
         }
         lines.append("outputs  \(t.outputs.count)")
         for o in t.outputs {
-            let spender = o.spentBy.map { "spent by \($0.txid) input \($0.index)" } ?? "unspent"
+            let spender = o.overwritten ? "overwritten by a later coinbase with the same txid (BIP30): never spendable"
+                : o.spentBy.map { "spent by \($0.txid) input \($0.index)" } ?? "unspent"
             lines.append("  #\(o.n) \(Amount(satoshis: o.value).btcString) BTC to \(o.address ?? o.scriptKind), \(spender)")
         }
         return lines.joined(separator: "\n")

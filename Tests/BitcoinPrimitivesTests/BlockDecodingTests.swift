@@ -29,6 +29,37 @@ import Testing
         #expect(block.transactions.dropFirst().allSatisfy { !$0.isCoinbase })
     }
 
+    /// CVE-2012-2459: with an odd number of transactions, a copy of the last one keeps the merkle root. The
+    /// mutated block hashes and "matches" like the genuine one, so only the duplicate txid gives it away.
+    @Test func mutatedBlockKeepsItsMerkleRootButFailsConsensus() throws {
+        let genuine = try Block(bytes: try Fixtures.bytes("bitcoin-core/block413567.raw"))
+        #expect(genuine.transactions.count % 2 == 1)
+        #expect(genuine.consensusFault(powLimit: Self.mainnetPowLimit) == nil)
+        let mutated = Block(header: genuine.header, transactions: genuine.transactions + [genuine.transactions[1556]])
+        #expect(mutated.hash == genuine.hash && mutated.merkleRootMatches, "the attack: same hash, same root")
+        let fault = try #require(mutated.consensusFault(powLimit: Self.mainnetPowLimit))
+        #expect(fault == .duplicateTransaction(genuine.transactions[1556].txid, positions: (1556, 1557)))
+        #expect(fault.description.contains("CVE-2012-2459"))
+        // The other structural faults and proof of work, one at a time.
+        let noCoinbase = Block(header: genuine.header, transactions: Array(genuine.transactions.dropFirst()))
+        #expect(noCoinbase.consensusFault(powLimit: nil) == .firstNotCoinbase)
+        let twoCoinbases = Block(header: genuine.header, transactions: genuine.transactions + [genuine.transactions[0]])
+        #expect(twoCoinbases.consensusFault(powLimit: nil) == .extraCoinbase(position: 1557))
+        let dropped = Block(header: genuine.header, transactions: Array(genuine.transactions.dropLast()))
+        #expect(dropped.consensusFault(powLimit: nil) == .merkleRootMismatch(computed: dropped.computedMerkleRoot))
+        let h = genuine.header
+        let reNonced = BlockHeader(version: h.version, previousBlockHash: h.previousBlockHash, merkleRoot: h.merkleRoot,
+                                   time: h.time, bits: h.bits, nonce: h.nonce &+ 1)
+        #expect(reNonced.proofOfWorkFault(powLimit: Self.mainnetPowLimit) == .insufficientProofOfWork(bits: h.bits))
+        let easy = BlockHeader(version: h.version, previousBlockHash: h.previousBlockHash, merkleRoot: h.merkleRoot,
+                               time: h.time, bits: 0x207f_ffff, nonce: h.nonce)
+        #expect(easy.proofOfWorkFault(powLimit: Self.mainnetPowLimit) == .badTarget(bits: 0x207f_ffff),
+                "regtest difficulty is not a mainnet target")
+    }
+
+    /// Core's mainnet `powLimit` (written out here rather than taken from `Network`, to check that too).
+    static let mainnetPowLimit = UInt256(l0: .max, l1: .max, l2: .max, l3: 0x0000_0000_ffff_ffff)
+
     @Test func block574200() throws {
         let bytes = try Fixtures.bytes("btcd/block574200.blk")
         let block = try Block(bytes: bytes)

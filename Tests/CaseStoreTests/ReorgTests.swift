@@ -131,14 +131,46 @@ import Testing
         #expect(try fullDump(path) == before)
     }
 
+    /// The regtest chain, then blocks 104 and 105 with the same coinbase (paying `script`).
+    static func duplicateCoinbases(script: [UInt8]) throws -> (chain: [Block], duplicate: Transaction, a: Block, b: Block) {
+        let chain = try RegtestFixture.blocks()
+        let duplicate = BlockFactory.coinbase(height: 104, tag: 1, script: script)
+        let a = BlockFactory.block(on: chain[103].hash, time: 2_000_000_000, transactions: [duplicate])
+        let b = BlockFactory.block(on: a.hash, time: 2_000_000_001, transactions: [duplicate])
+        return (chain, duplicate, a, b)
+    }
+
+    /// BIP30 without a spend: the address of the repeated coinbase holds one coinbase's value, and one output is
+    /// unspent — whether the copies arrive in one ingest (memory) or two (the database). Before, both copies
+    /// stayed unspent and the balance doubled (an address of block 91812 showed 100 BTC).
+    @Test(arguments: [false, true])
+    func duplicateCoinbaseCountsOnce(splitSessions: Bool) throws {
+        let (chain, duplicate, a, b) = try Self.duplicateCoinbases(script: [0x55])
+        let path = try temporaryDatabasePath()
+        if splitSessions {
+            try ingest(RegtestFixture.items(chain + [a]), into: path)
+            try ingest(RegtestFixture.items([b]), into: path)
+        } else {
+            try ingest(RegtestFixture.items(chain + [a, b]), into: path)
+        }
+        let db = try CaseDatabase(path: path, mode: .readOnly)
+        let address = try #require(try StoreQueries.address("s:55", in: db))
+        #expect(address.outputs == 2 && address.spentOutputs == 1)
+        #expect(address.balanceSat == duplicate.outputs[0].value.satoshis)
+        let copies = try StoreQueries.transactions(duplicate.txid, in: db)
+        #expect(copies.filter { $0.outputs[0].overwritten }.map { $0.block?.height } == [104])
+        // Taking the later block away brings the earlier copy back.
+        let fork = Self.branch(on: a, height: 105, count: 2, tag: 9)
+        try ingest(RegtestFixture.items(fork), into: path)
+        let after = try #require(try StoreQueries.address("s:55", in: CaseDatabase(path: path, mode: .readOnly)))
+        #expect(after.outputs == 1 && after.spentOutputs == 0 && after.balanceSat == duplicate.outputs[0].value.satoshis)
+    }
+
     /// Mainnet blocks 91842/91880 repeat the coinbases of 91812/91722. Core: the later transaction overwrites
     /// the earlier one's unspent outputs, so a spend of that txid links to the later output.
     @Test(arguments: [false, true])
     func duplicateCoinbaseFollowsCore(splitSessions: Bool) throws {
-        let chain = try RegtestFixture.blocks()
-        let duplicate = BlockFactory.coinbase(height: 104, tag: 1, script: [0x53])
-        let a = BlockFactory.block(on: chain[103].hash, time: 2_000_000_000, transactions: [duplicate])
-        let b = BlockFactory.block(on: a.hash, time: 2_000_000_001, transactions: [duplicate])
+        let (chain, duplicate, a, b) = try Self.duplicateCoinbases(script: [0x53])
         let spendTx = BlockFactory.spend([OutPoint(txid: duplicate.txid, vout: 0)],
                                          outputs: [(duplicate.outputs[0].value.satoshis - 500, [0x54])])
         let c = BlockFactory.block(on: b.hash, time: 2_000_000_002,
@@ -157,7 +189,11 @@ import Testing
         let later = try #require(copies.first { $0.block?.height == 105 })
         let earlier = try #require(copies.first { $0.block?.height == 104 })
         #expect(later.outputs[0].spentBy?.txid == spendTx.txid)
-        #expect(earlier.outputs[0].spentBy == nil)
+        #expect(earlier.outputs[0].spentBy == nil && earlier.outputs[0].overwritten)
+        // Only one of the copies exists under consensus: the address holds one coinbase, not two
+        // (before, the overwritten copy stayed unspent and the balance counted both).
+        let address = try #require(try StoreQueries.address("s:53", in: db))
+        #expect(address.balanceSat == 0 && address.spentOutputs == 2)
         let spend = try #require(try StoreQueries.transactions(spendTx.txid, in: db).first)
         #expect(spend.fee == 500)
         #expect(spend.inputs[0].resolved)

@@ -112,9 +112,9 @@ func canonicalDump(_ path: String) throws -> [String] {
     }
 }
 
-/// Builds blocks on top of a chain for reorg and BIP30 tests (no proof of work: Spoor does not validate it).
+/// Builds blocks on top of a chain for reorg and BIP30 tests, mined at regtest difficulty (a couple of hashes).
 enum BlockFactory {
-    static let regtestBits: UInt32 = 0x207f_ffff
+    static let regtestBits = RegtestMining.bits
 
     static func coinbase(height: Int, tag: UInt8 = 0, value: Int64 = 50 * 100_000_000,
                          script: [UInt8] = [0x51]) -> Transaction {
@@ -135,8 +135,9 @@ enum BlockFactory {
     static func block(on parent: BlockHash, time: UInt32, transactions: [Transaction], nonce: UInt32 = 0) -> Block {
         let root = Merkle.root(transactions.map(\.txid.digest))
         let header = BlockHeader(version: 0x2000_0000, previousBlockHash: parent, merkleRoot: root, time: time,
-                                 bits: regtestBits, nonce: nonce)
-        return Block(header: header, transactions: transactions)
+                                 bits: regtestBits, nonce: 0)
+        // Distinct `nonce` tags start the search in distinct ranges, so they still give distinct blocks.
+        return Block(header: RegtestMining.mine(header, startNonce: nonce &* 65_536), transactions: transactions)
     }
 }
 

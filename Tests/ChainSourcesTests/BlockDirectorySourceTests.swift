@@ -232,55 +232,57 @@ func drain(_ source: some ChainSource) -> (blocks: [SourceBlock], error: (any Er
         #expect(source.staleBlocks.isEmpty)
     }
 
-    /// Re-mined headers (only the nonce changed, so the merkle root still matches) make forks.
-    static func fork(of block: [UInt8], parent: BlockHash? = nil, nonce: UInt32) -> [UInt8] {
-        var b = block
-        if let parent { b.replaceSubrange(4..<36, with: parent.digest.bytes) }
-        withUnsafeBytes(of: nonce.littleEndian) { b.replaceSubrange(76..<80, with: $0) }
-        return b
-    }
-
     static func hash(_ block: [UInt8]) throws -> BlockHash { try Block(bytes: block).hash }
 
+    /// Forks are Core's regtest blocks re-mined (same transactions, so the merkle root still matches; a new
+    /// nonce that meets the target, since every header's proof of work is checked).
+    static func fork(of block: [UInt8], parent: [UInt8]? = nil, tag: UInt32) throws -> [UInt8] {
+        let fork = try RegtestMining.remined(block, parent: try parent.map(hash), startNonce: tag << 20)
+        #expect(try hash(fork) != hash(block))
+        return fork
+    }
+
     @Test func aShorterForkIsReportedStaleNotYielded() throws {
-        let blocks = try BlkDirectoryBuilder.blocks(inFixture: "btcd/blocks1-256.dat")
+        let blocks = try RegtestMining.fixtureBlocks()
         let dir = try BlkDirectoryBuilder()
         defer { dir.remove() }
-        // A one-block fork at height 100, stored before the real block 100 (so order of arrival can't help it),
-        // and a two-block fork at 200 stored after: both are shorter than the real chain.
-        let fork100 = Self.fork(of: blocks[99], nonce: 1)
-        let fork200 = Self.fork(of: blocks[199], nonce: 2)
-        let fork201 = Self.fork(of: blocks[200], parent: try Self.hash(fork200), nonce: 3)
-        var file: [[UInt8]] = Array(blocks[0..<99]) + [fork100] + Array(blocks[99...])
-        file += [fork200, fork201]
-        try dir.writeFile(0, file.flatMap { BlkDirectoryBuilder.record($0) })
+        // A one-block fork at height 50, stored before the real block 50 (so order of arrival can't help it),
+        // and a two-block fork at 100 stored after: both are shorter than the real chain.
+        let fork50 = try Self.fork(of: blocks[50], tag: 1)
+        let fork100 = try Self.fork(of: blocks[100], tag: 2)
+        let fork101 = try Self.fork(of: blocks[101], parent: fork100, tag: 3)
+        var file: [[UInt8]] = Array(blocks[0..<50]) + [fork50] + Array(blocks[50...])
+        file += [fork100, fork101]
+        try dir.writeFile(0, file.flatMap { BlkDirectoryBuilder.record($0, magic: Network.regtest.magic) })
         let source = try BlockDirectorySource(directory: dir.directory, network: nil)
         let (read, error) = drain(source)
         #expect(error == nil)
-        #expect(read.count == 255)
         #expect(read.map(\.block.hash) == (try blocks.map(Self.hash)))
-        #expect(Set(source.staleBlocks) == Set(try [fork100, fork200, fork201].map(Self.hash)))
-        #expect(source.blockCount == 258)
+        #expect(Set(source.staleBlocks) == Set(try [fork50, fork100, fork101].map(Self.hash)))
+        #expect(source.unconnectedBlocks.isEmpty)
+        #expect(source.blockCount == 107)
+        Self.expectLinked(read, firstHeight: 0)
     }
 
     @Test func aLongerForkWinsAndTheOldTipTurnsStale() throws {
-        let blocks = try BlkDirectoryBuilder.blocks(inFixture: "btcd/blocks1-256.dat")
+        let blocks = try RegtestMining.fixtureBlocks()
         let dir = try BlkDirectoryBuilder()
         defer { dir.remove() }
-        // Re-mine blocks 254 and 255 and add a 256th on top: the fork has more work.
-        let f254 = Self.fork(of: blocks[253], nonce: 7)
-        let f255 = Self.fork(of: blocks[254], parent: try Self.hash(f254), nonce: 8)
-        let f256 = Self.fork(of: blocks[254], parent: try Self.hash(f255), nonce: 9)
-        try dir.writeFile(0, blocks.flatMap { BlkDirectoryBuilder.record($0) })
-        try dir.writeFile(1, [f256, f255, f254].flatMap { BlkDirectoryBuilder.record($0) })  // out of order too
+        // Re-mine blocks 102 and 103 and add a 104th on top: the fork has more work.
+        let f102 = try Self.fork(of: blocks[102], tag: 7)
+        let f103 = try Self.fork(of: blocks[103], parent: f102, tag: 8)
+        let f104 = try Self.fork(of: blocks[103], parent: f103, tag: 9)
+        let magic = Network.regtest.magic
+        try dir.writeFile(0, blocks.flatMap { BlkDirectoryBuilder.record($0, magic: magic) })
+        try dir.writeFile(1, [f104, f103, f102].flatMap { BlkDirectoryBuilder.record($0, magic: magic) })  // out of order too
         let source = try BlockDirectorySource(directory: dir.directory, network: nil)
         let (read, error) = drain(source)
         #expect(error == nil)
-        #expect(read.count == 256)
-        #expect(read.last?.height == 256)
-        #expect(read.suffix(3).map(\.block.hash) == (try [f254, f255, f256].map(Self.hash)))
-        #expect(Set(source.staleBlocks) == Set(try [blocks[253], blocks[254]].map(Self.hash)))
-        Self.expectLinked(read, firstHeight: 1)
+        #expect(read.count == 105)
+        #expect(read.last?.height == 104)
+        #expect(read.suffix(3).map(\.block.hash) == (try [f102, f103, f104].map(Self.hash)))
+        #expect(Set(source.staleBlocks) == Set(try [blocks[102], blocks[103]].map(Self.hash)))
+        Self.expectLinked(read, firstHeight: 0)
     }
 
     @Test func duplicateRecordsAreReadOnce() throws {

@@ -16,8 +16,8 @@ import Testing
 
     @Test func blockKeysForASegwitBlock() throws {
         let block = try Block(bytes: try Fixtures.bytes("btcd/block574200.blk"))
-        let json = try keys(of: BlockReport(block, height: block.bip34Height))
-        #expect(Set(json.keys) == ["hash", "previous_hash", "height", "time", "bits", "merkle_root", "merkle_ok",
+        let json = try keys(of: BlockReport(block, height: block.bip34Height, powLimit: Network.main.powLimit))
+        #expect(Set(json.keys) == ["hash", "previous_hash", "height", "time", "bits", "merkle_root", "merkle_ok", "consensus_fault",
                                    "witness_commitment_ok", "tx_count", "size", "stripped_size", "weight"])
         #expect(json["weight"] as? Int == 3_993_106)
         #expect(json["witness_commitment_ok"] as? Bool == true)
@@ -26,9 +26,22 @@ import Testing
         #expect(json["bits"] as? String == "172c4e11", "Core prints bits as 8 hex digits")
     }
 
+    /// `inspect block` on a CVE-2012-2459 mutation: the root the transactions hash to equals the header's, but
+    /// the report must not say the merkle root matches (it used to), and it names the duplicate.
+    @Test func mutatedBlockIsNotReportedAsMatching() throws {
+        let genuine = try Block(bytes: try Fixtures.bytes("bitcoin-core/block413567.raw"))
+        let mutated = Block(header: genuine.header, transactions: genuine.transactions + [genuine.transactions[1556]])
+        let report = BlockReport(mutated, height: 413_567, powLimit: Network.main.powLimit)
+        #expect(report.merkle_ok == false)
+        #expect(report.consensus_fault?.contains("CVE-2012-2459") == true)
+        #expect(report.text.contains("FAILS"))
+        let clean = BlockReport(genuine, height: 413_567, powLimit: Network.main.powLimit)
+        #expect(clean.merkle_ok && clean.consensus_fault == nil)
+    }
+
     @Test func unknownHeightAndNoSegwitPrintAsNull() throws {
         let blocks = try BlkDirectoryBlocks.first(of: "btcd/blocks1-256.dat")
-        let report = BlockReport(blocks, height: blocks.bip34Height)
+        let report = BlockReport(blocks, height: blocks.bip34Height, powLimit: Network.main.powLimit)
         let data = try JSONEncoder().encode(report)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"height\":null"))
@@ -76,7 +89,9 @@ import Testing
         #expect(transactions == 2470)
         #expect(source.network == .regtest)
         let json = try keys(of: report)
-        #expect(Set(json.keys) == ["files", "blocks", "best_height", "tip", "stale", "xor", "bytes", "seconds"])
+        #expect(Set(json.keys) == ["files", "blocks", "best_height", "tip", "stale", "unconnected", "unconnected_pieces",
+                                   "xor", "bytes", "seconds"])
+        #expect(json["unconnected"] as? Int == 0)
         #expect(json["bytes"] as? Int == 1_044_033)
     }
 

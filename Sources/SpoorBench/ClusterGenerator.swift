@@ -137,7 +137,7 @@ final class ClusterChainGenerator: ChainSource {
         let root = Merkle.root(txs.map(\.txid.digest))
         let header = BlockHeader(version: 0x2000_0000, previousBlockHash: previous, merkleRoot: root,
                                  time: 1_600_000_000 + UInt32(height) * 600, bits: 0x207f_ffff, nonce: 0)
-        let block = Block(header: header, transactions: txs)
+        let block = Block(header: BenchMining.mine(header), transactions: txs)
         previous = block.hash
         defer { height += 1 }
         return .block(SourceBlock(block: block, height: height, location: SourceLocation(file: "generated")))

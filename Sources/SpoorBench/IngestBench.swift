@@ -279,7 +279,7 @@ enum ChainGenerator {
             let header = BlockHeader(version: 0x2000_0000, previousBlockHash: prev,
                                      merkleRoot: Merkle.root(txs.map(\.txid.digest)), time: time,
                                      bits: 0x207f_ffff, nonce: 0)
-            return Block(header: header, transactions: txs)
+            return Block(header: BenchMining.mine(header), transactions: txs)
         }
     }
 

@@ -42,7 +42,7 @@ enum ParseBenchmark {
         let built = try BenchChainBuilder.build(in: dir, bytes: megabytes * 1_000_000)
         let mb = Double(built.bytes) / 1_000_000
         print("built \(built.files.count) blk files, \(String(format: "%.1f", mb)) MB, \(built.blocks) blocks "
-              + "(XOR-obfuscated, Core's 128 MiB files) from real mainnet blocks in Tests/Fixtures")
+              + "(XOR-obfuscated, Core's 128 MiB files) from real mainnet blocks in Tests/Fixtures, re-mined as regtest")
 
         // Warm the page cache for everyone alike, then time openssl over exactly these files.
         let openssl = try timeOpenSSL(built.files)
@@ -222,10 +222,12 @@ enum BenchChainBuilder {
         while total < target {
             var block = templates[t % templates.count]
             t += 1
+            // Re-linked into one chain, so every header is mined again: at regtest difficulty (every second
+            // hash meets it), since the reader checks each header's proof of work.
             block.replaceSubrange(4..<36, with: previous.digest.bytes)
-            previous = BlockHash(digest: block.withUnsafeBytes { Hashing.sha256d(UnsafeRawBufferPointer(rebasing: $0[0..<80])) })
+            previous = BenchMining.mine(&block)
             let n = UInt32(block.count)
-            var record = Network.main.magic + [UInt8(n & 0xff), UInt8(n >> 8 & 0xff), UInt8(n >> 16 & 0xff), UInt8(n >> 24)]
+            var record = Network.regtest.magic + [UInt8(n & 0xff), UInt8(n >> 8 & 0xff), UInt8(n >> 16 & 0xff), UInt8(n >> 24)]
             record += block
             if handle == nil || fileBytes + record.count > maxFile {
                 try handle?.close()
@@ -243,5 +245,35 @@ enum BenchChainBuilder {
         }
         try handle?.close()
         return Built(files: files, bytes: total, blocks: blocks)
+    }
+}
+
+/// Mines a benchmark header at regtest difficulty (0x207fffff: every second hash meets it).
+enum BenchMining {
+    static let regtestBits: UInt32 = 0x207f_ffff
+
+    /// Sets the bits of the block (raw bytes) to regtest's and grinds its nonce; returns its hash.
+    static func mine(_ block: inout [UInt8]) -> BlockHash {
+        withUnsafeBytes(of: regtestBits.littleEndian) { block.replaceSubrange(72..<76, with: $0) }
+        let limit = UInt256.target(fromCompactBits: regtestBits) ?? .zero
+        var nonce: UInt32 = 0
+        while true {
+            withUnsafeBytes(of: nonce.littleEndian) { block.replaceSubrange(76..<80, with: $0) }
+            let digest = block.withUnsafeBytes { Hashing.sha256d(UnsafeRawBufferPointer(rebasing: $0[0..<80])) }
+            if !(limit < UInt256(l0: digest.w0, l1: digest.w1, l2: digest.w2, l3: digest.w3)) { return BlockHash(digest: digest) }
+            nonce &+= 1
+        }
+    }
+
+    /// The same for a header value.
+    static func mine(_ h: BlockHeader) -> BlockHeader {
+        let limit = UInt256.target(fromCompactBits: regtestBits) ?? .zero
+        var nonce: UInt32 = 0
+        while true {
+            let mined = BlockHeader(version: h.version, previousBlockHash: h.previousBlockHash, merkleRoot: h.merkleRoot,
+                                    time: h.time, bits: regtestBits, nonce: nonce)
+            if mined.proofOfWorkFault(powLimit: limit) == nil { return mined }
+            nonce &+= 1
+        }
     }
 }

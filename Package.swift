@@ -41,24 +41,29 @@ let package = Package(
         .target(name: "ChainSources",
                 dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "CZlib", "CCurl"],
                 swiftSettings: strict),
+        // The chain as dense columns (transactions, inputs, outputs, links, addresses): what clustering and
+        // tracing read, built by the store's one loader or by hand.
+        .target(name: "ChainIndex",
+                dependencies: ["BitcoinPrimitives"],
+                swiftSettings: strict),
         // Pure clustering core: union-find, heuristics, profiles, evidence.
         .target(name: "Clustering",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses"],
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainIndex"],
                 swiftSettings: strict),
         // Pure tracing core: flow policies and ad matching.
         .target(name: "Tracing",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "Clustering",
+                dependencies: ["BitcoinPrimitives", "ChainIndex",
                                .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
         // The SQLite case database (GRDB): schema, ingest, queries.
         .target(name: "CaseStore",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex", "Clustering", "Tracing",
                                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The investigation: case files (watchlists, tags, ads, rates) and the stored chain and clustering in,
         // the report model out (site expansion, payments, ad matching, tracing composed).
         .target(name: "Investigation",
-                dependencies: ["BitcoinPrimitives", "Clustering", "Tracing", "CaseStore",
+                dependencies: ["BitcoinPrimitives", "ChainIndex", "Clustering", "Tracing", "CaseStore",
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         // Renders the report: JSON (and its schema), HTML, GraphML, DOT.
@@ -72,7 +77,7 @@ let package = Package(
                 swiftSettings: strict),
         // The commands, as a library so tests can run them in-process.
         .target(name: "SpoorCommands",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering", "Tracing",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex", "Clustering", "Tracing",
                                "CaseStore", "Investigation", "Reports", "Evaluation", .product(name: "Yams", package: "Yams"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
@@ -80,7 +85,7 @@ let package = Package(
         // Benchmarks that print Spoor's figure next to a peer's from the same run.
         .executableTarget(name: "SpoorBench",
                           dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "CaseStore",
-                                         "Clustering", "Tracing"],
+                                         "ChainIndex", "Clustering", "Tracing"],
                           swiftSettings: strict),
 
         .target(name: "SpoorTestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/SpoorTestSupport"),

@@ -1,3 +1,4 @@
+import ChainIndex
 import Clustering
 import Foundation
 import GRDB
@@ -8,12 +9,12 @@ import GRDBSQLite
 ///
 ///     clusterInput(txId INTEGER PRIMARY KEY, blockId, position, flags, addresses BLOB)
 ///
-/// `blockId`/`position` mirror `tx`; `flags` holds `CospendBatch.coinbaseFlag` and `equalOutputsFlag`;
+/// `blockId`/`position` mirror `tx`; `flags` holds `CospendIndex.coinbaseFlag` and `equalOutputsFlag`;
 /// `addresses` is the input address ids in input order, 4 bytes little endian each, `0xFFFFFFFF` for an
 /// input without one (a coinbase, bare multisig, or a spent output not stored yet).
 ///
 /// Migration "v7-cluster-input-details" adds `details BLOB`: for a CoinJoin candidate (not a coinbase, two or
-/// more inputs, equal outputs; `CospendBatch.isCandidate`) the rest of what an exclusion reads, NULL for every
+/// more inputs, equal outputs; `CospendIndex.isCandidate`) the rest of what an exclusion reads, NULL for every
 /// other transaction, so clustering never leaves this table:
 ///
 ///     version i32, lockTime u32, outputCount u32,
@@ -27,7 +28,7 @@ import GRDBSQLite
 /// fetched transactions) updates them, and `mismatches` recomputes them from the wide tables so tests can
 /// prove they agree.
 public enum ClusterInputs {
-    public static let noAddress = TransactionBatch.noAddress
+    public static let noAddress = ChainIndex.noAddress
 
     static func register(_ m: inout DatabaseMigrator) {
         m.registerMigration("v6-cluster-inputs") { db in
@@ -65,11 +66,6 @@ public enum ClusterInputs {
         mutating func output(value: Int64, addressId: Int64?, kind: UInt8) {
             put(value); put(addressId.map { UInt32(truncatingIfNeeded: $0) } ?? noAddress); bytes.append(kind)
         }
-    }
-
-    /// The flags of a transaction with these output values.
-    static func flags(isCoinbase: Bool, outputValues: some Collection<Int64>) -> UInt8 {
-        (isCoinbase ? CospendBatch.coinbaseFlag : 0) | (CospendBatch.hasEqualValues(outputValues) ? CospendBatch.equalOutputsFlag : 0)
     }
 
     /// Appends one input's address id in the stored form.
@@ -119,9 +115,9 @@ public enum ClusterInputs {
         outs.bind(1, txId)
         while try outs.step() { outputs.append((outs.int64(0), outs.optionalInt64(1), UInt8(truncatingIfNeeded: outs.int64(2)))) }
         outs.reset()
-        let f = flags(isCoinbase: coinbase, outputValues: outputs.map(\.value))
+        let f = CospendIndex.flags(isCoinbase: coinbase, outputValues: outputs.map(\.value))
         var details: [UInt8]?
-        if CospendBatch.isCandidate(flags: f, inputCount: inputs.count) {
+        if CospendIndex.isCandidate(flags: f, inputCount: inputs.count) {
             var d = Details(version: version, lockTime: lockTime, outputCount: outputs.count)
             for i in inputs { d.input(value: i.value, sequence: i.sequence, kind: i.kind) }
             for o in outputs { d.output(value: o.value, addressId: o.addressId, kind: o.kind) }
@@ -200,7 +196,7 @@ public enum ClusterInputs {
         let insert = try RawStatement(db, "INSERT INTO clusterInput(txId, blockId, position, flags, addresses) VALUES (?, ?, ?, ?, ?)")
         for t in ids.indices {
             insert.bind(1, ids[t]); insert.bind(2, blocks[t]); insert.bind(3, positions[t])
-            insert.bind(4, Int64(flags(isCoinbase: coinbase[t], outputValues: values[outStart[t]..<outStart[t + 1]])))
+            insert.bind(4, Int64(CospendIndex.flags(isCoinbase: coinbase[t], outputValues: values[outStart[t]..<outStart[t + 1]])))
             try addresses[inStart[t]..<inStart[t + 1]].withUnsafeBytes { b in
                 insert.bind(5, borrowed: b)
                 try insert.run()
@@ -233,7 +229,7 @@ public enum ClusterInputs {
 
 /// What the co-spend loader read: the transactions in chain order and what a run records about them.
 public struct LoadedCospends {
-    public var batch: CospendBatch
+    public var cospends: CospendIndex
     /// One past the largest address id.
     public var addressBound: Int
     /// Chain position of the last transaction loaded (nil when none was).
@@ -243,25 +239,25 @@ public struct LoadedCospends {
 }
 
 extension ClusterStore {
-    /// Appends a candidate (its details and the input addresses of its row) to `batch`; false when the bytes
+    /// Appends a candidate (its details and the input addresses of its row) to `index`; false when the bytes
     /// do not hold as many inputs as `addresses` and the outputs they state.
     static func decodeDetails(_ d: UnsafeRawBufferPointer, id: UInt32, addresses: UnsafeRawBufferPointer,
-                              into batch: TransactionBatch) -> Bool {
+                              into index: ChainIndex) -> Bool {
         let inputs = addresses.count / 4
         guard d.count >= 12 else { return false }
         func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: d.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
         func i64(_ at: Int) -> Int64 { Int64(littleEndian: d.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
         let outputs = Int(u32(8))
         guard d.count == 12 + inputs * 13 + outputs * 13 else { return false }
-        batch.beginTransaction(id: TxID(id), version: Int32(bitPattern: u32(0)), lockTime: u32(4), isCoinbase: false)
+        index.beginTransaction(storeID: id, version: Int32(bitPattern: u32(0)), lockTime: u32(4), isCoinbase: false)
         var at = 12
         for j in 0..<inputs {
             let a = UInt32(littleEndian: addresses.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
-            batch.appendInput(address: a, value: i64(at), kind: d[at + 12], sequence: u32(at + 8))
+            index.appendInput(address: a, value: i64(at), kind: d[at + 12], sequence: u32(at + 8))
             at += 13
         }
         for _ in 0..<outputs {
-            batch.appendOutput(address: u32(at + 8), value: i64(at), kind: d[at + 12], spender: 0)
+            index.appendOutput(address: u32(at + 8), value: i64(at), kind: d[at + 12], spender: 0)
             at += 13
         }
         return true
@@ -293,7 +289,7 @@ extension ClusterStore {
     /// after `after`, from the narrow `clusterInput` table: one sequential scan, plus index lookups of the full
     /// columns of the CoinJoin candidates when `candidates` is true (profiles with CoinJoin exclusions).
     public static func loadCospends(_ db: Database, after: ChainPosition? = nil, candidates: Bool = true) throws -> LoadedCospends {
-        let heights = try ClusterStore.bestChainHeights(db)
+        let heights = try BestChainBlocks(db).height
         let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
         let bound = Int(max(0, maxAddress + 1))
         // Chain order packed in 64 bits: height, position; loose transactions after every block, by id.
@@ -331,7 +327,7 @@ extension ClusterStore {
                 addresses.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: at * 4).copyMemory(from: bytes.baseAddress!, byteCount: n * 4) }
             }
             starts.append(addresses.count)
-            if candidates && CospendBatch.isCandidate(flags: flags[flags.count - 1], inputCount: n) {
+            if candidates && CospendIndex.isCandidate(flags: flags[flags.count - 1], inputCount: n) {
                 let d = rows.blobBytes(5)
                 guard let decoded = Self.decodeDetails(d, inputs: n) else {
                     throw StoreError.badData("clusterInput row of CoinJoin candidate \(id) lacks valid details "
@@ -364,18 +360,18 @@ extension ClusterStore {
             starts = newStarts; addresses = newAddresses
         }
 
-        let full = TransactionBatch()
+        let full = ChainIndex()
         for t in detailOf.indices where detailOf[t] >= 0 {
             let d = detailRows[Int(detailOf[t])]
-            full.beginTransaction(id: TxID(d.tx), version: d.version, lockTime: d.lockTime, isCoinbase: false)
+            full.beginTransaction(storeID: d.tx, version: d.version, lockTime: d.lockTime, isCoinbase: false)
             for (k, i) in d.inputs.enumerated() {
                 full.appendInput(address: addresses[starts[t] + k], value: i.0, kind: i.2, sequence: i.1)
             }
             for o in d.outputs { full.appendOutput(address: o.1, value: o.0, kind: o.2, spender: 0) }
         }
-        let batch: CospendBatch
+        let cospends: CospendIndex
         do {
-            batch = try CospendBatch(txIDs: txIDs, flags: flags, inputStart: starts, inputAddress: addresses,
+            cospends = try CospendIndex(txStoreID: txIDs, flags: flags, inputStart: starts, inputAddress: addresses,
                                      candidates: full, addressBound: bound)
         } catch {
             throw StoreError.badData("clusterInput disagrees with the chain tables: \(error); run spoor ingest to rebuild", at: nil)
@@ -385,7 +381,7 @@ extension ClusterStore {
                                    : ChainPosition(height: Int64(k >> 32), position: Int64(k & 0xFFFF_FFFF))
         }
         let idSum = txIDs.reduce(Int64(0)) { $0 &+ Int64($1) }
-        return LoadedCospends(batch: batch, addressBound: bound, lastPosition: lastPosition, idSum: idSum)
+        return LoadedCospends(cospends: cospends, addressBound: bound, lastPosition: lastPosition, idSum: idSum)
     }
 }
 
@@ -415,15 +411,15 @@ extension ClusterStore {
         if let run = try streamCospends(db, after: after, into: &clusterer) { return (clusterer, run) }
         clusterer = try make()
         let loaded = try loadCospends(db, after: after, candidates: clusterer.hasCoinJoinRules)
-        do { try clusterer.process(loaded.batch) } catch { throw StoreError.badData("clusterInput: \(error)", at: nil) }
-        return (clusterer, CospendRun(transactions: loaded.batch.count, addressBound: loaded.addressBound,
+        do { try clusterer.process(loaded.cospends) } catch { throw StoreError.badData("clusterInput: \(error)", at: nil) }
+        return (clusterer, CospendRun(transactions: loaded.cospends.count, addressBound: loaded.addressBound,
                                       lastPosition: loaded.lastPosition, idSum: loaded.idSum,
-                                      candidates: loaded.batch.candidates.count, streamed: false))
+                                      candidates: loaded.cospends.candidates.txCount, streamed: false))
     }
 
     /// The streaming pass; nil as soon as a row is out of chain order (the clusterer is then half-done).
     static func streamCospends(_ db: Database, after: ChainPosition?, into clusterer: inout Clusterer) throws -> CospendRun? {
-        let heights = try ClusterStore.bestChainHeights(db)
+        let heights = try BestChainBlocks(db).height
         let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
         let bound = Int(max(0, maxAddress + 1))
         do { try clusterer.beginCospends(addressBound: bound) } catch { throw StoreError.badData("\(error)", at: nil) }
@@ -431,7 +427,7 @@ extension ClusterStore {
         let afterKey = after.map { $0.height == Int64.max ? looseKey | UInt64(truncatingIfNeeded: $0.position)
                                                           : UInt64($0.height) << 32 | UInt64(truncatingIfNeeded: $0.position) }
         let wantCandidates = clusterer.hasCoinJoinRules
-        let full = TransactionBatch()
+        let full = ChainIndex()
         var count = 0, idSum: Int64 = 0, last: UInt64 = 0, started = false, candidateCount = 0
         let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
         defer { rows.reset() }
@@ -456,15 +452,15 @@ extension ClusterStore {
             var flags = UInt8(truncatingIfNeeded: rows.int64(3))
             let n = bytes.count / 4
             var view: TxView?
-            if wantCandidates && CospendBatch.isCandidate(flags: flags, inputCount: n) {
+            if wantCandidates && CospendIndex.isCandidate(flags: flags, inputCount: n) {
                 let d = rows.blobBytes(5)
                 if d.count >= 12,
                    !clusterer.mayMatchCoinJoin(inputCount: n, outputCount: Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))) {
                     // No rule of the profile can match these counts: a plain co-spend, no columns to decode.
-                    flags &= ~CospendBatch.equalOutputsFlag
+                    flags &= ~CospendIndex.equalOutputsFlag
                 }
             }
-            if wantCandidates && CospendBatch.isCandidate(flags: flags, inputCount: n) {
+            if wantCandidates && CospendIndex.isCandidate(flags: flags, inputCount: n) {
                 // One candidate at a time in one reused batch: no allocation per candidate.
                 full.removeAll()
                 guard decodeDetails(rows.blobBytes(5), id: UInt32(truncatingIfNeeded: id), addresses: bytes, into: full) else {

@@ -1,3 +1,4 @@
+import ChainIndex
 import BitcoinPrimitives
 import Clustering
 import Foundation
@@ -64,6 +65,10 @@ public struct ClusterDetail: Sendable, Codable, Equatable {
         case evidenceCounts = "evidence_counts", profileHash = "profile_hash"
     }
 }
+
+/// Reading clustering's inputs and results: the narrow co-spend input (`ClusterInputs.swift`), the stored
+/// clusters and evidence, and the lookups `spoor cluster show`, `explain` and `export clusters` print.
+public enum ClusterStore {}
 
 extension ClusterStore {
     /// The addresses of cluster `?` (bind the cluster id twice): the root has no row of its own.

@@ -1,3 +1,4 @@
+import ChainIndex
 import BitcoinAddresses
 import BitcoinPrimitives
 import Clustering
@@ -92,7 +93,7 @@ public enum ClusterRunner {
     /// they need spender shapes loaded but do not stop incremental runs (see `watermarkEndsItsBlock`).
     static let sameBlockSpenders: Set<HeuristicID> = [HeuristicRegistry.sameBlockSpend]
 
-    /// Whether the loader must record spender shapes (`ClusterStore.load(spenders:)`).
+    /// Whether the loader must record spender shapes (`ChainIndexLoader.load(columns: [.spenderShapes])`).
     public static func needsSpenders(_ profile: HeuristicProfile) -> Bool {
         (profile.change?.leaves ?? []).contains { lookAhead.contains($0.0) || sameBlockSpenders.contains($0.0) }
     }
@@ -143,7 +144,8 @@ public enum ClusterRunner {
             // Links (`link.deposit-address`) read the whole chain: a resumed run of a profile with links loads all
             // of it, walks only the transactions after the watermark, then redoes the links from the walk's state.
             let hasLinks = !profile.links.isEmpty
-            let chain = lean ? nil : try ClusterStore.load(db, after: hasLinks ? nil : resume?.watermark, spenders: needsSpenders(profile))
+            let chain = lean ? nil : try ChainIndexLoader.load(db, after: hasLinks ? nil : resume?.watermark,
+                                                               columns: needsSpenders(profile) ? [.spenderShapes] : [])
             var walkFrom = 0
             if hasLinks, let chain, let mark = resume?.watermark {
                 walkFrom = chain.positions.firstIndex { $0 > mark } ?? chain.positions.count
@@ -208,7 +210,7 @@ public enum ClusterRunner {
             var cospends: CospendRun?
             if let chain {
                 clusterer = try make()
-                clusterer.process(chain.batch, walkingFrom: walkFrom)
+                clusterer.process(chain.index, walkingFrom: walkFrom)
             } else {
                 (clusterer, cospends) = try ClusterStore.clusterCospends(db, after: resume?.watermark, make: make)
             }
@@ -234,9 +236,9 @@ public enum ClusterRunner {
                 }
             }
             let watermark = chain?.positions.last ?? cospends?.lastPosition ?? resume?.watermark
-            let processed = chain.map { $0.batch.count - walkFrom } ?? cospends?.transactions ?? 0
+            let processed = chain.map { $0.index.txCount - walkFrom } ?? cospends?.transactions ?? 0
             let total = (resume?.transactions ?? 0) + processed
-            let idSum = (resume?.idSum ?? 0) &+ (chain?.batch.txIDs[walkFrom...].reduce(Int64(0)) { $0 &+ Int64($1) } ?? cospends?.idSum ?? 0)
+            let idSum = (resume?.idSum ?? 0) &+ (chain?.index.txStoreID[walkFrom...].reduce(Int64(0)) { $0 &+ Int64($1) } ?? cospends?.idSum ?? 0)
             let newState = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: watermark,
                                            transactions: total, statistics: stats, tagsDigest: tagsDigest, idSum: idSum)
             let encoder = JSONEncoder()

@@ -1,7 +1,7 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import ChainIndex
 import ChainSources
-import Clustering
 import Foundation
 import GRDB
 
@@ -908,9 +908,9 @@ final class IngestState {
                 }
                 blob.removeAll(keepingCapacity: true)
                 for k in i..<(i + t.inputCount) { ClusterInputs.append(stagedInputs[k].addressId, to: &blob) }
-                let flags = ClusterInputs.flags(isCoinbase: t.isCoinbase,
+                let flags = CospendIndex.flags(isCoinbase: t.isCoinbase,
                                                 outputValues: stagedOutputs[o..<(o + t.outputCount)].lazy.map(\.value))
-                if CospendBatch.isCandidate(flags: flags, inputCount: t.inputCount) {
+                if CospendIndex.isCandidate(flags: flags, inputCount: t.inputCount) {
                     // A possible CoinJoin (rare): what the exclusions read besides the addresses.
                     var d = ClusterInputs.Details(version: t.version, lockTime: t.lockTime, outputCount: t.outputCount)
                     let kind = try sql().addressKind

@@ -1,80 +1,17 @@
 import BitcoinPrimitives
-import Foundation
+import ChainIndex
 import Clustering
+import Foundation
 import GRDB
-import Tracing
 
-/// Reads the whole best chain out of the case database into the tracing core's `ChainGraph`: four sequential
-/// scans (transactions, outputs, inputs, address kinds), no per-address queries. Analyses load only what they
-/// read (`TraceSubgraph`); this is their reference (`--whole-chain`) and the test oracle.
+/// The whole best chain as tracing reads it (`ChainIndexLoader` with the tracing columns and the address
+/// index), and the address lookups analyses make. Analyses load only what they read (`TraceSubgraph`); this is
+/// their reference (`--whole-chain`) and the test oracle.
 public enum TraceGraphLoader {
-    public static func load(_ database: CaseDatabase) throws -> ChainGraph {
-        try database.read { db in
-            // Transactions of the best chain in chain order; loose transactions after all blocks.
-            var storeToIndex: [Int64: Int] = [:]
-            var txids: [Txid] = []
-            var heights: [Int32] = []
-            var times: [Int64] = []
-            var coinbase: [Bool] = []
-            let txRows = try Row.fetchCursor(db, sql: """
-                SELECT t.id, t.txid, b.height, b.time, t.isCoinbase FROM tx t LEFT JOIN block b ON b.id = t.blockId
-                WHERE t.blockId IS NULL OR b.inBestChain = 1
-                ORDER BY t.blockId IS NULL, b.height, t.position, t.id
-                """)
-            while let r = try txRows.next() {
-                let id: Int64 = r[0]
-                storeToIndex[id] = txids.count
-                txids.append(Txid(digest: r.digest("txid") ?? .zero))
-                heights.append(Int32(truncatingIfNeeded: (r[2] as Int64?) ?? -1))
-                times.append((r[3] as Int64?) ?? 0)
-                coinbase.append((r[4] as Int64) != 0)
-            }
-            let n = txids.count
-
-            // Outputs: grouped by transaction index with a counting sort, vout order kept.
-            var outRows: [(tx: Int, n: Int, id: Int64, value: Int64, address: Int, kind: UInt8)] = []
-            let oc = try Row.fetchCursor(db, sql: "SELECT txId, n, id, value, addressId, scriptKind FROM output ORDER BY txId, n")
-            var addressCapacity = 0
-            while let r = try oc.next() {
-                guard let t = storeToIndex[r[0]] else { continue }
-                let a = Int((r[4] as Int64?) ?? -1)
-                addressCapacity = max(addressCapacity, a + 1)
-                outRows.append((t, r[1], r[2], r[3], a, UInt8(truncatingIfNeeded: r[5] as Int64)))
-            }
-            outRows.sort { ($0.tx, $0.n) < ($1.tx, $1.n) }
-            var outputStart = Array(repeating: 0, count: n + 1)
-            for o in outRows { outputStart[o.tx + 1] += 1 }
-            for t in 0 ..< n { outputStart[t + 1] += outputStart[t] }
-            var outputIndexOfStoreID: [Int64: Int] = [:]
-            outputIndexOfStoreID.reserveCapacity(outRows.count)
-            for (i, o) in outRows.enumerated() { outputIndexOfStoreID[o.id] = i }
-
-            var inRows: [(tx: Int, n: Int, spends: Int64?, address: Int, value: Int64)] = []
-            let ic = try Row.fetchCursor(db, sql: "SELECT txId, n, spentOutputId, addressId, value FROM input ORDER BY txId, n")
-            while let r = try ic.next() {
-                guard let t = storeToIndex[r[0]] else { continue }
-                let a = Int((r[3] as Int64?) ?? -1)
-                addressCapacity = max(addressCapacity, a + 1)
-                inRows.append((t, r[1], r[2], a, (r[4] as Int64?) ?? 0))
-            }
-            inRows.sort { ($0.tx, $0.n) < ($1.tx, $1.n) }
-            var inputStart = Array(repeating: 0, count: n + 1)
-            for i in inRows { inputStart[i.tx + 1] += 1 }
-            for t in 0 ..< n { inputStart[t + 1] += inputStart[t] }
-
-            let maxAddress = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), -1) FROM address") ?? -1
-            addressCapacity = max(addressCapacity, maxAddress + 1)
-            var kinds = Array(repeating: UInt8(0), count: addressCapacity)
-            for o in outRows where o.address >= 0 { kinds[o.address] = o.kind }
-
-            return ChainGraph.Builder.columns(
-                txids: txids, txHeight: heights, txTime: times, txIsCoinbase: coinbase, inputStart: inputStart,
-                outputStart: outputStart,
-                outputValue: outRows.map(\.value), outputAddress: outRows.map(\.address),
-                inputValue: inRows.map(\.value), inputAddress: inRows.map(\.address),
-                inputSpends: inRows.map { $0.spends.flatMap { outputIndexOfStoreID[$0] } ?? -1 },
-                addressKind: kinds)
-        }
+    public static func load(_ database: CaseDatabase) throws -> ChainIndex {
+        let index = try database.read { try ChainIndexLoader.load($0, columns: .tracing).index }
+        index.indexAddresses()
+        return index
     }
 
     /// Address ids of address strings (absent ones are left out).

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import ChainIndex
 import Foundation
 import GRDB
 import Tracing
@@ -10,11 +11,15 @@ import Tracing
 /// Loading is staged by the caller: ask for the transactions around some addresses (`loadNeighborhoods`: every
 /// transaction paying or spending them, via `output_address` / `input_address`), the members of some clusters
 /// (`loadMembers`, via `addressCluster_cluster`), or a trace's cone (`loadCone`: funding transactions of inputs
-/// back, spenders of outputs forward, hop by hop); then `build()` gives a `ChainGraph` of everything loaded, in
+/// back, spenders of outputs forward, hop by hop); then `build()` gives a `ChainIndex` of everything loaded, in
 /// chain order (height, position), with dense indices local to it, and the cluster assignment of every address
 /// in it. A transaction is always loaded whole (all inputs and outputs).
 public final class TraceSubgraph {
-    struct InputRow { var id: Int64; var spentOutputID: Int64?; var address: Int; var value: Int64 }
+    struct InputRow {
+        var id: Int64; var spentOutputID: Int64?; var address: Int; var value: Int64; var sequence: UInt32
+        /// The address's kind in the address table (what the whole-chain loader gives an input).
+        var kind: UInt8
+    }
     struct OutputRow { var id: Int64; var address: Int; var value: Int64; var kind: UInt8; var spentByInputID: Int64? }
     struct TxRow {
         var id: Int64
@@ -23,6 +28,8 @@ public final class TraceSubgraph {
         var position: Int64?
         var time: Int64
         var loose: Bool
+        var version: Int32
+        var lockTime: UInt32
         /// The stored flag (an input spending nothing may be a coinbase's or one whose parent is not stored).
         var isCoinbase: Bool
         var inputs: [InputRow]
@@ -192,15 +199,17 @@ public final class TraceSubgraph {
 
     /// Prepared statements for loading whole transactions.
     struct RowLoader {
-        let tx: Statement, outputs: Statement, inputs: Statement, kind: Statement
+        let tx: Statement, outputs: Statement, inputs: Statement
         init(_ db: Database) throws {
             tx = try db.makeStatement(sql: """
-                SELECT t.txid, t.blockId, t.position, b.height, b.time, b.inBestChain, t.isCoinbase
+                SELECT t.txid, t.blockId, t.position, b.height, b.time, b.inBestChain, t.isCoinbase, t.version, t.lockTime
                 FROM tx t LEFT JOIN block b ON b.id = t.blockId WHERE t.id = ?
                 """)
             outputs = try db.makeStatement(sql: "SELECT id, value, scriptKind, addressId, spentByInputId FROM output WHERE txId = ? ORDER BY n")
-            inputs = try db.makeStatement(sql: "SELECT id, spentOutputId, addressId, value FROM input WHERE txId = ? ORDER BY n")
-            kind = try db.makeStatement(sql: "SELECT scriptKind FROM address WHERE id = ?")
+            inputs = try db.makeStatement(sql: """
+                SELECT i.id, i.spentOutputId, i.addressId, i.value, i.sequence, a.scriptKind
+                FROM input i LEFT JOIN address a ON a.id = i.addressId WHERE i.txId = ? ORDER BY i.n
+                """)
         }
     }
 
@@ -210,7 +219,8 @@ public final class TraceSubgraph {
         let blockID: Int64? = r[1]
         if blockID != nil && ((r[5] as Int64?) ?? 0) != 1 { offChain.insert(id); return }
         var row = TxRow(id: id, txid: Txid(digest: r.digest("txid") ?? .zero), height: r[3], position: r[2],
-                        time: (r[4] as Int64?) ?? 0, loose: blockID == nil, isCoinbase: (r[6] as Int64) != 0,
+                        time: (r[4] as Int64?) ?? 0, loose: blockID == nil, version: Int32(truncatingIfNeeded: r[7] as Int64),
+                        lockTime: UInt32(truncatingIfNeeded: r[8] as Int64), isCoinbase: (r[6] as Int64) != 0,
                         inputs: [], outputs: [])
         let oc = try Row.fetchCursor(loader.outputs, arguments: [id])
         while let o = try oc.next() {
@@ -221,23 +231,21 @@ public final class TraceSubgraph {
         }
         let ic = try Row.fetchCursor(loader.inputs, arguments: [id])
         while let i = try ic.next() {
-            let input = InputRow(id: i[0], spentOutputID: i[1], address: Int((i[2] as Int64?) ?? -1), value: (i[3] as Int64?) ?? 0)
+            let input = InputRow(id: i[0], spentOutputID: i[1], address: Int((i[2] as Int64?) ?? -1), value: (i[3] as Int64?) ?? 0,
+                                 sequence: UInt32(truncatingIfNeeded: i[4] as Int64),
+                                 kind: UInt8(truncatingIfNeeded: (i[5] as Int64?) ?? 0))
             row.inputs.append(input)
             txOfInput[input.id] = id
         }
         // Script kinds as the whole-chain loader sees them: the kind of the outputs paying the address.
         for out in row.outputs where out.address >= 0 { kinds[out.address] = out.kind }
-        for input in row.inputs where input.address >= 0 && kinds[input.address] == nil {
-            if let k = try Int64.fetchOne(loader.kind, arguments: [input.address]) {
-                kinds[input.address] = UInt8(truncatingIfNeeded: k)
-            }
-        }
+        for input in row.inputs where input.address >= 0 && kinds[input.address] == nil { kinds[input.address] = input.kind }
         txs[id] = row
         changed = true
     }
 
-    /// Rows as a chain-ordered graph (height, position; loose transactions last), with each output's store id.
-    private func makeGraph(_ rows: [TxRow]) -> (graph: ChainGraph, outputIDs: [Int64]) {
+    /// Rows as a chain-ordered index (height, position; loose transactions last), with each output's store id.
+    private func makeIndex(_ rows: [TxRow]) -> (index: ChainIndex, outputIDs: [Int64]) {
         let order = rows.sorted { a, b in
             if a.loose != b.loose { return !a.loose }
             if a.height != b.height { return (a.height ?? Int64.min) < (b.height ?? Int64.min) }
@@ -250,39 +258,37 @@ public final class TraceSubgraph {
             for o in row.outputs { outputIndex[o.id] = nOut; nOut += 1 }
             for i in row.inputs { inputIndex[i.id] = nIn; nIn += 1 }
         }
-        var txids: [Txid] = [], heights: [Int32] = [], times: [Int64] = [], coinbase: [Bool] = []
-        var inputStart = [0], outputStart = [0]
-        var outputValue: [Int64] = [], outputAddress: [Int] = [], outputSpentBy: [Int] = [], outputIDs: [Int64] = []
-        var inputValue: [Int64] = [], inputAddress: [Int] = [], inputSpends: [Int] = []
-        outputValue.reserveCapacity(nOut); outputAddress.reserveCapacity(nOut); outputSpentBy.reserveCapacity(nOut)
-        inputValue.reserveCapacity(nIn); inputAddress.reserveCapacity(nIn); inputSpends.reserveCapacity(nIn)
+        let index = ChainIndex()
+        index.reserve(transactions: order.count, inputs: nIn, outputs: nOut)
+        var txids: [Txid] = [], heights: [Int32] = [], times: [Int64] = []
+        var outputSpentBy: [Int] = [], inputSpends: [Int] = [], outputIDs: [Int64] = []
+        func address(_ a: Int) -> UInt32 { a < 0 ? ChainIndex.noAddress : UInt32(truncatingIfNeeded: a) }
         for row in order {
+            index.beginTransaction(storeID: UInt32(truncatingIfNeeded: row.id), version: row.version, lockTime: row.lockTime,
+                                   isCoinbase: row.isCoinbase)
             txids.append(row.txid)
             heights.append(Int32(truncatingIfNeeded: row.height ?? -1))
             times.append(row.time)
-            coinbase.append(row.isCoinbase)
-            for o in row.outputs {
-                outputValue.append(o.value); outputAddress.append(o.address); outputIDs.append(o.id)
-                outputSpentBy.append(o.spentByInputID.map { inputIndex[$0] ?? (offChainInputs.contains($0) ? -1 : ChainGraph.notLoaded) } ?? -1)
-            }
             for i in row.inputs {
-                inputValue.append(i.value); inputAddress.append(i.address)
-                inputSpends.append(i.spentOutputID.map { outputIndex[$0] ?? (offChainOutputs.contains($0) ? -1 : ChainGraph.notLoaded) } ?? -1)
+                index.appendInput(address: address(i.address), value: i.value, kind: i.kind, sequence: i.sequence)
+                inputSpends.append(i.spentOutputID.map { outputIndex[$0] ?? (offChainOutputs.contains($0) ? ChainIndex.noLink : ChainIndex.notLoaded) } ?? ChainIndex.noLink)
             }
-            inputStart.append(inputValue.count)
-            outputStart.append(outputValue.count)
+            for o in row.outputs {
+                index.appendOutput(address: address(o.address), value: o.value, kind: o.kind, spender: 0)
+                outputIDs.append(o.id)
+                outputSpentBy.append(o.spentByInputID.map { inputIndex[$0] ?? (offChainInputs.contains($0) ? ChainIndex.noLink : ChainIndex.notLoaded) } ?? ChainIndex.noLink)
+            }
         }
-        let graph = ChainGraph.Builder.subgraph(
-            txids: txids, txHeight: heights, txTime: times, txIsCoinbase: coinbase, inputStart: inputStart,
-            outputStart: outputStart, outputValue: outputValue, outputAddress: outputAddress, outputSpentBy: outputSpentBy,
-            inputValue: inputValue, inputAddress: inputAddress, inputSpends: inputSpends, addressKinds: kinds)
-        return (graph, outputIDs)
+        index.setTracingColumns(txids: txids, txHeight: heights, txTime: times, inputSpends: inputSpends,
+                                outputSpentBy: outputSpentBy)
+        index.indexAddresses(sparseKinds: kinds)
+        return (index, outputIDs)
     }
 
     public struct Built: Sendable {
-        public var graph: ChainGraph
+        public var index: ChainIndex
         public var clusters: ClusterAssignment
-        /// The store's output id of each output of `graph`.
+        /// The store's output id of each output of `index`.
         public var outputStoreIDs: [Int64]
     }
 
@@ -311,7 +317,7 @@ public final class TraceSubgraph {
                 }
                 start += chunk.count
                 let receipts = ids[..<start].compactMap { txs[$0] }
-                ruledOut = SiteExpansion.rulesOutColdStore(a, graph: makeGraph(receipts).graph)
+                ruledOut = SiteExpansion.rulesOutColdStore(a, graph: makeIndex(receipts).index)
             }
             if ruledOut { ruledOutColdStores.insert(a) } else { try loadNeighborhoods(of: [a]) }
         }
@@ -327,8 +333,8 @@ public final class TraceSubgraph {
         addresses = addresses.filter { clusterOf[$0] == nil }
         if !addresses.isEmpty { try database.read { db in try lookUp(addresses, db) } }
 
-        let (graph, outputIDs) = makeGraph(Array(txs.values))
+        let (index, outputIDs) = makeIndex(Array(txs.values))
         changed = false
-        return Built(graph: graph, clusters: ClusterAssignment(partial: clusterOf, members: members), outputStoreIDs: outputIDs)
+        return Built(index: index, clusters: ClusterAssignment(partial: clusterOf, members: members), outputStoreIDs: outputIDs)
     }
 }

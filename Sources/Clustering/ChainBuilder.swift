@@ -1,7 +1,8 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import ChainIndex
 
-/// Builds a `TransactionBatch` straight from decoded blocks in chain order, interning each output script
+/// Builds a `ChainIndex` straight from decoded blocks in chain order, interning each output script
 /// as a dense address id and resolving every input from the outputs seen before it.
 ///
 /// The product path loads transactions from the case database (CaseStore); this builder serves tests and
@@ -11,7 +12,7 @@ import BitcoinPrimitives
 /// outside a block) counts as a block of its own, so a spender is "in the same block" as the output it
 /// spends (`SpenderShape.inSameBlock`) only when both came in one `append(_ block:)`.
 public struct ChainBuilder {
-    public let batch = TransactionBatch()
+    public let batch = ChainIndex()
     /// Script bytes of each address id (the id's identity).
     public private(set) var scripts: [[UInt8]] = []
     /// Txid of each dense transaction id.
@@ -42,9 +43,9 @@ public struct ChainBuilder {
         let id = TxID(UInt32(txids.count))  // Cast ok: test and benchmark chains stay far below 2^32.
         txids.append(tx.txid)
         let isCoinbase = tx.inputs.count == 1 && tx.inputs[0].prevout.isNull
-        batch.beginTransaction(id: id, version: tx.version, lockTime: tx.lockTime, isCoinbase: isCoinbase)
+        batch.beginTransaction(storeID: id.raw, version: tx.version, lockTime: tx.lockTime, isCoinbase: isCoinbase)
         let shape = SpenderShape(version: tx.version, lockTimeIsSet: tx.lockTime != 0,
-                                 signalsRBF: tx.inputs.contains { $0.sequence < 0xFFFF_FFFE },
+                                 signalsRBF: tx.inputs.contains { SequenceNumber.signalsReplaceability($0.sequence) },
                                  inputCount: tx.inputs.count, outputCount: tx.outputs.count)
         if !isCoinbase {
             for input in tx.inputs {
@@ -54,14 +55,14 @@ public struct ChainBuilder {
                     spender.inSameBlock = o.block == blockNumber
                     batch.setSpender(ofOutputAt: o.index, spender)
                 } else {
-                    batch.appendInput(address: TransactionBatch.noAddress, value: 0,
+                    batch.appendInput(address: ChainIndex.noAddress, value: 0,
                                       kind: ScriptKind.nonstandard.code, sequence: input.sequence)
                 }
             }
         }
         for (n, out) in tx.outputs.enumerated() {
             let kind = kindOf(out.scriptPubKey)
-            var address = TransactionBatch.noAddress
+            var address = ChainIndex.noAddress
             if kind != .nulldata && kind != .nonstandard && kind != .multisig {
                 if let a = addressOfScript[out.scriptPubKey] { address = a } else {
                     address = UInt32(scripts.count)  // Cast ok: see above.

@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import ChainIndex
 
 // The change heuristics. Each returns the outputs it identifies as possible change; none applies to a
 // transaction with fewer than two addressed outputs (there is no payment to tell change from).

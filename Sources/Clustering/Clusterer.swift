@@ -1,3 +1,4 @@
+import ChainIndex
 /// Applies a heuristic profile to transactions in chain order, over a union-find, keeping the evidence
 /// of every merge and of every link an exclusion or guard stopped.
 ///
@@ -142,11 +143,11 @@ public struct Clusterer {
     /// - Complexity: O(inputs + outputs) per transaction, times the near-constant union-find cost.
     /// - Parameter start: the first transaction to walk. A resumed run of a profile with links passes the
     ///   whole chain (the links read all of it) and walks only the transactions added since.
-    public mutating func process(_ batch: TransactionBatch, walkingFrom start: Int = 0) {
+    public mutating func process(_ batch: ChainIndex, walkingFrom start: Int = 0) {
         grow(to: batch.addressBound)
         defer { publishMergeCounts() }
-        let none = TransactionBatch.noAddress
-        for t in min(start, batch.count)..<batch.count {
+        let none = ChainIndex.noAddress
+        for t in min(start, batch.txCount)..<batch.txCount {
             var tx = batch.view(t)
             statistics.transactions += 1
             // Fresh outputs: first appearance of the address in chain order (first output in this tx).
@@ -199,19 +200,19 @@ public struct Clusterer {
             }
         }
         if let link = profile.links.first(where: { $0.id == HeuristicRegistry.depositAddress }) {
-            linkDeposits(batch, walkedFrom: min(start, batch.count),
+            linkDeposits(batch, walkedFrom: min(start, batch.txCount),
                          minServiceAddresses: link.parameters["min_service_addresses"] ?? Self.defaultMinServiceAddresses,
                          bit: Self.linkBit)
         }
     }
 
     /// Clusters a co-spend batch (chain order): the same merges, stops, exclusions and statistics as
-    /// `process(_: TransactionBatch)` over the full columns, reading only input addresses for every
+    /// `process(_: ChainIndex)` over the full columns, reading only input addresses for every
     /// transaction that cannot be a CoinJoin. The `seen` bitmap is not advanced: only change heuristics read
     /// it, and this path exists for profiles without them.
     /// - Throws: `BatchError` for a profile with a change rule, or when the batch lacks a candidate's columns
     ///   although the profile has CoinJoin exclusions.
-    public mutating func process(_ batch: CospendBatch) throws(BatchError) {
+    public mutating func process(_ batch: CospendIndex) throws(BatchError) {
         try beginCospends(addressBound: batch.addressBound)
         defer { endCospends() }
         var candidate = 0
@@ -220,13 +221,13 @@ public struct Clusterer {
             for t in 0..<batch.count {
                 let lo = batch.inputStart[t], hi = batch.inputStart[t + 1]
                 var view: TxView?
-                if hasCoinJoinRules && CospendBatch.isCandidate(flags: batch.flags[t], inputCount: hi - lo),
-                   candidate < batch.candidates.count, batch.candidates.txIDs[candidate] == batch.txIDs[t] {
+                if hasCoinJoinRules && CospendIndex.isCandidate(flags: batch.flags[t], inputCount: hi - lo),
+                   candidate < batch.candidates.txCount, batch.candidates.txStoreID[candidate] == batch.txStoreID[t] {
                     view = batch.candidates.view(candidate)
                     candidate += 1
                 }
                 do {
-                    try processCospend(tx: batch.txIDs[t], flags: batch.flags[t],
+                    try processCospend(tx: batch.txStoreID[t], flags: batch.flags[t],
                                        addresses: UnsafeRawBufferPointer(rebasing: all[(lo * 4)..<(hi * 4)]), candidate: view)
                 } catch { failure = error as? BatchError ?? BatchError("\(error)"); return }
             }
@@ -271,25 +272,25 @@ public struct Clusterer {
     /// - Parameters:
     ///   - addresses: the input address ids, 4 bytes little endian each (any alignment), `noAddress` for none;
     ///     each must be below the run's address bound.
-    ///   - candidate: the full view when `CospendBatch.isCandidate` holds (required then if the profile has
+    ///   - candidate: the full view when `CospendIndex.isCandidate` holds (required then if the profile has
     ///     CoinJoin exclusions).
     /// - Throws: `BatchError` for an address beyond the bound or a missing candidate view.
     @inline(__always)
     public mutating func processCospend(tx: UInt32, flags: UInt8, addresses: UnsafeRawBufferPointer, candidate: TxView?) throws(BatchError) {
         statistics.transactions += 1
-        if flags & CospendBatch.coinbaseFlag != 0 {
+        if flags & CospendIndex.coinbaseFlag != 0 {
             // A coinbase's only input pays no address: excluded or not, it links nothing.
             if hasCoinbaseRule { pendingCoinbases += 1 }
             return
         }
         let k = addresses.count / 4
         guard k >= 2 else { return }
-        let none = TransactionBatch.noAddress
+        let none = ChainIndex.noAddress
         @inline(__always) func address(_ i: Int) -> UInt32 {
             UInt32(littleEndian: addresses.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
         }
         let bound = UInt32(truncatingIfNeeded: unionFind.count)
-        if !coinJoinRules.isEmpty && CospendBatch.isCandidate(flags: flags, inputCount: k) {
+        if !coinJoinRules.isEmpty && CospendIndex.isCandidate(flags: flags, inputCount: k) {
             guard let view = candidate, view.id.raw == tx, view.inputCount == k else {
                 throw BatchError("transaction \(tx) may be a CoinJoin but its columns are missing")
             }
@@ -337,7 +338,7 @@ public struct Clusterer {
     }
 
     private func firstInputAddress(_ tx: TxView) -> UInt32? {
-        for i in tx.inputs where tx.batch.inputAddress[i] != TransactionBatch.noAddress { return tx.batch.inputAddress[i] }
+        for i in tx.inputs where tx.chain.inputAddress[i] != ChainIndex.noAddress { return tx.chain.inputAddress[i] }
         return nil
     }
 

@@ -1,3 +1,4 @@
+import ChainIndex
 /// `link.deposit-address`: the clusters that pay one exchange deposit address are one customer.
 ///
 /// Exchanges give each customer a deposit address of their own and credit whatever arrives there to that
@@ -31,8 +32,8 @@ extension Clusterer {
 
     /// - Parameter walkedFrom: the first transaction this run walked: the walk already decided the exclusions
     ///   from there on (`flagged`); only the ones before it (a resumed run) are decided here.
-    mutating func linkDeposits(_ batch: TransactionBatch, walkedFrom: Int, minServiceAddresses: Int, bit: UInt32) {
-        let none = TransactionBatch.noAddress
+    mutating func linkDeposits(_ batch: ChainIndex, walkedFrom: Int, minServiceAddresses: Int, bit: UInt32) {
+        let none = ChainIndex.noAddress
         // Clusters, learned change types and counts as the chain walk left them: every test below reads these
         // roots, so the links made here do not change which payments count as from outside or which clusters
         // are services; an incremental run resumes the walk from this state and redoes the links.
@@ -62,12 +63,12 @@ extension Clusterer {
             return true
         }
         // Payers, decided once (the exclusion rules are the costly part).
-        var payers = [UInt32](repeating: none, count: batch.count)
-        for t in 0..<batch.count { payers[t] = payer(t) ?? none }
+        var payers = [UInt32](repeating: none, count: batch.txCount)
+        for t in 0..<batch.txCount { payers[t] = payer(t) ?? none }
 
         // 1. Payments from outside, per address (saturating at 2: only "two or more" matters).
         var received = [UInt8](repeating: 0, count: roots.count)
-        for t in 0..<batch.count where payers[t] != none {
+        for t in 0..<batch.txCount where payers[t] != none {
             let tx = batch.view(t), p = payers[t]
             let from = roots[Int(p)]
             for o in 0..<tx.outputCount {
@@ -86,7 +87,7 @@ extension Clusterer {
 
         // 3. Link the payers of each deposit address, in chain order, to its first payer.
         var firstPayer: [UInt32: UInt32] = [:]
-        for t in 0..<batch.count where payers[t] != none {
+        for t in 0..<batch.txCount where payers[t] != none {
             let tx = batch.view(t), p = payers[t]
             guard tx.outputCount <= 2, !services.contains(roots[Int(p)]) else { continue }
             for o in 0..<tx.outputCount {

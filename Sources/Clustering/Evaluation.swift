@@ -1,3 +1,4 @@
+import ChainIndex
 /// Scores a clustering against ground truth. Pure: the caller maps truth files to address ids.
 ///
 /// Metric definitions (documented in Heuristics/README.md):
@@ -104,14 +105,14 @@ public struct ChangeOutput: Hashable, Sendable {
 public struct ChangeScan {
     public private(set) var named: [HeuristicID: [ChangeOutput]] = [:]
 
-    public init(batch: TransactionBatch, profile: HeuristicProfile, seen: [UInt64] = []) {
+    public init(batch: ChainIndex, profile: HeuristicProfile, seen: [UInt64] = []) {
         let heuristics = HeuristicRegistry.changeIDs.compactMap { HeuristicRegistry.change($0) }
         let exclusions = profile.exclusions.compactMap { HeuristicRegistry.exclusion($0) }
         var seen = seen
         let words = (batch.addressBound + 63) / 64
         if seen.count < words { seen.append(contentsOf: repeatElement(0, count: words - seen.count)) }
-        let none = TransactionBatch.noAddress
-        for t in 0..<batch.count {
+        let none = ChainIndex.noAddress
+        for t in 0..<batch.txCount {
             var tx = batch.view(t)
             tx.fresh = tx.freshOutputs { seen[Int($0 >> 6)] & (1 << UInt64($0 & 63)) != 0 }
             for o in tx.outputs where batch.outputAddress[o] != none {

@@ -1,3 +1,4 @@
+import ChainIndex
 /// Everything `spoor evaluate` prints: the pairwise score, the change table and the CoinJoin check.
 public struct EvaluationReport: Sendable, Codable {
     public struct CoinJoinCheck: Sendable, Codable, Equatable {
@@ -34,12 +35,12 @@ public struct EvaluationReport: Sendable, Codable {
     ///   - batch: every transaction of the chain, in chain order (the same the clusterer ran on).
     ///   - txid: display-hex txid of a dense transaction id.
     ///   - clusterer: the finished run.
-    public init(batch: TransactionBatch, txid: (TxID) -> String, truth: GroundTruth, clusterer: inout Clusterer) {
+    public init(batch: ChainIndex, txid: (TxID) -> String, truth: GroundTruth, clusterer: inout Clusterer) {
         profile = clusterer.profile.id
         profileHash = clusterer.profile.hash
         // Owners per address id, via the outputs (the truth names each output's owner).
         var index: [String: Int] = [:]
-        for t in 0..<batch.count { index[txid(TxID(batch.txIDs[t]))] = t }
+        for t in 0..<batch.txCount { index[txid(TxID(batch.txStoreID[t]))] = t }
         var owner: [UInt32: Int] = [:]
         var entityIndex: [String: Int] = [:]
         var trueChange = Set<ChangeOutput>()
@@ -49,7 +50,7 @@ public struct EvaluationReport: Sendable, Codable {
             for o in t.outputs where o.n < view.outputCount {
                 let a = view.outputAddress(o.n)
                 if o.isChange { trueChange.insert(ChangeOutput(tx: view.id, vout: o.n)) }
-                guard a != TransactionBatch.noAddress, let e = o.entity else { continue }
+                guard a != ChainIndex.noAddress, let e = o.entity else { continue }
                 let ei: Int
                 if let x = entityIndex[e] { ei = x } else { ei = entityIndex.count; entityIndex[e] = ei }
                 owner[a] = ei

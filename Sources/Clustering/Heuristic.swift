@@ -74,7 +74,7 @@ public protocol TransactionExclusion: Sendable {
     ///
     /// Contract for every exclusion but `exclude.coinbase`: it matches only transactions with two or more
     /// inputs and two outputs of equal value. Clustering without change rules reads the full columns only for
-    /// such transactions (`CospendBatch`); a rule that breaks this must change that filter first.
+    /// such transactions (`CospendIndex`); a rule that breaks this must change that filter first.
     /// - Complexity: O(inputs + outputs), O(n log n) where a sort is documented.
     func matches(_ tx: TxView) -> Bool
     /// False only when no transaction with these counts can match (a necessary condition of `matches`): the

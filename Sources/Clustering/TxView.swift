@@ -1,4 +1,6 @@
 import BitcoinAddresses
+import BitcoinPrimitives
+import ChainIndex
 
 /// A set of output positions (`vout`) of one transaction: a 64-bit mask for vouts 0..<64 (every
 /// transaction of a normal wallet) and, only for larger ones such as exchange batch payouts, further
@@ -99,10 +101,11 @@ public struct OutputSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     public var description: String { "{" + map(String.init).joined(separator: ",") + "}" }
 }
 
-/// Read-only view of one transaction inside a `TransactionBatch`. Indices passed to the accessors are
-/// positions within the transaction (`vin`, `vout`).
+/// Read-only view of one transaction of a `ChainIndex`. Indices passed to the accessors are positions within
+/// the transaction (`vin`, `vout`).
 public struct TxView {
-    public let batch: TransactionBatch
+    public let chain: ChainIndex
+    /// The transaction's position in `chain`.
     public let index: Int
     public let inputs: Range<Int>
     public let outputs: Range<Int>
@@ -114,32 +117,32 @@ public struct TxView {
     /// the view was made outside it). What `change.wallet-type` reads.
     public var clusterChangeKinds: UInt32 = 0
 
-    public init(batch: TransactionBatch, index: Int, inputs: Range<Int>, outputs: Range<Int>) {
-        self.batch = batch
-        self.index = index
+    public init(index chain: ChainIndex, position: Int, inputs: Range<Int>, outputs: Range<Int>) {
+        self.chain = chain
+        self.index = position
         self.inputs = inputs
         self.outputs = outputs
     }
 
-    @inlinable public var id: TxID { TxID(batch.txIDs[index]) }
-    @inlinable public var isCoinbase: Bool { batch.coinbase[index] }
-    @inlinable public var version: Int32 { batch.versions[index] }
-    @inlinable public var lockTime: UInt32 { batch.lockTimes[index] }
+    @inlinable public var id: TxID { TxID(chain.txStoreID[index]) }
+    @inlinable public var isCoinbase: Bool { chain.txIsCoinbase[index] }
+    @inlinable public var version: Int32 { chain.txVersion[index] }
+    @inlinable public var lockTime: UInt32 { chain.txLockTime[index] }
     @inlinable public var inputCount: Int { inputs.count }
     @inlinable public var outputCount: Int { outputs.count }
 
-    @inlinable public func inputAddress(_ i: Int) -> UInt32 { batch.inputAddress[inputs.lowerBound + i] }
-    @inlinable public func inputValue(_ i: Int) -> Int64 { batch.inputValue[inputs.lowerBound + i] }
-    @inlinable public func inputKind(_ i: Int) -> UInt8 { batch.inputKind[inputs.lowerBound + i] }
-    @inlinable public func inputSequence(_ i: Int) -> UInt32 { batch.inputSequence[inputs.lowerBound + i] }
-    @inlinable public func outputAddress(_ o: Int) -> UInt32 { batch.outputAddress[outputs.lowerBound + o] }
-    @inlinable public func outputValue(_ o: Int) -> Int64 { batch.outputValue[outputs.lowerBound + o] }
-    @inlinable public func outputKind(_ o: Int) -> UInt8 { batch.outputKind[outputs.lowerBound + o] }
-    public func outputSpender(_ o: Int) -> SpenderShape? { SpenderShape(packed: batch.outputSpender[outputs.lowerBound + o]) }
+    @inlinable public func inputAddress(_ i: Int) -> UInt32 { chain.inputAddress[inputs.lowerBound + i] }
+    @inlinable public func inputValue(_ i: Int) -> Int64 { chain.inputValue[inputs.lowerBound + i] }
+    @inlinable public func inputKind(_ i: Int) -> UInt8 { chain.inputKind[inputs.lowerBound + i] }
+    @inlinable public func inputSequence(_ i: Int) -> UInt32 { chain.inputSequence[inputs.lowerBound + i] }
+    @inlinable public func outputAddress(_ o: Int) -> UInt32 { chain.outputAddress[outputs.lowerBound + o] }
+    @inlinable public func outputValue(_ o: Int) -> Int64 { chain.outputValue[outputs.lowerBound + o] }
+    @inlinable public func outputKind(_ o: Int) -> UInt8 { chain.outputKind[outputs.lowerBound + o] }
+    public func outputSpender(_ o: Int) -> SpenderShape? { SpenderShape(packed: chain.outputSpender[outputs.lowerBound + o]) }
 
-    /// Any input signals replaceability (BIP 125: a sequence below 0xFFFFFFFE).
+    /// Any input signals replaceability (BIP 125, `SequenceNumber.signalsReplaceability`).
     public var signalsRBF: Bool {
-        for i in inputs where batch.inputSequence[i] < 0xFFFF_FFFE { return true }
+        for i in inputs where SequenceNumber.signalsReplaceability(chain.inputSequence[i]) { return true }
         return false
     }
 
@@ -152,7 +155,7 @@ public struct TxView {
     /// Outputs that pay an address (candidates for change at all).
     public var addressedOutputs: OutputSet {
         var s = OutputSet()
-        for o in 0..<outputCount where outputAddress(o) != TransactionBatch.noAddress { s.insert(o) }
+        for o in 0..<outputCount where outputAddress(o) != ChainIndex.noAddress { s.insert(o) }
         return s
     }
 
@@ -160,7 +163,7 @@ public struct TxView {
     /// paid by an earlier output of this transaction. What `fresh` holds inside a clustering run.
     public func freshOutputs(isSeen: (UInt32) -> Bool) -> OutputSet {
         var fresh = OutputSet()
-        let none = TransactionBatch.noAddress
+        let none = ChainIndex.noAddress
         if outputCount <= 64 {
             var local: [UInt32] = []  // a linear scan beats hashing at this size
             for o in 0..<outputCount {
@@ -180,7 +183,7 @@ public struct TxView {
     /// Distinct input addresses (ignoring inputs without one).
     public var distinctInputAddressCount: Int {
         var seen = Set<UInt32>()
-        for i in inputs where batch.inputAddress[i] != TransactionBatch.noAddress { seen.insert(batch.inputAddress[i]) }
+        for i in inputs where chain.inputAddress[i] != ChainIndex.noAddress { seen.insert(chain.inputAddress[i]) }
         return seen.count
     }
 }

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import Foundation
 import Tracing
 

@@ -1,4 +1,5 @@
 import CaseStore
+import ChainIndex
 import Clustering
 import Tracing
 
@@ -64,7 +65,7 @@ struct CaseFacts {
 
 /// The chain and clustering an analysis holds, with the site grown over them and its payments found.
 struct LoadedCase {
-    var graph: ChainGraph
+    var graph: ChainIndex
     var clusters: ClusterAssignment
     var persisted: TraceClusterLoader.Persisted
     var site: SiteCluster
@@ -102,7 +103,7 @@ struct LoadedCase {
         var conesLoaded = false
         while true {
             let built = try sub.build()
-            let site = SiteExpansion.expand(seeds: seeds, graph: built.graph, clusters: built.clusters, rules: options.siteRules)
+            let site = SiteExpansion.expand(seeds: seeds, graph: built.index, clusters: built.clusters, rules: options.siteRules)
             let missingClusters = site.clusters.filter { !sub.hasMembers(ofCluster: $0) }
             let missingAddresses = site.members.filter { !sub.isComplete($0) }
             let unjudged = site.coldCandidates.filter { !sub.isJudgedAsColdStore($0) }
@@ -112,7 +113,7 @@ struct LoadedCase {
                 try sub.loadColdStoreCandidates(unjudged)
                 continue
             }
-            let payments = SitePayments.find(site: site, graph: built.graph, clusters: built.clusters)
+            let payments = SitePayments.find(site: site, graph: built.index, clusters: built.clusters)
             if !conesLoaded {
                 conesLoaded = true
                 let stops = stopClusters(tagged: tagged, clusters: built.clusters, site: site)
@@ -125,7 +126,7 @@ struct LoadedCase {
                 }
                 if sub.hasChanged { continue }
             }
-            return LoadedCase(graph: built.graph, clusters: built.clusters, persisted: persisted, site: site, payments: payments)
+            return LoadedCase(graph: built.index, clusters: built.clusters, persisted: persisted, site: site, payments: payments)
         }
     }
 }

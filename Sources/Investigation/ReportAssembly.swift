@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import Tracing
 
 /// Turns the case files and the store's facts into the report: ad matching, the payers' funding traces, the
@@ -20,7 +21,7 @@ struct ReportAssembly {
                                                                   site: chain.site))
     }
 
-    var graph: ChainGraph { facts.chain.graph }
+    var graph: ChainIndex { facts.chain.graph }
     var payments: [SitePayment] { facts.chain.payments }
     func name(_ a: Int) -> String { facts.names[a] ?? "#\(a)" }
 

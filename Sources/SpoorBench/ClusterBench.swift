@@ -1,6 +1,7 @@
 import BitcoinAddresses
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import Clustering
 import Foundation
 
@@ -64,7 +65,7 @@ enum ClusterBench {
         // CPU time as well as wall time: the machine is shared, and the wall clock mostly measures the others.
         let (t0, c0) = (DispatchTime.now(), processCPUSeconds())
         var clusterer: Clusterer
-        var loaded: (transactions: Int, inputs: Int, bound: Int, cospends: CospendBatch?)
+        var loaded: (transactions: Int, inputs: Int, bound: Int, cospends: CospendIndex?)
         var t1 = t0, c1 = c0
         var candidates = 0, streamed = false
         if lean {
@@ -78,12 +79,14 @@ enum ClusterBench {
             candidates = run.candidates
             streamed = run.streamed
         } else {
-            let chain = try database.read { try ClusterStore.load($0, spenders: ClusterRunner.needsSpenders(profile)) }
+            let chain = try database.read {
+                try ChainIndexLoader.load($0, columns: ClusterRunner.needsSpenders(profile) ? [.spenderShapes] : [])
+            }
             (t1, c1) = (DispatchTime.now(), processCPUSeconds())
             clusterer = Clusterer(profile: profile, addressCount: chain.addressBound)
-            clusterer.process(chain.batch)
-            loaded = (chain.batch.count, chain.batch.inputAddress.count, chain.addressBound, CospendBatch(chain.batch))
-            candidates = chain.batch.count
+            clusterer.process(chain.index)
+            loaded = (chain.index.txCount, chain.index.inputCount, chain.addressBound, CospendIndex(chain.index))
+            candidates = chain.index.txCount
         }
         let roots = clusterer.clusterIDs()
         let (t2, c2) = (DispatchTime.now(), processCPUSeconds())
@@ -108,13 +111,13 @@ enum ClusterBench {
         print("spoor: cluster id checksum \(checksum)")
         print(String(format: "spoor: peak resident memory %.0f MB", peakResidentMB()))
         if let lists = option(args, "--lists") {
-            let b = try loaded.cospends ?? database.read { try ClusterStore.loadCospends($0, candidates: false).batch }
+            let b = try loaded.cospends ?? database.read { try ClusterStore.loadCospends($0, candidates: false).cospends }
             // uint32 little endian: addressBound, listCount, then per list: k, k ids. Only non-excluded spends.
             let flagged = Set(clusterer.flagged.map(\.tx.raw))
             var out: [UInt32] = [UInt32(loaded.bound), 0]
             var count: UInt32 = 0
-            for t in 0..<b.count where b.flags[t] & CospendBatch.coinbaseFlag == 0 && !flagged.contains(b.txIDs[t]) {
-                let ids = b.inputAddress[b.inputStart[t]..<b.inputStart[t + 1]].filter { $0 != TransactionBatch.noAddress }
+            for t in 0..<b.count where b.flags[t] & CospendIndex.coinbaseFlag == 0 && !flagged.contains(b.txStoreID[t]) {
+                let ids = b.inputAddress[b.inputStart[t]..<b.inputStart[t + 1]].filter { $0 != ChainIndex.noAddress }
                 guard ids.count >= 2 else { continue }
                 out.append(UInt32(ids.count)); out.append(contentsOf: ids); count += 1
             }
@@ -168,7 +171,7 @@ enum ClusterBench {
             profiles.append(try HeuristicProfile.load([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))), file: p))
         }
         if profiles.isEmpty { profiles = [.builtInDefault] }
-        print("chain \(root.lastPathComponent): \(blocks.count) blocks, \(builder.batch.count) transactions, \(builder.scripts.count) addresses")
+        print("chain \(root.lastPathComponent): \(blocks.count) blocks, \(builder.batch.txCount) transactions, \(builder.scripts.count) addresses")
         for profile in profiles {
             var clusterer = Clusterer(profile: profile, addressCount: builder.scripts.count)
             let start = DispatchTime.now()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import ChainIndex
 import Clustering
 import Evaluation
 import Foundation
@@ -70,8 +71,8 @@ struct CaseScorer {
         guard FileManager.default.fileExists(atPath: database) else { throw CommandFailure("\(database): no such case database") }
         let store = try CaseDatabase(path: database, mode: .readOnly)
         let stored = try store.read { db in try ClusterStore.runProfile(db) }
-        let (chain, txids) = try store.read { db in (try ClusterStore.load(db, spenders: true), try ClusterStore.txidsByID(db)) }
-        try truth.checkBelongs(to: Set(chain.batch.txIDs.map { txids[Int64($0)] ?? "" }), database: database)
+        let (chain, txids) = try store.read { db in (try ChainIndexLoader.load(db, columns: [.spenderShapes]), try ClusterStore.txidsByID(db)) }
+        try truth.checkBelongs(to: Set(chain.index.txStoreID.map { txids[Int64($0)] ?? "" }), database: database)
         var assignment: [(address: String, cluster: Int64)] = []
         var merges: [(a: String, b: String, heuristics: [String])] = []
         try store.read { db in
@@ -103,7 +104,7 @@ struct CaseScorer {
             tags[AddressID(UInt32(id))] = byAddress[address]
         }
         var clusterer = Clusterer(profile: profile, addressCount: chain.addressBound, entityTags: tags)
-        clusterer.process(chain.batch)
+        clusterer.process(chain.index)
         let roots = clusterer.clusterIDs()
         let storedClusters = try TraceClusterLoader.load(store, addressCapacity: roots.count).clusterOf
         let differing = roots.indices.filter { Int(roots[$0]) != storedClusters[$0] }.count
@@ -114,7 +115,7 @@ struct CaseScorer {
             return nil
         }
         let truthTransactions = truth.transactions
-        return EvaluationReport(batch: chain.batch, txid: { txids[Int64($0.raw)] ?? "" }, truth: truthTransactions, clusterer: &clusterer)
+        return EvaluationReport(batch: chain.index, txid: { txids[Int64($0.raw)] ?? "" }, truth: truthTransactions, clusterer: &clusterer)
     }
 
     func analyse(_ store: CaseDatabase, _ folder: URL) throws -> Report {

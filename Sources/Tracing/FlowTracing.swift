@@ -1,3 +1,4 @@
+import ChainIndex
 /// How an amount is followed through a transaction that mixes several inputs into several outputs. The
 /// chain does not say which input paid which output; each policy is a convention, stated in every report.
 ///
@@ -64,12 +65,12 @@ public struct FlowResult: Sendable {
 }
 
 public struct FlowTracer: Sendable {
-    public let graph: ChainGraph
+    public let graph: ChainIndex
     public let clusters: ClusterAssignment
     /// Clusters where tracing stops (tagged entities).
     public let stopClusters: Set<Int>
 
-    public init(graph: ChainGraph, clusters: ClusterAssignment, stopClusters: Set<Int> = []) {
+    public init(graph: ChainIndex, clusters: ClusterAssignment, stopClusters: Set<Int> = []) {
         self.graph = graph; self.clusters = clusters; self.stopClusters = stopClusters
     }
 
@@ -106,7 +107,7 @@ public struct FlowTracer: Sendable {
             result.endpoints[e, default: 0] += amount
             result.minimumHops[e] = min(result.minimumHops[e] ?? Int.max, hop)
         }
-        func clusterOf(_ o: Int) -> Int { clusters.cluster(of: graph.outputAddress[o]) }
+        func clusterOf(_ o: Int) -> Int { clusters.cluster(of: graph.address(ofOutput: o)) }
         var step = 0
         while !level.isEmpty {
             var next: [State: Int64] = [:]
@@ -140,7 +141,7 @@ public struct FlowTracer: Sendable {
                                             policy: policy, backward: true, graph: graph)
                     for (i, s) in zip(ins, shares) where s > 0 {
                         let prev = graph.inputSpends[i]
-                        if prev == ChainGraph.notLoaded {
+                        if prev == ChainIndex.notLoaded {
                             end(.hopLimit, cluster, s, state.hop); result.stoppedAtLoadLimit += s; continue
                         }
                         if prev < 0 { end(.unresolved, -1, s, state.hop); continue }
@@ -148,7 +149,7 @@ public struct FlowTracer: Sendable {
                     }
                 } else {
                     let spender = graph.outputSpentBy[o]
-                    if spender == ChainGraph.notLoaded {
+                    if spender == ChainIndex.notLoaded {
                         end(.hopLimit, cluster, amount, state.hop); result.stoppedAtLoadLimit += amount; continue
                     }
                     if spender < 0 { end(.unspent, cluster, amount, state.hop); continue }
@@ -174,7 +175,7 @@ public struct FlowTracer: Sendable {
 
     /// Backward split of `amount` (held by output `o` of transaction `t`) over the transaction's inputs.
     static func split(amount: Int64, of o: Int, inTx t: Int, over inputValues: [Int64], policy: FlowPolicy,
-                      backward: Bool, graph: ChainGraph) -> [Int64] {
+                      backward: Bool, graph: ChainIndex) -> [Int64] {
         switch policy {
         case .poison: return inputValues
         case .haircut: return proportional(amount, weights: inputValues)

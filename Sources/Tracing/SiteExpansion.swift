@@ -1,3 +1,4 @@
+import ChainIndex
 /// How a watchlist (a few addresses the investigator saw) grows into the set of addresses the site controls.
 ///
 /// 1. **Clustering** (`seed.cluster`): every watchlist address brings its whole cluster, with the evidence the
@@ -70,7 +71,7 @@ public struct SiteCluster: Sendable {
 }
 
 public enum SiteExpansion {
-    public static func expand(seeds: [Int], graph: ChainGraph, clusters: ClusterAssignment,
+    public static func expand(seeds: [Int], graph: ChainIndex, clusters: ClusterAssignment,
                               rules: SiteExpansionRules = SiteExpansionRules()) -> SiteCluster {
         var state = Expansion(graph: graph, clusters: clusters, rules: rules)
         for seed in Set(seeds).sorted() where seed >= 0 {
@@ -88,7 +89,7 @@ public enum SiteExpansion {
 
     /// The growing site and what has been judged.
     struct Expansion {
-        let graph: ChainGraph
+        let graph: ChainIndex
         let clusters: ClusterAssignment
         let rules: SiteExpansionRules
         var isMember = Set<Int>()
@@ -98,7 +99,7 @@ public enum SiteExpansion {
         var judgedCold = Set<Int>()
         var judgedPayjoinTx = Set<Int>()
 
-        init(graph: ChainGraph, clusters: ClusterAssignment, rules: SiteExpansionRules) {
+        init(graph: ChainIndex, clusters: ClusterAssignment, rules: SiteExpansionRules) {
             self.graph = graph; self.clusters = clusters; self.rules = rules
         }
 
@@ -111,7 +112,7 @@ public enum SiteExpansion {
 
         /// Adds every input address of `t` not yet in the site; returns how many.
         mutating func addInputs(of t: Int) -> Int {
-            graph.inputs(of: t).reduce(0) { n, i in n + (add(graph.inputAddress[i]) ? 1 : 0) }
+            graph.inputs(of: t).reduce(0) { n, i in n + (add(graph.address(ofInput: i)) ? 1 : 0) }
         }
 
         /// The strong rules, from every address not yet looked at, until nothing is added.
@@ -136,14 +137,14 @@ public enum SiteExpansion {
             let outs = graph.outputs(of: t)
             guard outs.count == 1, !graph.txIsCoinbase[t] else { return }
             let payers = payerClusters()
-            let strangers = graph.inputs(of: t).map { graph.inputAddress[$0] }.filter { $0 >= 0 && !isMember.contains($0) }
+            let strangers = graph.inputs(of: t).map { graph.address(ofInput: $0) }.filter { $0 >= 0 && !isMember.contains($0) }
             if !strangers.isEmpty && !strangers.contains(where: { payers.contains(clusters.cluster(of: $0)) }) {
                 let n = addInputs(of: t)
-                if n > 0 { evidence.append(SiteEvidence(rule: .consolidation, tx: t, address: graph.outputAddress[outs.lowerBound], clusters: [], addressesAdded: n)) }
+                if n > 0 { evidence.append(SiteEvidence(rule: .consolidation, tx: t, address: graph.address(ofOutput: outs.lowerBound), clusters: [], addressesAdded: n)) }
             }
-            let cold = graph.outputAddress[outs.lowerBound]
+            let cold = graph.address(ofOutput: outs.lowerBound)
             guard rules.coldSweep, cold >= 0, !judgedCold.contains(cold),
-                  graph.inputs(of: t).allSatisfy({ isMember.contains(graph.inputAddress[$0]) }) else { return }
+                  graph.inputs(of: t).allSatisfy({ isMember.contains(graph.address(ofInput: $0)) }) else { return }
             judgedCold.insert(cold)
             guard let sweeps = coldSweeps(into: cold, graph: graph) else { return }
             for s in sweeps {
@@ -157,7 +158,7 @@ public enum SiteExpansion {
         mutating func payjoinInto(_ t: Int, output o: Int) {
             guard judgedPayjoinTx.insert(t).inserted,
                   let input = payjoinReceiverInput(tx: t, siteOutput: o, graph: graph, isMember: isMember) else { return }
-            let a = graph.inputAddress[input]
+            let a = graph.address(ofInput: input)
             if add(a) {
                 extra.append(a)
                 evidence.append(SiteEvidence(rule: .payjoinReceiver, tx: t, address: a, clusters: [], addressesAdded: 1))
@@ -172,8 +173,8 @@ public enum SiteExpansion {
                 for o in graph.outputsPaying(a) {
                     let t = graph.outputTx[o]
                     let ins = graph.inputs(of: t)
-                    guard !graph.txIsCoinbase[t], !ins.contains(where: { isMember.contains(graph.inputAddress[$0]) }) else { continue }
-                    for i in ins where graph.inputAddress[i] >= 0 { payers.insert(clusters.cluster(of: graph.inputAddress[i])) }
+                    guard !graph.txIsCoinbase[t], !ins.contains(where: { isMember.contains(graph.address(ofInput: $0)) }) else { continue }
+                    for i in ins where graph.address(ofInput: i) >= 0 { payers.insert(clusters.cluster(of: graph.address(ofInput: i))) }
                 }
             }
             return payers
@@ -193,9 +194,9 @@ public enum SiteExpansion {
             }
             var added = 0
             for t in spends.sorted() where graph.outputs(of: t).count > 1 && !graph.txIsCoinbase[t] {
-                let strangers = graph.inputs(of: t).map { graph.inputAddress[$0] }.filter { $0 >= 0 && !isMember.contains($0) }
+                let strangers = graph.inputs(of: t).map { graph.address(ofInput: $0) }.filter { $0 >= 0 && !isMember.contains($0) }
                 guard !strangers.isEmpty,
-                      !graph.outputs(of: t).contains(where: { isMember.contains(graph.outputAddress[$0]) }),
+                      !graph.outputs(of: t).contains(where: { isMember.contains(graph.address(ofOutput: $0)) }),
                       !strangers.contains(where: { payers.contains(clusters.cluster(of: $0)) }) else { continue }
                 let n = addInputs(of: t)
                 added += n
@@ -206,7 +207,7 @@ public enum SiteExpansion {
     }
 
     /// The single-output consolidations into `cold`, when `cold` passes the cold-store test; else nil.
-    static func coldSweeps(into cold: Int, graph: ChainGraph) -> [Int]? {
+    static func coldSweeps(into cold: Int, graph: ChainIndex) -> [Int]? {
         guard case .sweeps(let sweeps) = walkColdReceipts(cold, graph: graph), sweeps.count >= 2 else { return nil }
         return sweeps
     }
@@ -216,20 +217,20 @@ public enum SiteExpansion {
     /// the first such transaction decides, so a graph holding `cold`'s receipts up to that transaction (in
     /// chain order) answers as the whole chain does: a caller loading an address's receipts piecemeal (an
     /// exchange's may be millions) can stop there.
-    public static func rulesOutColdStore(_ cold: Int, graph: ChainGraph) -> Bool {
+    public static func rulesOutColdStore(_ cold: Int, graph: ChainIndex) -> Bool {
         if case .ruledOut = walkColdReceipts(cold, graph: graph) { return true }
         return false
     }
 
     enum ColdReceipts { case ruledOut, sweeps([Int]) }
 
-    static func walkColdReceipts(_ cold: Int, graph: ChainGraph) -> ColdReceipts {
+    static func walkColdReceipts(_ cold: Int, graph: ChainIndex) -> ColdReceipts {
         var sweeps: [Int] = []
         for o in graph.outputsPaying(cold) {
             let t = graph.outputTx[o]
             if graph.txIsCoinbase[t] { return .ruledOut }
             let single = graph.outputs(of: t).count == 1
-            let selfSpend = graph.inputs(of: t).contains { graph.inputAddress[$0] == cold }
+            let selfSpend = graph.inputs(of: t).contains { graph.address(ofInput: $0) == cold }
             if single && !selfSpend {
                 if sweeps.last != t { sweeps.append(t) }
             } else if !selfSpend {
@@ -240,19 +241,19 @@ public enum SiteExpansion {
     }
 
     /// The receiver's input of a PayJoin into the site (see the type's documentation), or nil.
-    static func payjoinReceiverInput(tx t: Int, siteOutput o: Int, graph: ChainGraph, isMember: Set<Int>) -> Int? {
+    static func payjoinReceiverInput(tx t: Int, siteOutput o: Int, graph: ChainIndex, isMember: Set<Int>) -> Int? {
         func member(_ a: Int) -> Bool { isMember.contains(a) }
         let inputs = graph.inputs(of: t)
         guard inputs.count >= 2, !graph.txIsCoinbase[t] else { return nil }
         // Exactly one output into the site, and no input already the site's (that is the site spending).
-        guard graph.outputs(of: t).filter({ member(graph.outputAddress[$0]) }).count == 1,
-              !inputs.contains(where: { member(graph.inputAddress[$0]) }) else { return nil }
-        let kind = graph.kind(of: graph.outputAddress[o])
+        guard graph.outputs(of: t).filter({ member(graph.address(ofOutput: $0)) }).count == 1,
+              !inputs.contains(where: { member(graph.address(ofInput: $0)) }) else { return nil }
+        let kind = graph.kind(of: graph.address(ofOutput: o))
         guard kind != 0 else { return nil }
-        func kindOf(_ i: Int) -> UInt8 { graph.kind(of: graph.inputAddress[i]) }
+        func kindOf(_ i: Int) -> UInt8 { graph.kind(of: graph.address(ofInput: i)) }
         let sameKind = inputs.filter { kindOf($0) == kind }
         guard sameKind.count == 1, let i = sameKind.first, graph.inputValue[i] < graph.outputValue[o],
-              graph.inputAddress[i] >= 0 else { return nil }
+              graph.address(ofInput: i) >= 0 else { return nil }
         guard inputs.allSatisfy({ $0 == i || (kindOf($0) != 0 && kindOf($0) != kind) }) else { return nil }
         return i
     }

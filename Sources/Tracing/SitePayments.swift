@@ -1,6 +1,7 @@
+import ChainIndex
 /// A payment into the site: one output paying a site address in a transaction the site did not make alone.
 public struct SitePayment: Sendable, Hashable {
-    /// Global output index in the `ChainGraph`.
+    /// Global output index in the `ChainIndex`.
     public var output: Int
     public var tx: Int
     public var vout: Int
@@ -27,7 +28,7 @@ public struct SitePayment: Sendable, Hashable {
 
 public enum SitePayments {
     /// Every payment into the site, in chain order (transaction, then vout). Cost: the site's receipts.
-    public static func find(site: SiteCluster, graph: ChainGraph, clusters: ClusterAssignment) -> [SitePayment] {
+    public static func find(site: SiteCluster, graph: ChainIndex, clusters: ClusterAssignment) -> [SitePayment] {
         var outputs: [Int] = []
         for a in site.members { outputs.append(contentsOf: graph.outputsPaying(a)) }
         outputs.sort()
@@ -38,20 +39,20 @@ public enum SitePayments {
             var siteIn: Int64 = 0
             var byCluster: [Int: Int64] = [:]
             for i in graph.inputs(of: t) {
-                let a = graph.inputAddress[i]
+                let a = graph.address(ofInput: i)
                 if site.contains(a) { siteIn += graph.inputValue[i] } else {
                     byCluster[clusters.cluster(of: a), default: 0] += graph.inputValue[i]
                 }
             }
             if byCluster.isEmpty { continue }  // the site moving its own money
-            let siteOutputs = graph.outputs(of: t).filter { site.contains(graph.outputAddress[$0]) }.count
+            let siteOutputs = graph.outputs(of: t).filter { site.contains(graph.address(ofOutput: $0)) }.count
             let contribution = siteOutputs == 1 ? siteIn : 0
             let payer = byCluster.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? -1
             result.append(SitePayment(
                 output: o, tx: t, vout: graph.vout(of: o),
                 value: graph.outputValue[o] - contribution, outputValue: graph.outputValue[o],
                 receiverContribution: contribution, time: graph.txTime[t], height: graph.txHeight[t],
-                address: graph.outputAddress[o], payerCluster: payer, inputClusters: byCluster.keys.sorted()))
+                address: graph.address(ofOutput: o), payerCluster: payer, inputClusters: byCluster.keys.sorted()))
         }
         return result
     }

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import ChainSources
 import Clustering
 import Foundation
@@ -49,14 +50,14 @@ import Testing
         let db = try CaseDatabase(path: path)
         for name in ["default", "conservative"] {
             let profile = try ClusterStoreTests.profile(name)
-            let (full, lean) = try db.read { db in (try ClusterStore.load(db), try ClusterStore.loadCospends(db)) }
-            #expect(lean.batch.count == full.batch.count && lean.addressBound == full.addressBound)
+            let (full, lean) = try db.read { db in (try ChainIndexLoader.load(db), try ClusterStore.loadCospends(db)) }
+            #expect(lean.cospends.count == full.index.txCount && lean.addressBound == full.addressBound)
             #expect(lean.lastPosition == full.positions.last)
-            #expect(lean.idSum == full.batch.txIDs.reduce(Int64(0)) { $0 + Int64($1) })
+            #expect(lean.idSum == full.index.txStoreID.reduce(Int64(0)) { $0 + Int64($1) })
             var a = Clusterer(profile: profile, addressCount: full.addressBound)
-            a.process(full.batch)
+            a.process(full.index)
             var b = Clusterer(profile: profile, addressCount: lean.addressBound)
-            try b.process(lean.batch)
+            try b.process(lean.cospends)
             #expect(a.merges == b.merges && a.stops == b.stops && a.statistics == b.statistics)
             #expect(a.flagged.map(\.tx) == b.flagged.map(\.tx))
             #expect(a.clusterIDs() == b.clusterIDs())
@@ -96,12 +97,12 @@ import Testing
             try ingest(source, into: path, classify: nil)
             let db = try CaseDatabase(path: path)
             let profile = try ClusterStoreTests.profile("default")
-            let full = try db.read { try ClusterStore.load($0) }
+            let full = try db.read { try ChainIndexLoader.load($0) }
             var a = Clusterer(profile: profile, addressCount: full.addressBound)
-            a.process(full.batch)
+            a.process(full.index)
             var (b, run) = try db.read { db in try ClusterStore.clusterCospends(db) { Clusterer(profile: profile) } }
             #expect(run.streamed == (label == "in order"), "\(label)")
-            #expect(run.transactions == full.batch.count && run.lastPosition == full.positions.last, "\(label)")
+            #expect(run.transactions == full.index.txCount && run.lastPosition == full.positions.last, "\(label)")
             #expect(a.merges == b.merges && a.stops == b.stops && a.statistics == b.statistics, "\(label)")
             #expect(a.clusterIDs() == b.clusterIDs(), "\(label)")
             #expect(run.candidates > 0 && b.flagged.count == 3, "\(label)")

@@ -1,6 +1,7 @@
 import BitcoinAddresses
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import ChainSources
 import Clustering
 import Foundation
@@ -52,10 +53,10 @@ import Testing
         #expect(summary.exclusionsPerRule["exclude.coinjoin.generic-funded"] == 3)
         #expect(summary.clusters == summary.singletons + Set(try assignments(db).map { $0.split(separator: ",")[1] }).count - summary.singletons)
 
-        let (chain, txids) = try db.read { db in (try ClusterStore.load(db, spenders: true), try ClusterStore.txidsByID(db)) }
+        let (chain, txids) = try db.read { db in (try ChainIndexLoader.load(db, columns: [.spenderShapes]), try ClusterStore.txidsByID(db)) }
         var c = Clusterer(profile: profile, addressCount: chain.addressBound)
-        c.process(chain.batch)
-        let report = EvaluationReport(batch: chain.batch, txid: { txids[Int64($0.raw)] ?? "" }, truth: try Self.truth(), clusterer: &c)
+        c.process(chain.index)
+        let report = EvaluationReport(batch: chain.index, txid: { txids[Int64($0.raw)] ?? "" }, truth: try Self.truth(), clusterer: &c)
         #expect(report.clustering.clusters == 1857)
         #expect(abs(report.clustering.precision - 0.99957) < 0.000005)
         #expect(abs(report.clustering.recall - 0.0284) < 0.00005)
@@ -150,10 +151,10 @@ import Testing
         let path = try temporaryDatabasePath("same-block-load")
         try ingest(c.items(c.fixture + c.blocks) + [c.item(c.loose), c.item(c.looseChild)], into: path)
         let db = try CaseDatabase(path: path)
-        let chain = try db.read { try ClusterStore.load($0, spenders: true) }
+        let chain = try db.read { try ChainIndexLoader.load($0, columns: [.spenderShapes]) }
         func view(height: Int64, position: Int64) throws -> TxView {
             let i = try #require(chain.positions.firstIndex { $0.height == height && $0.position == position })
-            return chain.batch.view(i)
+            return chain.index.view(i)
         }
         let cb104 = try view(height: 104, position: 0), pay = try view(height: 105, position: 1)
         let spendPayment = try view(height: 106, position: 1)
@@ -165,16 +166,16 @@ import Testing
         #expect(spendPayment.outputSpender(0) == nil)
         #expect(SameBlockSpendChange().candidates(in: spendPayment).isEmpty)
         let looseIndex = try #require(chain.positions.firstIndex { $0.height == Int64.max })
-        let loose = chain.batch.view(looseIndex)
+        let loose = chain.index.view(looseIndex)
         #expect(loose.outputSpender(1)?.inSameBlock == true, "both unconfirmed")
         #expect(SameBlockSpendChange().candidates(in: loose) == OutputSet([1]))
 
         // Loading only what follows block 104 still sees the spend inside block 105.
         let after = try #require(chain.positions.first { $0.height == 104 })
-        let tail = try db.read { try ClusterStore.load($0, after: after, spenders: true) }
+        let tail = try db.read { try ChainIndexLoader.load($0, after: after, columns: [.spenderShapes]) }
         #expect(tail.positions.first?.height == 105)
         let tailPay = try #require(tail.positions.firstIndex { $0.height == 105 && $0.position == 1 })
-        #expect(SameBlockSpendChange().candidates(in: tail.batch.view(tailPay)) == OutputSet([1]))
+        #expect(SameBlockSpendChange().candidates(in: tail.index.view(tailPay)) == OutputSet([1]))
     }
 
     /// Same-block spends are known when a block is committed, so the profile extends after whole blocks, but a

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import ChainSources
 import Foundation
 import SpoorTestSupport
@@ -32,10 +33,10 @@ import Tracing
         let back = tracer.trace(from: [whole.outputs(of: t).lowerBound: 40_000], direction: .back, policy: .haircut, hops: 2)
         #expect(back.endpoints == [FlowEndpoint(kind: .unresolved, cluster: -1): 40_000])
 
-        let address = whole.outputAddress[whole.outputs(of: t).lowerBound]
+        let address = whole.address(ofOutput: whole.outputs(of: t).lowerBound)
         let sub = try TraceSubgraph(database)
         try sub.loadNeighborhoods(of: [address])
-        let part = try sub.build().graph
+        let part = try sub.build().index
         #expect(part.txCount == 1 && part.txids == [looseTxid])
         #expect(part.txIsCoinbase == [false])
     }

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import CaseStore
+import ChainIndex
 import ChainSources
 import Clustering
 import Foundation
@@ -32,30 +33,30 @@ import Tracing
         let built = try sub.build()
         var expected = Set<Txid>()
         for t in 0 ..< whole.txCount {
-            let touches = whole.outputs(of: t).contains { addresses.contains(whole.outputAddress[$0]) }
-                || whole.inputs(of: t).contains { addresses.contains(whole.inputAddress[$0]) }
+            let touches = whole.outputs(of: t).contains { addresses.contains(whole.address(ofOutput: $0)) }
+                || whole.inputs(of: t).contains { addresses.contains(whole.address(ofInput: $0)) }
             if touches { expected.insert(whole.txids[t]) }
         }
-        #expect(Set(built.graph.txids) == expected)
-        #expect(built.graph.txCount < whole.txCount)
+        #expect(Set(built.index.txids) == expected)
+        #expect(built.index.txCount < whole.txCount)
         // Chain order kept, every transaction whole, links inside the subgraph resolved like the whole graph's.
         let position = Dictionary(uniqueKeysWithValues: whole.txids.enumerated().map { ($1, $0) })
-        let order = built.graph.txids.compactMap { position[$0] }
+        let order = built.index.txids.compactMap { position[$0] }
         #expect(order == order.sorted())
-        for t in 0 ..< built.graph.txCount {
-            guard let w = position[built.graph.txids[t]] else { continue }
-            #expect(built.graph.outputs(of: t).map { built.graph.outputValue[$0] } == whole.outputs(of: w).map { whole.outputValue[$0] })
-            #expect(built.graph.inputs(of: t).map { built.graph.inputAddress[$0] } == whole.inputs(of: w).map { whole.inputAddress[$0] })
-            #expect(built.graph.txIsCoinbase[t] == whole.txIsCoinbase[w])
-            for (i, wi) in zip(built.graph.inputs(of: t), whole.inputs(of: w)) {
-                let s = built.graph.inputSpends[i], ws = whole.inputSpends[wi]
+        for t in 0 ..< built.index.txCount {
+            guard let w = position[built.index.txids[t]] else { continue }
+            #expect(built.index.outputs(of: t).map { built.index.outputValue[$0] } == whole.outputs(of: w).map { whole.outputValue[$0] })
+            #expect(built.index.inputs(of: t).map { built.index.inputAddress[$0] } == whole.inputs(of: w).map { whole.inputAddress[$0] })
+            #expect(built.index.txIsCoinbase[t] == whole.txIsCoinbase[w])
+            for (i, wi) in zip(built.index.inputs(of: t), whole.inputs(of: w)) {
+                let s = built.index.inputSpends[i], ws = whole.inputSpends[wi]
                 if ws < 0 { #expect(s == -1) } else if s >= 0 {
-                    #expect(built.graph.txids[built.graph.outputTx[s]] == whole.txids[whole.outputTx[ws]])
-                } else { #expect(s == ChainGraph.notLoaded) }
+                    #expect(built.index.txids[built.index.outputTx[s]] == whole.txids[whole.outputTx[ws]])
+                } else { #expect(s == ChainIndex.notLoaded) }
             }
         }
         for a in addresses {
-            #expect(Array(built.graph.outputsPaying(a)).map { built.graph.outputValue[$0] }
+            #expect(Array(built.index.outputsPaying(a)).map { built.index.outputValue[$0] }
                     == Array(whole.outputsPaying(a)).map { whole.outputValue[$0] })
             #expect(sub.isComplete(a))
         }
@@ -101,9 +102,9 @@ extension TraceSubgraphTests {
             try sub.loadColdStoreCandidates([a], batch: 2)
             #expect(sub.isJudgedAsColdStore(a))
             let built = try sub.build()
-            #expect(SiteExpansion.rulesOutColdStore(a, graph: built.graph) == SiteExpansion.rulesOutColdStore(a, graph: whole))
+            #expect(SiteExpansion.rulesOutColdStore(a, graph: built.index) == SiteExpansion.rulesOutColdStore(a, graph: whole))
             if SiteExpansion.rulesOutColdStore(a, graph: whole) {
-                #expect(built.graph.outputsPaying(a).count < whole.outputsPaying(a).count, "address \(a)")
+                #expect(built.index.outputsPaying(a).count < whole.outputsPaying(a).count, "address \(a)")
             } else {
                 #expect(sub.isComplete(a))
             }

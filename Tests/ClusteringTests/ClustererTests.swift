@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import ChainIndex
 import Clustering
 import SpoorTestSupport
 import Testing
@@ -13,7 +14,7 @@ import Testing
 
     @Test func multiInputLinksAndIdsAreMinimum() {
         var c = Clusterer(profile: .builtInDefault)
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[1] == 1 && ids[2] == 1)
         #expect([3, 4, 5, 6].map { ids[$0] } == [3, 3, 3, 3])
@@ -25,14 +26,14 @@ import Testing
 
     @Test func incrementalEqualsFresh() throws {
         var fresh = Clusterer(profile: .builtInDefault)
-        fresh.process(TransactionBatch(chain))
+        fresh.process(ChainIndex(chain))
         var first = Clusterer(profile: .builtInDefault)
-        first.process(TransactionBatch(Array(chain.prefix(2))))
+        first.process(ChainIndex(Array(chain.prefix(2))))
         // Resume from the stored form: cluster ids and the seen-address bitmap.
         var roots = first.clusterIDs()
         let resumed = try UnionFind(roots: roots)
         var second = Clusterer(profile: .builtInDefault, unionFind: resumed, seen: first.seen)
-        second.process(TransactionBatch(Array(chain.suffix(2))))
+        second.process(ChainIndex(Array(chain.suffix(2))))
         roots = second.clusterIDs()
         #expect(roots == fresh.clusterIDs())
     }
@@ -41,7 +42,7 @@ import Testing
         let cj = tx(1, inputs: [(1, 15_000_000), (2, 12_000_000), (3, 20_000_000)],
                     outputs: [(10, 10_000_000), (11, 10_000_000), (12, 10_000_000), (14, 4_990_000), (15, 1_990_000)])
         var c = Clusterer(profile: .builtInDefault)
-        c.process(TransactionBatch([cj]))
+        c.process(ChainIndex([cj]))
         let ids = c.clusterIDs()
         #expect(ids[1] == 1 && ids[2] == 2 && ids[3] == 3)
         #expect(c.stops.count == 2)
@@ -56,7 +57,7 @@ import Testing
 
     @Test func explainGivesTheShortestChain() {
         var c = Clusterer(profile: .builtInDefault)
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         var uf = c.unionFind
         let graph = EvidenceGraph(merges: c.merges.records, stops: c.stops.records)
         let e = graph.explain(addr(5), addr(6)) { ClusterID(uf.find($0.raw)) }
@@ -73,7 +74,7 @@ import Testing
 
     @Test func entityGuardRefusesJoiningTwoTaggedClusters() {
         var c = Clusterer(profile: .builtInDefault, entityTags: [addr(1): "Exchange A", addr(6): "Exchange B"])
-        c.process(TransactionBatch(chain + [tx(4, inputs: [(2, 10), (5, 10)], outputs: [(8, 15)])]))
+        c.process(ChainIndex(chain + [tx(4, inputs: [(2, 10), (5, 10)], outputs: [(8, 15)])]))
         let ids = c.clusterIDs()
         #expect(ids[1] != ids[6])
         #expect(c.statistics.guardRefusals["guard.entity-tags"] == 1)
@@ -84,10 +85,10 @@ import Testing
         var profile = HeuristicProfile.builtInDefault
         profile.guards.maxMergeGrowth = 1
         var c = Clusterer(profile: profile)
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         // tx3 would join {3} and {4,5}: the smaller side has 1 address → allowed; nothing bigger happens here.
         let big = tx(9, inputs: [(1, 10), (3, 10)], outputs: [(8, 15)])  // {1,2} with {3,4,5,6}: smaller side 2 > 1
-        c.process(TransactionBatch([big]))
+        c.process(ChainIndex([big]))
         let ids = c.clusterIDs()
         #expect(ids[1] != ids[3])
         #expect(c.statistics.guardRefusals["guard.max-merge-growth"] == 1)
@@ -98,14 +99,14 @@ import Testing
         profile.change = .unique(.use("change.optimal"))
         let t = tx(1, inputs: [(1, 50_000), (2, 40_000)], outputs: [(3, 70_000), (4, 19_000)])
         var c = Clusterer(profile: profile)
-        c.process(TransactionBatch([t]))
+        c.process(ChainIndex([t]))
         let ids = c.clusterIDs()
         #expect(ids[4] == 1 && ids[3] == 3)
         #expect(c.merges.records.last?.heuristicIDs == ["change.optimal"])
         #expect(c.statistics.changeMerges == 1)
         // Off by default: the built-in default never links change.
         var d = Clusterer(profile: .builtInDefault)
-        d.process(TransactionBatch([t]))
+        d.process(ChainIndex([t]))
         #expect(d.clusterIDs()[4] == 4)
     }
 
@@ -121,7 +122,7 @@ import Testing
         // Another cluster, never taught: the same shape of transaction names nothing.
         let untaught = tx(3, inputs: [(6, 3_987_654)], outputs: [(7, 1_234_567), (8, 2_743_210)], outKinds: [wpkh, pkh])
         var c = Clusterer(profile: profile)
-        c.process(TransactionBatch([teach, apply, untaught]))
+        c.process(ChainIndex([teach, apply, untaught]))
         let ids = c.clusterIDs()
         #expect(ids[3] == 1 && ids[5] == 1 && ids[4] == 4)
         #expect(ids[7] == 7 && ids[8] == 8)
@@ -143,7 +144,7 @@ import Testing
         let taught = tx(4, inputs: [(10, 9_000_000)], outputs: [(11, 5_000_000), (12, 3_987_654)], outKinds: [wpkh, pkh])
         let both = tx(5, inputs: [(12, 3_987_654)], outputs: [(13, 1_234_567), (14, 2_743_210)], outKinds: [pkh, pkh])
         var c = Clusterer(profile: profile)
-        c.process(TransactionBatch([a, b, mixed, taught, both]))
+        c.process(ChainIndex([a, b, mixed, taught, both]))
         let ids = c.clusterIDs()
         #expect(ids[6] == 6 && ids[7] == 7)
         #expect(ids[13] == 13 && ids[14] == 14)
@@ -160,17 +161,17 @@ import Testing
         let teach = tx(1, inputs: [(1, 9_000_000)], outputs: [(2, 5_000_000), (3, 3_987_654)], outKinds: [wpkh, pkh])
         let apply = tx(2, inputs: [(3, 3_987_654)], outputs: [(4, 1_234_567), (5, 2_743_210)], outKinds: [wpkh, pkh])
         var fresh = Clusterer(profile: profile)
-        fresh.process(TransactionBatch([teach, apply]))
+        fresh.process(ChainIndex([teach, apply]))
         var first = Clusterer(profile: profile)
-        first.process(TransactionBatch([teach]))
+        first.process(ChainIndex([teach]))
         let resumed = try UnionFind(roots: first.clusterIDs())
         var second = Clusterer(profile: profile, unionFind: resumed, seen: first.seen, changeKinds: first.changeKinds)
-        second.process(TransactionBatch([apply]))
+        second.process(ChainIndex([apply]))
         #expect(second.clusterIDs() == fresh.clusterIDs())
         #expect(fresh.clusterIDs()[5] == 1)
         // Without the learned state the resumed run would not know the type: the state matters.
         var forgetful = Clusterer(profile: profile, unionFind: try UnionFind(roots: first.clusterIDs()), seen: first.seen)
-        forgetful.process(TransactionBatch([apply]))
+        forgetful.process(ChainIndex([apply]))
         #expect(forgetful.clusterIDs() != fresh.clusterIDs())
     }
 }

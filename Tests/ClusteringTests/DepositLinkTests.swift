@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import ChainIndex
 import Clustering
 import Foundation
 import Testing
@@ -37,7 +38,7 @@ import Testing
 
     @Test func payersOfOneDepositAddressAreLinked() {
         var c = Clusterer(profile: profile(minServiceAddresses: 3))
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[100] == ids[101])
         #expect(ids[110] == ids[111])
@@ -55,7 +56,7 @@ import Testing
 
     @Test func staysOutOfPersonalReuseBatchesAndServicePayers() {
         var c = Clusterer(profile: profile(minServiceAddresses: 3))
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[130] != ids[131], "a person's reused address is paid by strangers")
         #expect(ids[140] != ids[100], "a batch payout says nothing about who the deposit belongs to")
@@ -65,20 +66,20 @@ import Testing
 
     @Test func belowTheThresholdThereIsNoService() {
         var c = Clusterer(profile: profile(minServiceAddresses: 4))
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[100] != ids[101])
         #expect(c.statistics.depositServices == 0)
         #expect(c.statistics.merges[HeuristicRegistry.depositAddress] == nil)
         // Without the link in the profile nothing changes either.
         var plain = Clusterer(profile: .builtInDefault)
-        plain.process(TransactionBatch(chain))
+        plain.process(ChainIndex(chain))
         #expect(plain.clusterIDs() == ids)
     }
 
     @Test func defaultThresholdNeedsTenDepositAddresses() {
         var c = Clusterer(profile: profile(minServiceAddresses: nil))
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         #expect(c.statistics.depositServices == 0)
         #expect(Clusterer.defaultMinServiceAddresses == 10)
     }
@@ -88,7 +89,7 @@ import Testing
         let cj = tx(19, inputs: [(400, 15_000_000), (401, 12_000_000), (402, 20_000_000)],
                     outputs: [(1, 10_000_000), (411, 10_000_000), (412, 10_000_000), (414, 4_990_000), (415, 1_990_000)])
         var c = Clusterer(profile: profile(minServiceAddresses: 3))
-        c.process(TransactionBatch(chain + [cj]))
+        c.process(ChainIndex(chain + [cj]))
         let ids = c.clusterIDs()
         #expect(c.flagged.count == 1)
         #expect(ids[400] != ids[100] && ids[400] != ids[401])
@@ -96,7 +97,7 @@ import Testing
 
     @Test func entityTagsRefuseADepositLinkAndSayWhy() {
         var c = Clusterer(profile: profile(minServiceAddresses: 3), entityTags: [addr(100): "alice", addr(101): "bob"])
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[100] != ids[101])
         #expect(ids[110] == ids[111], "untagged customers are still linked")

@@ -1,5 +1,6 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import ChainIndex
 import Clustering
 import Foundation
 import SpoorTestSupport
@@ -254,7 +255,7 @@ import Testing
         let (builder, _) = try SampleChain.load()
         let ids = HeuristicRegistry.changeIDs
         var checked = 0
-        for i in 0..<builder.batch.count {
+        for i in 0..<builder.batch.txCount {
             let v = builder.batch.view(i)
             let sets = Dictionary(uniqueKeysWithValues: ids.map { ($0, HeuristicRegistry.change($0)!.candidates(in: v)) })
             func eval(_ r: ChangeRule) -> OutputSet { r.evaluate { id, _ in sets[id] ?? .empty } }

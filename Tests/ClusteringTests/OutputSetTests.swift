@@ -1,3 +1,4 @@
+import ChainIndex
 import Clustering
 import SpoorTestSupport
 import Testing
@@ -36,7 +37,7 @@ import Testing
         outputs[90] = (200, 987_654_321)
         let batch = tx(1, inputs: [(1, 2_000_000_000)], outputs: outputs)
         var c = Clusterer(profile: profile)
-        c.process(TransactionBatch([batch]))
+        c.process(ChainIndex([batch]))
         let ids = c.clusterIDs()
         #expect(ids[200] == 1)
         #expect(c.changePicks.map(\.vout) == [90])

@@ -1,5 +1,6 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import ChainIndex
 import Clustering
 import Foundation
 import SpoorTestSupport
@@ -20,7 +21,7 @@ func tx(_ id: UInt32, inputs: [(UInt32?, Int64)], outputs: [(UInt32?, Int64)], c
 }
 
 func view(_ t: ClusterTransaction, fresh: OutputSet = .empty) -> TxView {
-    var v = TransactionBatch([t]).view(0)
+    var v = ChainIndex([t]).view(0)
     v.fresh = fresh
     return v
 }

@@ -1,10 +1,11 @@
 import BitcoinPrimitives
+import ChainIndex
 import Testing
 import Tracing
 
 /// Small chains written out transaction by transaction, one rule at a time.
 struct MiniChain {
-    var builder = ChainGraph.Builder()
+    var builder = ChainIndex.Builder()
     var count = 0
     static let p2sh: UInt8 = 3, p2wpkh: UInt8 = 6, p2pkh: UInt8 = 2
 
@@ -17,7 +18,7 @@ struct MiniChain {
     /// Adds a transaction; inputs are (tx number, vout); outputs are (address, value, kind). Returns its number.
     @discardableResult
     mutating func tx(time: Int64 = 1_000, _ inputs: [(Int, Int)], _ outputs: [(Int, Int64, UInt8)]) -> Int {
-        let ins: [ChainGraph.Builder.Input] = inputs.isEmpty ? [.init(previous: nil)]
+        let ins: [ChainIndex.Builder.Input] = inputs.isEmpty ? [.init(previous: nil)]
             : inputs.map { .init(previous: (txid($0.0), $0.1)) }
         builder.add(txid: txid(count), height: Int32(count), time: time, inputs: ins,
                     outputs: outputs.map { .init(address: $0.0, value: $0.1, kind: $0.2) })
@@ -25,7 +26,7 @@ struct MiniChain {
         return count - 1
     }
 
-    mutating func graph() -> ChainGraph { builder.finish() }
+    mutating func graph() -> ChainIndex { builder.finish() }
 }
 
 @Suite struct SplitTests {

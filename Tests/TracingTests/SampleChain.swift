@@ -1,15 +1,16 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import ChainIndex
 import Foundation
 import SpoorTestSupport
 import Tracing
 
-/// The bundled sample chain as a `ChainGraph`, read from its node JSON (`rpc/blocks.jsonl.gz`) so the
+/// The bundled sample chain as a `ChainIndex`, read from its node JSON (`rpc/blocks.jsonl.gz`) so the
 /// tracing core can be tested without the case database. Address ids are dense in order of first
 /// appearance. Clustering here is plain common-input with BlockSci's generic CoinJoin exclusion — enough to
 /// exercise the tracing core; the real clustering lives in the Clustering target.
 struct SampleChain: @unchecked Sendable {
-    var graph: ChainGraph
+    var graph: ChainIndex
     var addressID: [String: Int]
     var addresses: [String]
     var clusters: ClusterAssignment
@@ -30,7 +31,7 @@ struct SampleChain: @unchecked Sendable {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        var builder = ChainGraph.Builder()
+        var builder = ChainIndex.Builder()
         var ids: [String: Int] = [:]
         var names: [String] = []
         func id(_ s: String) -> Int {
@@ -46,7 +47,7 @@ struct SampleChain: @unchecked Sendable {
             let time = Int64(block["time"] as? Int ?? 0)
             for tx in txs {
                 let txid = Txid(digest: Digest32(displayHex: tx["txid"] as? String ?? "")!)
-                var ins: [ChainGraph.Builder.Input] = []
+                var ins: [ChainIndex.Builder.Input] = []
                 var inAddrs: [Int] = []
                 for vin in tx["vin"] as? [[String: Any]] ?? [] {
                     if vin["coinbase"] != nil { ins.append(.init(previous: nil)); continue }
@@ -55,7 +56,7 @@ struct SampleChain: @unchecked Sendable {
                     if let spk = (vin["prevout"] as? [String: Any])?["scriptPubKey"] as? [String: Any],
                        let a = spk["address"] as? String { inAddrs.append(id(a)) }
                 }
-                var outs: [ChainGraph.Builder.Output] = []
+                var outs: [ChainIndex.Builder.Output] = []
                 var values: [Int64] = []
                 for vout in tx["vout"] as? [[String: Any]] ?? [] {
                     let spk = vout["scriptPubKey"] as? [String: Any] ?? [:]

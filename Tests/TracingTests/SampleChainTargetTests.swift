@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import ChainIndex
 import Foundation
 import Testing
 import Tracing

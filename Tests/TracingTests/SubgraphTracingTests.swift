@@ -1,8 +1,9 @@
 import BitcoinPrimitives
+import ChainIndex
 import Testing
 import Tracing
 
-/// A graph holding part of a chain: links to transactions left out are `ChainGraph.notLoaded`, which the
+/// A graph holding part of a chain: links to transactions left out are `ChainIndex.notLoaded`, which the
 /// tracer must tell apart from "unspent" and "unresolved", and address ids may be sparse and large.
 @Suite struct SubgraphTracingTests {
     func txid(_ n: Int) -> Txid {
@@ -13,14 +14,17 @@ import Tracing
 
     /// tx0: inputs [funding not loaded, unresolved]; outputs [address 9_000_000 (spent by tx1), address 7
     /// (spent by a transaction not loaded), address 8 (unspent)]. tx1 spends tx0:0 into address 5.
-    func graph() -> ChainGraph {
-        ChainGraph.Builder.subgraph(
-            txids: [txid(0), txid(1)], txHeight: [10, 11], txTime: [100, 200], txIsCoinbase: [false, false],
+    func graph() -> ChainIndex {
+        let index = try! ChainIndex(
+            txStoreID: [0, 1], txVersion: [2, 2], txLockTime: [0, 0], txIsCoinbase: [false, false],
             inputStart: [0, 2, 3], outputStart: [0, 3, 4],
-            outputValue: [600, 300, 100, 590], outputAddress: [9_000_000, 7, 8, 5],
-            outputSpentBy: [2, ChainGraph.notLoaded, -1, -1],
-            inputValue: [700, 310, 600], inputAddress: [4, 3, 9_000_000], inputSpends: [ChainGraph.notLoaded, -1, 0],
-            addressKinds: [9_000_000: 6, 7: 6, 8: 2, 5: 6, 4: 6, 3: 2])
+            inputAddress: [4, 3, 9_000_000], inputValue: [700, 310, 600], inputKind: [6, 2, 6],
+            inputSequence: [.max, .max, .max],
+            outputAddress: [9_000_000, 7, 8, 5], outputValue: [600, 300, 100, 590], outputKind: [6, 6, 2, 6],
+            txids: [txid(0), txid(1)], txHeight: [10, 11], txTime: [100, 200],
+            inputSpends: [ChainIndex.notLoaded, -1, 0], outputSpentBy: [2, ChainIndex.notLoaded, -1, -1])
+        index.indexAddresses(sparseKinds: [9_000_000: 6, 7: 6, 8: 2, 5: 6, 4: 6, 3: 2])
+        return index
     }
 
     @Test func sparseAddressesAreIndexedWithoutAColumnPerId() {

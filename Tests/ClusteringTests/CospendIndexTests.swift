@@ -1,19 +1,20 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import ChainIndex
 import Clustering
 import SpoorTestSupport
 import Testing
 
 /// The co-spend path: same results as the full columns, and the contract it rests on (every CoinJoin exclusion
 /// needs equal outputs).
-@Suite struct CospendBatchTests {
+@Suite struct CospendIndexTests {
     @Test(arguments: ["default", "conservative"])
     func cospendPathEqualsTheFullColumnsOnTheSampleChain(profileName: String) throws {
         let (builder, _) = try SampleChain.load()
         let profile = try SampleChain.profile(profileName)
         var full = Clusterer(profile: profile, addressCount: builder.scripts.count)
         full.process(builder.batch)
-        let cospends = CospendBatch(builder.batch)
+        let cospends = CospendIndex(builder.batch)
         var lean = Clusterer(profile: profile, addressCount: builder.scripts.count)
         try lean.process(cospends)
         #expect(full.merges.count > 100)
@@ -23,13 +24,13 @@ import Testing
         #expect(full.flagged.map(\.tx) == lean.flagged.map(\.tx) && full.flagged.map(\.rules) == lean.flagged.map(\.rules))
         #expect(full.clusterIDs() == lean.clusterIDs())
         // Only the few transactions with two inputs and equal outputs carry their full columns.
-        #expect(cospends.candidates.count > 0 && cospends.candidates.count < builder.batch.count / 10)
+        #expect(cospends.candidates.txCount > 0 && cospends.candidates.txCount < builder.batch.txCount / 10)
     }
 
     @Test func changeProfilesNeedTheFullColumns() throws {
         let (builder, _) = try SampleChain.load()
         var c = Clusterer(profile: try SampleChain.profile("change"), addressCount: builder.scripts.count)
-        #expect(throws: BatchError.self) { try c.process(CospendBatch(builder.batch)) }
+        #expect(throws: BatchError.self) { try c.process(CospendIndex(builder.batch)) }
     }
 
     /// Every CoinJoin exclusion must fail on a transaction whose outputs all differ in value, whatever else it
@@ -52,8 +53,8 @@ import Testing
                 tx.outputs.append(.init(address: AddressID(UInt32(100 + o)), value: Amount(satoshis: base + Int64(o)),
                                         kind: .witnessV0KeyHash))
             }
-            let batch = TransactionBatch([tx])
-            #expect(!CospendBatch.hasEqualValues(tx.outputs.map(\.value.satoshis)))
+            let batch = ChainIndex([tx])
+            #expect(!CospendIndex.hasEqualValues(tx.outputs.map(\.value.satoshis)))
             for rule in HeuristicRegistry.exclusions where rule.id != "exclude.coinbase" {
                 #expect(!rule.matches(batch.view(0)), "\(rule.id) matched transaction \(round) without equal outputs")
                 checked += 1
@@ -63,22 +64,22 @@ import Testing
     }
 
     @Test func equalValuesIsExact() {
-        #expect(!CospendBatch.hasEqualValues([Int64]()))
-        #expect(!CospendBatch.hasEqualValues([5]))
-        #expect(CospendBatch.hasEqualValues([5, 7, 5]))
-        #expect(!CospendBatch.hasEqualValues(Array(Int64(0)..<100)))
-        #expect(CospendBatch.hasEqualValues(Array(Int64(0)..<100) + [42]))
+        #expect(!CospendIndex.hasEqualValues([Int64]()))
+        #expect(!CospendIndex.hasEqualValues([5]))
+        #expect(CospendIndex.hasEqualValues([5, 7, 5]))
+        #expect(!CospendIndex.hasEqualValues(Array(Int64(0)..<100)))
+        #expect(CospendIndex.hasEqualValues(Array(Int64(0)..<100) + [42]))
     }
 
     @Test func mismatchedCandidatesAreRefused() {
-        let tx = TransactionBatch()
-        tx.beginTransaction(id: TxID(9), version: 2, lockTime: 0, isCoinbase: false)
-        #expect(throws: BatchError.self) {
-            try CospendBatch(txIDs: [1], flags: [CospendBatch.equalOutputsFlag], inputStart: [0, 2], inputAddress: [3, 4],
+        let tx = ChainIndex()
+        tx.beginTransaction(storeID: 9, version: 2, lockTime: 0, isCoinbase: false)
+        #expect(throws: ChainIndexError.self) {
+            try CospendIndex(txStoreID: [1], flags: [CospendIndex.equalOutputsFlag], inputStart: [0, 2], inputAddress: [3, 4],
                              candidates: tx, addressBound: 5)
         }
-        #expect(throws: BatchError.self) {
-            try CospendBatch(txIDs: [1], flags: [0], inputStart: [0, 3], inputAddress: [3, 4], addressBound: 5)
+        #expect(throws: ChainIndexError.self) {
+            try CospendIndex(txStoreID: [1], flags: [0], inputStart: [0, 3], inputAddress: [3, 4], addressBound: 5)
         }
     }
 
@@ -102,7 +103,7 @@ import Testing
         let rules = HeuristicRegistry.exclusions.filter { $0.id != "exclude.coinbase" }
         var matched = Set<String>()
         for r in rounds {
-            let v = TransactionBatch([r]).view(0)
+            let v = ChainIndex([r]).view(0)
             for rule in rules where rule.matches(v) { matched.insert(rule.id.rawValue) }
         }
         #expect(matched.count == rules.count, "every rule matches one of the rounds: \(matched.sorted())")
@@ -118,7 +119,7 @@ import Testing
                 default: t.outputs.append(t.outputs[Int(rng.next() % UInt64(t.outputs.count))])
                 }
             }
-            let v = TransactionBatch([t]).view(0)
+            let v = ChainIndex([t]).view(0)
             for rule in rules where rule.matches(v) {
                 #expect(rule.mayMatch(inputCount: v.inputCount, outputCount: v.outputCount), "\(rule.id) on variant \(round)")
             }

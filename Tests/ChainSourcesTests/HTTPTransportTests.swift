@@ -4,23 +4,6 @@ import Testing
 
 @testable import ChainSources
 
-final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
-}
-
-/// Runs `body` on its own thread and gives up after `seconds`: a call that hangs fails the test instead of
-/// hanging the run (the hung thread is left behind).
-func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () throws -> T) -> Result<T, any Error>? {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Thread {
-        box.result = Result { try body() }
-        done.signal()
-    }.start()
-    guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-    return box.result
-}
-
 /// The transport against loopback servers that misbehave the way issue 10 found: challenges, redirects to
 /// another origin, answers too large to hold.
 @Suite struct HTTPTransportTests {

@@ -48,7 +48,7 @@ struct NodeFailureTests {
         let ok = try Spoor.run(["ingest", "--rpc", node.url, "--rpc-user", "spoor", "--db", db, "--json", "--quiet"],
                                environment: ["SPOOR_RPC_PASSWORD": password])
         #expect(ok.status == 0, "\(ok)")
-        #expect(try ok.json()["blocks_added"] as? Int == 4)
+        #expect(try Spoor.json(ok)["blocks_added"] as? Int == 4)
         for file in try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) {
             let bytes = try Data(contentsOf: scratch.url.appendingPathComponent(file))
             #expect(bytes.range(of: Data(password.utf8)) == nil, "\(file) holds the password")

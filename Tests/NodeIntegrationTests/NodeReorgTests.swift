@@ -75,7 +75,7 @@ struct NodeReorgTests {
         let dropped = try Spoor.run(["ingest", "--rpc", node.url, "--rpc-cookie", node.cookiePath, "--db", db,
                                      "--json", "--quiet"])
         #expect(dropped.status == 0, "\(dropped)")
-        #expect(try dropped.json()["blocks_added"] as? Int == 0)
+        #expect(try Spoor.json(dropped)["blocks_added"] as? Int == 0)
         #expect(dropped.stderr.contains("heights \(forkHeight + 1)–\(forkHeight + 3) are not on the node's best chain"),
                 "\(dropped.stderr)")
         let bumped = try node.object("bumpfee", [original], wallet: "payer")

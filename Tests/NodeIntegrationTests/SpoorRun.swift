@@ -5,60 +5,18 @@ import Testing
 
 /// The `spoor` executable run as a child process, as an analyst runs it.
 enum Spoor {
-    struct Run: CustomStringConvertible {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var seconds: Double
-
-        var description: String { "exit \(status) after \(String(format: "%.2f", seconds)) s; stderr: \(stderr)" }
-
-        /// `--json` output as an object.
-        func json() throws -> [String: Any] {
-            let obj = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
-            return try #require(obj, "not a JSON object: \(stdout.prefix(300))")
-        }
+    /// `--json` output as an object.
+    static func json(_ run: ChildRun) throws -> [String: Any] {
+        let obj = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        return try #require(obj, "not a JSON object: \(run.stdout.prefix(300))")
     }
 
-    static var executable: URL? {
-        [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("spoor"),
-         Fixtures.repositoryRoot.appendingPathComponent(".build/debug/spoor")]
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    /// Runs `spoor ARGS` with `environment` added to this process's, killed after `timeout` seconds.
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Run {
-        let p = Process()
-        p.executableURL = try #require(executable, "build the spoor executable first (swift build)")
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let started = Date()
-        try p.run()
-        // Read both pipes while the child runs (a full pipe would block it).
-        let outBox = ResultBox<Data>(), errBox = ResultBox<Data>()
-        let readers = DispatchGroup()
-        for (pipe, box) in [(out, outBox), (err, errBox)] {
-            readers.enter()
-            Thread {
-                box.result = .success(pipe.fileHandleForReading.readDataToEndOfFile())
-                readers.leave()
-            }.start()
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        if p.isRunning {
-            p.terminate()
-            p.waitUntilExit()
-            Issue.record("spoor \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
-        }
-        p.waitUntilExit()
-        readers.wait()
-        let seconds = Date().timeIntervalSince(started)
-        func text(_ box: ResultBox<Data>) -> String { String(decoding: (try? box.result?.get()) ?? Data(), as: UTF8.self) }
-        return Run(status: p.terminationStatus, stdout: text(outBox), stderr: text(errBox), seconds: seconds)
+    /// Runs `spoor ARGS`; a run past `timeout` seconds is killed and recorded as an issue.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> ChildRun {
+        let executable = try #require(ChildRun.spoor, "build the spoor executable first (swift build)")
+        let run = try ChildRun.run(executable, arguments, environment: environment, timeout: timeout)
+        if run.timedOut { Issue.record("spoor \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s") }
+        return run
     }
 
     /// `spoor ingest --rpc` against `node` with its cookie, `--json`; fails the test when it fails.
@@ -67,7 +25,7 @@ enum Spoor {
         let run = try run(["ingest", "--rpc", node.url, "--rpc-cookie", node.cookiePath, "--db", db, "--json",
                            "--quiet"] + extra)
         try #require(run.status == 0, "spoor ingest --rpc: \(run)")
-        return try run.json()
+        return try json(run)
     }
 
     /// `spoor ingest DIR`.
@@ -75,7 +33,7 @@ enum Spoor {
     static func ingest(_ source: String, db: String) throws -> [String: Any] {
         let run = try run(["ingest", source, "--db", db, "--json", "--quiet"])
         try #require(run.status == 0, "spoor ingest \(source): \(run)")
-        return try run.json()
+        return try json(run)
     }
 
     /// `spoor export --db DB` into a fresh directory: file name → bytes.
@@ -95,7 +53,7 @@ enum Spoor {
     static func stats(_ db: String) throws -> [String: Any] {
         let run = try run(["stats", "--db", db, "--utxo", "--json"])
         try #require(run.status == 0, "spoor stats: \(run)")
-        return try run.json()
+        return try json(run)
     }
 }
 
@@ -111,10 +69,6 @@ final class Scratch {
     func db(_ name: String) -> String { url.appendingPathComponent("\(name).sqlite").path }
 
     func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
-final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
 }
 
 /// Satoshis of a JSON amount in BTC as Core prints it (8 decimals); nil unless it is a whole number of

@@ -144,21 +144,18 @@ public enum StoreQueries {
     /// The unspent outputs of the stored best chain as Bitcoin Core's UTXO set counts them (`gettxoutsetinfo`'s
     /// `txouts` and `total_amount`): outputs of best-chain transactions that no best-chain transaction spends,
     /// without the provably unspendable ones Core never adds (scripts starting with OP_RETURN or longer than
-    /// 10,000 bytes), the genesis coinbase Core never adds, and the earlier of two BIP30 duplicate coinbases,
-    /// whose outputs the later one overwrote. A full scan of the outputs: `spoor stats --utxo` only.
+    /// 10,000 bytes), the genesis coinbase Core never adds, and outputs a later BIP30 duplicate coinbase
+    /// overwrote (`Schema.overwrittenSpender`). A full scan of the outputs: `spoor stats --utxo` only.
     public static func unspentOutputs(_ database: CaseDatabase) throws -> (count: Int, sat: Int64) {
         try database.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS n, COALESCE(SUM(o.value), 0) AS sat
                 FROM output o JOIN tx t ON t.id = o.txId JOIN block b ON b.id = t.blockId
                 WHERE b.inBestChain = 1 AND b.height > 0
-                  AND (o.spentByInputId IS NULL OR NOT EXISTS (
+                  AND (o.spentByInputId IS NULL OR (o.spentByInputId <> \(Schema.overwrittenSpender) AND NOT EXISTS (
                         SELECT 1 FROM input i JOIN tx st ON st.id = i.txId
-                        WHERE i.id = o.spentByInputId AND st.blockId IS NOT NULL))
+                        WHERE i.id = o.spentByInputId AND st.blockId IS NOT NULL)))
                   AND NOT (length(o.script) > 0 AND (substr(o.script, 1, 1) = x'6a' OR length(o.script) > 10000))
-                  AND (t.isCoinbase = 0 OR NOT EXISTS (
-                        SELECT 1 FROM tx later JOIN block lb ON lb.id = later.blockId
-                        WHERE later.txid = t.txid AND later.id <> t.id AND lb.inBestChain = 1 AND lb.height > b.height))
                 """)
             return (row?["n"] ?? 0, row?["sat"] ?? 0)
         }

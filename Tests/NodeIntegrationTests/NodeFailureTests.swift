@@ -86,7 +86,7 @@ struct NodeFailureTests {
         #expect(text.contains("connection refused (after 3 attempts)"), "\(text)")
         #expect(text.contains("stopped listening"))
         #expect(text.contains(node.url))
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 30, "bounded: two retries of 0.2 and 0.4 s, not a hang")
         #expect(transport.retryCount == 2)
 
         // What was committed is whole: exactly the blocks of a clean ingest up to the last checkpoint.
@@ -115,7 +115,7 @@ struct NodeFailureTests {
                                  "--db", scratch.db("x")])
         #expect(run.status == 1)
         #expect(run.stderr.contains("connection refused — is the server running"), "\(run)")
-        #expect(run.seconds < 5)
+        #expect(run.seconds < Self.refusalSeconds, "not retried: nothing ever answered there")
     }
 
     @Test func aStartingNodeIsWaitedForThenRead() throws {

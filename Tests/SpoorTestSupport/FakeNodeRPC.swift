@@ -3,6 +3,12 @@ import Foundation
 /// A Bitcoin Core JSON-RPC stand-in for tests: answers `getblockchaininfo`, `getblockcount`, `getblockhash` and
 /// `getblock` (batched or not) from the lines of a chain's `rpc/blocks.jsonl` (each exactly `getblock <hash> 3`
 /// as the real node returned it), served on loopback by `LoopbackHTTPServer`.
+///
+/// `StandInFidelityTests` (NodeIntegrationTests) sends the same requests to this and to a real node and
+/// requires the same status, challenge and JSON. Known differences that remain, none of which Spoor relies on:
+/// Core keeps connections alive (this closes each), waits about 250 ms before a 401, serves verbosity 0/1 and
+/// every other method (this: 2 and 3 of these four), states many more `getblockchaininfo` fields, and counts
+/// `confirmations` from its current tip (this: from when the lines were saved).
 public final class FakeNodeRPC: @unchecked Sendable {
     public struct Options: Sendable {
         /// Basic-auth user and password the node demands; nil accepts anyone.

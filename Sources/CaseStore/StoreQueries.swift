@@ -168,6 +168,13 @@ public enum StoreQueries {
         }
     }
 
+    /// The height of the lowest stored best-chain block (above 0 for a database ingested from a later height).
+    public static func lowestHeight(_ database: CaseDatabase) throws -> Int? {
+        try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT MIN(height) FROM block WHERE inBestChain = 1")
+        }
+    }
+
     /// The stored best-chain block hash at each of these heights that has one (a follow-up ingest from a node
     /// compares them with the node's to find where the two chains part).
     public static func bestChainHashes(_ heights: [Int], in database: CaseDatabase) throws -> [Int: BlockHash] {

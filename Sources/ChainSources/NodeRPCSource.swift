@@ -3,12 +3,15 @@ import BitcoinPrimitives
 import Foundation
 
 /// What a case database already holds of the best chain, so that a follow-up ingest from a node reads only
-/// what is new: the stored tip's height and the stored best-chain hash at given heights.
+/// what is new: the heights of its lowest and highest stored blocks (a database ingested `--from-height N`
+/// starts at N) and the stored best-chain hash at given heights.
 public struct StoredChain {
+    public var lowestHeight: Int
     public var tipHeight: Int
     public var hashes: ([Int]) throws -> [Int: BlockHash]
 
-    public init(tipHeight: Int, hashes: @escaping ([Int]) throws -> [Int: BlockHash]) {
+    public init(lowestHeight: Int = 0, tipHeight: Int, hashes: @escaping ([Int]) throws -> [Int: BlockHash]) {
+        self.lowestHeight = lowestHeight
         self.tipHeight = tipHeight
         self.hashes = hashes
     }
@@ -83,17 +86,18 @@ public final class NodeRPCSource: ChainSource {
     }
 
     /// The highest height at which the stored best chain and the node's best chain have the same block, found
-    /// from the lower of the two tips downwards, 16 heights per request; nil when they share none.
+    /// from the lower of the two tips down to the lowest stored height, 16 heights per request; when they share
+    /// none there, the height below the lowest stored block (reading starts where the database starts).
     static func forkPoint(_ client: NodeRPCClient, stored: StoredChain, nodeTip: Int) throws -> Int? {
         var top = min(stored.tipHeight, nodeTip)
-        while top >= 0 {
-            let window = Array(max(0, top - 15)...top)
+        while top >= stored.lowestHeight {
+            let window = Array(max(stored.lowestHeight, top - 15)...top)
             let mine = try stored.hashes(window)
             let nodes = try client.blockHashes(window)
             for (height, hash) in zip(window, nodes).reversed() where mine[height] == hash { return height }
             top = window[0] - 1
         }
-        return nil
+        return stored.lowestHeight > 0 ? stored.lowestHeight - 1 : nil
     }
 
     /// How much of the range has been read (0…1).

@@ -95,7 +95,9 @@ struct IngestRPCOptions: ParsableArguments {
     /// What the database holds of the best chain, or nil when it holds no block.
     static func storedChain(_ database: CaseDatabase) throws -> StoredChain? {
         guard let tip = try StoreQueries.bestHeight(database) else { return nil }
-        return StoredChain(tipHeight: tip) { try StoreQueries.bestChainHashes($0, in: database) }
+        return StoredChain(lowestHeight: try StoreQueries.lowestHeight(database) ?? 0, tipHeight: tip) {
+            try StoreQueries.bestChainHashes($0, in: database)
+        }
     }
 }
 

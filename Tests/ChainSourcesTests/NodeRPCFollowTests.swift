@@ -17,12 +17,12 @@ import Testing
         }
     }
 
-    /// A stored chain of the first `count` blocks of `lines`, with `replaced` heights holding other hashes.
-    static func stored(_ lines: [[UInt8]], count: Int, replaced: Set<Int> = []) throws -> StoredChain {
+    /// A stored chain of the blocks `from..<count` of `lines`, with `replaced` heights holding other hashes.
+    static func stored(_ lines: [[UInt8]], from: Int = 0, count: Int, replaced: Set<Int> = []) throws -> StoredChain {
         let all = try hashes(lines)
-        return StoredChain(tipHeight: count - 1) { heights in
+        return StoredChain(lowestHeight: from, tipHeight: count - 1) { heights in
             var out: [Int: BlockHash] = [:]
-            for h in heights where h < count {
+            for h in heights where h < count && h >= from {
                 out[h] = replaced.contains(h) ? BlockHash(hex: String(format: "%064x", h + 1))! : all[h]
             }
             return out
@@ -134,6 +134,24 @@ import Testing
             #expect(s2.storedAboveFork == (lines.count - 100)...299)
             #expect(try SmallSeed1.blocks(s2).isEmpty)
         }
+    }
+
+    @Test func aDatabaseThatStartsAboveGenesisIsComparedOnlyWhereItHasBlocks() throws {
+        // Ingested --from-height 200 earlier. Caught up: read above its tip. Its every block replaced: read from
+        // where it starts, never from genesis, and no height below it is asked for.
+        let lines = try SmallSeed1.lines()
+        let node = try FakeNodeRPC(lines: lines)
+        defer { node.stop() }
+        let client = NodeRPCClient(url: try #require(URL(string: node.url)), credentials: nil)
+        let caughtUp = try NodeRPCSource(client: client, stored: try Self.stored(lines, from: 200, count: 250))
+        #expect(caughtUp.fromHeight == 250)
+        let before = node.server.requests.count
+        let replaced = try NodeRPCSource(client: client,
+                                         stored: try Self.stored(lines, from: 200, count: 250, replaced: Set(200..<250)))
+        #expect(replaced.fromHeight == 200)
+        #expect(replaced.storedAboveFork == 200...249)
+        // getblockchaininfo, then four windows of 16 heights (249…200).
+        #expect(node.server.requests.count - before == 1 + 4)
     }
 
     @Test func aBatchTooLargeForOneAnswerIsAskedForInHalves() throws {

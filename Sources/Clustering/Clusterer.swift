@@ -54,6 +54,9 @@ public struct Clusterer {
     private let multiInputBit: UInt32
     private let entityGuardBit: UInt32
     private let growthGuardBit: UInt32
+    private let collapseGuardBit: UInt32
+    /// Addresses marked in `seen` (what `guard.collapse`'s share is of).
+    private var seenCount = 0
     private let useMultiInput: Bool
     private let changeRule: ChangeRule?
     private let changeLeaves: [(id: HeuristicID, parameters: [String: Int], bit: UInt32, heuristic: any ChangeHeuristic)]
@@ -80,9 +83,10 @@ public struct Clusterer {
                 entityTags: [AddressID: String] = [:]) {
         self.profile = profile
         self.unionFind = unionFind
-        // Only the growth guard reads set sizes: without it, half the union-find's memory and writes go.
-        if profile.guards.maxMergeGrowth == nil { self.unionFind.stopTrackingSizes() }
+        // Only the growth and collapse guards read set sizes: without them, half the union-find's memory and writes go.
+        if profile.guards.maxMergeGrowth == nil && profile.guards.collapse == nil { self.unionFind.stopTrackingSizes() }
         self.seen = seen
+        seenCount = seen.reduce(0) { $0 + $1.nonzeroBitCount }
         func bit(_ id: HeuristicID) -> UInt32 { UInt32(1) << UInt32(HeuristicRegistry.bit(of: id) ?? 31) }
         exclusions = profile.exclusions.compactMap { id in HeuristicRegistry.exclusion(id).map { (bit(id), $0) } }
         coinbaseBit = bit("exclude.coinbase")
@@ -92,6 +96,7 @@ public struct Clusterer {
         multiInputBit = bit(HeuristicRegistry.multiInput)
         entityGuardBit = bit(HeuristicRegistry.entityGuard)
         growthGuardBit = bit(HeuristicRegistry.growthGuard)
+        collapseGuardBit = bit(HeuristicRegistry.collapseGuard)
         useMultiInput = profile.cospend.contains(HeuristicRegistry.multiInput)
         changeRule = profile.change
         changeLeaves = (profile.change?.leaves ?? []).compactMap { leaf in
@@ -135,7 +140,10 @@ public struct Clusterer {
     }
 
     @inline(__always) private func isSeen(_ a: UInt32) -> Bool { seen[Int(a >> 6)] & (1 << UInt64(a & 63)) != 0 }
-    @inline(__always) private mutating func markSeen(_ a: UInt32) { seen[Int(a >> 6)] |= 1 << UInt64(a & 63) }
+    @inline(__always) private mutating func markSeen(_ a: UInt32) {
+        let word = Int(a >> 6), bit = UInt64(1) << UInt64(a & 63)
+        if seen[word] & bit == 0 { seen[word] |= bit; seenCount += 1 }
+    }
 
     /// Clusters every transaction of the batch, in its order (which must be chain order), then applies the
     /// profile's links (`link.deposit-address`), which read the whole batch: a profile with links is clustered
@@ -352,6 +360,12 @@ public struct Clusterer {
             statistics.guardRefusals[HeuristicRegistry.growthGuard, default: 0] += 1
             return
         }
+        if let collapse = profile.guards.collapse, isChange || heuristics & Self.linkBit != 0,
+           wouldCollapse(unionFind.size(ofRoot: ra), unionFind.size(ofRoot: rb), collapse) {
+            stops.append(a: a, b: b, tx: tx, heuristics: heuristics | collapseGuardBit)
+            statistics.guardRefusals[HeuristicRegistry.collapseGuard, default: 0] += 1
+            return
+        }
         let ta = rootTag.isEmpty ? nil : rootTag[ra], tb = rootTag.isEmpty ? nil : rootTag[rb]
         if let ta, let tb, ta != tb {
             stops.append(a: a, b: b, tx: tx, heuristics: heuristics | entityGuardBit)
@@ -371,6 +385,13 @@ public struct Clusterer {
         var m = heuristics
         while m != 0 { mergesPerBit[m.trailingZeroBitCount] += 1; m &= m &- 1 }
         if isChange { statistics.changeMerges += 1 }
+    }
+
+    /// `guard.collapse`: whether a guessed merge of clusters of these sizes joins two large clusters, or makes one
+    /// large cluster hold more than the allowed share of the addresses seen so far.
+    func wouldCollapse(_ sa: Int, _ sb: Int, _ c: HeuristicProfile.Collapse) -> Bool {
+        if min(sa, sb) >= c.large { return true }
+        return sa + sb >= c.large && (sa + sb) * 100 > c.maxSharePercent * seenCount
     }
 
     /// Final cluster id of every address.

@@ -11,8 +11,11 @@ import ChainIndex
 /// The rule, applied once the chain has been walked, over the whole chain (an incremental run walks only the
 /// new transactions, then redoes the links from the walk's state):
 /// 1. A *reused receiving address* took payments from two or more transactions whose inputs were in another
-///    cluster (coinbases and excluded transactions do not count).
-/// 2. A *service* is a cluster with at least `min_service_addresses` reused receiving addresses.
+///    common-input cluster (co-spends only, over the whole chain; coinbases and excluded transactions do not
+///    count).
+/// 2. A *service* is a common-input cluster with at least `min_service_addresses` reused receiving addresses.
+///    Common-input, not the walk's clusters: those hold change guesses, and one wrong pick joining a user to an
+///    exchange would make that user's popular receiving address a deposit address (choice C2).
 /// 3. In chain order, each transaction that pays a reused receiving address of a service, has at most two
 ///    outputs (a payment and its change: a batch payout pays many people at once and says nothing about who
 ///    they are) and is not itself paid from a service (an exchange withdrawing to another exchange's deposit
@@ -29,6 +32,18 @@ import ChainIndex
 extension Clusterer {
     /// Default `min_service_addresses`.
     public static let defaultMinServiceAddresses = 10
+
+    /// Every address's root under common-input clustering alone: the inputs of every transaction with a payer
+    /// (not a coinbase, not excluded) joined.
+    static func cospendRoots(_ batch: ChainIndex, payers: [UInt32], addressBound: Int) -> [UInt32] {
+        let none = ChainIndex.noAddress
+        var uf = UnionFind(count: addressBound)
+        uf.stopTrackingSizes()
+        for t in 0..<batch.txCount where payers[t] != none {
+            for i in batch.view(t).inputs where batch.inputAddress[i] != none { _ = uf.union(payers[t], batch.inputAddress[i]) }
+        }
+        return uf.roots()
+    }
 
     /// - Parameter walkedFrom: the first transaction this run walked: the walk already decided the exclusions
     ///   from there on (`flagged`); only the ones before it (a resumed run) are decided here.
@@ -65,21 +80,25 @@ extension Clusterer {
         // Payers, decided once (the exclusion rules are the costly part).
         var payers = [UInt32](repeating: none, count: batch.txCount)
         for t in 0..<batch.txCount { payers[t] = payer(t) ?? none }
+        // Which clusters are services, and which addresses their deposit addresses, is decided on common-input
+        // clusters (co-spends only): the walk's clusters may hold change guesses, and one wrong pick joining a
+        // user to an exchange would make that user's popular receiving address a "deposit address".
+        let cospend = Self.cospendRoots(batch, payers: payers, addressBound: roots.count)
 
         // 1. Payments from outside, per address (saturating at 2: only "two or more" matters).
         var received = [UInt8](repeating: 0, count: roots.count)
         for t in 0..<batch.txCount where payers[t] != none {
             let tx = batch.view(t), p = payers[t]
-            let from = roots[Int(p)]
+            let from = cospend[Int(p)]
             for o in 0..<tx.outputCount {
                 let a = tx.outputAddress(o)
-                guard a != none, received[Int(a)] < 2, roots[Int(a)] != from, firstTimeInTx(tx, o) else { continue }
+                guard a != none, received[Int(a)] < 2, cospend[Int(a)] != from, firstTimeInTx(tx, o) else { continue }
                 received[Int(a)] += 1
             }
         }
         // 2. Services.
         var reusedPerCluster: [UInt32: Int] = [:]
-        for a in received.indices where received[a] >= 2 { reusedPerCluster[roots[a], default: 0] += 1 }
+        for a in received.indices where received[a] >= 2 { reusedPerCluster[cospend[a], default: 0] += 1 }
         let services = Set(reusedPerCluster.compactMap { $0.value >= minServiceAddresses ? $0.key : nil })
         statistics.depositServices = services.count
         guard !services.isEmpty else { return }
@@ -89,10 +108,10 @@ extension Clusterer {
         var firstPayer: [UInt32: UInt32] = [:]
         for t in 0..<batch.txCount where payers[t] != none {
             let tx = batch.view(t), p = payers[t]
-            guard tx.outputCount <= 2, !services.contains(roots[Int(p)]) else { continue }
+            guard tx.outputCount <= 2, !services.contains(cospend[Int(p)]) else { continue }
             for o in 0..<tx.outputCount {
                 let a = tx.outputAddress(o)
-                guard a != none, received[Int(a)] >= 2, services.contains(roots[Int(a)]) else { continue }
+                guard a != none, received[Int(a)] >= 2, services.contains(cospend[Int(a)]) else { continue }
                 if let first = firstPayer[a] {
                     tryUnion(first, p, tx: tx.id.raw, heuristics: bit)
                 } else {

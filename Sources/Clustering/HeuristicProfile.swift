@@ -25,13 +25,33 @@ public struct HeuristicProfile: Hashable, Sendable {
         public var maxMergeGrowth: Int?
         /// Refuse a merge joining two clusters tagged with different entities.
         public var entityTags: Bool
-        public init(maxMergeGrowth: Int? = nil, entityTags: Bool = true) {
+        /// `guard.collapse`: when a guessed merge (a change pick or a link) must be refused. nil = off.
+        public var collapse: Collapse?
+        public init(maxMergeGrowth: Int? = nil, entityTags: Bool = true, collapse: Collapse? = nil) {
             self.maxMergeGrowth = maxMergeGrowth
             self.entityTags = entityTags
+            self.collapse = collapse
         }
         enum CodingKeys: String, CodingKey {
             case maxMergeGrowth = "max_merge_growth"
             case entityTags = "entity_tags"
+            case collapse
+        }
+    }
+
+    /// `guard.collapse`: a guessed merge (a change pick, a link) is refused when both clusters already hold at
+    /// least `large` addresses, or when the merged cluster would hold at least `large` addresses and more than
+    /// `maxSharePercent` % of the addresses seen so far. Co-spends are not guesses and are not refused.
+    public struct Collapse: Hashable, Sendable, Codable {
+        public var large: Int
+        public var maxSharePercent: Int
+        public init(large: Int, maxSharePercent: Int) {
+            self.large = large
+            self.maxSharePercent = maxSharePercent
+        }
+        enum CodingKeys: String, CodingKey {
+            case large
+            case maxSharePercent = "max_share_percent"
         }
     }
 
@@ -146,10 +166,11 @@ struct ProfileDocument: Decodable {
         var guards = HeuristicProfile.Guards()
         if c.contains(AnyKey("guards")) {
             let g = try c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("guards"))
-            for k in g.allKeys where k.stringValue != "max_merge_growth" && k.stringValue != "entity_tags" {
+            for k in g.allKeys where !["max_merge_growth", "entity_tags", "collapse"].contains(k.stringValue) {
                 throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("guards"), k],
-                    debugDescription: "unknown guard \"\(k.stringValue)\" (known: max_merge_growth, entity_tags)"))
+                    debugDescription: "unknown guard \"\(k.stringValue)\" (known: max_merge_growth, entity_tags, collapse)"))
             }
+            guards.collapse = try Self.collapse(g)
             guards.maxMergeGrowth = try g.decodeIfPresent(Int.self, forKey: AnyKey("max_merge_growth"))
             if let m = guards.maxMergeGrowth, m < 1 {
                 throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("guards"), AnyKey("max_merge_growth")],
@@ -159,6 +180,29 @@ struct ProfileDocument: Decodable {
         }
         profile = HeuristicProfile(id: id, version: version, description: description, cospend: cospend,
                                    exclusions: exclude, change: change, links: links, guards: guards)
+    }
+}
+
+extension ProfileDocument {
+    /// `guards.collapse`: `{"large": N ≥ 2, "max_share_percent": 1…100}`, both required, nothing else.
+    static func collapse(_ g: KeyedDecodingContainer<AnyKey>) throws -> HeuristicProfile.Collapse? {
+        guard g.contains(AnyKey("collapse")) else { return nil }
+        let c = try g.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("collapse"))
+        let path = [AnyKey("guards"), AnyKey("collapse")]
+        for k in c.allKeys where !["large", "max_share_percent"].contains(k.stringValue) {
+            throw DecodingError.dataCorrupted(.init(codingPath: path + [k],
+                debugDescription: "unknown parameter \"\(k.stringValue)\" (known: large, max_share_percent)"))
+        }
+        let large = try c.decode(Int.self, forKey: AnyKey("large"))
+        let share = try c.decode(Int.self, forKey: AnyKey("max_share_percent"))
+        guard large >= 2 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path + [AnyKey("large")], debugDescription: "large must be at least 2"))
+        }
+        guard (1...100).contains(share) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path + [AnyKey("max_share_percent")],
+                debugDescription: "max_share_percent must be between 1 and 100"))
+        }
+        return HeuristicProfile.Collapse(large: large, maxSharePercent: share)
     }
 }
 

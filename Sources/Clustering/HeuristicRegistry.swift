@@ -28,6 +28,7 @@ public enum HeuristicRegistry {
     /// Guards are recorded in the same evidence log as exclusions.
     public static let entityGuard: HeuristicID = "guard.entity-tags"
     public static let growthGuard: HeuristicID = "guard.max-merge-growth"
+    public static let collapseGuard: HeuristicID = "guard.collapse"
 
     /// Allowed parameters of each heuristic and their valid ranges.
     public static let parameters: [HeuristicID: [String: ClosedRange<Int>]] = [
@@ -84,6 +85,7 @@ public enum HeuristicRegistry {
         walletType,
         sameBlockSpend, largestInput,
         depositAddress,
+        collapseGuard,
     ]
 
     public static func bit(of id: HeuristicID) -> Int? { allIDs.firstIndex(of: id) }

@@ -91,7 +91,10 @@ struct CaseScorer {
     /// stored clusters; when it does not, evaluation stops rather than describe another clustering.
     func rerun(_ store: CaseDatabase, chain: LoadedChain, txids: [Int64: String], stored: (id: String, hash: String)) throws -> EvaluationReport? {
         let profile: HeuristicProfile
-        do { profile = try ProfileOption.resolve(profileFile ?? stored.id) } catch { return nil }
+        if let profileFile { profile = try ProfileOption.resolve(profileFile) } else {
+            // A shipped profile of that name, when there is one; else no rerun.
+            do { profile = try ProfileOption.resolve(stored.id) } catch { return nil }
+        }
         guard profile.hash == stored.hash else {
             if profileFile != nil {
                 throw CommandFailure("\(profileFile!): sha256 \(profile.hash), but \(database) was clustered with profile \(stored.id) (sha256 \(stored.hash))")

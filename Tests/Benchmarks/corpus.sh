@@ -8,7 +8,7 @@
 #   SPOOR=path    use this spoor binary instead of building a release one.
 #   WORK=dir      keep case databases there (default: a temporary folder, removed at the end).
 #   PROFILES="a.json b.json"  score these profile files instead of the shipped ones.
-# Prints the quality table (markdown) and the corpus hash; writes WORK/PROFILE.json (spoor evaluate --json).
+# Prints the quality table (markdown) and the corpus hash; writes WORK/result-PROFILE.json (spoor evaluate --json).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -36,7 +36,7 @@ done
 RESULTS=()
 for profile in "${PROFILE_FILES[@]}"; do
   pname=$(basename "$profile" .json)
-  RESULTS+=("$WORK/$pname.json")
+  RESULTS+=("$WORK/result-$pname.json")
   args=()
   for chain in "${CHAINS[@]}"; do
     name=$(basename "$chain")
@@ -45,6 +45,6 @@ for profile in "${PROFILE_FILES[@]}"; do
     "$SPOOR" cluster --db "$db" --profile "$profile" >/dev/null
     args+=(--truth "$chain" --db "$db")
   done
-  "$SPOOR" evaluate "${args[@]}" --profile "$profile" --json > "$WORK/$pname.json"
+  "$SPOOR" evaluate "${args[@]}" --profile "$profile" --json > "$WORK/result-$pname.json"
 done
 python3 "$ROOT/Tests/Benchmarks/corpus-table.py" --chains "${CHAINS[@]}" --results "${RESULTS[@]}"

@@ -7,9 +7,12 @@ figures under the pick.
   loco.py structural --figures NAME:higher,NAME:lower... --baseline A1.json A2.json --candidate B1.json B2.json
   (the k-th baseline file and the k-th candidate file are the same profile)
 
-Grid choice: every candidate value has one result file per profile; a criterion module picks on the training
-chains.
-  loco.py grid --criterion precision-then-recall --candidates VALUE=FILE ...
+Grid choice (C3: the collapse guard's `large` × `max_share_percent`): one result file per grid point, named
+result-change-L{large}-S{share}.json in DIR; the reference is the `default` profile's result (pure common-input).
+Per fold: among grid points where every training chain's precision is at least min(0.995, reference - 0.002),
+the largest smallest training recall; ties, the point with the most satisfying neighbours (the plateau's
+middle), then the larger values.
+  loco.py collapse-grid --dir DIR --reference default.json
 """
 import argparse, json, sys
 
@@ -54,6 +57,42 @@ def structural(a):
         w, b = verdicts[c]
         print(f"{c}: worse: {', '.join(w) or 'none'}; better: {', '.join(b) or 'none'}")
 
+LARGE = ["25", "50", "100", "200", "400", "800", "inf"]
+SHARE = ["5", "10", "20", "30", "50", "100"]
+
+def collapse_grid(a):
+    ref = figures(a.reference)[1]["clustering.precision"]["per_chain"]
+    target = {c: min(0.995, v - 0.002) for c, v in ref.items()}
+    grid = {}
+    for i, l in enumerate(LARGE):
+        for j, sh in enumerate(SHARE):
+            _, figs, _ = figures(f"{a.dir}/result-change-L{l}-S{sh}.json")
+            grid[(i, j)] = (figs["clustering.precision"]["per_chain"], figs["clustering.recall"]["per_chain"])
+    chains = sorted(ref)
+    def pick(train):
+        ok = {k for k, (p, _) in grid.items() if all(p[c] >= target[c] for c in train)}
+        if not ok: return None
+        best = max(min(grid[k][1][c] for c in train) for k in ok)
+        tied = [k for k in ok if abs(min(grid[k][1][c] for c in train) - best) < 1e-12]
+        def support(k): return sum((k[0] + di, k[1] + dj) in ok for di in (-1, 0, 1) for dj in (-1, 0, 1))
+        return max(tied, key=lambda k: (support(k), k[0], k[1]))
+    def name(k): return f"large {LARGE[k[0]]}, share {SHARE[k[1]]} %"
+    print("| held out | pick on the other four | their smallest recall | held-out precision (target) | held-out recall |")
+    print("|---|---|---|---|---|")
+    for h in chains:
+        train = [c for c in chains if c != h]
+        k = pick(train)
+        if k is None:
+            print(f"| {h} | none satisfies the precision target | | | |"); continue
+        p, r = grid[k]
+        flag = "" if p[h] >= target[h] else " **below**"
+        print(f"| {h} | {name(k)} | {min(r[c] for c in train):.4f} | {p[h]:.5f} ({target[h]:.4f}){flag} | {r[h]:.4f} |")
+    k = pick(chains)
+    print()
+    print("all five chains:", "none" if k is None else name(k))
+    ok = sorted(k for k, (p, _) in grid.items() if all(p[c] >= target[c] for c in chains))
+    print("grid points meeting the precision target on all five:", ", ".join(name(x) for x in ok) or "none")
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -61,8 +100,12 @@ def main():
     s.add_argument("--figures", required=True)
     s.add_argument("--baseline", nargs="+", required=True)
     s.add_argument("--candidate", nargs="+", required=True)
+    g = sub.add_parser("collapse-grid")
+    g.add_argument("--dir", required=True)
+    g.add_argument("--reference", required=True)
     a = ap.parse_args()
     if a.mode == "structural": structural(a)
+    if a.mode == "collapse-grid": collapse_grid(a)
 
 if __name__ == "__main__":
     sys.exit(main())

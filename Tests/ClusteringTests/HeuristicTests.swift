@@ -352,12 +352,12 @@ import Testing
             "exclude.coinjoin.joinmarket", "change.fresh-address", "change.optimal", "change.address-type",
             "change.round-payment", "change.reuse", "change.fingerprint", "change.peel-chain",
             "guard.entity-tags", "guard.max-merge-growth", "change.wallet-type",
-            "change.same-block-spend", "change.largest-input",
+            "change.same-block-spend", "change.largest-input", "link.deposit-address",
         ]
         #expect(Array(HeuristicRegistry.allIDs.prefix(shipped.count)) == shipped)
         #expect(Set(HeuristicRegistry.allIDs).count == HeuristicRegistry.allIDs.count)
         let known = HeuristicRegistry.cospendIDs + HeuristicRegistry.exclusionIDs + HeuristicRegistry.changeIDs
-            + [HeuristicRegistry.entityGuard, HeuristicRegistry.growthGuard] + HeuristicRegistry.linkIDs
+            + [HeuristicRegistry.entityGuard, HeuristicRegistry.growthGuard, HeuristicRegistry.collapseGuard] + HeuristicRegistry.linkIDs
         #expect(Set(known) == Set(HeuristicRegistry.allIDs))
         #expect(HeuristicRegistry.allIDs.count <= 32, "a mask is a UInt32")
     }

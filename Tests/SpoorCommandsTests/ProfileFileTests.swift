@@ -9,7 +9,7 @@ import Testing
     let changeYAML = """
         # The shipped change profile, written as YAML.
         id: change
-        version: 3
+        version: 4
         description: DESCRIPTION
         cospend: [cospend.multi-input]
         exclude:
@@ -41,6 +41,7 @@ import Testing
             parameters: {min_service_addresses: 10}
         guards:
           entity_tags: true
+          collapse: {large: 100, max_share_percent: 50}
         """
 
     @Test func yamlProfileEqualsTheShippedJSON() throws {

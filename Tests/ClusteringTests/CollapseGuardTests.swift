@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import ChainIndex
 import Clustering
 import Foundation
 import Testing
@@ -23,11 +24,11 @@ import Testing
 
     @Test func aChangeGuessJoiningTwoLargeClustersIsRefusedAndExplained() {
         var open = Clusterer(profile: profile(collapse: nil))
-        open.process(TransactionBatch(Self.twoWallets))
+        open.process(ChainIndex(Self.twoWallets))
         #expect(open.clusterIDs()[2001] == open.clusterIDs()[1000], "without the guard one change guess joins both wallets")
 
         var c = Clusterer(profile: profile(collapse: .init(large: 10, maxSharePercent: 100)))
-        c.process(TransactionBatch(Self.twoWallets))
+        c.process(ChainIndex(Self.twoWallets))
         let ids = c.clusterIDs()
         #expect(ids[2001] != ids[1000])
         #expect(ids[1001] == ids[1000] && ids[2009] == ids[2000], "co-spends are not guesses: never refused")
@@ -42,14 +43,14 @@ import Testing
 
     @Test func belowLargeTheGuardLetsAGuessThroughUnlessOneClusterWouldDominate() {
         var small = Clusterer(profile: profile(collapse: .init(large: 11, maxSharePercent: 100)))
-        small.process(TransactionBatch(Self.twoWallets))
+        small.process(ChainIndex(Self.twoWallets))
         #expect(small.clusterIDs()[2001] == small.clusterIDs()[1000], "10 + 10: not both large")
         // 20 of the 22 addresses seen (91 %) in one cluster: refused above a 50 % share, made at 95 %.
         var share = Clusterer(profile: profile(collapse: .init(large: 11, maxSharePercent: 50)))
-        share.process(TransactionBatch(Self.twoWallets))
+        share.process(ChainIndex(Self.twoWallets))
         #expect(share.clusterIDs()[2001] != share.clusterIDs()[1000])
         var loose = Clusterer(profile: profile(collapse: .init(large: 11, maxSharePercent: 95)))
-        loose.process(TransactionBatch(Self.twoWallets))
+        loose.process(ChainIndex(Self.twoWallets))
         #expect(loose.clusterIDs()[2001] == loose.clusterIDs()[1000])
     }
 
@@ -72,7 +73,7 @@ import Testing
             tx(11, inputs: [(132, 5000)], outputs: [(60, 1000), (232, 3900)]),
         ]
         var c = Clusterer(profile: profile(collapse: nil, links: true))
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[60] == ids[9], "the wrong change guess is made (no guard here)")
         #expect(ids[100] == ids[101] && ids[110] == ids[111], "S's customers are still linked")
@@ -93,10 +94,10 @@ import Testing
         }
         chain.append(tx(7, inputs: [(1, 4000), (2, 2000), (3, 2000)], outputs: [(9, 7900)]))
         var open = Clusterer(profile: profile(collapse: nil, links: true))
-        open.process(TransactionBatch(chain))
+        open.process(ChainIndex(chain))
         #expect(open.clusterIDs()[500] == open.clusterIDs()[700])
         var c = Clusterer(profile: profile(collapse: .init(large: 10, maxSharePercent: 100), links: true))
-        c.process(TransactionBatch(chain))
+        c.process(ChainIndex(chain))
         let ids = c.clusterIDs()
         #expect(ids[500] != ids[700])
         #expect(ids[110] == ids[111], "small pieces are still linked")

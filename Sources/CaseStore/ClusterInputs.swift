@@ -26,33 +26,9 @@ import GRDBSQLite
 /// four wide tables (`tx`, `input`, `output`, `address`). The rows are derived data: every write path that
 /// changes what they mirror (new transactions, inputs resolved later, loose transactions confirmed, reorgs,
 /// fetched transactions) updates them, and `mismatches` recomputes them from the wide tables so tests can
-/// prove they agree.
+/// prove they agree. The migrations that created and filled the table are frozen in `ClusterInputMigrations`.
 public enum ClusterInputs {
     public static let noAddress = ChainIndex.noAddress
-
-    static func register(_ m: inout DatabaseMigrator) {
-        m.registerMigration("v6-cluster-inputs") { db in
-            try db.execute(sql: """
-                CREATE TABLE clusterInput (
-                    txId INTEGER PRIMARY KEY,
-                    blockId INTEGER,
-                    position INTEGER,
-                    flags INTEGER NOT NULL,
-                    addresses BLOB NOT NULL
-                );
-                """)
-            // Databases made before this table: derive it once from the chain tables.
-            try backfill(db)
-        }
-        m.registerMigration("v7-cluster-input-details") { db in
-            try db.execute(sql: "ALTER TABLE clusterInput ADD COLUMN details BLOB")
-            // Only the candidates carry details: fill theirs from the chain tables.
-            let candidates = try Int64.fetchAll(db, sql: """
-                SELECT txId FROM clusterInput WHERE flags & 3 = 2 AND length(addresses) >= 8 ORDER BY txId
-                """)
-            try rebuild(db, txIds: candidates)
-        }
-    }
 
     /// A candidate's details (see the type's documentation for the layout).
     struct Details {
@@ -144,62 +120,6 @@ public enum ClusterInputs {
             try row.addresses.withUnsafeBytes { b in
                 upsert.bind(5, borrowed: b)
                 try upsert.run()
-            }
-        }
-    }
-
-    /// Fills the table for every stored transaction in three sequential scans (tx, input, output), for
-    /// databases made before it existed.
-    static func backfill(_ db: Database) throws {
-        var ids: [Int64] = [], blocks: [Int64?] = [], positions: [Int64?] = [], coinbase: [Bool] = []
-        var inputCounts: [Int] = [], outputCounts: [Int] = []
-        let txs = try RawStatement(db, "SELECT id, blockId, position, isCoinbase, inputCount, outputCount FROM tx ORDER BY id")
-        while try txs.step() {
-            ids.append(txs.int64(0)); blocks.append(txs.optionalInt64(1)); positions.append(txs.optionalInt64(2))
-            coinbase.append(txs.int64(3) != 0); inputCounts.append(Int(max(0, txs.int64(4)))); outputCounts.append(Int(max(0, txs.int64(5))))
-        }
-        txs.reset()
-        guard let minId = ids.first, let maxId = ids.last else { return }
-        var slot = [Int32](repeating: -1, count: Int(maxId - minId + 1))
-        var inStart = [Int](repeating: 0, count: ids.count + 1), outStart = [Int](repeating: 0, count: ids.count + 1)
-        for t in ids.indices {
-            slot[Int(ids[t] - minId)] = Int32(t)  // Cast ok: fewer than 2^31 transactions.
-            inStart[t + 1] = inStart[t] + inputCounts[t]
-            outStart[t + 1] = outStart[t] + outputCounts[t]
-        }
-        var addresses = [UInt32](repeating: noAddress, count: inStart[ids.count])
-        // No WHERE clause: a filter on addressId could make SQLite walk the input_address index (random reads).
-        let ins = try RawStatement(db, "SELECT txId, n, addressId FROM input")
-        while try ins.step() {
-            guard !ins.isNull(2) else { continue }
-            let k = ins.int64(0) - minId, n = ins.int64(1)
-            guard k >= 0, k < Int64(slot.count), slot[Int(k)] >= 0 else { continue }
-            let t = Int(slot[Int(k)])
-            guard n >= 0, n < Int64(inputCounts[t]) else {
-                throw StoreError.badData("an input of transaction \(ins.int64(0)) has n = \(n), beyond its input count", at: nil)
-            }
-            addresses[inStart[t] + Int(n)] = UInt32(truncatingIfNeeded: ins.int64(2))
-        }
-        ins.reset()
-        var values = [Int64](repeating: 0, count: outStart[ids.count])
-        let outs = try RawStatement(db, "SELECT txId, n, value FROM output")
-        while try outs.step() {
-            let k = outs.int64(0) - minId, n = outs.int64(1)
-            guard k >= 0, k < Int64(slot.count), slot[Int(k)] >= 0 else { continue }
-            let t = Int(slot[Int(k)])
-            guard n >= 0, n < Int64(outputCounts[t]) else {
-                throw StoreError.badData("an output of transaction \(outs.int64(0)) has n = \(n), beyond its output count", at: nil)
-            }
-            values[outStart[t] + Int(n)] = outs.int64(2)
-        }
-        outs.reset()
-        let insert = try RawStatement(db, "INSERT INTO clusterInput(txId, blockId, position, flags, addresses) VALUES (?, ?, ?, ?, ?)")
-        for t in ids.indices {
-            insert.bind(1, ids[t]); insert.bind(2, blocks[t]); insert.bind(3, positions[t])
-            insert.bind(4, Int64(CospendIndex.flags(isCoinbase: coinbase[t], outputValues: values[outStart[t]..<outStart[t + 1]])))
-            try addresses[inStart[t]..<inStart[t + 1]].withUnsafeBytes { b in
-                insert.bind(5, borrowed: b)
-                try insert.run()
             }
         }
     }

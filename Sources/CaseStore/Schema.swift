@@ -130,7 +130,7 @@ public enum Schema {
                 CREATE UNIQUE INDEX address_text ON address(address);
                 """)
         }
-        ClusterInputs.register(&m)  // v6-cluster-inputs: the narrow clustering input (ClusterInputs.swift)
+        ClusterInputMigrations.register(&m)  // v6, v7: the narrow clustering input (frozen: ClusterInputMigrations.swift)
         return m
     }
 

@@ -3,14 +3,6 @@ import ChainIndex
 import Foundation
 import GRDB
 
-/// A position in chain order: block height, then position in the block. Loose transactions (no block)
-/// sort after every block, by id.
-public struct ChainPosition: Comparable, Hashable, Sendable, Codable {
-    public var height: Int64
-    public var position: Int64
-    public static func < (a: ChainPosition, b: ChainPosition) -> Bool { (a.height, a.position) < (b.height, b.position) }
-}
-
 /// What the loader read: the transactions in chain order, and where each one stands.
 public struct LoadedChain {
     public var index: ChainIndex

@@ -76,7 +76,7 @@ extension ClusterStore {
 
     /// The stored run's profile id and hash; throws when no clustering was run yet.
     public static func runProfile(_ db: Database) throws -> (id: String, hash: String) {
-        guard let s = try ClusterRunner.loadState(db) else {
+        guard let s = try ClusterRunStore.state(db) else {
             throw StoreError.badData("no clustering in this database yet; run spoor cluster first", at: nil)
         }
         return (s.profile, s.profileHash)

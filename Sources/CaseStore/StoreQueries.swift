@@ -112,6 +112,26 @@ public struct AddressSummary: Sendable, Codable, Equatable {
 
 /// Read queries over a case database, shared by the commands and the tests.
 public enum StoreQueries {
+    /// Address ids of address strings (absent ones are left out).
+    public static func addressIDs(_ addresses: [String], _ db: Database) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        let statement = try db.makeStatement(sql: "SELECT id FROM address WHERE address = ?")
+        for a in Set(addresses) {
+            if let id = try Int.fetchOne(statement, arguments: [a]) { result[a] = id }
+        }
+        return result
+    }
+
+    /// Address strings of ids.
+    public static func addressStrings(_ ids: [Int], _ db: Database) throws -> [Int: String] {
+        var result: [Int: String] = [:]
+        let statement = try db.makeStatement(sql: "SELECT address FROM address WHERE id = ?")
+        for id in Set(ids) where id >= 0 {
+            if let s = try String.fetchOne(statement, arguments: [id]) { result[id] = s }
+        }
+        return result
+    }
+
     public static func unresolvedInputCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
             SELECT COUNT(*) FROM input WHERE spentOutputId IS NULL AND prevVout <> 4294967295

@@ -16,26 +16,12 @@ public enum TraceGraphLoader {
 
     /// Address ids of address strings (absent ones are left out).
     public static func addressIDs(_ addresses: [String], in database: CaseDatabase) throws -> [String: Int] {
-        try database.read { db in
-            var result: [String: Int] = [:]
-            let statement = try db.makeStatement(sql: "SELECT id FROM address WHERE address = ?")
-            for a in Set(addresses) {
-                if let id = try Int.fetchOne(statement, arguments: [a]) { result[a] = id }
-            }
-            return result
-        }
+        try database.read { try StoreQueries.addressIDs(addresses, $0) }
     }
 
     /// Address strings of ids.
     public static func addressStrings(_ ids: [Int], in database: CaseDatabase) throws -> [Int: String] {
-        try database.read { db in
-            var result: [Int: String] = [:]
-            let statement = try db.makeStatement(sql: "SELECT address FROM address WHERE id = ?")
-            for id in Set(ids) where id >= 0 {
-                if let s = try String.fetchOne(statement, arguments: [id]) { result[id] = s }
-            }
-            return result
-        }
+        try database.read { try StoreQueries.addressStrings(ids, $0) }
     }
 }
 
@@ -56,7 +42,7 @@ public enum TraceClusterLoader {
     /// A stored run means clustering ran even when it joined nothing.
     static func withRun(_ db: Database, _ persisted: Persisted) throws -> Persisted {
         var p = persisted
-        if try db.tableExists("clusterState"), let state = try ClusterRunner.loadState(db) {
+        if try db.tableExists("clusterState"), let state = try ClusterRunStore.state(db) {
             p.profileID = state.profile
             p.profileHash = state.profileHash
             p.linkedByDeposits = (state.statistics.depositServices ?? 0) > 0

@@ -60,7 +60,7 @@ enum ClusterBench {
         guard let db = option(args, "--db") else { throw BenchError("cluster-store needs --db PATH") }
         var profile = HeuristicProfile.builtInDefault
         if let p = option(args, "--profile") { profile = try HeuristicProfile.load([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))), file: p) }
-        let lean = ClusterRunner.usesCospendsOnly(profile)
+        let lean = ClusterPlanner.usesCospendsOnly(profile)
         let database = try CaseDatabase(path: db, mode: .readOnly)
         // CPU time as well as wall time: the machine is shared, and the wall clock mostly measures the others.
         let (t0, c0) = (DispatchTime.now(), processCPUSeconds())
@@ -80,7 +80,7 @@ enum ClusterBench {
             streamed = run.streamed
         } else {
             let chain = try database.read {
-                try ChainIndexLoader.load($0, columns: ClusterRunner.needsSpenders(profile) ? [.spenderShapes] : [])
+                try ChainIndexLoader.load($0, columns: ClusterPlanner.needsSpenders(profile) ? [.spenderShapes] : [])
             }
             (t1, c1) = (DispatchTime.now(), processCPUSeconds())
             clusterer = Clusterer(profile: profile, addressCount: chain.addressBound)

@@ -76,7 +76,7 @@ import Testing
         let profile = profileName == "same-block" ? try Self.sameBlockProfile() : try Self.profile(profileName)
         let readsSameBlock = profile.change?.leaves.contains { $0.0 == HeuristicRegistry.sameBlockSpend } ?? false
         #expect(readsSameBlock == (profileName != "default"))
-        #expect(!ClusterRunner.looksAhead(profile))
+        #expect(!ClusterPlanner.looksAhead(profile))
 
         let incrementalPath = try temporaryDatabasePath("cluster-inc")
         try ingest(Array(items.prefix(half)), into: incrementalPath, classify: nil)

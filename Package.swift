@@ -57,14 +57,14 @@ let package = Package(
                 swiftSettings: strict),
         // The SQLite case database (GRDB): schema, ingest, queries.
         .target(name: "CaseStore",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex", "Clustering", "Tracing",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex", "Tracing",
                                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The investigation: case files (watchlists, tags, ads, rates) and the stored chain and clustering in,
         // the report model out (site expansion, payments, ad matching, tracing composed).
         .target(name: "Investigation",
                 dependencies: ["BitcoinPrimitives", "ChainIndex", "Clustering", "Tracing", "CaseStore",
-                               .product(name: "Yams", package: "Yams")],
+                               .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         // Renders the report: JSON (and its schema), HTML, GraphML, DOT.
         .target(name: "Reports",
@@ -85,7 +85,7 @@ let package = Package(
         // Benchmarks that print Spoor's figure next to a peer's from the same run.
         .executableTarget(name: "SpoorBench",
                           dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "CaseStore",
-                                         "ChainIndex", "Clustering", "Tracing"],
+                                         "ChainIndex", "Clustering", "Investigation", "Tracing"],
                           swiftSettings: strict),
 
         .target(name: "SpoorTestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/SpoorTestSupport"),
@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "TracingTests",
                     dependencies: ["Tracing", "Clustering", "BitcoinPrimitives", "SpoorTestSupport"]),
         .testTarget(name: "CaseStoreTests",
-                    dependencies: ["CaseStore", "ChainSources", "Clustering", "BitcoinPrimitives", "SpoorTestSupport"]),
+                    dependencies: ["CaseStore", "ChainSources", "Clustering", "Investigation", "BitcoinPrimitives", "SpoorTestSupport"]),
         .testTarget(name: "ReportsTests",
                     dependencies: ["Reports", "Investigation", "CaseStore", "Tracing", "Clustering", "SpoorTestSupport"]),
         .testTarget(name: "SpoorCommandsTests",

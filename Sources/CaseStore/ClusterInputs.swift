@@ -1,5 +1,4 @@
 import ChainIndex
-import Clustering
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -306,7 +305,7 @@ extension ClusterStore {
 }
 
 /// What a streamed co-spend run covered.
-public struct CospendRun {
+public struct CospendRun: Sendable {
     public var transactions: Int
     /// One past the largest address id.
     public var addressBound: Int
@@ -316,37 +315,27 @@ public struct CospendRun {
     public var candidates: Int
     /// False when ids were out of chain order and the run fell back to loading and sorting first.
     public var streamed: Bool
+
+    public init(transactions: Int, addressBound: Int, lastPosition: ChainPosition?, idSum: Int64, candidates: Int, streamed: Bool) {
+        self.transactions = transactions; self.addressBound = addressBound; self.lastPosition = lastPosition
+        self.idSum = idSum; self.candidates = candidates; self.streamed = streamed
+    }
 }
 
 extension ClusterStore {
-    /// Clusters every best-chain (and loose) transaction after `after` straight from the narrow clustering
-    /// input, row by row in one sequential scan, as C would: no intermediate copy of the lists. Rows come in id
-    /// order, which is chain order unless a reorg or a confirmed loose transaction reordered them; then the run
-    /// starts over from `make()` and loads and sorts first (`loadCospends`). Either way the result is that of
-    /// `Clusterer.process` over the transactions in chain order.
-    /// - Parameter make: builds the clusterer to start from (fresh, or resumed from a stored clustering).
-    public static func clusterCospends(_ db: Database, after: ChainPosition? = nil,
-                                       make: () throws -> Clusterer) throws -> (Clusterer, CospendRun) {
-        var clusterer = try make()
-        if let run = try streamCospends(db, after: after, into: &clusterer) { return (clusterer, run) }
-        clusterer = try make()
-        let loaded = try loadCospends(db, after: after, candidates: clusterer.hasCoinJoinRules)
-        do { try clusterer.process(loaded.cospends) } catch { throw StoreError.badData("clusterInput: \(error)", at: nil) }
-        return (clusterer, CospendRun(transactions: loaded.cospends.count, addressBound: loaded.addressBound,
-                                      lastPosition: loaded.lastPosition, idSum: loaded.idSum,
-                                      candidates: loaded.cospends.candidates.txCount, streamed: false))
-    }
-
-    /// The streaming pass; nil as soon as a row is out of chain order (the clusterer is then half-done).
-    static func streamCospends(_ db: Database, after: ChainPosition?, into clusterer: inout Clusterer) throws -> CospendRun? {
+    /// Passes every best-chain (and loose) transaction after `after` to `visitor`, straight from the narrow
+    /// clustering input, row by row in one sequential scan, as C would: no intermediate copy of the lists.
+    /// Rows come in id order, which is chain order unless a reorg or a confirmed loose transaction reordered
+    /// them; then it stops and returns nil (the visitor is half-done: start over and `loadCospends`, which
+    /// sorts). A candidate's columns are decoded into one reused one-transaction index: no allocation per
+    /// candidate.
+    public static func streamCospends(_ db: Database, after: ChainPosition?, into visitor: inout some CospendVisitor) throws -> CospendRun? {
         let heights = try BestChainBlocks(db).height
-        let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
-        let bound = Int(max(0, maxAddress + 1))
-        do { try clusterer.beginCospends(addressBound: bound) } catch { throw StoreError.badData("\(error)", at: nil) }
+        let bound = try ClusterRunStore.addressBound(db)
         let looseKey: UInt64 = 0xFFFF_FFFF << 32
         let afterKey = after.map { $0.height == Int64.max ? looseKey | UInt64(truncatingIfNeeded: $0.position)
                                                           : UInt64($0.height) << 32 | UInt64(truncatingIfNeeded: $0.position) }
-        let wantCandidates = clusterer.hasCoinJoinRules
+        let wantCandidates = visitor.wantsCandidates
         let full = ChainIndex()
         var count = 0, idSum: Int64 = 0, last: UInt64 = 0, started = false, candidateCount = 0
         let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
@@ -371,34 +360,32 @@ extension ClusterStore {
             }
             var flags = UInt8(truncatingIfNeeded: rows.int64(3))
             let n = bytes.count / 4
-            var view: TxView?
+            var candidate: ChainIndex?
             if wantCandidates && CospendIndex.isCandidate(flags: flags, inputCount: n) {
                 let d = rows.blobBytes(5)
                 if d.count >= 12,
-                   !clusterer.mayMatchCoinJoin(inputCount: n, outputCount: Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))) {
+                   !visitor.wantsColumns(inputCount: n, outputCount: Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))) {
                     // No rule of the profile can match these counts: a plain co-spend, no columns to decode.
                     flags &= ~CospendIndex.equalOutputsFlag
                 }
             }
             if wantCandidates && CospendIndex.isCandidate(flags: flags, inputCount: n) {
-                // One candidate at a time in one reused batch: no allocation per candidate.
                 full.removeAll()
                 guard decodeDetails(rows.blobBytes(5), id: UInt32(truncatingIfNeeded: id), addresses: bytes, into: full) else {
                     throw StoreError.badData("clusterInput row of CoinJoin candidate \(id) lacks valid details "
                                              + "(\(rows.blobBytes(5).count) bytes); run spoor ingest to rebuild it", at: nil)
                 }
                 candidateCount += 1
-                view = full.view(0)
+                candidate = full
             }
             do {
-                try clusterer.processCospend(tx: UInt32(truncatingIfNeeded: id), flags: flags, addresses: bytes, candidate: view)
+                try visitor.visit(tx: UInt32(truncatingIfNeeded: id), flags: flags, addresses: bytes, candidate: candidate)
             } catch {
                 throw StoreError.badData("clusterInput: \(error)", at: nil)
             }
             count += 1
             idSum &+= id
         }
-        clusterer.endCospends()
         let lastPosition: ChainPosition? = started
             ? (last >> 32 == 0xFFFF_FFFF ? ChainPosition(height: Int64.max, position: Int64(last & 0xFFFF_FFFF))
                                          : ChainPosition(height: Int64(last >> 32), position: Int64(last & 0xFFFF_FFFF)))

@@ -1,70 +1,6 @@
-import ChainIndex
 import BitcoinPrimitives
-import Clustering
 import Foundation
 import GRDB
-
-/// One step of an explanation, with names a reader can check on any explorer.
-public struct EvidenceStep: Sendable, Codable, Equatable {
-    public var from: String
-    public var to: String
-    public var txid: String
-    public var heuristics: [String]
-    /// For a `link.deposit-address` step: the deposit address both payers paid, and the other payment to it
-    /// (the step's own transaction is one payment; the other comes from the other payer).
-    public var depositAddress: String?
-    public var otherTxid: String?
-    enum CodingKeys: String, CodingKey {
-        case from, to, txid, heuristics
-        case depositAddress = "deposit_address", otherTxid = "other_txid"
-    }
-    public init(from: String, to: String, txid: String, heuristics: [String], depositAddress: String? = nil, otherTxid: String? = nil) {
-        self.from = from
-        self.to = to
-        self.txid = txid
-        self.heuristics = heuristics
-        self.depositAddress = depositAddress
-        self.otherTxid = otherTxid
-    }
-}
-
-public struct ClusterExplanation: Sendable, Codable, Equatable {
-    public var a: String
-    public var b: String
-    public var linked: Bool
-    /// The merges linking a to b, in order (when linked).
-    public var chain: [EvidenceStep]
-    /// Where an exclusion or guard stopped links that would have joined the two (when not linked).
-    public var stoppedBy: [EvidenceStep]
-    public var profile: String
-    public var profileHash: String
-    enum CodingKeys: String, CodingKey {
-        case a, b, linked, chain, profile
-        case stoppedBy = "stopped_by", profileHash = "profile_hash"
-    }
-}
-
-public struct ClusterDetail: Sendable, Codable, Equatable {
-    public var address: String
-    public var clusterId: Int64
-    public var size: Int
-    public var members: [String]
-    public var membersOffset: Int
-    public var transactions: Int
-    public var receivedSat: Int64
-    public var sentSat: Int64
-    public var firstSeen: Int64?
-    public var lastSeen: Int64?
-    public var evidenceCounts: [String: Int]
-    public var profile: String
-    public var profileHash: String
-    enum CodingKeys: String, CodingKey {
-        case address, size, members, transactions, profile
-        case clusterId = "cluster_id", membersOffset = "members_offset", receivedSat = "received_sat"
-        case sentSat = "sent_sat", firstSeen = "first_seen", lastSeen = "last_seen"
-        case evidenceCounts = "evidence_counts", profileHash = "profile_hash"
-    }
-}
 
 /// Reading clustering's inputs and results: the narrow co-spend input (`ClusterInputs.swift`), the stored
 /// clusters and evidence, and the lookups `spoor cluster show`, `explain` and `export clusters` print.
@@ -99,22 +35,19 @@ extension ClusterStore {
                                        arguments: [cluster]))
     }
 
-    static func addressString(_ db: Database, _ id: Int64) throws -> String {
+    public static func addressString(_ db: Database, _ id: Int64) throws -> String {
         try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [id]) ?? "#\(id)"
     }
 
-    static func txidHex(_ db: Database, _ id: Int64) throws -> String {
+    public static func txidHex(_ db: Database, _ id: Int64) throws -> String {
         guard let blob = try Data.fetchOne(db, sql: "SELECT txid FROM tx WHERE id = ?", arguments: [id]),
               let d = Digest32(bytes: [UInt8](blob)) else { return "#\(id)" }
         return d.displayHex
     }
 
-    public static func detail(_ db: Database, address: String, offset: Int, limit: Int) throws -> ClusterDetail {
-        let run = try runProfile(db)
-        let id = try addressID(db, address)
-        let cluster = try clusterID(db, ofAddressID: id)
-        let members = try memberIDs(db, cluster: cluster)
-        let page = members.dropFirst(offset).prefix(limit)
+    /// Received and sent satoshis, the number of transactions and the first and last block time of a cluster.
+    public static func activity(_ db: Database, cluster: Int64) throws
+        -> (received: Int64, sent: Int64, transactions: Int, firstSeen: Int64?, lastSeen: Int64?) {
         let args: StatementArguments = [cluster, cluster]
         let received = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(value), 0) FROM output WHERE addressId IN \(memberSet)", arguments: args) ?? 0
         let sent = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(value), 0) FROM input WHERE addressId IN \(memberSet)", arguments: args) ?? 0
@@ -123,80 +56,53 @@ extension ClusterStore {
             WHERE t.id IN (SELECT txId FROM output WHERE addressId IN \(memberSet)
                            UNION SELECT txId FROM input WHERE addressId IN \(memberSet))
             """, arguments: [cluster, cluster, cluster, cluster])
-        var counts: [String: Int] = [:]
+        return (received, sent, activity?[0] ?? 0, activity?[1], activity?[2])
+    }
+
+    /// How many stored merges inside a cluster carry each heuristic mask.
+    public static func mergeCountsByMask(_ db: Database, cluster: Int64) throws -> [UInt32: Int] {
+        var counts: [UInt32: Int] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT heuristics, COUNT(*) FROM clusterEvidence WHERE kind = 0 AND a IN \(memberSet)
             GROUP BY heuristics
-            """, arguments: args) {
+            """, arguments: [cluster, cluster]) {
             let mask: Int64 = row[0], n: Int = row[1]
-            for h in HeuristicRegistry.ids(inMask: UInt32(truncatingIfNeeded: mask)) { counts[h.rawValue, default: 0] += n }
+            counts[UInt32(truncatingIfNeeded: mask), default: 0] += n
         }
-        return ClusterDetail(
-            address: address, clusterId: cluster, size: members.count,
-            members: try page.map { try addressString(db, $0) }, membersOffset: offset,
-            transactions: activity?[0] ?? 0, receivedSat: received, sentSat: sent,
-            firstSeen: activity?[1], lastSeen: activity?[2], evidenceCounts: counts, profile: run.id, profileHash: run.hash)
+        return counts
     }
 
-    public static func explain(_ db: Database, _ a: String, _ b: String) throws -> ClusterExplanation {
-        let run = try runProfile(db)
-        let ia = try addressID(db, a), ib = try addressID(db, b)
-        let ca = try clusterID(db, ofAddressID: ia), cb = try clusterID(db, ofAddressID: ib)
-        var cache: [UInt32: ClusterID] = [:]
-        func clusterOf(_ x: AddressID) -> ClusterID {
-            if let c = cache[x.raw] { return c }
-            let c = ClusterID(UInt32(truncatingIfNeeded: (try? clusterID(db, ofAddressID: Int64(x.raw))) ?? Int64(x.raw)))
-            cache[x.raw] = c
-            return c
+    /// A stored evidence record: two addresses, the transaction, the heuristics' bit mask.
+    public typealias EvidenceRow = (a: UInt32, b: UInt32, tx: UInt32, heuristics: UInt32)
+
+    /// The stored merges whose first address is in the cluster, in the order they were made.
+    public static func merges(_ db: Database, inCluster cluster: Int64) throws -> [EvidenceRow] {
+        try evidence(db, "SELECT a, b, txId, heuristics FROM clusterEvidence WHERE kind = 0 AND a IN \(memberSet) ORDER BY id",
+                     [cluster, cluster])
+    }
+
+    /// Every stored link an exclusion or guard stopped, in the order they were met.
+    public static func stops(_ db: Database) throws -> [EvidenceRow] {
+        try evidence(db, "SELECT a, b, txId, heuristics FROM clusterEvidence WHERE kind = 1 ORDER BY id", [])
+    }
+
+    static func evidence(_ db: Database, _ sql: String, _ args: StatementArguments) throws -> [EvidenceRow] {
+        try Row.fetchAll(db, sql: sql, arguments: args).map { r in
+            (UInt32(truncatingIfNeeded: r[0] as Int64), UInt32(truncatingIfNeeded: r[1] as Int64),
+             UInt32(truncatingIfNeeded: r[2] as Int64), UInt32(truncatingIfNeeded: r[3] as Int64))
         }
-        func records(_ sql: String, _ args: StatementArguments) throws -> [EvidenceRecord] {
-            try Row.fetchAll(db, sql: sql, arguments: args).map { r in
-                EvidenceRecord(a: AddressID(UInt32(truncatingIfNeeded: r[0] as Int64)), b: AddressID(UInt32(truncatingIfNeeded: r[1] as Int64)),
-                               tx: TxID(UInt32(truncatingIfNeeded: r[2] as Int64)), heuristics: UInt32(truncatingIfNeeded: r[3] as Int64))
-            }
-        }
-        var merges: [EvidenceRecord] = []
-        var stops: [EvidenceRecord] = []
-        if ca == cb {
-            let members = try memberIDs(db, cluster: ca)
-            _ = members
-            merges = try records("SELECT a, b, txId, heuristics FROM clusterEvidence WHERE kind = 0 AND a IN \(memberSet) ORDER BY id",
-                                 [ca, ca])
-        } else {
-            stops = try records("SELECT a, b, txId, heuristics FROM clusterEvidence WHERE kind = 1 ORDER BY id", [])
-        }
-        let graph = EvidenceGraph(merges: merges, stops: stops)
-        func steps(_ rs: [EvidenceRecord]) throws -> [EvidenceStep] {
-            try rs.map { r in
-                var step = EvidenceStep(from: try addressString(db, Int64(r.a.raw)), to: try addressString(db, Int64(r.b.raw)),
-                                        txid: try txidHex(db, Int64(r.tx.raw)), heuristics: r.heuristicIDs.map(\.rawValue))
-                if r.heuristicIDs.contains(HeuristicRegistry.depositAddress) {
-                    // The record keeps the two payers and one payment; the address they share and the other
-                    // payment are found again: an output of this transaction whose address another transaction
-                    // spending from the other payer paid too. (`a` and `b` may have been swapped for walking
-                    // order, so either may be the other payer.)
-                    for earlier in [r.a, r.b] {
-                        if let row = try Row.fetchOne(db, sql: """
-                            SELECT o.addressId, o2.txId FROM output o
-                            JOIN output o2 ON o2.addressId = o.addressId AND o2.txId != o.txId
-                            JOIN input i ON i.txId = o2.txId AND i.addressId = ?
-                            WHERE o.txId = ? ORDER BY o2.txId LIMIT 1
-                            """, arguments: [Int64(earlier.raw), Int64(r.tx.raw)]) {
-                            step.depositAddress = try addressString(db, row[0])
-                            step.otherTxid = try txidHex(db, row[1])
-                            break
-                        }
-                    }
-                }
-                return step
-            }
-        }
-        switch graph.explain(AddressID(UInt32(truncatingIfNeeded: ia)), AddressID(UInt32(truncatingIfNeeded: ib)), clusterOf: clusterOf) {
-        case let .linked(rs):
-            return ClusterExplanation(a: a, b: b, linked: true, chain: try steps(rs), stoppedBy: [], profile: run.id, profileHash: run.hash)
-        case let .notLinked(rs):
-            return ClusterExplanation(a: a, b: b, linked: false, chain: [], stoppedBy: try steps(rs), profile: run.id, profileHash: run.hash)
-        }
+    }
+
+    /// For a deposit-address link made in transaction `tx`: an address an output of `tx` pays that another
+    /// transaction spending from `payer` paid too, and that other transaction (the first by id).
+    public static func sharedDepositAddress(_ db: Database, payer: UInt32, tx: UInt32) throws -> (address: Int64, otherTx: Int64)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT o.addressId, o2.txId FROM output o
+            JOIN output o2 ON o2.addressId = o.addressId AND o2.txId != o.txId
+            JOIN input i ON i.txId = o2.txId AND i.addressId = ?
+            WHERE o.txId = ? ORDER BY o2.txId LIMIT 1
+            """, arguments: [Int64(payer), Int64(tx)]) else { return nil }
+        return (row[0], row[1])
     }
 
     /// Calls `row(address, clusterId)` for every address, in address id order.
@@ -208,8 +114,8 @@ extension ClusterStore {
         while let r = try cursor.next() { try row(r[0], r[1]) }
     }
 
-    /// Calls `edge(a, b, txid, heuristics)` for every stored merge.
-    public static func forEachMerge(_ db: Database, _ edge: (String, String, String, [String]) throws -> Void) throws {
+    /// Calls `edge(a, b, txid, heuristics mask)` for every stored merge.
+    public static func forEachMerge(_ db: Database, _ edge: (String, String, String, UInt32) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT aa.address, ab.address, hex(t.txid), e.heuristics FROM clusterEvidence e
             JOIN address aa ON aa.id = e.a JOIN address ab ON ab.id = e.b JOIN tx t ON t.id = e.txId
@@ -219,7 +125,7 @@ extension ClusterStore {
             let internalHex: String = r[2]
             let display = (try? Hex.decode(internalHex)).map { Hex.encode($0.reversed()) } ?? internalHex
             let mask: Int64 = r[3]
-            try edge(r[0], r[1], display.lowercased(), HeuristicRegistry.ids(inMask: UInt32(truncatingIfNeeded: mask)).map(\.rawValue))
+            try edge(r[0], r[1], display.lowercased(), UInt32(truncatingIfNeeded: mask))
         }
     }
 

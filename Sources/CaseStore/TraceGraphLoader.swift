@@ -1,6 +1,5 @@
 import BitcoinPrimitives
 import ChainIndex
-import Clustering
 import Foundation
 import GRDB
 
@@ -120,7 +119,8 @@ public struct MembershipEvidence: Sendable, Equatable {
     /// The address it was merged with.
     public var linkedTo: Int
     public var txid: Txid
-    public var heuristics: [String]
+    /// The merge's heuristics, as the bit mask the evidence stores (`HeuristicRegistry.ids(inMask:)` names them).
+    public var heuristics: UInt32
 }
 
 public enum TraceEvidenceLoader {
@@ -140,8 +140,7 @@ public enum TraceEvidenceLoader {
                 let mask = UInt32(truncatingIfNeeded: r[3] as Int64)
                 result[address] = MembershipEvidence(
                     address: address, linkedTo: a == address ? b : a,
-                    txid: Txid(digest: r.digest("txid") ?? .zero),
-                    heuristics: HeuristicRegistry.ids(inMask: mask).map(\.rawValue))
+                    txid: Txid(digest: r.digest("txid") ?? .zero), heuristics: mask)
             }
             return result
         }

@@ -119,3 +119,16 @@ public struct CospendIndex {
         return false
     }
 }
+
+/// What reads the co-spend rows as a store streams them in chain order (the clustering walk): the store decides
+/// nothing about which rows matter beyond what the visitor says.
+public protocol CospendVisitor {
+    /// Whether CoinJoin candidates' full columns are read at all (the profile has CoinJoin exclusions).
+    var wantsCandidates: Bool { get }
+    /// Whether a candidate with these counts needs its columns (false: no rule could match it, and the row is
+    /// passed on as a plain co-spend, without `equalOutputsFlag`).
+    func wantsColumns(inputCount: Int, outputCount: Int) -> Bool
+    /// One row: the input address ids as stored (4 bytes little endian each), and the candidate's columns as a
+    /// one-transaction index when it is a candidate whose columns were wanted.
+    mutating func visit(tx: UInt32, flags: UInt8, addresses: UnsafeRawBufferPointer, candidate: ChainIndex?) throws
+}

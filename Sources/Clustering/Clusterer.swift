@@ -414,3 +414,17 @@ public struct ClusterStatistics: Sendable, Equatable {
     public var depositServices = 0
     public init() {}
 }
+
+/// The clusterer as the store's co-spend stream visits it (`processCospend` per row).
+extension Clusterer: CospendVisitor {
+    public var wantsCandidates: Bool { hasCoinJoinRules }
+
+    public func wantsColumns(inputCount: Int, outputCount: Int) -> Bool {
+        mayMatchCoinJoin(inputCount: inputCount, outputCount: outputCount)
+    }
+
+    @inline(__always)
+    public mutating func visit(tx: UInt32, flags: UInt8, addresses: UnsafeRawBufferPointer, candidate: ChainIndex?) throws {
+        try processCospend(tx: tx, flags: flags, addresses: addresses, candidate: candidate?.view(0))
+    }
+}

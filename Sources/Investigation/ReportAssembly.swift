@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import CaseStore
 import ChainIndex
+import Clustering
 import Tracing
 
 /// Turns the case files and the store's facts into the report: ad matching, the payers' funding traces, the
@@ -61,7 +62,8 @@ struct ReportAssembly {
             addresses: site.members.map(name).sorted(), addedByClustering: viaClustering.map(name).sorted(),
             clusteringEvidence: facts.membership.values.map {
                 Report.MembershipEvidence(address: name($0.address), linkedTo: name($0.linkedTo),
-                                          txid: $0.txid.digest.displayHex, heuristics: $0.heuristics)
+                                          txid: $0.txid.digest.displayHex,
+                                          heuristics: HeuristicRegistry.ids(inMask: $0.heuristics).map(\.rawValue))
             }.sorted { $0.address < $1.address },
             evidence: site.evidence.map(siteEvidence),
             paymentsReceived: payments.count, totalReceivedSat: payments.reduce(0) { $0 + $1.value },

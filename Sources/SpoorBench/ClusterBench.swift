@@ -4,6 +4,7 @@ import CaseStore
 import ChainIndex
 import Clustering
 import Foundation
+import Investigation
 
 /// Clustering benchmarks and experiments.
 ///
@@ -72,7 +73,7 @@ enum ClusterBench {
             // What `spoor cluster` runs: one pass over the narrow clustering input, clustering row by row.
             let run: CospendRun
             (clusterer, run) = try database.read { db in
-                try ClusterStore.clusterCospends(db) { Clusterer(profile: profile) }
+                try ClusterRunner.clusterCospends(db) { Clusterer(profile: profile) }
             }
             (t1, c1) = (DispatchTime.now(), processCPUSeconds())
             loaded = (run.transactions, 0, run.addressBound, nil)

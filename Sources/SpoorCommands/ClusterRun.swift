@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseStore
 import Clustering
 import Foundation
+import Investigation
 
 /// `spoor cluster`: clusters the case database and prints the summary.
 struct ClusterRun: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Investigation
 
 /// `spoor cluster show ADDRESS`: one address's cluster.
 struct ClusterShow: AsyncParsableCommand {
@@ -22,7 +23,7 @@ struct ClusterShow: AsyncParsableCommand {
 
     func run() async throws {
         let database = try CaseDatabase(path: db, mode: .readOnly)
-        let d = try database.read { try ClusterStore.detail($0, address: address, offset: offset, limit: limit) }
+        let d = try ClusterLookups.detail(database, address: address, offset: offset, limit: limit)
         if output.json { try printJSON(d); return }
         print("cluster       \(d.clusterId) (profile \(d.profile), sha256 \(d.profileHash.prefix(16))…)")
         print("size          \(d.size) addresses")

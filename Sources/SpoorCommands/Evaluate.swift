@@ -77,7 +77,7 @@ struct CaseScorer {
         var merges: [(a: String, b: String, heuristics: [String])] = []
         try store.read { db in
             try ClusterStore.forEachAssignment(db) { assignment.append(($0, $1)) }
-            try ClusterStore.forEachMerge(db) { a, b, _, h in merges.append((a, b, h)) }
+            try ClusterStore.forEachMerge(db) { a, b, _, h in merges.append((a, b, HeuristicRegistry.ids(inMask: h).map(\.rawValue))) }
         }
         let rerun = try self.rerun(store, chain: chain, txids: txids, stored: stored)
         var report: Report?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import Investigation
 
 /// `spoor explain A B`: why two addresses share a cluster, or why not.
 struct Explain: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct Explain: AsyncParsableCommand {
 
     func run() async throws {
         let database = try CaseDatabase(path: db, mode: .readOnly)
-        let e = try database.read { try ClusterStore.explain($0, a, b) }
+        let e = try ClusterLookups.explain(database, a, b)
         if output.json { try printJSON(e); return }
         if e.linked {
             print("\(a) and \(b) are in one cluster (profile \(e.profile)); \(e.chain.count) step(s):")

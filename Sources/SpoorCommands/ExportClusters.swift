@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Clustering
 import Foundation
 
 /// `spoor export clusters`: address,cluster_id as CSV, or the merge graph as GraphML (Gephi, Maltego).
@@ -40,7 +41,7 @@ struct ExportClusters: AsyncParsableCommand {
                 }
                 var n = 0
                 try ClusterStore.forEachMerge(db) { a, b, txid, hs in
-                    write("    <edge id=\"e\(n)\" source=\"\(xml(a))\" target=\"\(xml(b))\"><data key=\"txid\">\(txid)</data><data key=\"heuristics\">\(xml(hs.joined(separator: ",")))</data></edge>\n")
+                    write("    <edge id=\"e\(n)\" source=\"\(xml(a))\" target=\"\(xml(b))\"><data key=\"txid\">\(txid)</data><data key=\"heuristics\">\(xml(HeuristicRegistry.ids(inMask: hs).map(\.rawValue).joined(separator: ",")))</data></edge>\n")
                     n += 1
                 }
                 write("  </graph>\n</graphml>\n")

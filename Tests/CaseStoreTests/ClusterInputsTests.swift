@@ -4,6 +4,7 @@ import ChainIndex
 import ChainSources
 import Clustering
 import Foundation
+import Investigation
 import GRDB
 import SpoorTestSupport
 import Testing
@@ -100,7 +101,7 @@ import Testing
             let full = try db.read { try ChainIndexLoader.load($0) }
             var a = Clusterer(profile: profile, addressCount: full.addressBound)
             a.process(full.index)
-            var (b, run) = try db.read { db in try ClusterStore.clusterCospends(db) { Clusterer(profile: profile) } }
+            var (b, run) = try db.read { db in try ClusterRunner.clusterCospends(db) { Clusterer(profile: profile) } }
             #expect(run.streamed == (label == "in order"), "\(label)")
             #expect(run.transactions == full.index.txCount && run.lastPosition == full.positions.last, "\(label)")
             #expect(a.merges == b.merges && a.stops == b.stops && a.statistics == b.statistics, "\(label)")

@@ -5,6 +5,7 @@ import ChainIndex
 import ChainSources
 import Clustering
 import Foundation
+import Investigation
 import GRDB
 import SpoorTestSupport
 import Testing
@@ -223,16 +224,17 @@ import Testing
         let db = try CaseDatabase(path: path)
         let summary = try ClusterRunner.run(db, profile: try Self.profile("change"))
         #expect(summary.depositServices == 1)
-        try db.read { db in
-            let link = Int64(Clusterer.linkBit)
-            let rows = try Row.fetchAll(db, sql: """
+        let rows = try db.read { db in
+            try Row.fetchAll(db, sql: """
                 SELECT aa.address, ab.address FROM clusterEvidence e JOIN address aa ON aa.id = e.a JOIN address ab ON ab.id = e.b
                 WHERE e.kind = 0 AND e.heuristics = ? ORDER BY e.id
-                """, arguments: [link])
-            #expect(rows.count == summary.mergesPerHeuristic["link.deposit-address"])
-            let truth = try Self.truth()
-            for row in rows.prefix(5) {
-                let e = try ClusterStore.explain(db, row[0], row[1])
+                """, arguments: [Int64(Clusterer.linkBit)])
+        }
+        #expect(rows.count == summary.mergesPerHeuristic["link.deposit-address"])
+        let truth = try Self.truth()
+        for row in rows.prefix(5) {
+            let e = try ClusterLookups.explain(db, row[0], row[1])
+            try db.read { db in
                 #expect(e.linked && e.chain.count == 1)
                 let step = try #require(e.chain.first)
                 #expect(step.heuristics == ["link.deposit-address"])
@@ -257,31 +259,35 @@ import Testing
         try ingest(try Self.sampleItems(), into: path, classify: nil)
         let db = try CaseDatabase(path: path)
         try ClusterRunner.run(db, profile: try Self.profile("default"))
-        try db.read { db in
-            // The largest cluster: its root and its last member are linked by a chain of co-spends.
+        // The largest cluster: its root and its last member are linked by a chain of co-spends.
+        let (members, a, b) = try db.read { db in
             let cluster = try Int64.fetchOne(db, sql: "SELECT clusterId FROM addressCluster GROUP BY clusterId ORDER BY COUNT(*) DESC LIMIT 1")!
             let members = try ClusterStore.memberIDs(db, cluster: cluster)
-            let a = try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [members.first!])!
-            let b = try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [members.last!])!
-            let e = try ClusterStore.explain(db, a, b)
+            return (members, try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [members.first!])!,
+                    try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [members.last!])!)
+        }
+        do {
+            let e = try ClusterLookups.explain(db, a, b)
             #expect(e.linked)
             #expect(e.chain.first?.from == a && e.chain.last?.to == b)
             for (x, y) in zip(e.chain, e.chain.dropFirst()) { #expect(x.to == y.from) }
             #expect(e.chain.allSatisfy { $0.heuristics == ["cospend.multi-input"] })
 
             // Two inputs of a CoinJoin: not linked, and the CoinJoin is named with its rule.
-            let stop = try Row.fetchOne(db, sql: """
-                SELECT aa.address, ab.address FROM clusterEvidence e JOIN address aa ON aa.id = e.a JOIN address ab ON ab.id = e.b
-                WHERE e.kind = 1 ORDER BY e.id LIMIT 1
-                """)!
-            let n = try ClusterStore.explain(db, stop[0], stop[1])
+            let stop = try db.read { db in
+                try Row.fetchOne(db, sql: """
+                    SELECT aa.address, ab.address FROM clusterEvidence e JOIN address aa ON aa.id = e.a JOIN address ab ON ab.id = e.b
+                    WHERE e.kind = 1 ORDER BY e.id LIMIT 1
+                    """)!
+            }
+            let n = try ClusterLookups.explain(db, stop[0], stop[1])
             #expect(!n.linked)
             #expect(n.stoppedBy.count >= 1)
             #expect(n.stoppedBy.contains { $0.heuristics.contains("exclude.coinjoin.generic-funded") })
             let truth = try Self.truth()
             #expect(n.stoppedBy.allSatisfy { truth.transactions[$0.txid]?.kind == "coinjoin" })
 
-            let d = try ClusterStore.detail(db, address: a, offset: 0, limit: 5)
+            let d = try ClusterLookups.detail(db, address: a, offset: 0, limit: 5)
             #expect(d.size == members.count && d.members.count == min(5, members.count))
             #expect(d.evidenceCounts["cospend.multi-input"] == members.count - 1)
         }
@@ -302,7 +308,7 @@ import Testing
         let guarded = try ClusterRunner.run(db, profile: profile, entityTags: [a: "Exchange A", b: "Exchange B"])
         #expect(!guarded.incremental, "new tags must recluster from scratch")
         #expect((guarded.guardRefusals["guard.entity-tags"] ?? 0) >= 1)
-        let e = try db.read { try ClusterStore.explain($0, a, b) }
+        let e = try ClusterLookups.explain(db, a, b)
         #expect(!e.linked)
         #expect(e.stoppedBy.contains { $0.heuristics.contains("guard.entity-tags") })
     }

@@ -4,6 +4,7 @@ import ChainIndex
 import ChainSources
 import Clustering
 import Foundation
+import Investigation
 import SpoorTestSupport
 import Testing
 import Tracing

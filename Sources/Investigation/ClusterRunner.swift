@@ -1,6 +1,8 @@
+import CaseStore
 import ChainIndex
 import Clustering
 import Foundation
+// The store hands its transaction (`Database`) through: the run is one write transaction.
 import GRDB
 
 /// Runs a clustering over the case database: reads the stored run, lets `ClusterPlanner` decide whether to
@@ -67,7 +69,7 @@ public enum ClusterRunner {
     static func walk(_ db: Database, plan: ClusterPlan, profile: HeuristicProfile, tags: [AddressID: String]) throws -> Walk {
         if plan.readsCospendsOnly {
             let bound = try ClusterRunStore.addressBound(db)
-            let (clusterer, run) = try ClusterStore.clusterCospends(db, after: plan.resumeAfter) {
+            let (clusterer, run) = try clusterCospends(db, after: plan.resumeAfter) {
                 try makeClusterer(db, plan: plan, profile: profile, addressBound: bound, tags: tags)
             }
             return Walk(clusterer: clusterer, watermark: run.lastPosition ?? plan.resumeAfter, processed: run.transactions,
@@ -80,6 +82,27 @@ public enum ClusterRunner {
         return Walk(clusterer: clusterer, watermark: chain.positions.last ?? plan.resumeAfter,
                     processed: chain.index.txCount - from,
                     idSum: chain.index.txStoreID[from...].reduce(Int64(0)) { $0 &+ Int64($1) })
+    }
+
+    /// Clusters the narrow co-spend input after `after`, streamed (`ClusterStore.streamCospends`); when its rows
+    /// are out of chain order, starts over from `make()` and loads and sorts them first (`loadCospends`). Either
+    /// way the result is that of `Clusterer.process` over the transactions in chain order.
+    public static func clusterCospends(_ db: Database, after: ChainPosition? = nil,
+                                       make: () throws -> Clusterer) throws -> (Clusterer, CospendRun) {
+        var clusterer = try make()
+        do { try clusterer.beginCospends(addressBound: try ClusterRunStore.addressBound(db)) } catch {
+            throw StoreError.badData("\(error)", at: nil)
+        }
+        if let run = try ClusterStore.streamCospends(db, after: after, into: &clusterer) {
+            clusterer.endCospends()
+            return (clusterer, run)
+        }
+        clusterer = try make()
+        let loaded = try ClusterStore.loadCospends(db, after: after, candidates: clusterer.hasCoinJoinRules)
+        do { try clusterer.process(loaded.cospends) } catch { throw StoreError.badData("clusterInput: \(error)", at: nil) }
+        return (clusterer, CospendRun(transactions: loaded.cospends.count, addressBound: loaded.addressBound,
+                                      lastPosition: loaded.lastPosition, idSum: loaded.idSum,
+                                      candidates: loaded.cospends.candidates.txCount, streamed: false))
     }
 
     /// The clusterer the plan starts from.

@@ -225,13 +225,6 @@ enum ClusterBench {
     }
 }
 
-/// User + system CPU time of this process so far.
-func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
-
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }

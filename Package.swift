@@ -57,7 +57,7 @@ let package = Package(
                 swiftSettings: strict),
         // The SQLite case database (GRDB): schema, ingest, queries.
         .target(name: "CaseStore",
-                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex", "Tracing",
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex",
                                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The investigation: case files (watchlists, tags, ads, rates) and the stored chain and clustering in,

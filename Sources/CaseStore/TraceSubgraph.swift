@@ -2,18 +2,19 @@ import BitcoinPrimitives
 import ChainIndex
 import Foundation
 import GRDB
-import Tracing
 
 /// The part of the best chain an analysis reads, loaded through the store's indexes instead of the whole chain
 /// (`TraceGraphLoader.load`), so the cost of a report follows the case (the site, its payers, the traced hops)
 /// and not the size of the chain.
 ///
-/// Loading is staged by the caller: ask for the transactions around some addresses (`loadNeighborhoods`: every
-/// transaction paying or spending them, via `output_address` / `input_address`), the members of some clusters
-/// (`loadMembers`, via `addressCluster_cluster`), or a trace's cone (`loadCone`: funding transactions of inputs
-/// back, spenders of outputs forward, hop by hop); then `build()` gives a `ChainIndex` of everything loaded, in
-/// chain order (height, position), with dense indices local to it, and the cluster assignment of every address
-/// in it. A transaction is always loaded whole (all inputs and outputs).
+/// Loading is staged by the caller (Investigation's `CaseSubgraph` decides what a case needs): ask for the
+/// transactions around some addresses (`loadNeighborhoods`: every transaction paying or spending them, via
+/// `output_address` / `input_address`), the members of some clusters (`loadMembers`, via
+/// `addressCluster_cluster`), an address's receipts in chain order (`receiptTransactions`), or the transactions
+/// at the other end of some links of the last index (`loadLinks`: the funding transactions of inputs, the
+/// spending transactions of outputs); then `build()` gives a `ChainIndex` of everything loaded, in chain order
+/// (height, position), with dense indices local to it, and the cluster of every address in it. A transaction
+/// is always loaded whole (all inputs and outputs).
 public final class TraceSubgraph {
     struct InputRow {
         var id: Int64; var spentOutputID: Int64?; var address: Int; var value: Int64; var sequence: UInt32
@@ -54,10 +55,12 @@ public final class TraceSubgraph {
     private var kinds: [Int: UInt8] = [:]
     private var changed = true
 
-    /// Transactions a trace cone may load in all (`loadCone`); the site's own transactions are not capped.
+    /// Transactions `loadLinks` may load in all (the traces' cones); the site's own transactions are not capped.
     public let coneTransactionLimit: Int
-    /// True once a cone stopped loading at `coneTransactionLimit`.
+    /// True once `loadLinks` stopped at `coneTransactionLimit`.
     public private(set) var coneLimitReached = false
+    /// Transactions loaded before the first `loadLinks`: the cone budget counts from there.
+    private var coneBase: Int?
 
     public init(_ database: CaseDatabase, coneTransactionLimit: Int = 250_000) throws {
         self.database = database
@@ -72,6 +75,8 @@ public final class TraceSubgraph {
     /// Complete, or its receipts loaded far enough (in chain order) to rule it out as a cold store.
     public func isJudgedAsColdStore(_ address: Int) -> Bool { isComplete(address) || ruledOutColdStores.contains(address) }
     private var ruledOutColdStores: Set<Int> = []
+    /// Records that the receipts loaded so far rule the address out as a cold store.
+    public func markRuledOutColdStore(_ address: Int) { ruledOutColdStores.insert(address) }
     public func hasMembers(ofCluster c: Int) -> Bool { c < 0 || members[c] != nil }
 
     /// Every best-chain transaction paying or spending each address.
@@ -128,73 +133,78 @@ public final class TraceSubgraph {
         address < 0 ? -1 : clusterOf[address]
     }
 
-    /// Loads what `FlowTracer.trace` reads when it starts from `outputs` (indices of the last `build()`):
-    /// backward, the funding transaction of every input of every transaction it steps through; forward, the
-    /// spender of every output it reaches. Follows the tracer's own rules (hops counted between clusters,
-    /// stopping at `stopClusters` after hop 0, at `hops`, after `maxSteps` steps) but ignores amounts, so it
-    /// loads a superset of what any policy reads. Returns false when it stopped at `coneTransactionLimit`.
-    @discardableResult
-    public func loadCone(from outputs: [Int64], direction: TraceDirection, hops: Int, stopClusters: Set<Int>,
-                         maxSteps: Int = FlowTracer.defaultMaxSteps) throws -> Bool {
-        precondition(direction != .both, "load each direction separately")
-        let budget = txs.count + coneTransactionLimit
+    /// What `loadLinks` did.
+    public enum LinkLoad: Sendable, Equatable {
+        /// Every transaction asked for is loaded now (or found off the best chain, its link then absent).
+        case loaded
+        /// It stopped at `coneTransactionLimit`.
+        case limitReached
+        /// Nothing was left to load: every link asked for was already resolved.
+        case nothingNew
+    }
+
+    /// Loads the funding transaction of each of `inputs` and the spending transaction of each of `outputs`
+    /// (positions in `built.index`), in store order, until the cone budget (`coneTransactionLimit` transactions
+    /// after the first call) runs out.
+    public func loadLinks(fundingOf inputs: some Collection<Int>, spendersOf outputs: some Collection<Int>,
+                          in built: Built) throws -> LinkLoad {
+        if coneBase == nil { coneBase = txs.count }
+        let budget = (coneBase ?? 0) + coneTransactionLimit
         return try database.read { db in
             var loader = try RowLoader(db)
             let outputTx = try db.makeStatement(sql: "SELECT txId FROM output WHERE id = ?")
             let inputTx = try db.makeStatement(sql: "SELECT txId FROM input WHERE id = ?")
-            func clusterOfOutput(_ o: Int64) throws -> Int {
-                guard let (t, vout) = txOfOutput[o], let out = txs[t]?.outputs[vout] else { return -1 }
-                if out.address < 0 { return -1 }
-                if let c = clusterOf[out.address] { return c }
-                try lookUp([out.address], db)
-                return clusterOf[out.address] ?? out.address
+            var wanted: [(tx: Int64, output: Int64?, input: Int64?)] = []
+            for i in inputs {
+                guard let prev = built.inputSpentOutputIDs[i], txOfOutput[prev] == nil,
+                      let t = try Int64.fetchOne(outputTx, arguments: [prev]) else { continue }
+                wanted.append((t, prev, nil))
             }
-            struct State: Hashable { var output: Int64; var hop: Int }
-            var seen = Set<State>()
-            var level: [State] = []
-            for o in Set(outputs).sorted() { let s = State(output: o, hop: 0); seen.insert(s); level.append(s) }
-            var step = 0
-            while !level.isEmpty {
-                var next: [State] = []
-                func push(_ from: State, fromCluster: Int, to o: Int64) throws {
-                    let to = try clusterOfOutput(o)
-                    let s = State(output: o, hop: from.hop + (to != fromCluster ? 1 : 0))
-                    if seen.insert(s).inserted { next.append(s) }
-                }
-                for state in level {
-                    let c = try clusterOfOutput(state.output)
-                    if state.hop > 0 && stopClusters.contains(c) { continue }
-                    if state.hop >= hops || step >= maxSteps { continue }
-                    guard let (t, vout) = txOfOutput[state.output], let row = txs[t] else { continue }
-                    if direction == .back {
-                        if row.isCoinbase { continue }
-                        for input in row.inputs {
-                            guard let prev = input.spentOutputID else { continue }
-                            if txOfOutput[prev] == nil {
-                                guard txs.count < budget else { coneLimitReached = true; return false }
-                                guard let funding = try Int64.fetchOne(outputTx, arguments: [prev]) else { continue }
-                                try load(funding, with: &loader)
-                                if offChain.contains(funding) { offChainOutputs.insert(prev) }
-                            }
-                            if txOfOutput[prev] != nil { try push(state, fromCluster: c, to: prev) }
-                        }
-                    } else {
-                        guard let spender = row.outputs[vout].spentByInputID else { continue }
-                        if txOfInput[spender] == nil {
-                            guard txs.count < budget else { coneLimitReached = true; return false }
-                            guard let spending = try Int64.fetchOne(inputTx, arguments: [spender]) else { continue }
-                            try load(spending, with: &loader)
-                            if offChain.contains(spending) { offChainInputs.insert(spender) }
-                        }
-                        guard let s = txOfInput[spender], let spendingRow = txs[s] else { continue }
-                        for out in spendingRow.outputs { try push(state, fromCluster: c, to: out.id) }
-                    }
-                }
-                level = next
-                step += 1
+            for o in outputs {
+                guard let spender = built.outputSpentByInputIDs[o], txOfInput[spender] == nil,
+                      let t = try Int64.fetchOne(inputTx, arguments: [spender]) else { continue }
+                wanted.append((t, nil, spender))
             }
-            return true
+            guard !wanted.isEmpty else { return .nothingNew }
+            for w in wanted.sorted(by: { $0.tx < $1.tx }) {
+                if txs[w.tx] == nil && !offChain.contains(w.tx) {
+                    guard txs.count < budget else { coneLimitReached = true; return .limitReached }
+                    try load(w.tx, with: &loader)
+                }
+                if offChain.contains(w.tx) {
+                    if let o = w.output { offChainOutputs.insert(o) }
+                    if let i = w.input { offChainInputs.insert(i) }
+                    changed = true
+                }
+            }
+            return .loaded
         }
+    }
+
+    /// The transactions paying an address, best chain in chain order, then loose ones (store ids).
+    public func receiptTransactions(of address: Int) throws -> [Int64] {
+        let ordered = try database.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT o.txId FROM output o JOIN tx t ON t.id = o.txId LEFT JOIN block b ON b.id = t.blockId
+                WHERE o.addressId = ? AND (t.blockId IS NULL OR b.inBestChain = 1)
+                ORDER BY t.blockId IS NULL, b.height, t.position, t.id
+                """, arguments: [address])
+        }
+        var seen = Set<Int64>()
+        return ordered.filter { seen.insert($0).inserted }
+    }
+
+    /// Loads these transactions whole (those off the best chain are skipped).
+    public func load(transactions ids: some Sequence<Int64>) throws {
+        try database.read { db in
+            var loader = try RowLoader(db)
+            for id in ids { try load(id, with: &loader) }
+        }
+    }
+
+    /// An index of some of the loaded transactions only (the ones not loaded, or off the best chain, left out).
+    public func index(ofLoaded ids: some Sequence<Int64>) -> ChainIndex {
+        makeIndex(ids.compactMap { txs[$0] }).index
     }
 
     /// Prepared statements for loading whole transactions.
@@ -245,7 +255,7 @@ public final class TraceSubgraph {
     }
 
     /// Rows as a chain-ordered index (height, position; loose transactions last), with each output's store id.
-    private func makeIndex(_ rows: [TxRow]) -> (index: ChainIndex, outputIDs: [Int64]) {
+    private func makeIndex(_ rows: [TxRow]) -> (index: ChainIndex, outputIDs: [Int64], spentOutputIDs: [Int64?], spentByInputIDs: [Int64?]) {
         let order = rows.sorted { a, b in
             if a.loose != b.loose { return !a.loose }
             if a.height != b.height { return (a.height ?? Int64.min) < (b.height ?? Int64.min) }
@@ -262,6 +272,7 @@ public final class TraceSubgraph {
         index.reserve(transactions: order.count, inputs: nIn, outputs: nOut)
         var txids: [Txid] = [], heights: [Int32] = [], times: [Int64] = []
         var outputSpentBy: [Int] = [], inputSpends: [Int] = [], outputIDs: [Int64] = []
+        var spentOutputIDs: [Int64?] = [], spentByInputIDs: [Int64?] = []
         func address(_ a: Int) -> UInt32 { a < 0 ? ChainIndex.noAddress : UInt32(truncatingIfNeeded: a) }
         for row in order {
             index.beginTransaction(storeID: UInt32(truncatingIfNeeded: row.id), version: row.version, lockTime: row.lockTime,
@@ -271,56 +282,33 @@ public final class TraceSubgraph {
             times.append(row.time)
             for i in row.inputs {
                 index.appendInput(address: address(i.address), value: i.value, kind: i.kind, sequence: i.sequence)
+                spentOutputIDs.append(i.spentOutputID)
                 inputSpends.append(i.spentOutputID.map { outputIndex[$0] ?? (offChainOutputs.contains($0) ? ChainIndex.noLink : ChainIndex.notLoaded) } ?? ChainIndex.noLink)
             }
             for o in row.outputs {
                 index.appendOutput(address: address(o.address), value: o.value, kind: o.kind, spender: 0)
                 outputIDs.append(o.id)
+                spentByInputIDs.append(o.spentByInputID)
                 outputSpentBy.append(o.spentByInputID.map { inputIndex[$0] ?? (offChainInputs.contains($0) ? ChainIndex.noLink : ChainIndex.notLoaded) } ?? ChainIndex.noLink)
             }
         }
         index.setTracingColumns(txids: txids, txHeight: heights, txTime: times, inputSpends: inputSpends,
                                 outputSpentBy: outputSpentBy)
         index.indexAddresses(sparseKinds: kinds)
-        return (index, outputIDs)
+        return (index, outputIDs, spentOutputIDs, spentByInputIDs)
     }
 
     public struct Built: Sendable {
         public var index: ChainIndex
-        public var clusters: ClusterAssignment
+        /// The cluster of every address in `index` (and of every address looked up), and the complete member
+        /// lists of the clusters loaded with `loadMembers`.
+        public var clusterOf: [Int: Int]
+        public var members: [Int: [Int]]
         /// The store's output id of each output of `index`.
         public var outputStoreIDs: [Int64]
-    }
-
-    /// Loads the receipts of each cold-store candidate in chain order, `batch` transactions at a time, and stops
-    /// as soon as those loaded rule it out (`SiteExpansion.rulesOutColdStore`: the first disqualifying receipt
-    /// decides, so the prefix is enough); a candidate never ruled out ends up complete. An exchange's deposit
-    /// address paid by a site's sweep thus costs its first receipts, not its history.
-    public func loadColdStoreCandidates(_ addresses: [Int], batch: Int = 1_000) throws {
-        for a in Set(addresses).sorted() where !isJudgedAsColdStore(a) {
-            let ordered = try database.read { db in
-                try Int64.fetchAll(db, sql: """
-                    SELECT o.txId FROM output o JOIN tx t ON t.id = o.txId LEFT JOIN block b ON b.id = t.blockId
-                    WHERE o.addressId = ? AND (t.blockId IS NULL OR b.inBestChain = 1)
-                    ORDER BY t.blockId IS NULL, b.height, t.position, t.id
-                    """, arguments: [a])
-            }
-            var seen = Set<Int64>()
-            let ids = ordered.filter { seen.insert($0).inserted }
-            var start = 0
-            var ruledOut = false
-            while start < ids.count && !ruledOut {
-                let chunk = ids[start ..< min(start + batch, ids.count)]
-                try database.read { db in
-                    var loader = try RowLoader(db)
-                    for id in chunk { try load(id, with: &loader) }
-                }
-                start += chunk.count
-                let receipts = ids[..<start].compactMap { txs[$0] }
-                ruledOut = SiteExpansion.rulesOutColdStore(a, graph: makeIndex(receipts).index)
-            }
-            if ruledOut { ruledOutColdStores.insert(a) } else { try loadNeighborhoods(of: [a]) }
-        }
+        /// The store ids at the other end of each input's and output's link (nil: none), for `loadLinks`.
+        public var inputSpentOutputIDs: [Int64?]
+        public var outputSpentByInputIDs: [Int64?]
     }
 
     /// Everything loaded so far as a chain-ordered graph, with the cluster of every address in it.
@@ -333,8 +321,9 @@ public final class TraceSubgraph {
         addresses = addresses.filter { clusterOf[$0] == nil }
         if !addresses.isEmpty { try database.read { db in try lookUp(addresses, db) } }
 
-        let (index, outputIDs) = makeIndex(Array(txs.values))
+        let made = makeIndex(Array(txs.values))
         changed = false
-        return Built(index: index, clusters: ClusterAssignment(partial: clusterOf, members: members), outputStoreIDs: outputIDs)
+        return Built(index: made.index, clusterOf: clusterOf, members: members, outputStoreIDs: made.outputIDs,
+                     inputSpentOutputIDs: made.spentOutputIDs, outputSpentByInputIDs: made.spentByInputIDs)
     }
 }

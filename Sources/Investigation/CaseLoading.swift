@@ -37,7 +37,7 @@ struct CaseFacts {
         let tagged = tags.compactMap(\.addressID)
         let chain = try options.loadWholeChain
             ? LoadedCase.wholeChain(database, seeds: seeds, options: options)
-            : LoadedCase.subgraph(database, seeds: seeds, tagged: tagged, options: options)
+            : CaseSubgraph.load(database, seeds: seeds, tagged: tagged, options: options)
         var facts = CaseFacts(tags: tags, stats: stats, seeds: seeds, watchlistNotFound: notFound, chain: chain,
                               payerSummaries: [:], membership: [:], names: [:])
         facts.payerSummaries = try TraceClusterLoader.summaries(of: Array(facts.payerClusters), limit: options.addressLimit,
@@ -71,13 +71,6 @@ struct LoadedCase {
     var site: SiteCluster
     var payments: [SitePayment]
 
-    /// Tracing stops at tagged clusters (an exchange, a service), never at the site itself.
-    static func stopClusters(tagged: [Int], clusters: ClusterAssignment, site: SiteCluster) -> Set<Int> {
-        var stops = Set(tagged.map { clusters.cluster(of: $0) })
-        for c in site.clusters { stops.remove(c) }
-        return stops
-    }
-
     /// The reference: every transaction of the best chain and every cluster assignment in memory.
     static func wholeChain(_ database: CaseDatabase, seeds: [Int], options: AnalysisOptions) throws -> LoadedCase {
         let graph = try TraceGraphLoader.load(database)
@@ -86,47 +79,5 @@ struct LoadedCase {
         let site = SiteExpansion.expand(seeds: seeds, graph: graph, clusters: clusters, rules: options.siteRules)
         let payments = SitePayments.find(site: site, graph: graph, clusters: clusters)
         return LoadedCase(graph: graph, clusters: clusters, persisted: persisted, site: site, payments: payments)
-    }
-
-    /// Only what the analysis reads, loaded in stages through the store's indexes: the watchlist's clusters
-    /// and every transaction paying or spending a site address, grown until site expansion runs on complete
-    /// data (every site address is loaded whole, every cluster it took has all its members, every cold-store
-    /// candidate's receipts are loaded whole or, in chain order, far enough to rule it out); then the
-    /// cones the traces follow (`TraceSubgraph.loadCone`), and a last run of site
-    /// expansion and payment search on the final graph. The algorithms are the same as on the whole chain and
-    /// read the same data, so the report is the same.
-    static func subgraph(_ database: CaseDatabase, seeds: [Int], tagged: [Int], options: AnalysisOptions) throws -> LoadedCase {
-        let persisted = try TraceClusterLoader.state(database)
-        let sub = try TraceSubgraph(database, coneTransactionLimit: options.coneTransactionLimit)
-        try sub.lookUpClusters(seeds + tagged)
-        try sub.loadMembers(ofClusters: seeds.compactMap { sub.cluster(of: $0) })
-        var conesLoaded = false
-        while true {
-            let built = try sub.build()
-            let site = SiteExpansion.expand(seeds: seeds, graph: built.index, clusters: built.clusters, rules: options.siteRules)
-            let missingClusters = site.clusters.filter { !sub.hasMembers(ofCluster: $0) }
-            let missingAddresses = site.members.filter { !sub.isComplete($0) }
-            let unjudged = site.coldCandidates.filter { !sub.isJudgedAsColdStore($0) }
-            if !missingClusters.isEmpty || !missingAddresses.isEmpty || !unjudged.isEmpty {
-                try sub.loadMembers(ofClusters: missingClusters)
-                try sub.loadNeighborhoods(of: missingAddresses)
-                try sub.loadColdStoreCandidates(unjudged)
-                continue
-            }
-            let payments = SitePayments.find(site: site, graph: built.index, clusters: built.clusters)
-            if !conesLoaded {
-                conesLoaded = true
-                let stops = stopClusters(tagged: tagged, clusters: built.clusters, site: site)
-                let starts = payments.map { built.outputStoreIDs[$0.output] }
-                // Payer funding is always traced 2 hops back; the report's trace as the options say.
-                let back = options.direction == .forward ? 2 : max(2, options.hops)
-                try sub.loadCone(from: starts, direction: .back, hops: back, stopClusters: stops)
-                if options.direction != .back {
-                    try sub.loadCone(from: starts, direction: .forward, hops: options.hops, stopClusters: stops)
-                }
-                if sub.hasChanged { continue }
-            }
-            return LoadedCase(graph: built.index, clusters: built.clusters, persisted: persisted, site: site, payments: payments)
-        }
     }
 }

@@ -11,15 +11,14 @@ struct ReportAssembly {
     let facts: CaseFacts
     let options: AnalysisOptions
     let labels: ClusterLabelIndex
-    let tracer: FlowTracer
+    let traces: CaseTraces
 
     init(files: CaseFileContents, facts: CaseFacts, options: AnalysisOptions) {
         self.files = files; self.facts = facts; self.options = options
         let chain = facts.chain
         labels = ClusterLabelIndex(tags: facts.tags, clusters: chain.clusters)
-        tracer = FlowTracer(graph: chain.graph, clusters: chain.clusters,
-                            stopClusters: LoadedCase.stopClusters(tagged: facts.taggedAddresses, clusters: chain.clusters,
-                                                                  site: chain.site))
+        traces = CaseTraces(graph: chain.graph, clusters: chain.clusters, tagged: facts.taggedAddresses, site: chain.site,
+                            payments: chain.payments, options: options)
     }
 
     var graph: ChainIndex { facts.chain.graph }
@@ -35,13 +34,11 @@ struct ReportAssembly {
                                         origin: $0.origin), $0.addressID) },
             clusterOf: { chain.clusters.cluster(of: $0) })
         let ads = adSection(matches)
-        let (payers, payersStopped) = payerClusters(ads)
-        let (traces, tracesStopped) = requestedTraces()
         let manifest = self.manifest()
         return Report(schemaVersion: Report.schemaVersion, manifest: manifest, siteCluster: siteSection(),
-                      payerClusters: payers, ads: ads.entries, sharedContacts: sharedContacts(ads),
-                      multiContactPayers: multiContactPayers(ads), traces: traces, tagConflicts: resolved.conflicts,
-                      caveats: caveats(profileID: manifest.profile.id, stoppedAtLoadLimit: payersStopped + tracesStopped))
+                      payerClusters: payerClusters(ads), ads: ads.entries, sharedContacts: sharedContacts(ads),
+                      multiContactPayers: multiContactPayers(ads), traces: requestedTraces(), tagConflicts: resolved.conflicts,
+                      caveats: caveats(profileID: manifest.profile.id, stoppedAtLoadLimit: traces.stoppedAtLoadLimit))
     }
 
     func paymentRef(_ p: SitePayment) -> Report.PaymentRef {
@@ -159,20 +156,14 @@ struct ReportAssembly {
 
     // MARK: Payers and traces
 
-    /// Payer clusters with their funding sources (traced two hops back), and the satoshis those traces left
-    /// at the load limit.
-    func payerClusters(_ ads: AdSection) -> ([Report.PayerCluster], Int64) {
+    /// Payer clusters with their funding sources (traced two hops back).
+    func payerClusters(_ ads: AdSection) -> [Report.PayerCluster] {
         let siteMemberClusters = Set(facts.chain.site.members.map { facts.chain.clusters.cluster(of: $0) })
-        var stoppedAtLoadLimit: Int64 = 0
         var payers: [Report.PayerCluster] = []
         let byPayer = Dictionary(grouping: payments, by: \.payerCluster)
         for c in byPayer.keys.sorted() where c >= 0 {
             let ps = byPayer[c] ?? []
             let summary = facts.payerSummaries[c] ?? (1, [c])
-            var start: [Int: Int64] = [:]
-            for p in ps { start[p.output, default: 0] += p.value }
-            let funding = tracer.trace(from: start, direction: .back, policy: options.policy, hops: 2)
-            stoppedAtLoadLimit += funding.stoppedAtLoadLimit
             var notes: [String] = []
             if siteMemberClusters.contains(c) {
                 notes.append("this cluster also holds a site address: common-input clustering merged them through a transaction that is probably a PayJoin; treat the payer and the site as separate owners")
@@ -187,28 +178,20 @@ struct ReportAssembly {
                 firstPayment: CaseInputs.isoTime(ps.map(\.time).min() ?? 0),
                 lastPayment: CaseInputs.isoTime(ps.map(\.time).max() ?? 0),
                 ads: (ads.adsOfPayer[c] ?? []).sorted(by: adOrder), contacts: (ads.contactsOfPayer[c] ?? []).sorted(),
-                labels: labels.of(cluster: c), fundingSources: sources(funding, exclude: c), notes: notes))
+                labels: labels.of(cluster: c), fundingSources: traces.funding[c].map { sources($0, exclude: c) } ?? [],
+                notes: notes))
         }
-        return (payers, stoppedAtLoadLimit)
+        return payers
     }
 
-    /// The trace the parameters ask for, from the site's received payments, and the satoshis it left at the
-    /// load limit.
-    func requestedTraces() -> ([Report.TraceSection], Int64) {
-        var traces: [Report.TraceSection] = []
-        var stoppedAtLoadLimit: Int64 = 0
-        let directions: [TraceDirection] = options.direction == .both ? [.back, .forward] : [options.direction]
-        var start: [Int: Int64] = [:]
-        for p in payments { start[p.output, default: 0] += p.value }
-        for d in directions {
-            let r = tracer.trace(from: start, direction: d, policy: options.policy, hops: options.hops)
-            stoppedAtLoadLimit += r.stoppedAtLoadLimit
-            traces.append(Report.TraceSection(
-                policy: r.policy.rawValue, direction: d.rawValue, hops: r.hops, startSat: r.startAmount,
+    /// The trace the parameters ask for, from the site's received payments.
+    func requestedTraces() -> [Report.TraceSection] {
+        traces.requested.map { r in
+            Report.TraceSection(
+                policy: r.policy.rawValue, direction: r.direction.rawValue, hops: r.hops, startSat: r.startAmount,
                 endpointsSat: r.endpointTotal, conserved: r.endpointTotal == r.startAmount,
-                transactionsVisited: r.transactionsVisited, endpoints: sources(r, exclude: nil)))
+                transactionsVisited: r.transactionsVisited, endpoints: sources(r, exclude: nil))
         }
-        return (traces, stoppedAtLoadLimit)
     }
 
     func sources(_ r: FlowResult, exclude: Int?) -> [Report.FundingSource] {

@@ -60,6 +60,11 @@ public struct FlowResult: Sendable {
     /// Satoshis that stopped (as `hop-limit` endpoints) because the next transaction was not loaded: only in a
     /// subgraph whose loading was capped; 0 on a whole chain.
     public var stoppedAtLoadLimit: Int64 = 0
+    /// Where those satoshis stopped: inputs whose funding transaction is not loaded (backward) and outputs whose
+    /// spending transaction is not loaded (forward). What a loader of part of a chain loads next so that the
+    /// same trace runs as on the whole chain.
+    public var inputsNotLoaded: Set<Int> = []
+    public var outputsNotLoaded: Set<Int> = []
 
     public var endpointTotal: Int64 { endpoints.values.reduce(0, +) }
 }
@@ -142,7 +147,8 @@ public struct FlowTracer: Sendable {
                     for (i, s) in zip(ins, shares) where s > 0 {
                         let prev = graph.inputSpends[i]
                         if prev == ChainIndex.notLoaded {
-                            end(.hopLimit, cluster, s, state.hop); result.stoppedAtLoadLimit += s; continue
+                            end(.hopLimit, cluster, s, state.hop); result.stoppedAtLoadLimit += s
+                            result.inputsNotLoaded.insert(i); continue
                         }
                         if prev < 0 { end(.unresolved, -1, s, state.hop); continue }
                         push(state, to: prev, s)
@@ -150,7 +156,8 @@ public struct FlowTracer: Sendable {
                 } else {
                     let spender = graph.outputSpentBy[o]
                     if spender == ChainIndex.notLoaded {
-                        end(.hopLimit, cluster, amount, state.hop); result.stoppedAtLoadLimit += amount; continue
+                        end(.hopLimit, cluster, amount, state.hop); result.stoppedAtLoadLimit += amount
+                        result.outputsNotLoaded.insert(o); continue
                     }
                     if spender < 0 { end(.unspent, cluster, amount, state.hop); continue }
                     let t = graph.inputTx[spender]

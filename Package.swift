@@ -69,16 +69,23 @@ let package = Package(
         // Renders the report: JSON (and its schema), HTML, GraphML, DOT.
         .target(name: "Reports",
                 dependencies: ["Investigation"],
-                resources: [.copy("Schema/report.schema.json")],
+                // Embedded in the code, not a resource bundle: a copied binary carries its schema.
+                resources: [.embedInCode("Schema/report.schema.json")],
                 swiftSettings: strict),
         // Scores cases against sample chains' ground truth (truth/ is read here and in tests only, never by analysis).
         .target(name: "Evaluation",
                 dependencies: ["ChainSources", "Clustering", "Investigation"],
                 swiftSettings: strict),
+        // The shipped heuristic profiles (Heuristics/profiles), embedded at build time by the EmbedProfiles
+        // plugin so an installed binary needs no source tree.
+        .target(name: "BuiltinProfiles", swiftSettings: strict, plugins: ["EmbedProfiles"]),
+        .plugin(name: "EmbedProfiles", capability: .buildTool(), dependencies: ["EmbedFiles"],
+                path: "Sources/EmbedProfilesPlugin"),
+        .executableTarget(name: "EmbedFiles", swiftSettings: strict),
         // The commands, as a library so tests can run them in-process.
         .target(name: "SpoorCommands",
                 dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "ChainIndex", "Clustering", "Tracing",
-                               "CaseStore", "Investigation", "Reports", "Evaluation", .product(name: "Yams", package: "Yams"),
+                               "CaseStore", "Investigation", "Reports", "Evaluation", "BuiltinProfiles", .product(name: "Yams", package: "Yams"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "spoor", dependencies: ["SpoorCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),

@@ -12,11 +12,9 @@ public enum ReportWriter {
         return data
     }
 
-    /// The JSON Schema the report follows (shipped as a resource of this module).
-    public static func schemaData() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "report.schema", withExtension: "json") else {
-            throw InputError(file: "report.schema.json", "the report schema is missing from this build")
-        }
-        return try Data(contentsOf: url)
+    /// The JSON Schema the report follows (`Schema/report.schema.json`, embedded in the code at build time so
+    /// that a copied binary carries it).
+    public static func schemaData() -> Data {
+        Data(PackageResources.report_schema_json)
     }
 }

@@ -34,7 +34,7 @@ enum SampleCase {
                   ads: caseFolder.appendingPathComponent("ads.csv"), rates: caseFolder.appendingPathComponent("rates.csv"))
     }
 
-    static func validator() throws -> JSONSchemaValidator { try JSONSchemaValidator(schemaData: try ReportWriter.schemaData()) }
+    static func validator() throws -> JSONSchemaValidator { try JSONSchemaValidator(schemaData: ReportWriter.schemaData()) }
 }
 
 @Suite(.serialized) struct ReportTests {

@@ -14,12 +14,14 @@ public struct ChildRun: Sendable, CustomStringConvertible {
             + "stderr: \(stderr)"
     }
 
-    /// Runs `executable ARGS` with `environment` added to this process's; terminated after `timeout` seconds.
+    /// Runs `executable ARGS` with `environment` added to this process's (in `directory` when given);
+    /// terminated after `timeout` seconds.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                           timeout: Double = 120) throws -> ChildRun {
+                           directory: URL? = nil, timeout: Double = 120) throws -> ChildRun {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -9,18 +9,65 @@ public struct OutputOptions: ParsableArguments {
     public init() {}
 }
 
+/// What a command printed, when it ran in-process under `Console.capturing` (tests) instead of writing to the
+/// process's standard output and error.
+public final class CapturedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+
+    public init() {}
+
+    public var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+    public var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+
+    func append(_ data: Data, toError: Bool) {
+        lock.withLock { if toError { err.append(data) } else { out.append(data) } }
+    }
+}
+
+/// Where every command writes: the process's standard output and error, or a `CapturedOutput` when a test runs
+/// the command in-process (so `swift test` shows no command output, and tests can read it).
+public enum Console {
+    @TaskLocal static var capture: CapturedOutput?
+
+    /// Runs `body` with everything it prints through `Console` kept in the returned buffer.
+    public static func capturing(_ body: () async throws -> Void) async throws -> CapturedOutput {
+        let buffer = CapturedOutput()
+        try await $capture.withValue(buffer) { try await body() }
+        return buffer
+    }
+
+    static func write(_ data: Data) {
+        if let capture { capture.append(data, toError: false) } else { FileHandle.standardOutput.write(data) }
+    }
+
+    static func writeError(_ data: Data) {
+        if let capture { capture.append(data, toError: true) } else { FileHandle.standardError.write(data) }
+    }
+
+    /// Progress lines are for a person watching a terminal: not for a pipe, a file or a captured run.
+    static var errorIsTerminal: Bool { capture == nil && isatty(STDERR_FILENO) == 1 }
+}
+
+/// The commands' `print`: Swift's own, routed through `Console` so that a command run in-process by a test prints
+/// into the test's buffer. (Declared in this module, it takes precedence over the standard library's here.)
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    Console.write(Data((items.map { "\($0)" }.joined(separator: separator) + terminator).utf8))
+}
+
 /// Writes `value` as JSON with sorted keys and a trailing newline, so output is byte-stable.
 public func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    FileHandle.standardOutput.write(data)
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    var data = try encoder.encode(value)
+    data.append(Data("\n".utf8))
+    Console.write(data)
 }
 
 /// Prints a line on standard error (progress, warnings): standard output stays clean for data.
 public func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    Console.writeError(Data((message + "\n").utf8))
 }
 
 /// A failure to report to the user: the message is printed as is and the command exits non-zero.

@@ -52,8 +52,12 @@ struct ClusterRun: AsyncParsableCommand {
     }
 }
 
-/// Runs a `spoor` command line in-process, as the executable would (tests drive commands through it).
-func runSpoor(_ arguments: [String]) async throws {
-    var command = try Spoor.parseAsRoot(arguments)
-    if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+/// Runs a `spoor` command line in-process, as the executable would, and returns what it printed (tests drive
+/// commands through it; nothing reaches the test process's own output). Errors are thrown, not printed.
+@discardableResult
+func runSpoor(_ arguments: [String]) async throws -> CapturedOutput {
+    try await Console.capturing {
+        var command = try Spoor.parseAsRoot(arguments)
+        if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+    }
 }

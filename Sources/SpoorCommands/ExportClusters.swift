@@ -52,7 +52,7 @@ struct ExportClusters: AsyncParsableCommand {
                 throw CommandFailure("\(out): cannot write the export")
             }
         } else {
-            FileHandle.standardOutput.write(buffer)
+            Console.write(buffer)
         }
     }
 

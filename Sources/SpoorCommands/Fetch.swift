@@ -49,7 +49,7 @@ struct Fetch: AsyncParsableCommand {
     func run() async throws {
         let report = try FetchRun(esplora: esplora, addresses: addresses, hops: hops, db: db, rate: rate,
                                   network: try parseNetwork(network),
-                                  progress: quiet || isatty(STDERR_FILENO) != 1 ? nil : FetchProgress(),
+                                  progress: quiet || !Console.errorIsTerminal ? nil : FetchProgress(),
                                   refresh: refresh).run()
         if output.json {
             try printJSON(report)
@@ -148,12 +148,12 @@ final class FetchProgress {
 
     func show(_ s: EsploraFetchSummary, _ task: FetchTask) {
         let line = "\rhop \(task.hop): \(s.addressesVisited) addresses, \(s.transactionsStored) transactions stored"
-        FileHandle.standardError.write(Data((line + "   ").utf8))
+        Console.writeError(Data((line + "   ").utf8))
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        if shown { Console.writeError(Data("\n".utf8)) }
         shown = false
     }
 }

@@ -45,7 +45,7 @@ struct Ingest: AsyncParsableCommand {
             options.batchBlocks = batchBlocks
         }
         let ingestor = Ingestor(database: database, options: options)
-        let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let meter = ProgressMeter(enabled: !quiet && Console.errorIsTerminal)
         let stored = try database.network()
         var opened = try sources.map { try openChainSource($0, network: expected ?? stored) }
         if let node = try rpc.openSource(database: database, quiet: quiet) { opened.append(node) }
@@ -82,12 +82,12 @@ final class ProgressMeter {
             let eta = p.seconds * (1 - f) / f
             line += String(format: ", %.0f%%, ETA %.0f s", f * 100, eta)
         }
-        FileHandle.standardError.write(Data((line + "   ").utf8))
+        Console.writeError(Data((line + "   ").utf8))
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        if shown { Console.writeError(Data("\n".utf8)) }
         shown = false
     }
 }

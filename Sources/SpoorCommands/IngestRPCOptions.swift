@@ -75,7 +75,7 @@ struct IngestRPCOptions: ParsableArguments {
                 client.onWarmup = { status in
                     guard status != said else { return }
                     said = status
-                    FileHandle.standardError.write(Data("the node is still starting (\(status)); waiting\n".utf8))
+                    Console.writeError(Data("the node is still starting (\(status)); waiting\n".utf8))
                 }
             }
             let source = try NodeRPCSource(client: client, fromHeight: fromHeight, toHeight: toHeight,

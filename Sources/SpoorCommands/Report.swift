@@ -27,7 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         if printSchema {
-            FileHandle.standardOutput.write(try ReportWriter.schemaData())
+            Console.write(ReportWriter.schemaData())
             return
         }
         guard let watchlist, let out else { throw CommandFailure("--watchlist and --out are required") }

@@ -21,12 +21,7 @@ import Testing
     }
 
     func run(_ arguments: [String]) async throws {
-        var command = try Spoor.parseAsRoot(arguments)
-        if var async = command as? any AsyncParsableCommand {
-            try await async.run()
-        } else {
-            try command.run()
-        }
+        try await runSpoor(arguments)
     }
 
     @Test func fetchCommandFillsTheDatabase() async throws {

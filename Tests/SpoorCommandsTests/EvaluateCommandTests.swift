@@ -9,7 +9,7 @@ import Testing
 enum SampleCases {
     nonisolated(unsafe) static var cache: [String: String] = [:]
     static let lock = NSLock()
-    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-sample-cases-\(getpid())")
+    static let folder = TestScratch.root.appendingPathComponent("sample-cases")
 
     /// The path of `chain` ingested and clustered with `profile` (nil: ingested only).
     static func database(_ chain: String, profile: String?) async throws -> String {
@@ -17,7 +17,6 @@ enum SampleCases {
         if let path = lock.withLock({ cache[key] }) { return path }
         if !FileManager.default.fileExists(atPath: folder.path) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            atexit { try? FileManager.default.removeItem(at: SampleCases.folder) }
         }
         let base = folder.appendingPathComponent("\(chain).sqlite").path
         if !FileManager.default.fileExists(atPath: base) {

@@ -22,12 +22,38 @@ public enum Fixtures {
         try String(contentsOf: url(relativePath), encoding: .utf8)
     }
 
-    /// A fresh temporary directory, removed by the caller when done (or left for the OS).
+    /// A fresh temporary directory for one test. Every one lives under this process's own scratch folder
+    /// (`TMPDIR/spoor-tests-PID`), which is removed when the process exits; folders left by a test process that
+    /// died are swept by the next one. A test may remove its folder earlier; it need not.
     public static func temporaryDirectory(_ label: String = "spoor") throws -> URL {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
+        let dir = TestScratch.root.appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
+    }
+}
+
+/// The one scratch folder of a test process: created on first use, removed at exit.
+public enum TestScratch {
+    static let prefix = "spoor-tests-"
+
+    public static let root: URL = {
+        let fm = FileManager.default
+        let base = fm.temporaryDirectory
+        sweepAbandoned(in: base)
+        let root = base.appendingPathComponent("\(prefix)\(getpid())", isDirectory: true)
+        try? fm.removeItem(at: root)  // a reused pid's leftovers
+        try? fm.createDirectory(at: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TestScratch.root) }
+        return root
+    }()
+
+    /// Removes the scratch folders of test processes that are no longer running (killed, crashed).
+    static func sweepAbandoned(in base: URL) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: base.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? fm.removeItem(at: base.appendingPathComponent(name)) }
+        }
     }
 }
 

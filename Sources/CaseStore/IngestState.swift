@@ -245,7 +245,7 @@ final class IngestState {
         pending.removeAll()
         let waiting = try Row.fetchCursor(db, sql: """
             SELECT id, txId, prevTxid, prevVout, value FROM input
-            WHERE spentOutputId IS NULL AND prevVout <> 4294967295
+            WHERE \(Schema.unresolvedInput)
             """)
         while let row = try waiting.next() {
             guard let digest = row.digest("prevTxid") else { continue }
@@ -1040,7 +1040,7 @@ final class IngestStatements {
                 (SELECT SUM(value) FROM input WHERE txId = ?1) - (SELECT SUM(value) FROM output WHERE txId = ?1)
                 END
             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM input WHERE txId = ?1 AND value IS NULL
-                AND prevVout <> 4294967295)
+                AND prevVout <> \(Schema.coinbaseVout))
             """)
         attachTx = try RawStatement(db, "UPDATE tx SET blockId = ?, position = ? WHERE id = ?")
         insertClusterInput = try RawStatement(db, """

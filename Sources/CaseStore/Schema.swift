@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import GRDB
 
 /// The case database's layout. Migrations are never edited once shipped: add a new one instead.
@@ -24,8 +25,11 @@ import GRDB
 ///   clustering reads, derived from the tables above by every write path (`ClusterInputs.swift`).
 /// Ordering for analysis: `block.height`, then `tx.position`; loose transactions after all blocks.
 public enum Schema {
-    /// The coinbase input's `prevVout`: no real output index is this large.
-    public static let coinbaseVout: Int64 = 4_294_967_295
+    /// The coinbase input's `prevVout` (the null outpoint's, 4294967295): no real output index is this large.
+    /// Frozen migrations keep their own literal; everything else names this.
+    public static let coinbaseVout = Int64(OutPoint.null.vout)
+    /// SQL condition on `input`: its spent output is not stored (yet), and it is no coinbase input.
+    static let unresolvedInput = "spentOutputId IS NULL AND prevVout <> \(coinbaseVout)"
     /// `output.spentByInputId` of an output a later transaction with the same txid overwrote (BIP30).
     public static let overwrittenSpender: Int64 = -1
 

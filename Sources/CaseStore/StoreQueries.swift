@@ -134,7 +134,7 @@ public enum StoreQueries {
 
     public static func unresolvedInputCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM input WHERE spentOutputId IS NULL AND prevVout <> 4294967295
+            SELECT COUNT(*) FROM input WHERE \(Schema.unresolvedInput)
             """) ?? 0
     }
 

@@ -989,7 +989,7 @@ final class IngestState {
     func writeCheckpoint(_ db: Database) throws {
         let set = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
         try db.execute(sql: set, arguments: [MetaKey.network, network.rawValue])
-        try db.execute(sql: set, arguments: [MetaKey.toolVersion, StoreVersion.tool])
+        try db.execute(sql: set, arguments: [MetaKey.toolVersion, "spoor \(SpoorVersion.current)"])
         if let tip {
             try db.execute(sql: set, arguments: [MetaKey.checkpointBlock, tip.hash.hex])
             try db.execute(sql: set, arguments: [MetaKey.checkpointHeight, tip.height.map(String.init) ?? ""])
@@ -997,11 +997,6 @@ final class IngestState {
         let count = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM tx") ?? 0
         try db.execute(sql: set, arguments: [MetaKey.checkpointTransactions, String(count)])
     }
-}
-
-/// Versions written into `meta`.
-public enum StoreVersion {
-    public static let tool = "spoor 0.1.0"
 }
 
 /// The ingest's prepared statements, prepared once per write transaction (not looked up by SQL text per row).

@@ -62,9 +62,6 @@ func adOrder(_ a: String, _ b: String) -> Bool {
 }
 
 public enum ReportInfo {
-    /// Set by the command layer to the CLI's version (Reports does not depend on the commands).
-    nonisolated(unsafe) public static var toolVersion = "0.1.0"
-
     public static let caveats: [String] = [
         "Clustering heuristics are probabilistic. Common-input clustering assumes every input of a transaction has one owner; CoinJoins break that assumption (Spoor excludes the ones it detects), and PayJoins (BIP78) break it invisibly: a PayJoin merges the payer's and the receiver's wallets into one cluster.",
         "A payer cluster is a set of addresses that the heuristics tie together; one person may control several payer clusters (fresh addresses, no merging transaction), and a custodial service (an exchange) paying on behalf of customers appears as one cluster for all of them.",

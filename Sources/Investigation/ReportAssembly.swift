@@ -213,7 +213,7 @@ struct ReportAssembly {
         if options.siteRules.coldSweep { rules.append(SiteEvidence.Rule.coldSweep.rawValue) }
         if options.siteRules.payjoinReceiver { rules.append(SiteEvidence.Rule.payjoinReceiver.rawValue) }
         return Report.Manifest(
-            tool: "spoor", toolVersion: ReportInfo.toolVersion, profile: profile, inputs: files.inputs,
+            tool: "spoor", toolVersion: SpoorVersion.current, profile: profile, inputs: files.inputs,
             chain: Report.Chain(network: stats.network, tipHeight: stats.bestHeight, tipHash: stats.tip?.digest.displayHex),
             database: Report.DatabaseCounts(blocks: stats.blocks, transactions: stats.transactions, inputs: stats.inputs,
                                             outputs: stats.outputs, addresses: stats.addresses,

@@ -44,7 +44,6 @@ struct Evaluate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ReportInfo.toolVersion = SpoorVersion.current
         var chains: [ChainEvaluation] = []
         for (k, path) in truth.enumerated() {
             let truthFolder = try ChainTruth(path: path)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaseStore
 
 /// The `spoor` command tree. Each subcommand lives in its own file.
 public struct Spoor: AsyncParsableCommand {
@@ -14,8 +15,4 @@ public struct Spoor: AsyncParsableCommand {
         ]
     )
     public init() {}
-}
-
-public enum SpoorVersion {
-    public static let current = "0.1.0"
 }

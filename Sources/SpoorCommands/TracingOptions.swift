@@ -55,7 +55,6 @@ struct TraceOptions: ParsableArguments {
 
 /// `trace` nil: the default tracing (haircut, back, 2 hops), for commands without tracing options.
 func analysisOptions(_ m: MatchingOptions, _ t: TraceOptions?) throws -> AnalysisOptions {
-    ReportInfo.toolVersion = SpoorVersion.current
     guard let t else { return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules) }
     return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules, policy: t.policy,
                            direction: t.direction, hops: t.hops, loadWholeChain: t.wholeChain,

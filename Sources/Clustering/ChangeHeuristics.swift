@@ -16,7 +16,7 @@ extension TxView {
 /// output whose address appears for the first time is a candidate — when some other output pays an
 /// address seen before (otherwise nothing tells the outputs apart).
 public struct FreshAddressChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.fresh-address"
+    public let id = HeuristicRegistry.freshAddress
     public let references: [Reference] = [.meiklejohn2013, .androulaki2013]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -29,7 +29,7 @@ public struct FreshAddressChange: ChangeHeuristic {
 /// `change.optimal`: an output smaller than every input. Had the payment been that small, coin selection
 /// would not have needed the smallest input, so the small output is more likely the change.
 public struct OptimalChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.optimal"
+    public let id = HeuristicRegistry.optimalChange
     public let references: [Reference] = [.nick2015, .blocksci2020]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -46,7 +46,7 @@ public struct OptimalChange: ChangeHeuristic {
 /// `change.address-type`: when all inputs are of one script type, the outputs of that type. Wallets make
 /// change of their own type; payees choose theirs.
 public struct AddressTypeChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.address-type"
+    public let id = HeuristicRegistry.addressType
     public let references: [Reference] = [.blocksci2020, .moser2022]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -65,7 +65,7 @@ public struct AddressTypeChange: ChangeHeuristic {
 /// `power_of_ten_value`) or, with `significant_digits`, an amount written with at most that many significant
 /// digits (1.25 BTC, 0.0042 BTC, 11 500 000 sat): roundness relative to the amount's own size.
 public struct RoundPaymentChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.round-payment"
+    public let id = HeuristicRegistry.roundPayment
     public let references: [Reference] = [.blocksci2020, .moser2022]
     /// BlockSci's `power_of_ten_value(digits = 6)`: 10^6 sat = 0.01 BTC.
     public static let defaultDigits = 6
@@ -100,7 +100,7 @@ public struct RoundPaymentChange: ChangeHeuristic {
 /// wallets send change back to the spending address). It never adds a merge by itself — the address is
 /// already in the inputs' cluster — but it identifies change and, in rules, rules the other outputs out.
 public struct ReuseChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.reuse"
+    public let id = HeuristicRegistry.reuse
     public let references: [Reference] = [.blocksci2020, .moser2022]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -118,7 +118,7 @@ public struct ReuseChange: ChangeHeuristic {
 /// habits: the outputs whose spending transaction matches this one's version, locktime use (set or zero)
 /// and RBF signalling. Unspent outputs are never candidates.
 public struct FingerprintChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.fingerprint"
+    public let id = HeuristicRegistry.fingerprint
     public let references: [Reference] = [.blocksci2020, .moser2022]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -139,7 +139,7 @@ public struct FingerprintChange: ChangeHeuristic {
 /// `change.peel-chain`: in a peeling chain (one input, two outputs, repeated), the change is the output
 /// that is spent by the next link — a transaction that again has one input and two outputs.
 public struct PeelChainChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.peel-chain"
+    public let id = HeuristicRegistry.peelChain
     public let references: [Reference] = [.blocksci2020, .schnoering2023]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -160,7 +160,7 @@ public struct PeelChainChange: ChangeHeuristic {
 /// output is the candidate. It never fires for a cluster with no earlier pick, or whose picks disagree
 /// (a wallet that mimics the payee's type, as Core does by default for P2WPKH and P2TR payees).
 public struct WalletChangeTypeChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.wallet-type"
+    public let id = HeuristicRegistry.walletType
     public let references: [Reference] = [.kappos2022, .coreChangeType]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -182,7 +182,7 @@ public struct WalletChangeTypeChange: ChangeHeuristic {
 /// a transfer to the sender's own address). Reads only spenders in the same block, which an ingest commits
 /// together with this transaction, so it does not look ahead in the sense of incremental clustering.
 public struct SameBlockSpendChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.same-block-spend"
+    public let id = HeuristicRegistry.sameBlockSpend
     public let references: [Reference] = [.coreTrustedSpend]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {
@@ -200,7 +200,7 @@ public struct SameBlockSpendChange: ChangeHeuristic {
 /// leaves its largest input unnecessary, so such an output is a payment and the change is among the
 /// smaller ones. Silent when an input's value is unknown (0: its funding transaction was not loaded).
 public struct LargestInputChange: ChangeHeuristic {
-    public let id: HeuristicID = "change.largest-input"
+    public let id = HeuristicRegistry.largestInput
     public let references: [Reference] = [.bitcoinWikiUnnecessaryInput, .ermilov2017, .moser2022]
     public init() {}
     public func candidates(in tx: TxView) -> OutputSet {

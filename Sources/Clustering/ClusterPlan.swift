@@ -76,7 +76,7 @@ public struct ClusterPlan: Sendable, Equatable {
 public enum ClusterPlanner {
     /// Heuristics that look at later transactions (spenders): a stored clustering that used them cannot be
     /// extended, because earlier decisions would change once the spenders arrive; such profiles rerun fully.
-    static let lookAhead: Set<HeuristicID> = ["change.fingerprint", "change.peel-chain"]
+    static let lookAhead: Set<HeuristicID> = [HeuristicRegistry.fingerprint, HeuristicRegistry.peelChain]
     /// Heuristics that read only spenders in the same block as the output (or loose spenders of loose outputs).
     /// An ingest commits whole blocks, so these are known when the output's transaction is first clustered:
     /// they need spender shapes loaded but do not stop incremental runs (see `ChainAtWatermark.endsItsBlock`).

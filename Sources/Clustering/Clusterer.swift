@@ -89,7 +89,7 @@ public struct Clusterer {
         seenCount = seen.reduce(0) { $0 + $1.nonzeroBitCount }
         func bit(_ id: HeuristicID) -> UInt32 { UInt32(1) << UInt32(HeuristicRegistry.bit(of: id) ?? 31) }
         exclusions = profile.exclusions.compactMap { id in HeuristicRegistry.exclusion(id).map { (bit(id), $0) } }
-        coinbaseBit = bit("exclude.coinbase")
+        coinbaseBit = bit(HeuristicRegistry.coinbase)
         let cb = coinbaseBit
         coinJoinRules = exclusions.filter { $0.bit != cb }
         hasCoinbaseRule = exclusions.contains { $0.bit == cb }

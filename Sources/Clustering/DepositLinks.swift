@@ -60,7 +60,7 @@ extension Clusterer {
         // Excluded transactions pay nobody here: the walk's own decisions from `walkedFrom` on, and the same
         // rules for the transactions before it (walked by an earlier run).
         let flaggedByWalk = Set(flagged.map(\.tx.raw))
-        let coinJoinRules = profile.exclusions.compactMap(HeuristicRegistry.exclusion).filter { $0.id != "exclude.coinbase" }
+        let coinJoinRules = profile.exclusions.compactMap(HeuristicRegistry.exclusion).filter { $0.id != HeuristicRegistry.coinbase }
         @inline(__always) func payer(_ t: Int) -> UInt32? {
             let tx = batch.view(t)
             guard !tx.isCoinbase else { return nil }

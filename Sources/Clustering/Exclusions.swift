@@ -44,7 +44,7 @@ extension TxView {
 
 /// `exclude.coinbase`: a coinbase has no spent inputs; nothing it does links addresses.
 public struct CoinbaseExclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinbase"
+    public let id = HeuristicRegistry.coinbase
     public let references: [Reference] = [.meiklejohn2013]
     public init() {}
     public func matches(_ tx: TxView) -> Bool { tx.isCoinbase }
@@ -56,7 +56,7 @@ public struct CoinbaseExclusion: TransactionExclusion {
 /// value (ties: the lowest) occurs exactly p times; and that value is not one of the dust amounts 546
 /// or 2730 satoshis.
 public struct GenericCoinJoinExclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinjoin.generic"
+    public let id = HeuristicRegistry.genericCoinJoin
     public let references: [Reference] = [.blocksciCoinjoin, .graphsenseCoinjoin, .blocksci2020]
     public static let dustValues: Set<Int64> = [546, 2730]
     public init() {}
@@ -82,7 +82,7 @@ public struct GenericCoinJoinExclusion: TransactionExclusion {
 /// the fee) is applied. It keeps BlockSci's detections and drops payments to two payees of the same amount,
 /// which the bare rule flags.
 public struct FundedGenericCoinJoinExclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinjoin.generic-funded"
+    public let id = HeuristicRegistry.fundedGenericCoinJoin
     public let references: [Reference] = [.blocksciCoinjoin, .graphsenseCoinjoin, .dumplings]
     public static let exactCheckMaxInputs = 12
     public init() {}
@@ -167,7 +167,7 @@ public struct FundedGenericCoinJoinExclusion: TransactionExclusion {
 /// 0.1 BTC base denomination (± 0.02 BTC); at least as many inputs; ≥ 2 outputs with a unique value
 /// (change and the coordinator fee).
 public struct Wasabi1Exclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinjoin.wasabi1"
+    public let id = HeuristicRegistry.wasabi1
     public let references: [Reference] = [.dumplings, .svenda2025]
     public static let baseDenomination: Int64 = 10_000_000
     public static let denominationPrecision: Int64 = 2_000_000
@@ -196,7 +196,7 @@ public struct Wasabi1Exclusion: TransactionExclusion {
 /// 80% of outputs on the Wasabi 2 standard denominations (powers of 2, 3, 2·3ⁿ, 1-2-5·10ⁿ between
 /// 5 000 and 134 375 000 000 sat).
 public struct Wasabi2Exclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinjoin.wasabi2"
+    public let id = HeuristicRegistry.wasabi2
     public let references: [Reference] = [.dumplings, .svenda2025]
     public static let minInputs = 15
     public static let denominations: Set<Int64> = {
@@ -237,7 +237,7 @@ public struct Wasabi2Exclusion: TransactionExclusion {
 /// pool size and every other input within the pool size + 0.0011 BTC (the remixers' and new entrants'
 /// fee margin).
 public struct WhirlpoolExclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinjoin.whirlpool"
+    public let id = HeuristicRegistry.whirlpool
     public let references: [Reference] = [.dumplings, .svenda2025]
     public static let pools: Set<Int64> = [100_000, 1_000_000, 5_000_000, 50_000_000, 25_000_000, 2_500_000]
     public static let entryMargin: Int64 = 110_000
@@ -273,7 +273,7 @@ public struct WhirlpoolExclusion: TransactionExclusion {
 /// maker-fee allowance of 0.1% of the equal value per participant (the taker pays the makers). This drops
 /// payments to two payees of the same amount that Dumplings' shortcut lets through.
 public struct JoinMarketExclusion: TransactionExclusion {
-    public let id: HeuristicID = "exclude.coinjoin.joinmarket"
+    public let id = HeuristicRegistry.joinMarket
     public let references: [Reference] = [.dumplings]
     public static let slack: Int64 = 10_000
     public init() {}

@@ -1,7 +1,17 @@
 /// The one list of every heuristic Spoor knows (BlockSci's lesson: one registry, no drifting copies).
 public enum HeuristicRegistry {
+    // Each id is spelled here once; everything else (the heuristics' own `id`, profiles' defaults, the planner,
+    // the evidence mask) names these constants.
     public static let multiInput: HeuristicID = "cospend.multi-input"
     public static let cospendIDs: [HeuristicID] = [multiInput]
+
+    public static let coinbase: HeuristicID = "exclude.coinbase"
+    public static let genericCoinJoin: HeuristicID = "exclude.coinjoin.generic"
+    public static let fundedGenericCoinJoin: HeuristicID = "exclude.coinjoin.generic-funded"
+    public static let wasabi1: HeuristicID = "exclude.coinjoin.wasabi1"
+    public static let wasabi2: HeuristicID = "exclude.coinjoin.wasabi2"
+    public static let whirlpool: HeuristicID = "exclude.coinjoin.whirlpool"
+    public static let joinMarket: HeuristicID = "exclude.coinjoin.joinmarket"
 
     public static let exclusions: [any TransactionExclusion] = [
         CoinbaseExclusion(), GenericCoinJoinExclusion(), FundedGenericCoinJoinExclusion(), Wasabi1Exclusion(), Wasabi2Exclusion(),
@@ -9,11 +19,18 @@ public enum HeuristicRegistry {
     ]
     public static var exclusionIDs: [HeuristicID] { exclusions.map(\.id) }
     /// What the default profile applies: every exclusion, with BlockSci's rule in its funded form only.
-    public static var defaultExclusionIDs: [HeuristicID] { exclusionIDs.filter { $0 != "exclude.coinjoin.generic" } }
+    public static var defaultExclusionIDs: [HeuristicID] { exclusionIDs.filter { $0 != genericCoinJoin } }
 
+    public static let freshAddress: HeuristicID = "change.fresh-address"
+    public static let optimalChange: HeuristicID = "change.optimal"
+    public static let addressType: HeuristicID = "change.address-type"
+    public static let roundPayment: HeuristicID = "change.round-payment"
+    public static let reuse: HeuristicID = "change.reuse"
+    public static let fingerprint: HeuristicID = "change.fingerprint"
+    public static let peelChain: HeuristicID = "change.peel-chain"
     public static let changeIDs: [HeuristicID] = [
-        "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",
-        "change.reuse", "change.fingerprint", "change.peel-chain", walletType, sameBlockSpend, largestInput,
+        freshAddress, optimalChange, addressType, roundPayment, reuse, fingerprint, peelChain, walletType, sameBlockSpend,
+        largestInput,
     ]
     /// Learned per cluster by the clusterer as it goes (see `WalletChangeTypeChange`).
     public static let walletType: HeuristicID = "change.wallet-type"
@@ -32,8 +49,8 @@ public enum HeuristicRegistry {
 
     /// Allowed parameters of each heuristic and their valid ranges.
     public static let parameters: [HeuristicID: [String: ClosedRange<Int>]] = [
-        "change.round-payment": ["digits": 1...15, "significant_digits": 1...8],
-        "link.deposit-address": ["min_service_addresses": 2...1_000_000],
+        roundPayment: ["digits": 1...15, "significant_digits": 1...8],
+        depositAddress: ["min_service_addresses": 2...1_000_000],
     ]
 
     /// Checks a profile's parameters of `id` against `parameters`: every name known, every value in range.
@@ -56,19 +73,19 @@ public enum HeuristicRegistry {
     }
 
     public static func change(_ id: HeuristicID, parameters: [String: Int] = [:]) -> (any ChangeHeuristic)? {
-        switch id.rawValue {
-        case "change.fresh-address": return FreshAddressChange()
-        case "change.optimal": return OptimalChange()
-        case "change.address-type": return AddressTypeChange()
-        case "change.round-payment":
+        switch id {
+        case freshAddress: return FreshAddressChange()
+        case optimalChange: return OptimalChange()
+        case addressType: return AddressTypeChange()
+        case roundPayment:
             return RoundPaymentChange(digits: parameters["digits"] ?? RoundPaymentChange.defaultDigits,
                                       significantDigits: parameters["significant_digits"])
-        case "change.reuse": return ReuseChange()
-        case "change.fingerprint": return FingerprintChange()
-        case "change.peel-chain": return PeelChainChange()
-        case "change.wallet-type": return WalletChangeTypeChange()
-        case "change.same-block-spend": return SameBlockSpendChange()
-        case "change.largest-input": return LargestInputChange()
+        case reuse: return ReuseChange()
+        case fingerprint: return FingerprintChange()
+        case peelChain: return PeelChainChange()
+        case walletType: return WalletChangeTypeChange()
+        case sameBlockSpend: return SameBlockSpendChange()
+        case largestInput: return LargestInputChange()
         default: return nil
         }
     }
@@ -77,10 +94,8 @@ public enum HeuristicRegistry {
     /// evidence holds these bits, so the order never changes: new heuristics are appended at the end.
     public static let allIDs: [HeuristicID] = [
         multiInput,
-        "exclude.coinbase", "exclude.coinjoin.generic", "exclude.coinjoin.generic-funded", "exclude.coinjoin.wasabi1",
-        "exclude.coinjoin.wasabi2", "exclude.coinjoin.whirlpool", "exclude.coinjoin.joinmarket",
-        "change.fresh-address", "change.optimal", "change.address-type", "change.round-payment",
-        "change.reuse", "change.fingerprint", "change.peel-chain",
+        coinbase, genericCoinJoin, fundedGenericCoinJoin, wasabi1, wasabi2, whirlpool, joinMarket,
+        freshAddress, optimalChange, addressType, roundPayment, reuse, fingerprint, peelChain,
         entityGuard, growthGuard,
         walletType,
         sameBlockSpend, largestInput,

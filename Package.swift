@@ -92,7 +92,8 @@ let package = Package(
         // Benchmarks that print Spoor's figure next to a peer's from the same run.
         .executableTarget(name: "SpoorBench",
                           dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "CaseStore",
-                                         "ChainIndex", "Clustering", "Investigation", "Tracing"],
+                                         "ChainIndex", "Clustering", "Investigation", "Tracing",
+                                         "SpoorTestSupport"],  // its seeded RNG: generated chains equal the tests' by seed
                           swiftSettings: strict),
 
         .target(name: "SpoorTestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/SpoorTestSupport"),

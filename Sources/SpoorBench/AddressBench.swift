@@ -1,5 +1,6 @@
 import BitcoinAddresses
 import BitcoinPrimitives
+import SpoorTestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,7 @@ import Darwin
 /// needs (the floor), and Bitcoin Core's own byte-at-a-time `EncodeBase58` algorithm transcribed to Swift.
 enum AddressBench {
     static func run() {
-        var rng = SplitMix(state: 0xADD2_E55E)
+        var rng = SeededRandom(seed: 0xADD2_E55E)
         func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         let count = 100_000
         let kinds: [(String, () -> [UInt8])] = [
@@ -97,17 +98,6 @@ enum AddressBench {
         var out = [UInt8](repeating: alphabet[0], count: zeroes)
         while it < size { out.append(alphabet[Int(b58[it])]); it += 1 }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
 

@@ -3,6 +3,7 @@ import BitcoinPrimitives
 import CaseStore
 import ChainSources
 import Foundation
+import SpoorTestSupport
 
 /// A synthetic chain for the clustering benchmark, streamed block by block into the real ingest.
 ///
@@ -15,7 +16,7 @@ final class ClusterChainGenerator: ChainSource {
     let network: Network? = .regtest
     let transactions: Int
     let perBlock = 2_000
-    private var rng: BenchRandom
+    private var rng: SeededRandom
     private var produced = 0
     private var height = 0
     private var previous = BlockHash.zero
@@ -27,7 +28,7 @@ final class ClusterChainGenerator: ChainSource {
 
     init(transactions: Int, seed: UInt64) {
         self.transactions = transactions
-        rng = BenchRandom(seed: seed)
+        rng = SeededRandom(seed: seed)
         let wallets = max(100, transactions / 10)
         walletCoins = Array(repeating: [], count: wallets)
         walletAddresses = Array(repeating: [], count: wallets)
@@ -141,18 +142,5 @@ final class ClusterChainGenerator: ChainSource {
         previous = block.hash
         defer { height += 1 }
         return .block(SourceBlock(block: block, height: height, location: SourceLocation(file: "generated")))
-    }
-}
-
-/// SplitMix64, so a benchmark chain is the same on every machine for the same seed.
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

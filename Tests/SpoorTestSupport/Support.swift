@@ -57,7 +57,8 @@ public enum TestScratch {
     }
 }
 
-/// A small deterministic RNG (SplitMix64) for property tests; print the seed so a failure can be replayed.
+/// The project's one seeded RNG (SplitMix64): property tests (print the seed so a failure can be replayed) and the
+/// benchmarks' generated chains (the same chain on every machine for the same seed).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }

@@ -182,22 +182,6 @@ extension ClusterStore {
         return true
     }
 
-    /// Decodes a candidate's details; nil when the bytes do not hold `inputs` inputs and the stated outputs.
-    static func decodeDetails(_ d: UnsafeRawBufferPointer, inputs: Int)
-        -> (version: Int32, lockTime: UInt32, inputs: [(Int64, UInt32, UInt8)], outputs: [(Int64, UInt32, UInt8)])? {
-        guard d.count >= 12 else { return nil }
-        func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: d.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-        func i64(_ at: Int) -> Int64 { Int64(littleEndian: d.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
-        let outputs = Int(u32(8))
-        guard d.count == 12 + inputs * 13 + outputs * 13 else { return nil }
-        var at = 12
-        var ins: [(Int64, UInt32, UInt8)] = [], outs: [(Int64, UInt32, UInt8)] = []
-        ins.reserveCapacity(inputs); outs.reserveCapacity(outputs)
-        for _ in 0..<inputs { ins.append((i64(at), u32(at + 8), d[at + 12])); at += 13 }
-        for _ in 0..<outputs { outs.append((i64(at), u32(at + 8), d[at + 12])); at += 13 }
-        return (Int32(bitPattern: u32(0)), u32(4), ins, outs)
-    }
-
     /// Bytes of the database file the named tables and indexes occupy (SQLite's dbstat: whole pages).
     public static func storedBytes(_ db: Database, of names: [String]) throws -> Int64 {
         let list = names.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ",")
@@ -205,102 +189,149 @@ extension ClusterStore {
     }
 
     /// Loads the co-spend view of every best-chain (and loose) transaction in chain order, optionally only those
-    /// after `after`, from the narrow `clusterInput` table: one sequential scan, plus index lookups of the full
-    /// columns of the CoinJoin candidates when `candidates` is true (profiles with CoinJoin exclusions).
+    /// after `after`, from the narrow `clusterInput` table: one sequential scan, plus the full columns of the
+    /// CoinJoin candidates (kept in each row's details) when `candidates` is true (profiles with CoinJoin
+    /// exclusions).
     public static func loadCospends(_ db: Database, after: ChainPosition? = nil, candidates: Bool = true) throws -> LoadedCospends {
-        let heights = try BestChainBlocks(db).height
         let maxAddress = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1
         let bound = Int(max(0, maxAddress + 1))
-        // Chain order packed in 64 bits: height, position; loose transactions after every block, by id.
-        @inline(__always) func key(height: Int64, position: Int64) -> UInt64 { UInt64(height) << 32 | UInt64(truncatingIfNeeded: position) }
-        let afterKey = after.map { $0.height == Int64.max ? (0xFFFF_FFFF << 32) | UInt64(truncatingIfNeeded: $0.position)
-                                                          : key(height: $0.height, position: $0.position) }
+        var lists = CospendRows()
+        let candidateColumns = ChainIndex()  // in the order read
+        var scan = try ClusterInputScan(db, after: after)
+        defer { scan.finish() }
+        while let row = try scan.next() {
+            var candidate = -1
+            if candidates && CospendIndex.isCandidate(flags: row.flags, inputCount: row.addresses.count / 4) {
+                candidate = candidateColumns.txCount
+                let d = scan.details
+                guard decodeDetails(d, id: UInt32(truncatingIfNeeded: row.id), addresses: row.addresses, into: candidateColumns) else {
+                    throw StoreError.badData("clusterInput row of CoinJoin candidate \(row.id) lacks valid details "
+                                             + "(\(d.count) bytes); run spoor ingest to rebuild it", at: nil)
+                }
+            }
+            lists.append(id: row.id, flags: row.flags, key: row.key, addresses: row.addresses, candidate: candidate)
+        }
+        for a in lists.addresses where a != ClusterInputs.noAddress && Int(a) >= bound {
+            throw StoreError.badData("clusterInput names address \(a), but the largest address id is \(maxAddress)", at: nil)
+        }
+        // Only after a reorg or a confirmed loose transaction: ids no longer follow chain order.
+        let full = lists.inChainOrder ? candidateColumns : lists.sortIntoChainOrder(candidates: candidateColumns)
+        let cospends: CospendIndex
+        do {
+            cospends = try CospendIndex(txStoreID: lists.txIDs, flags: lists.flags, inputStart: lists.starts,
+                                        inputAddress: lists.addresses, candidates: full, addressBound: bound)
+        } catch {
+            throw StoreError.badData("clusterInput disagrees with the chain tables: \(error); run spoor ingest to rebuild", at: nil)
+        }
+        let idSum = lists.txIDs.reduce(Int64(0)) { $0 &+ Int64($1) }
+        return LoadedCospends(cospends: cospends, addressBound: bound, lastPosition: lists.keys.last.map(ChainOrderKey.position),
+                              idSum: idSum)
+    }
+}
 
-        var txIDs: [UInt32] = [], flags: [UInt8] = [], keys: [UInt64] = [], starts: [Int] = [0], addresses: [UInt32] = []
-        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
-        // Candidates' details, decoded into full columns as they come (in id order; reordered below if needed).
-        var detailRows: [(tx: UInt32, version: Int32, lockTime: UInt32, inputs: [(Int64, UInt32, UInt8)], outputs: [(Int64, UInt32, UInt8)])] = []
-        var detailOf: [Int32] = []
-        var sorted = true, last: UInt64 = 0
+/// Chain order packed in 64 bits: height, then position in the block; loose transactions after every block,
+/// by id (height field all ones).
+enum ChainOrderKey {
+    static let looseHeight: UInt64 = 0xFFFF_FFFF
+
+    @inline(__always) static func block(height: Int64, position: Int64) -> UInt64 {
+        UInt64(height) << 32 | UInt64(truncatingIfNeeded: position)
+    }
+    @inline(__always) static func loose(id: Int64) -> UInt64 { looseHeight << 32 | UInt64(truncatingIfNeeded: id) }
+    static func key(_ p: ChainPosition) -> UInt64 {
+        p.height == Int64.max ? loose(id: p.position) : block(height: p.height, position: p.position)
+    }
+    static func position(_ k: UInt64) -> ChainPosition {
+        k >> 32 == looseHeight ? ChainPosition(height: Int64.max, position: Int64(k & 0xFFFF_FFFF))
+                               : ChainPosition(height: Int64(k >> 32), position: Int64(k & 0xFFFF_FFFF))
+    }
+}
+
+/// One pass over `clusterInput` in id order, yielding the rows of best-chain and loose transactions after a
+/// chain position, each with its chain-order key; rows of stale blocks are passed over.
+struct ClusterInputScan {
+    struct Row {
+        var id: Int64
+        var key: UInt64
+        var flags: UInt8
+        /// The input address ids, 4 bytes little endian each; valid until the next step.
+        var addresses: UnsafeRawBufferPointer
+    }
+
+    private let rows: RawStatement
+    private let heights: [Int64]
+    private let afterKey: UInt64?
+
+    init(_ db: Database, after: ChainPosition?) throws {
+        heights = try BestChainBlocks(db).height
+        afterKey = after.map(ChainOrderKey.key)
+        rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
+    }
+
+    /// The current row's details column (a CoinJoin candidate's full columns); valid until the next step.
+    var details: UnsafeRawBufferPointer { rows.blobBytes(5) }
+
+    @inline(__always) mutating func next() throws -> Row? {
         while try rows.step() {
             let id = rows.int64(0)
             let k: UInt64
             if rows.isNull(1) {
-                k = (0xFFFF_FFFF << 32) | UInt64(truncatingIfNeeded: id)
+                k = ChainOrderKey.loose(id: id)
             } else {
                 let b = rows.int64(1)
                 guard b >= 0 && b < Int64(heights.count), heights[Int(b)] >= 0 else { continue }  // stale block
-                k = key(height: heights[Int(b)], position: rows.int64(2))
+                k = ChainOrderKey.block(height: heights[Int(b)], position: rows.int64(2))
             }
             if let afterKey, k <= afterKey { continue }
-            if !txIDs.isEmpty && k < last { sorted = false }
-            last = k
             let bytes = rows.blobBytes(4)
             guard bytes.count % 4 == 0 else {
                 throw StoreError.badData("clusterInput row of transaction \(id) holds \(bytes.count) address bytes, not a multiple of 4", at: nil)
             }
-            txIDs.append(UInt32(truncatingIfNeeded: id)); flags.append(UInt8(truncatingIfNeeded: rows.int64(3))); keys.append(k)
-            let n = bytes.count / 4, at = addresses.count
-            addresses.append(contentsOf: repeatElement(ClusterInputs.noAddress, count: n))
-            if n > 0 {
-                addresses.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: at * 4).copyMemory(from: bytes.baseAddress!, byteCount: n * 4) }
-            }
-            starts.append(addresses.count)
-            if candidates && CospendIndex.isCandidate(flags: flags[flags.count - 1], inputCount: n) {
-                let d = rows.blobBytes(5)
-                guard let decoded = Self.decodeDetails(d, inputs: n) else {
-                    throw StoreError.badData("clusterInput row of CoinJoin candidate \(id) lacks valid details "
-                                             + "(\(d.count) bytes); run spoor ingest to rebuild it", at: nil)
-                }
-                detailOf.append(Int32(detailRows.count))  // Cast ok: fewer than 2^31 candidates.
-                detailRows.append((UInt32(truncatingIfNeeded: id), decoded.version, decoded.lockTime, decoded.inputs, decoded.outputs))
-            } else {
-                detailOf.append(-1)
-            }
+            return Row(id: id, key: k, flags: UInt8(truncatingIfNeeded: rows.int64(3)), addresses: bytes)
         }
-        rows.reset()
-        #if _endian(big)
-        for i in addresses.indices { addresses[i] = UInt32(littleEndian: addresses[i]) }
-        #endif
-        for a in addresses where a != ClusterInputs.noAddress && Int(a) >= bound {
-            throw StoreError.badData("clusterInput names address \(a), but the largest address id is \(maxAddress)", at: nil)
-        }
-        if !sorted {
-            // Only after a reorg or a confirmed loose transaction: ids no longer follow chain order.
-            let order = keys.indices.sorted { keys[$0] < keys[$1] }
-            var newStarts = [0], newAddresses: [UInt32] = []
-            newAddresses.reserveCapacity(addresses.count)
-            for t in order {
-                newAddresses.append(contentsOf: addresses[starts[t]..<starts[t + 1]])
-                newStarts.append(newAddresses.count)
-            }
-            txIDs = order.map { txIDs[$0] }; flags = order.map { flags[$0] }; keys = order.map { keys[$0] }
-            detailOf = order.map { detailOf[$0] }
-            starts = newStarts; addresses = newAddresses
-        }
+        return nil
+    }
 
-        let full = ChainIndex()
-        for t in detailOf.indices where detailOf[t] >= 0 {
-            let d = detailRows[Int(detailOf[t])]
-            full.beginTransaction(storeID: d.tx, version: d.version, lockTime: d.lockTime, isCoinbase: false)
-            for (k, i) in d.inputs.enumerated() {
-                full.appendInput(address: addresses[starts[t] + k], value: i.0, kind: i.2, sequence: i.1)
-            }
-            for o in d.outputs { full.appendOutput(address: o.1, value: o.0, kind: o.2, spender: 0) }
+    func finish() { rows.reset() }
+}
+
+/// The co-spend lists `loadCospends` collects, in the order read, and whether that is chain order.
+struct CospendRows {
+    var txIDs: [UInt32] = [], flags: [UInt8] = [], keys: [UInt64] = [], starts: [Int] = [0], addresses: [UInt32] = []
+    /// Per transaction, its place among the CoinJoin candidates' columns, -1 for none.
+    var candidateOf: [Int] = []
+    private(set) var inChainOrder = true
+
+    mutating func append(id: Int64, flags f: UInt8, key: UInt64, addresses bytes: UnsafeRawBufferPointer, candidate: Int) {
+        if let last = keys.last, key < last { inChainOrder = false }
+        txIDs.append(UInt32(truncatingIfNeeded: id)); flags.append(f); keys.append(key); candidateOf.append(candidate)
+        let n = bytes.count / 4, at = addresses.count
+        addresses.append(contentsOf: repeatElement(ClusterInputs.noAddress, count: n))
+        if n > 0 {
+            addresses.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: at * 4).copyMemory(from: bytes.baseAddress!, byteCount: n * 4) }
+            #if _endian(big)
+            for i in at ..< addresses.count { addresses[i] = UInt32(littleEndian: addresses[i]) }
+            #endif
         }
-        let cospends: CospendIndex
-        do {
-            cospends = try CospendIndex(txStoreID: txIDs, flags: flags, inputStart: starts, inputAddress: addresses,
-                                     candidates: full, addressBound: bound)
-        } catch {
-            throw StoreError.badData("clusterInput disagrees with the chain tables: \(error); run spoor ingest to rebuild", at: nil)
+        starts.append(addresses.count)
+    }
+
+    /// Puts the lists in chain order and returns the candidates' columns in the same order.
+    mutating func sortIntoChainOrder(candidates: ChainIndex) -> ChainIndex {
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        var newStarts = [0], newAddresses: [UInt32] = []
+        newAddresses.reserveCapacity(addresses.count)
+        for t in order {
+            newAddresses.append(contentsOf: addresses[starts[t]..<starts[t + 1]])
+            newStarts.append(newAddresses.count)
         }
-        let lastPosition = keys.last.map { k -> ChainPosition in
-            k >> 32 == 0xFFFF_FFFF ? ChainPosition(height: Int64.max, position: Int64(k & 0xFFFF_FFFF))
-                                   : ChainPosition(height: Int64(k >> 32), position: Int64(k & 0xFFFF_FFFF))
-        }
-        let idSum = txIDs.reduce(Int64(0)) { $0 &+ Int64($1) }
-        return LoadedCospends(cospends: cospends, addressBound: bound, lastPosition: lastPosition, idSum: idSum)
+        txIDs = order.map { txIDs[$0] }; flags = order.map { flags[$0] }; keys = order.map { keys[$0] }
+        candidateOf = order.map { candidateOf[$0] }
+        starts = newStarts; addresses = newAddresses
+        inChainOrder = true
+        let sorted = ChainIndex()
+        for c in candidateOf where c >= 0 { sorted.appendTransaction(c, of: candidates) }
+        return sorted
     }
 }
 
@@ -330,39 +361,22 @@ extension ClusterStore {
     /// sorts). A candidate's columns are decoded into one reused one-transaction index: no allocation per
     /// candidate.
     public static func streamCospends(_ db: Database, after: ChainPosition?, into visitor: inout some CospendVisitor) throws -> CospendRun? {
-        let heights = try BestChainBlocks(db).height
         let bound = try ClusterRunStore.addressBound(db)
-        let looseKey: UInt64 = 0xFFFF_FFFF << 32
-        let afterKey = after.map { $0.height == Int64.max ? looseKey | UInt64(truncatingIfNeeded: $0.position)
-                                                          : UInt64($0.height) << 32 | UInt64(truncatingIfNeeded: $0.position) }
         let wantCandidates = visitor.wantsCandidates
         let full = ChainIndex()
         var count = 0, idSum: Int64 = 0, last: UInt64 = 0, started = false, candidateCount = 0
-        let rows = try RawStatement(db, "SELECT txId, blockId, position, flags, addresses, details FROM clusterInput ORDER BY txId")
-        defer { rows.reset() }
-        while try rows.step() {
-            let id = rows.int64(0)
-            let k: UInt64
-            if rows.isNull(1) {
-                k = looseKey | UInt64(truncatingIfNeeded: id)
-            } else {
-                let b = rows.int64(1)
-                guard b >= 0 && b < Int64(heights.count), heights[Int(b)] >= 0 else { continue }  // stale block
-                k = UInt64(heights[Int(b)]) << 32 | UInt64(truncatingIfNeeded: rows.int64(2))
-            }
-            if let afterKey, k <= afterKey { continue }
-            if started && k < last { return nil }
+        var scan = try ClusterInputScan(db, after: after)
+        defer { scan.finish() }
+        while let row = try scan.next() {
+            let id = row.id, bytes = row.addresses
+            if started && row.key < last { return nil }
             started = true
-            last = k
-            let bytes = rows.blobBytes(4)
-            guard bytes.count % 4 == 0 else {
-                throw StoreError.badData("clusterInput row of transaction \(id) holds \(bytes.count) address bytes, not a multiple of 4", at: nil)
-            }
-            var flags = UInt8(truncatingIfNeeded: rows.int64(3))
+            last = row.key
+            var flags = row.flags
             let n = bytes.count / 4
             var candidate: ChainIndex?
             if wantCandidates && CospendIndex.isCandidate(flags: flags, inputCount: n) {
-                let d = rows.blobBytes(5)
+                let d = scan.details
                 if d.count >= 12,
                    !visitor.wantsColumns(inputCount: n, outputCount: Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))) {
                     // No rule of the profile can match these counts: a plain co-spend, no columns to decode.
@@ -371,9 +385,9 @@ extension ClusterStore {
             }
             if wantCandidates && CospendIndex.isCandidate(flags: flags, inputCount: n) {
                 full.removeAll()
-                guard decodeDetails(rows.blobBytes(5), id: UInt32(truncatingIfNeeded: id), addresses: bytes, into: full) else {
+                guard decodeDetails(scan.details, id: UInt32(truncatingIfNeeded: id), addresses: bytes, into: full) else {
                     throw StoreError.badData("clusterInput row of CoinJoin candidate \(id) lacks valid details "
-                                             + "(\(rows.blobBytes(5).count) bytes); run spoor ingest to rebuild it", at: nil)
+                                             + "(\(scan.details.count) bytes); run spoor ingest to rebuild it", at: nil)
                 }
                 candidateCount += 1
                 candidate = full
@@ -386,10 +400,7 @@ extension ClusterStore {
             count += 1
             idSum &+= id
         }
-        let lastPosition: ChainPosition? = started
-            ? (last >> 32 == 0xFFFF_FFFF ? ChainPosition(height: Int64.max, position: Int64(last & 0xFFFF_FFFF))
-                                         : ChainPosition(height: Int64(last >> 32), position: Int64(last & 0xFFFF_FFFF)))
-            : nil
+        let lastPosition: ChainPosition? = started ? ChainOrderKey.position(last) : nil
         return CospendRun(transactions: count, addressBound: bound, lastPosition: lastPosition, idSum: idSum,
                           candidates: candidateCount, streamed: true)
     }

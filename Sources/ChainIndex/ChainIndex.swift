@@ -163,6 +163,20 @@ public final class ChainIndex: @unchecked Sendable {
         if address != Self.noAddress && Int(address) >= addressBound { addressBound = Int(address) + 1 }
     }
 
+    /// Appends transaction `t` of `other`: its always-present columns (a loader reordering what it read).
+    public func appendTransaction(_ t: Int, of other: ChainIndex) {
+        beginTransaction(storeID: other.txStoreID[t], version: other.txVersion[t], lockTime: other.txLockTime[t],
+                         isCoinbase: other.txIsCoinbase[t])
+        for i in other.inputs(of: t) {
+            appendInput(address: other.inputAddress[i], value: other.inputValue[i], kind: other.inputKind[i],
+                        sequence: other.inputSequence[i])
+        }
+        for o in other.outputs(of: t) {
+            appendOutput(address: other.outputAddress[o], value: other.outputValue[o], kind: other.outputKind[o],
+                         spender: other.outputSpender[o])
+        }
+    }
+
     /// Sets the spender of an output already appended (builders learn spenders after the outputs).
     public func setSpender(ofOutputAt index: Int, _ shape: SpenderShape) {
         outputSpender[index] = shape.packedValue

@@ -20,49 +20,7 @@ extension IngestState {
             let txIds = try Int64.fetchAll(db, sql: "SELECT id FROM tx WHERE blockId = ? ORDER BY position DESC",
                                            arguments: [blockId])
             for txId in txIds {
-                // Transactions that stay but lose an input's address below: their narrow clustering rows are
-                // rewritten at the end (ClusterInputs.swift); the removed ones' rows go with them.
-                affected.formUnion(try Int64.fetchAll(db, sql: """
-                    SELECT txId FROM input WHERE id IN (SELECT spentByInputId FROM output WHERE txId = ?1
-                        AND spentByInputId IS NOT NULL)
-                    UNION SELECT txId FROM input WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1)
-                    """, arguments: [txId]))
-                affected.insert(txId)
-                // Outputs of an earlier copy that this transaction overwrote (BIP30) are unspent again.
-                try db.execute(sql: """
-                    UPDATE output SET spentByInputId = NULL WHERE spentByInputId = \(Schema.overwrittenSpender)
-                      AND txId IN (SELECT id FROM tx WHERE txid = (SELECT txid FROM tx WHERE id = ?1) AND id <> ?1)
-                    """, arguments: [txId])
-                // Outputs this transaction spent are unspent again.
-                try db.execute(sql: """
-                    UPDATE output SET spentByInputId = NULL
-                    WHERE id IN (SELECT spentOutputId FROM input WHERE txId = ?1 AND spentOutputId IS NOT NULL)
-                      AND spentByInputId IN (SELECT id FROM input WHERE txId = ?1)
-                    """, arguments: [txId])
-                // Spenders of its outputs that stay (loose transactions) lose their link.
-                try db.execute(sql: """
-                    UPDATE tx SET fee = NULL WHERE id IN (SELECT i.txId FROM input i JOIN output o
-                        ON i.id = o.spentByInputId WHERE o.txId = ?1) AND isCoinbase = 0
-                    """, arguments: [txId])
-                // Unlinked inputs name their prevout's txid again (InputPrevTxid.swift).
-                try db.execute(sql: """
-                    UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL,
-                        prevTxid = (SELECT txid FROM tx WHERE id = ?1)
-                    WHERE id IN (SELECT spentByInputId FROM output WHERE txId = ?1 AND spentByInputId IS NOT NULL)
-                    """, arguments: [txId])
-                // Spends by loose transactions recorded only on the input side.
-                try db.execute(sql: """
-                    UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL,
-                        prevTxid = (SELECT txid FROM tx WHERE id = ?1)
-                    WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1) AND txId <> ?1
-                    """, arguments: [txId])
-                for id in try Int64.fetchAll(db, sql: """
-                    SELECT addressId FROM output WHERE txId = ? AND addressId IS NOT NULL
-                    UNION SELECT addressId FROM input WHERE txId = ? AND addressId IS NOT NULL
-                    """, arguments: [txId, txId]) { touchedAddresses.insert(id) }
-                try db.execute(sql: "DELETE FROM input WHERE txId = ?", arguments: [txId])
-                try db.execute(sql: "DELETE FROM output WHERE txId = ?", arguments: [txId])
-                try db.execute(sql: "DELETE FROM tx WHERE id = ?", arguments: [txId])
+                try removeTransaction(txId, affected: &affected, touchedAddresses: &touchedAddresses, db)
                 removed += 1
             }
             try db.execute(sql: "UPDATE block SET inBestChain = 0 WHERE id = ?", arguments: [blockId])
@@ -83,9 +41,62 @@ extension IngestState {
             """, arguments: [forkHeight, oldTip.digest.data, newTip.digest.data, blocks.count, removed])
         summary.reorgs.append(RolledBackBranch(forkHeight: forkHeight, oldTip: oldTip, newTip: newTip,
                                                blocksDisconnected: blocks.count, transactionsRemoved: removed))
+        try reloadCaches(db)
+    }
 
-        // Caches described the removed rows: rebuild the id counters and waiting inputs, fall back to the
-        // database for outputs.
+    /// Removes one transaction of a disconnected block: what it spent is unspent again, what spent it (loose
+    /// transactions that stay) is unlinked, and its rows go. Collects the transactions whose clustering rows must
+    /// be rewritten and the addresses that may now be unused.
+    private func removeTransaction(_ txId: Int64, affected: inout Set<Int64>, touchedAddresses: inout Set<Int64>,
+                                   _ db: Database) throws {
+        // Transactions that stay but lose an input's address below: their narrow clustering rows are
+        // rewritten at the end (ClusterInputs.swift); the removed ones' rows go with them.
+        affected.formUnion(try Int64.fetchAll(db, sql: """
+            SELECT txId FROM input WHERE id IN (SELECT spentByInputId FROM output WHERE txId = ?1
+                AND spentByInputId IS NOT NULL)
+            UNION SELECT txId FROM input WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1)
+            """, arguments: [txId]))
+        affected.insert(txId)
+        // Outputs of an earlier copy that this transaction overwrote (BIP30) are unspent again.
+        try db.execute(sql: """
+            UPDATE output SET spentByInputId = NULL WHERE spentByInputId = \(Schema.overwrittenSpender)
+              AND txId IN (SELECT id FROM tx WHERE txid = (SELECT txid FROM tx WHERE id = ?1) AND id <> ?1)
+            """, arguments: [txId])
+        // Outputs this transaction spent are unspent again.
+        try db.execute(sql: """
+            UPDATE output SET spentByInputId = NULL
+            WHERE id IN (SELECT spentOutputId FROM input WHERE txId = ?1 AND spentOutputId IS NOT NULL)
+              AND spentByInputId IN (SELECT id FROM input WHERE txId = ?1)
+            """, arguments: [txId])
+        // Spenders of its outputs that stay (loose transactions) lose their link.
+        try db.execute(sql: """
+            UPDATE tx SET fee = NULL WHERE id IN (SELECT i.txId FROM input i JOIN output o
+                ON i.id = o.spentByInputId WHERE o.txId = ?1) AND isCoinbase = 0
+            """, arguments: [txId])
+        // Unlinked inputs name their prevout's txid again (InputPrevTxid.swift).
+        try db.execute(sql: """
+            UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL,
+                prevTxid = (SELECT txid FROM tx WHERE id = ?1)
+            WHERE id IN (SELECT spentByInputId FROM output WHERE txId = ?1 AND spentByInputId IS NOT NULL)
+            """, arguments: [txId])
+        // Spends by loose transactions recorded only on the input side.
+        try db.execute(sql: """
+            UPDATE input SET spentOutputId = NULL, addressId = NULL, value = NULL,
+                prevTxid = (SELECT txid FROM tx WHERE id = ?1)
+            WHERE spentOutputId IN (SELECT id FROM output WHERE txId = ?1) AND txId <> ?1
+            """, arguments: [txId])
+        for id in try Int64.fetchAll(db, sql: """
+            SELECT addressId FROM output WHERE txId = ? AND addressId IS NOT NULL
+            UNION SELECT addressId FROM input WHERE txId = ? AND addressId IS NOT NULL
+            """, arguments: [txId, txId]) { touchedAddresses.insert(id) }
+        try db.execute(sql: "DELETE FROM input WHERE txId = ?", arguments: [txId])
+        try db.execute(sql: "DELETE FROM output WHERE txId = ?", arguments: [txId])
+        try db.execute(sql: "DELETE FROM tx WHERE id = ?", arguments: [txId])
+    }
+
+    /// Caches described the removed rows: rebuild the id counters and waiting inputs, fall back to the database
+    /// for outputs; the chain's own view (best blocks, tip, stale blocks) stays as the reorg set it.
+    private func reloadCaches(_ db: Database) throws {
         let savedStale = staleBlockIds
         let savedBest = best
         let savedAtHeight = bestAtHeight

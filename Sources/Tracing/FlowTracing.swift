@@ -79,6 +79,9 @@ public struct FlowTracer: Sendable {
         self.graph = graph; self.clusters = clusters; self.stopClusters = stopClusters
     }
 
+    /// Transaction steps a trace takes at most (moves inside a cluster included).
+    public static let defaultMaxSteps = 1_000
+
     /// Traces `amounts` held by outputs (global output index -> satoshis, each ≤ the output's value).
     /// Backward follows where the outputs' money came from; forward where it went.
     ///
@@ -88,96 +91,41 @@ public struct FlowTracer: Sendable {
     /// Tracing stops at hop `hops`, at a stop cluster (a tagged entity), at a coinbase, at an unspent
     /// output, or at an input whose spent output is not stored; each is an endpoint, so the endpoints add up
     /// to the starting amount for every policy but `poison`.
-    /// Transaction steps a trace takes at most (moves inside a cluster included).
-    public static let defaultMaxSteps = 1_000
-
     public func trace(from amounts: [Int: Int64], direction: TraceDirection, policy: FlowPolicy,
                       hops: Int, maxSteps: Int = FlowTracer.defaultMaxSteps) -> FlowResult {
         precondition(direction != .both, "trace each direction separately")
-        var result = FlowResult(policy: policy, direction: direction, hops: hops,
-                                startAmount: amounts.values.reduce(0, +), endpoints: [:], minimumHops: [:],
-                                throughCluster: [:], transactionsVisited: 0)
-        struct State: Hashable, Comparable {
-            var output: Int
-            var hop: Int
-            static func < (a: State, b: State) -> Bool { (a.output, a.hop) < (b.output, b.hop) }
-        }
-        var level: [State: Int64] = [:]
-        for (o, v) in amounts { level[State(output: o, hop: 0), default: 0] += v }
-        var visitedTx = Set<Int>()
-        var poisoned = Set<Int>(amounts.keys)
-        func end(_ kind: FlowEndpoint.Kind, _ cluster: Int, _ amount: Int64, _ hop: Int) {
-            guard amount > 0 else { return }
-            let e = FlowEndpoint(kind: kind, cluster: cluster)
-            result.endpoints[e, default: 0] += amount
-            result.minimumHops[e] = min(result.minimumHops[e] ?? Int.max, hop)
-        }
-        func clusterOf(_ o: Int) -> Int { clusters.cluster(of: graph.address(ofOutput: o)) }
+        var walk = FlowWalk(tracer: self, policy: policy, poisoned: Set(amounts.keys),
+                            result: FlowResult(policy: policy, direction: direction, hops: hops,
+                                               startAmount: amounts.values.reduce(0, +), endpoints: [:],
+                                               minimumHops: [:], throughCluster: [:], transactionsVisited: 0))
+        var level: [FlowWalk.State: Int64] = [:]
+        for (o, v) in amounts { level[FlowWalk.State(output: o, hop: 0), default: 0] += v }
         var step = 0
         while !level.isEmpty {
-            var next: [State: Int64] = [:]
-            func push(_ from: State, to o: Int, _ amount: Int64) {
-                let h = from.hop + (clusterOf(o) != clusterOf(from.output) ? 1 : 0)
-                let s = State(output: o, hop: h)
-                if policy == .poison {
-                    if poisoned.insert(o).inserted { next[s] = amount }
-                } else {
-                    next[s, default: 0] += amount
-                }
-            }
             for state in level.keys.sorted() {
                 let o = state.output
                 let amount = level[state] ?? 0
                 guard amount > 0 else { continue }
-                let cluster = clusterOf(o)
-                if state.hop > 0 { result.throughCluster[cluster, default: 0] += amount }
-                if state.hop > 0 && stopClusters.contains(cluster) { end(.tagged, cluster, amount, state.hop); continue }
-                if state.hop >= hops || step >= maxSteps { 
-                    if direction == .forward && graph.outputSpentBy[o] == -1 { end(.unspent, cluster, amount, state.hop) }
-                    else { end(.hopLimit, cluster, amount, state.hop) }
+                let cluster = walk.clusterOf(o)
+                if state.hop > 0 { walk.result.throughCluster[cluster, default: 0] += amount }
+                if state.hop > 0 && stopClusters.contains(cluster) { walk.end(.tagged, cluster, amount, state.hop); continue }
+                if state.hop >= hops || step >= maxSteps {
+                    if direction == .forward && graph.outputSpentBy[o] == -1 { walk.end(.unspent, cluster, amount, state.hop) }
+                    else { walk.end(.hopLimit, cluster, amount, state.hop) }
                     continue
                 }
                 if direction == .back {
-                    let t = graph.outputTx[o]
-                    if graph.txIsCoinbase[t] { end(.coinbase, -1, amount, state.hop); continue }
-                    visitedTx.insert(t)
-                    let ins = Array(graph.inputs(of: t))
-                    let shares = Self.split(amount: amount, of: o, inTx: t, over: ins.map { graph.inputValue[$0] },
-                                            policy: policy, backward: true, graph: graph)
-                    for (i, s) in zip(ins, shares) where s > 0 {
-                        let prev = graph.inputSpends[i]
-                        if prev == ChainIndex.notLoaded {
-                            end(.hopLimit, cluster, s, state.hop); result.stoppedAtLoadLimit += s
-                            result.inputsNotLoaded.insert(i); continue
-                        }
-                        if prev < 0 { end(.unresolved, -1, s, state.hop); continue }
-                        push(state, to: prev, s)
-                    }
+                    walk.stepBack(from: state, amount: amount, cluster: cluster)
                 } else {
-                    let spender = graph.outputSpentBy[o]
-                    if spender == ChainIndex.notLoaded {
-                        end(.hopLimit, cluster, amount, state.hop); result.stoppedAtLoadLimit += amount
-                        result.outputsNotLoaded.insert(o); continue
-                    }
-                    if spender < 0 { end(.unspent, cluster, amount, state.hop); continue }
-                    let t = graph.inputTx[spender]
-                    visitedTx.insert(t)
-                    let outs = Array(graph.outputs(of: t))
-                    let inValues = graph.inputs(of: t).map { graph.inputValue[$0] }
-                    let fee = max(0, inValues.reduce(0, +) - outs.reduce(0) { $0 + graph.outputValue[$1] })
-                    let position = spender - graph.inputStart[t]
-                    let shares = Self.splitForward(amount: amount, inputPosition: position, inputValues: inValues,
-                                                   outputValues: outs.map { graph.outputValue[$0] }, fee: fee,
-                                                   policy: policy)
-                    for (q, s) in zip(outs, shares.outputs) where s > 0 { push(state, to: q, s) }
-                    end(.fee, -1, shares.fee, state.hop)
+                    walk.stepForward(from: state, amount: amount, cluster: cluster)
                 }
             }
-            level = next
+            level = walk.next
+            walk.next = [:]
             step += 1
         }
-        result.transactionsVisited = visitedTx.count
-        return result
+        walk.result.transactionsVisited = walk.visitedTx.count
+        return walk.result
     }
 
     /// Backward split of `amount` (held by output `o` of transaction `t`) over the transaction's inputs.
@@ -267,5 +215,88 @@ public struct FlowTracer: Sendable {
         let assigned = parts.reduce(0, +)
         if assigned < total, let last = parts.indices.last { parts[last] += total - assigned }
         return parts
+    }
+}
+
+/// One trace's state as it walks level by level: the result so far, the next level's amounts per output and
+/// hop, and what `poison` has already reached.
+struct FlowWalk {
+    struct State: Hashable, Comparable {
+        var output: Int
+        var hop: Int
+        static func < (a: State, b: State) -> Bool { (a.output, a.hop) < (b.output, b.hop) }
+    }
+
+    let tracer: FlowTracer
+    let policy: FlowPolicy
+    var poisoned: Set<Int>
+    var result: FlowResult
+    var next: [State: Int64] = [:]
+    var visitedTx = Set<Int>()
+
+    init(tracer: FlowTracer, policy: FlowPolicy, poisoned: Set<Int>, result: FlowResult) {
+        self.tracer = tracer; self.policy = policy; self.poisoned = poisoned; self.result = result
+    }
+
+    var graph: ChainIndex { tracer.graph }
+
+    func clusterOf(_ o: Int) -> Int { tracer.clusters.cluster(of: graph.address(ofOutput: o)) }
+
+    mutating func end(_ kind: FlowEndpoint.Kind, _ cluster: Int, _ amount: Int64, _ hop: Int) {
+        guard amount > 0 else { return }
+        let e = FlowEndpoint(kind: kind, cluster: cluster)
+        result.endpoints[e, default: 0] += amount
+        result.minimumHops[e] = min(result.minimumHops[e] ?? Int.max, hop)
+    }
+
+    /// Moves `amount` onto output `o` for the next level, one hop further when `o` is in another cluster.
+    mutating func push(_ from: State, to o: Int, _ amount: Int64) {
+        let h = from.hop + (clusterOf(o) != clusterOf(from.output) ? 1 : 0)
+        let s = State(output: o, hop: h)
+        if policy == .poison {
+            if poisoned.insert(o).inserted { next[s] = amount }
+        } else {
+            next[s, default: 0] += amount
+        }
+    }
+
+    /// Backward: splits the amount over the inputs of the output's transaction and moves each share onto the
+    /// output that input spent.
+    mutating func stepBack(from state: State, amount: Int64, cluster: Int) {
+        let t = graph.outputTx[state.output]
+        if graph.txIsCoinbase[t] { end(.coinbase, -1, amount, state.hop); return }
+        visitedTx.insert(t)
+        let ins = Array(graph.inputs(of: t))
+        let shares = FlowTracer.split(amount: amount, of: state.output, inTx: t, over: ins.map { graph.inputValue[$0] },
+                                      policy: policy, backward: true, graph: graph)
+        for (i, s) in zip(ins, shares) where s > 0 {
+            let prev = graph.inputSpends[i]
+            if prev == ChainIndex.notLoaded {
+                end(.hopLimit, cluster, s, state.hop); result.stoppedAtLoadLimit += s
+                result.inputsNotLoaded.insert(i); continue
+            }
+            if prev < 0 { end(.unresolved, -1, s, state.hop); continue }
+            push(state, to: prev, s)
+        }
+    }
+
+    /// Forward: splits the amount over the outputs (and fee) of the transaction spending the output.
+    mutating func stepForward(from state: State, amount: Int64, cluster: Int) {
+        let spender = graph.outputSpentBy[state.output]
+        if spender == ChainIndex.notLoaded {
+            end(.hopLimit, cluster, amount, state.hop); result.stoppedAtLoadLimit += amount
+            result.outputsNotLoaded.insert(state.output); return
+        }
+        if spender < 0 { end(.unspent, cluster, amount, state.hop); return }
+        let t = graph.inputTx[spender]
+        visitedTx.insert(t)
+        let outs = Array(graph.outputs(of: t))
+        let inValues = graph.inputs(of: t).map { graph.inputValue[$0] }
+        let fee = max(0, inValues.reduce(0, +) - outs.reduce(0) { $0 + graph.outputValue[$1] })
+        let position = spender - graph.inputStart[t]
+        let shares = FlowTracer.splitForward(amount: amount, inputPosition: position, inputValues: inValues,
+                                             outputValues: outs.map { graph.outputValue[$0] }, fee: fee, policy: policy)
+        for (q, s) in zip(outs, shares.outputs) where s > 0 { push(state, to: q, s) }
+        end(.fee, -1, shares.fee, state.hop)
     }
 }

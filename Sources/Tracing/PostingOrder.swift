@@ -128,22 +128,8 @@ enum PostingOrder {
                         weight: @escaping (Int, Int) -> MatchWeight, sameClass: (Int, Int) -> Bool) -> Result {
         var residual = edges.map { _ in [Int]() }
         for a in ambiguous { residual[a] = edges[a].filter { !taken.contains($0) } }
-        let open = ambiguous.filter { !residual[$0].isEmpty }
-        var adsOfPayment: [Int: [Int]] = [:]
-        for a in open { for q in residual[a] { adsOfPayment[q, default: []].append(a) } }
-
         var result = Result()
-        var seen = Set<Int>(), seenPayments = Set<Int>()
-        for root in open where !seen.contains(root) {
-            var component: [Int] = []
-            var stack = [root]
-            seen.insert(root)
-            while let a = stack.popLast() {
-                component.append(a)
-                for q in residual[a] where seenPayments.insert(q).inserted {
-                    for b in adsOfPayment[q] ?? [] where seen.insert(b).inserted { stack.append(b) }
-                }
-            }
+        for component in components(of: ambiguous.filter { !residual[$0].isEmpty }, residual: residual) {
             let byPosting = component.sorted { (ads[$0].postedAt, $0) < (ads[$1].postedAt, $1) }
             let byBlock = Array(Set(component.flatMap { residual[$0] })).sorted { (payments[$0].time, $0) < (payments[$1].time, $1) }
             var contest = Contest(kind: .assigned, ads: byPosting, payments: byBlock, model: model)
@@ -159,21 +145,8 @@ enum PostingOrder {
             guard byPosting.count <= maximumAds else { contest.kind = .tooLarge; continue }
             guard let model else { contest.kind = .noModel; continue }
 
-            // Every complete assignment (each ad a payment in its window), with its weight by the earlier
-            // criteria and its log-likelihood under the delay model.
-            var complete: [(assignment: [Int], weight: MatchWeight, logLikelihood: Double)] = []
-            var chosen: [Int] = []
-            var used = Set<Int>()
-            func extend(_ i: Int, _ w: MatchWeight, _ ll: Double) {
-                if i == byPosting.count { complete.append((chosen, w, ll)); return }
-                let a = byPosting[i]
-                for q in residual[a] where !used.contains(q) {
-                    used.insert(q); chosen.append(q)
-                    extend(i + 1, w + weight(a, q), ll + model.logDensity(ads[a].postedAt - payments[q].time))
-                    used.remove(q); chosen.removeLast()
-                }
-            }
-            extend(0, .zero, 0)
+            let complete = completeAssignments(byPosting, residual: residual, ads: ads, payments: payments, model: model,
+                                               weight: weight)
             guard let bestWeight = complete.map(\.weight).max() else { contest.kind = .incomplete; continue }
             // The earlier criteria rank incomplete assignments too: a complete one must be among the best.
             let column = Dictionary(uniqueKeysWithValues: byBlock.enumerated().map { ($1, $0) })
@@ -191,7 +164,6 @@ enum PostingOrder {
             let kept = best.filter { pairs($0.assignment) == fewest }
             // Posterior probability, over a set of complete assignments (uniform prior), that ad number i gets
             // payment q or an interchangeable output of it (outputs of one transaction and value add up).
-            typealias Complete = (assignment: [Int], weight: MatchWeight, logLikelihood: Double)
             func posterior(_ set: [Complete], _ i: Int, _ q: Int) -> Double {
                 let top = set.map(\.logLikelihood).max() ?? 0
                 let mass = set.map { exp($0.logLikelihood - top) }
@@ -212,5 +184,49 @@ enum PostingOrder {
             }
         }
         return result
+    }
+
+    /// The ads that compete, grouped: two ads are in one group when a payment fits both, directly or through
+    /// other ads of the group (connected components of the ad–payment graph), each in discovery order.
+    static func components(of open: [Int], residual: [[Int]]) -> [[Int]] {
+        var adsOfPayment: [Int: [Int]] = [:]
+        for a in open { for q in residual[a] { adsOfPayment[q, default: []].append(a) } }
+        var components: [[Int]] = []
+        var seen = Set<Int>(), seenPayments = Set<Int>()
+        for root in open where !seen.contains(root) {
+            var component: [Int] = []
+            var stack = [root]
+            seen.insert(root)
+            while let a = stack.popLast() {
+                component.append(a)
+                for q in residual[a] where seenPayments.insert(q).inserted {
+                    for b in adsOfPayment[q] ?? [] where seen.insert(b).inserted { stack.append(b) }
+                }
+            }
+            components.append(component)
+        }
+        return components
+    }
+
+    typealias Complete = (assignment: [Int], weight: MatchWeight, logLikelihood: Double)
+
+    /// Every complete assignment of a contest (each ad, in posting order, a payment in its window, no payment
+    /// twice), with its weight by the earlier criteria and its log-likelihood under the delay model.
+    static func completeAssignments(_ byPosting: [Int], residual: [[Int]], ads: [Ad], payments: [SitePayment],
+                                    model: DelayModel, weight: (Int, Int) -> MatchWeight) -> [Complete] {
+        var complete: [Complete] = []
+        var chosen: [Int] = []
+        var used = Set<Int>()
+        func extend(_ i: Int, _ w: MatchWeight, _ ll: Double) {
+            if i == byPosting.count { complete.append((chosen, w, ll)); return }
+            let a = byPosting[i]
+            for q in residual[a] where !used.contains(q) {
+                used.insert(q); chosen.append(q)
+                extend(i + 1, w + weight(a, q), ll + model.logDensity(ads[a].postedAt - payments[q].time))
+                used.remove(q); chosen.removeLast()
+            }
+        }
+        extend(0, .zero, 0)
+        return complete
     }
 }

@@ -87,31 +87,8 @@ enum BlockFileScanner {
                 }
                 expected = network
                 result.network = network
-                let length = Int(UInt32(prefix[4]) | UInt32(prefix[5]) << 8 | UInt32(prefix[6]) << 16
-                                 | UInt32(prefix[7]) << 24)
-                guard length >= BlockHeader.size + 1 else {
-                    throw SourceError("record length \(length) is too small for a block (at least 81 bytes)",
-                                      at: SourceLocation(file: path, byteOffset: position + 4))
-                }
-                guard length <= maxBlockRecordLength else {
-                    throw SourceError("record length \(length) exceeds the 4,000,000-byte block limit",
-                                      at: SourceLocation(file: path, byteOffset: position + 4))
-                }
-                guard length <= available - 8 else {
-                    throw SourceError("truncated record: length \(length) runs past the end of the file "
-                                      + "(\(available - 8) byte(s) left)",
-                                      at: SourceLocation(file: path, byteOffset: position + 4))
-                }
-                let header: BlockHeader
-                do {
-                    header = try prefix.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
-                        var r = ByteReader(p, offset: 8, errorBase: position)
-                        return try BlockHeader(from: &r)
-                    }
-                } catch {
-                    throw SourceError("bad block header: \(error.reason)", at: SourceLocation(file: path, byteOffset: position + 8),
-                                      underlying: error)
-                }
+                let length = try Self.recordLength(prefix, available: available, path: path, position: position)
+                let header = try Self.header(prefix, path: path, position: position)
                 if let fault = header.proofOfWorkFault(powLimit: network.powLimit) {
                     result.rejected.append(SourceError("block \(header.hash) skipped: \(fault)",
                                                        at: SourceLocation(file: path, byteOffset: position + 8)))
@@ -125,6 +102,39 @@ enum BlockFileScanner {
             result.fault = error
         }
         return result
+    }
+
+    /// The record's stated block length (prefix bytes 4–7), checked against a block's size limits and the bytes
+    /// left in the file.
+    static func recordLength(_ prefix: [UInt8], available: Int, path: String, position: Int) throws(SourceError) -> Int {
+        let length = Int(UInt32(prefix[4]) | UInt32(prefix[5]) << 8 | UInt32(prefix[6]) << 16 | UInt32(prefix[7]) << 24)
+        guard length >= BlockHeader.size + 1 else {
+            throw SourceError("record length \(length) is too small for a block (at least 81 bytes)",
+                              at: SourceLocation(file: path, byteOffset: position + 4))
+        }
+        guard length <= maxBlockRecordLength else {
+            throw SourceError("record length \(length) exceeds the 4,000,000-byte block limit",
+                              at: SourceLocation(file: path, byteOffset: position + 4))
+        }
+        guard length <= available - 8 else {
+            throw SourceError("truncated record: length \(length) runs past the end of the file "
+                              + "(\(available - 8) byte(s) left)",
+                              at: SourceLocation(file: path, byteOffset: position + 4))
+        }
+        return length
+    }
+
+    /// The block header that follows the record prefix (the prefix buffer holds both, obfuscation undone).
+    static func header(_ prefix: [UInt8], path: String, position: Int) throws(SourceError) -> BlockHeader {
+        do {
+            return try prefix.withParseableBytes { (p: UnsafeRawBufferPointer) throws(ParseError) in
+                var r = ByteReader(p, offset: 8, errorBase: position)
+                return try BlockHeader(from: &r)
+            }
+        } catch {
+            throw SourceError("bad block header: \(error.reason)", at: SourceLocation(file: path, byteOffset: position + 8),
+                              underlying: error)
+        }
     }
 
     /// Whether everything from `position` to the end of the file is zero, either as stored (Core's

@@ -199,95 +199,105 @@ enum NodeJSONConversion {
     /// The transaction and, per input, the output it spends where `prevout` states it.
     static func transaction(_ dto: NodeTransactionDTO, keyPath: String,
                             at location: SourceLocation) throws(SourceError) -> (Transaction, [TxOut?]) {
-        let label = keyPath.isEmpty ? "transaction \(dto.txid)" : "\(keyPath) (txid \(dto.txid))"
-        func fail(_ message: String) -> SourceError { SourceError("\(label): \(message)", at: location) }
-        func key(_ k: String) -> String { keyPath.isEmpty ? k : "\(keyPath).\(k)" }
-        func bytes(_ hex: String, _ what: String) throws(SourceError) -> [UInt8] {
-            do { return try Hex.decode(hex) } catch { throw fail("`\(key(what))` is not valid hex: \(error)") }
-        }
-
-        guard let statedTxid = Txid(hex: dto.txid) else { throw fail("`\(key("txid"))` is not 64 hex digits") }
+        let json = TransactionJSONFields(keyPath: keyPath, txid: dto.txid, location: location)
+        guard let statedTxid = Txid(hex: dto.txid) else { throw json.fail("`\(json.key("txid"))` is not 64 hex digits") }
         guard let version = Int32(exactly: dto.version) ?? UInt32(exactly: dto.version).map({ Int32(bitPattern: $0) })
-        else { throw fail("`\(key("version"))` \(dto.version) does not fit in 4 bytes") }
+        else { throw json.fail("`\(json.key("version"))` \(dto.version) does not fit in 4 bytes") }
 
         // The transaction as the JSON's parts describe it.
-        var inputs: [TxIn] = []
-        inputs.reserveCapacity(dto.vin.count)
-        var prevouts: [TxOut?] = []
-        prevouts.reserveCapacity(dto.vin.count)
-        for (i, vin) in dto.vin.enumerated() {
-            var witness: [[UInt8]] = []
-            for (j, item) in (vin.txinwitness ?? []).enumerated() {
-                witness.append(try bytes(item, "vin[\(i)].txinwitness[\(j)]"))
-            }
-            if let coinbase = vin.coinbase {
-                inputs.append(TxIn(prevout: .null, scriptSig: try bytes(coinbase, "vin[\(i)].coinbase"),
-                                   sequence: vin.sequence, witness: witness))
-                prevouts.append(nil)
-                continue
-            }
-            guard let txidText = vin.txid, let prevTxid = Txid(hex: txidText) else {
-                throw fail("`\(key("vin[\(i)].txid"))` is missing or not 64 hex digits")
-            }
-            guard let vout = vin.vout else { throw fail("`\(key("vin[\(i)].vout"))` is missing") }
-            guard let scriptSig = vin.scriptSig else { throw fail("`\(key("vin[\(i)].scriptSig"))` is missing") }
-            inputs.append(TxIn(prevout: OutPoint(txid: prevTxid, vout: vout),
-                               scriptSig: try bytes(scriptSig.hex, "vin[\(i)].scriptSig.hex"),
-                               sequence: vin.sequence, witness: witness))
-            if let p = vin.prevout {
-                prevouts.append(TxOut(value: p.value.amount,
-                                      scriptPubKey: try bytes(p.scriptPubKey.hex, "vin[\(i)].prevout.scriptPubKey.hex")))
-            } else {
-                prevouts.append(nil)
-            }
-        }
+        let (inputs, prevouts) = try Self.inputs(dto.vin, json)
         var outputs: [TxOut] = []
         outputs.reserveCapacity(dto.vout.count)
         for (i, vout) in dto.vout.enumerated() {
-            guard vout.n == i else { throw fail("`\(key("vout[\(i)].n"))` is \(vout.n), expected \(i)") }
+            guard vout.n == i else { throw json.fail("`\(json.key("vout[\(i)].n"))` is \(vout.n), expected \(i)") }
             outputs.append(TxOut(value: vout.value.amount,
-                                 scriptPubKey: try bytes(vout.scriptPubKey.hex, "vout[\(i)].scriptPubKey.hex")))
+                                 scriptPubKey: try json.bytes(vout.scriptPubKey.hex, "vout[\(i)].scriptPubKey.hex")))
         }
         let fromParts = Transaction(version: version, inputs: inputs, outputs: outputs, lockTime: dto.locktime)
 
         let tx: Transaction
         if let hex = dto.hex {
-            let raw = try bytes(hex, "hex")
+            let raw = try json.bytes(hex, "hex")
             do {
                 tx = try Transaction(bytes: raw)
             } catch {
-                throw fail("`\(key("hex"))` does not decode as a transaction: \(error)")
+                throw json.fail("`\(json.key("hex"))` does not decode as a transaction: \(error)")
             }
             if let difference = firstDifference(decoded: tx, json: fromParts) {
-                throw fail("the JSON disagrees with its own `hex`: \(difference)")
+                throw json.fail("the JSON disagrees with its own `hex`: \(difference)")
             }
             guard tx.txid == statedTxid else {
-                throw fail("`hex` hashes to txid \(tx.txid), not to the stated txid")
+                throw json.fail("`hex` hashes to txid \(tx.txid), not to the stated txid")
             }
         } else {
             tx = fromParts
             guard tx.txid == statedTxid else {
-                throw fail("the inputs, outputs, version and locktime hash to txid \(tx.txid), not to the stated txid")
+                throw json.fail("the inputs, outputs, version and locktime hash to txid \(tx.txid), not to the stated txid")
             }
         }
-        if let hash = dto.hash {
-            guard let wtxid = Wtxid(hex: hash) else { throw fail("`\(key("hash"))` is not 64 hex digits") }
-            guard wtxid == tx.wtxid else { throw fail("`\(key("hash"))` is \(hash) but the wtxid is \(tx.wtxid)") }
+        try checkStatedFigures(dto, of: tx, prevouts: prevouts, json)
+        return (tx, prevouts)
+    }
+
+    /// The inputs as the JSON's `vin` describes them, and the spent output of each where `prevout` states it.
+    static func inputs(_ vin: [NodeInputDTO], _ json: TransactionJSONFields) throws(SourceError) -> ([TxIn], [TxOut?]) {
+        var inputs: [TxIn] = []
+        inputs.reserveCapacity(vin.count)
+        var prevouts: [TxOut?] = []
+        prevouts.reserveCapacity(vin.count)
+        for (i, vin) in vin.enumerated() {
+            var witness: [[UInt8]] = []
+            for (j, item) in (vin.txinwitness ?? []).enumerated() {
+                witness.append(try json.bytes(item, "vin[\(i)].txinwitness[\(j)]"))
+            }
+            if let coinbase = vin.coinbase {
+                inputs.append(TxIn(prevout: .null, scriptSig: try json.bytes(coinbase, "vin[\(i)].coinbase"),
+                                   sequence: vin.sequence, witness: witness))
+                prevouts.append(nil)
+                continue
+            }
+            guard let txidText = vin.txid, let prevTxid = Txid(hex: txidText) else {
+                throw json.fail("`\(json.key("vin[\(i)].txid"))` is missing or not 64 hex digits")
+            }
+            guard let vout = vin.vout else { throw json.fail("`\(json.key("vin[\(i)].vout"))` is missing") }
+            guard let scriptSig = vin.scriptSig else { throw json.fail("`\(json.key("vin[\(i)].scriptSig"))` is missing") }
+            inputs.append(TxIn(prevout: OutPoint(txid: prevTxid, vout: vout),
+                               scriptSig: try json.bytes(scriptSig.hex, "vin[\(i)].scriptSig.hex"),
+                               sequence: vin.sequence, witness: witness))
+            if let p = vin.prevout {
+                prevouts.append(TxOut(value: p.value.amount,
+                                      scriptPubKey: try json.bytes(p.scriptPubKey.hex, "vin[\(i)].prevout.scriptPubKey.hex")))
+            } else {
+                prevouts.append(nil)
+            }
         }
-        if let size = dto.size, size != tx.size { throw fail("`\(key("size"))` is \(size) but the transaction is \(tx.size) bytes") }
-        if let vsize = dto.vsize, vsize != tx.vsize { throw fail("`\(key("vsize"))` is \(vsize) but the vsize is \(tx.vsize)") }
+        return (inputs, prevouts)
+    }
+
+    /// The figures the JSON states about the transaction (wtxid, sizes, weight, fee) against the decoded one.
+    static func checkStatedFigures(_ dto: NodeTransactionDTO, of tx: Transaction, prevouts: [TxOut?],
+                                   _ json: TransactionJSONFields) throws(SourceError) {
+        if let hash = dto.hash {
+            guard let wtxid = Wtxid(hex: hash) else { throw json.fail("`\(json.key("hash"))` is not 64 hex digits") }
+            guard wtxid == tx.wtxid else { throw json.fail("`\(json.key("hash"))` is \(hash) but the wtxid is \(tx.wtxid)") }
+        }
+        if let size = dto.size, size != tx.size {
+            throw json.fail("`\(json.key("size"))` is \(size) but the transaction is \(tx.size) bytes")
+        }
+        if let vsize = dto.vsize, vsize != tx.vsize {
+            throw json.fail("`\(json.key("vsize"))` is \(vsize) but the vsize is \(tx.vsize)")
+        }
         if let weight = dto.weight, weight != tx.weight {
-            throw fail("`\(key("weight"))` is \(weight) but the weight is \(tx.weight)")
+            throw json.fail("`\(json.key("weight"))` is \(weight) but the weight is \(tx.weight)")
         }
         if let fee = dto.fee?.amount, !tx.isCoinbase, prevouts.allSatisfy({ $0 != nil }) {
             let spent = prevouts.reduce(Int64(0)) { $0 + ($1?.value.satoshis ?? 0) }
             let paid = spent - tx.totalOutput.satoshis
             guard paid == fee.satoshis else {
-                throw fail("`\(key("fee"))` is \(fee.btcString) BTC but the prevouts minus the outputs are "
-                           + "\(Amount(satoshis: paid).btcString) BTC")
+                throw json.fail("`\(json.key("fee"))` is \(fee.btcString) BTC but the prevouts minus the outputs are "
+                                + "\(Amount(satoshis: paid).btcString) BTC")
             }
         }
-        return (tx, prevouts)
     }
 
     /// Where the JSON's description of a transaction differs from its decoded `hex`, in words; nil if it agrees.
@@ -359,5 +369,25 @@ enum NetworkInference {
         case "1", "3": return .main
         default: return nil
         }
+    }
+}
+
+/// One transaction's JSON as errors name it: its key path in the document (or its txid) and each field's.
+struct TransactionJSONFields {
+    let keyPath: String
+    let label: String
+    let location: SourceLocation
+
+    init(keyPath: String, txid: String, location: SourceLocation) {
+        self.keyPath = keyPath
+        self.label = keyPath.isEmpty ? "transaction \(txid)" : "\(keyPath) (txid \(txid))"
+        self.location = location
+    }
+
+    func fail(_ message: String) -> SourceError { SourceError("\(label): \(message)", at: location) }
+    func key(_ k: String) -> String { keyPath.isEmpty ? k : "\(keyPath).\(k)" }
+    /// The bytes of a hex field, or an error naming the field.
+    func bytes(_ hex: String, _ what: String) throws(SourceError) -> [UInt8] {
+        do { return try Hex.decode(hex) } catch { throw fail("`\(key(what))` is not valid hex: \(error)") }
     }
 }

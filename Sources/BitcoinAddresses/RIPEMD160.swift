@@ -62,7 +62,8 @@ public enum RIPEMD160 {
         var h4: UInt32 = 0xC3D2_E1F0
 
         /// One 64-byte block, unrolled: the five rounds of both lines with their role rotation written out, so the
-        /// state stays in registers (generated from the paper's tables `r`, `r'`, `s`, `s'`, `K`, `K'`).
+        /// state stays in registers (generated from the paper's tables `r`, `r'`, `s`, `s'`, `K`, `K'`). Longer than
+        /// a screen on purpose: a loop over the tables is what this replaces.
         mutating func compress(_ block: UnsafeRawBufferPointer) {
             @inline(__always) func w(_ i: Int) -> UInt32 {
                 UInt32(littleEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))

@@ -33,6 +33,8 @@ public enum Schema {
     /// `output.spentByInputId` of an output a later transaction with the same txid overwrote (BIP30).
     public static let overwrittenSpender: Int64 = -1
 
+    /// Every migration, in order. Long on purpose: each one's SQL is written out in full, frozen once shipped, and
+    /// calls no application code (v6 and v7 bring their own copies in `ClusterInputMigrations`).
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in

@@ -136,7 +136,7 @@ struct ReportAssembly {
                     "cluster \(b.cluster) lists it in \(b.adsWithContact) of \(b.ads) ads, mostly \(b.mainContacts.joined(separator: " / "))"
                 }.joined(separator: "; ")
                 let owners = f.mainContactOf.isEmpty ? "no cluster lists it as its main contact"
-                    : "it is the main contact of cluster(s) \(f.mainContactOf.map(String.init).joined(separator: ", "))"
+                    : "it is the main contact of \(f.mainContactOf.count == 1 ? "cluster" : "clusters") \(f.mainContactOf.map(String.init).joined(separator: ", "))"
                 explanation = "listed by payer clusters that otherwise use different contacts: \(who); \(owners). An ad listing another advertiser's phone links the two advertisers (or one advertiser uses several phones)"
             }
             return Report.SharedContact(

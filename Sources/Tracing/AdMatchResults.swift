@@ -51,12 +51,12 @@ extension AdMatcher {
             reason = contest.reason(for: a, ads: ads, paymentName: { paymentName($0, paymentNames) })
         } else if status == .ambiguous {
             let clusters = Set(c.map { payments[$0].payerCluster })
-            reason = "\(c.count) candidate payment(s) from \(clusters.count) payer cluster(s); several assignments of payments to ads fit equally well, so none is chosen"
+            reason = "\(Wording.count(c.count, "candidate payment")) from \(Wording.count(clusters.count, "payer cluster")); several assignments of payments to ads fit equally well, so none is chosen"
         } else {
-            reason = "its \(c.count) candidate payment(s) are matched to other ads that have no other candidate"
+            reason = "\(c.count == 1 ? "its candidate payment is" : "its \(c.count) candidate payments are") matched to other ads that have no other candidate"
         }
         if let n = combined.rejected[a] {
-            reason += "; \(n) combination(s) of it with other ads of the same contact add up to a free payment, but not in one way only, so no combined payment is chosen"
+            reason += "; \(Wording.count(n, "combination")) of it with other ads of the same contact add up to a free payment, but not in one way only, so no combined payment is chosen"
         }
         return reason
     }
@@ -81,7 +81,7 @@ extension AdMatcher {
         case .coversSeveral:
             let others = coveredWith[a] ?? []
             let prices = ([a] + others).map { Amount(satoshis: expected[$0] ?? 0).btcString }.joined(separator: " + ")
-            return (0.75, "one payment of \(Amount(satoshis: payments[pay].value).btcString) BTC pays this ad and ad(s) \(others.map { ads[$0].id }.joined(separator: ", ")) together: they list the same contact, the block is in every one's window, and their prices add up to it (\(prices) BTC); their own-price candidates are all taken by other ads, and no other payment or set of ads fits this way")
+            return (0.75, "one payment of \(Amount(satoshis: payments[pay].value).btcString) BTC pays this ad and \(others.count == 1 ? "ad" : "ads") \(others.map { ads[$0].id }.joined(separator: ", ")) together: they list the same contact, the block is in every one's window, and their prices add up to it (\(prices) BTC); their own-price candidates are all taken by other ads, and no other payment or set of ads fits this way")
         case .none:
             return (0, "")
         }

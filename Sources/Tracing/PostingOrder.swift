@@ -74,7 +74,7 @@ enum PostingOrder {
         func reason(for a: Int, ads all: [Ad], paymentName: (Int) -> String) -> String {
             let adList = PostingOrder.list(ads) { all[$0].id }
             let payList = PostingOrder.list(payments, paymentName)
-            let scene = "\(ads.count) ad(s) (\(adList)) compete for \(payments.count) payment(s) of that price in their windows (\(payList))"
+            let scene = "\(Wording.count(ads.count, "ad")) (\(adList)) compete for \(Wording.count(payments.count, "payment")) of that price in their windows (\(payList))"
             let p = posterior[a].map(PostingOrder.threeDecimals) ?? "?"
             let model = self.model?.text ?? ""
             switch kind {

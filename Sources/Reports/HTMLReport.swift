@@ -49,6 +49,9 @@ public enum HTML {
         details { margin: 2px 0; } summary { cursor: pointer; }
         svg text { font: 11px sans-serif; fill: #111; }
         .caveat { background: #fff8e1; border-left: 4px solid #f0b400; padding: 6px 10px; margin: 6px 0; }
+        #findings { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px; }
+        #findings h2 { margin-top: 8px; border: none; } #findings li { margin: 4px 0; }
+        .legend { background: #f3f0ff; padding: 6px 10px; border-radius: 6px; } .legend span { display: inline-block; margin-right: 18px; } .swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; vertical-align: -2px; margin-right: 4px; }
         </style>
         </head>
         <body>
@@ -56,7 +59,8 @@ public enum HTML {
         <p>Tool \(e(report.manifest.toolVersion)), schema \(e(report.schemaVersion)), clustering profile <code>\(e(report.manifest.profile.id))</code> <code>\(e(report.manifest.profile.hash))</code>; chain tip \(report.manifest.chain.tipHeight.map(String.init) ?? "?") <code>\(e(report.manifest.chain.tipHash ?? ""))</code>.</p>
 
         """
-        h += "<h2>The trail</h2>\n" + svg(graph) + "\n"
+        h += findings(ReportFindings(report: report), report: report)
+        h += "<h2>The trail</h2>\n" + legend() + svg(graph) + "\n"
         if graph.omittedPayers > 0 {
             h += "<p>\(graph.omittedPayers) smaller payer clusters are left out of the picture; the tables list all.</p>\n"
         }
@@ -71,7 +75,7 @@ public enum HTML {
         let site = report.siteCluster
         h += """
         <h2>The ad site's cluster</h2>
-        <p>Cluster <b>\(site.clusterID)</b>: \(site.size) addresses in \(site.clusters.count) store cluster(s), \(site.paymentsReceived) payments received, \(btc(site.totalReceivedSat)).</p>
+        <p>Cluster <b>\(site.clusterID)</b>: \(count(site.size, "address", "addresses")) in \(count(site.clusters.count, "store cluster")), \(count(site.paymentsReceived, "payment")) received, \(btc(site.totalReceivedSat)).</p>
         <p>Watchlist: \(site.watchlist.map { "<code>\(e($0))</code>" }.joined(separator: ", "))\(site.watchlistNotFound.isEmpty ? "" : "; not in the database: " + site.watchlistNotFound.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</p>
         <details><summary>How the cluster was found (\(site.evidence.count) steps)</summary><table><tr><th>rule</th><th>transaction</th><th>address</th><th>added</th><th>why</th></tr>
 
@@ -92,7 +96,7 @@ public enum HTML {
         h += "<h2>Payer clusters (\(report.payerClusters.count))</h2>\n<table><tr><th>cluster</th><th>size</th><th>payments</th><th>total paid</th><th>first / last</th><th>ads</th><th>contacts</th><th>funding sources</th></tr>\n"
         for p in report.payerClusters {
             let funding = p.fundingSources.map { s in
-                "\(e(s.kind))\(s.clusterID.map { " cluster \($0)" } ?? "")\(s.labels.isEmpty ? "" : " [" + e(s.labels.joined(separator: ", ")) + "]"): \(btc(s.amountSat)) at \(s.minHops) hop(s)"
+                "\(e(s.kind))\(s.clusterID.map { " cluster \($0)" } ?? "")\(s.labels.isEmpty ? "" : " [" + e(s.labels.joined(separator: ", ")) + "]"): \(btc(s.amountSat)) at \(count(s.minHops, "hop"))"
             }.joined(separator: "<br>")
             h += "<tr id=\"payer-\(p.clusterID)\"><td>\(p.clusterID)\(p.labels.isEmpty ? "" : "<br>" + e(p.labels.joined(separator: ", ")))</td><td>\(p.size)</td><td>\(p.payments.count)</td><td>\(btc(p.totalPaidSat))</td><td>\(e(p.firstPayment))<br>\(e(p.lastPayment))</td><td>\(e(p.ads.joined(separator: ", ")))</td><td>\(p.contacts.map(e).joined(separator: "<br>"))</td><td>\(funding)"
             if !p.notes.isEmpty { h += "<br><i>\(p.notes.map(e).joined(separator: "<br>"))</i>" }
@@ -106,7 +110,7 @@ public enum HTML {
         for ad in report.ads {
             let price = ad.priceBTC.map { "\($0) BTC" } ?? ad.priceUSD.map { "$\($0)" } ?? ""
             let pay = ad.payment.map { "<span class=\"mono\">\(e($0.txid)):\($0.vout)</span>" } ?? ""
-            h += "<tr><td>\(e(ad.adID))</td><td>\(e(ad.postedAtISO))</td><td>\(e(price))</td><td>\(e(ad.contact))</td><td class=\"\(e(ad.status))\">\(e(ad.status))</td><td>\(pay)</td><td>\(ad.payerCluster.map(String.init) ?? "")</td><td>\(ad.confidence)</td><td><details><summary>\(e(ad.basis))</summary>\(e(ad.reason))\(ad.candidates.isEmpty ? "" : "<br>candidates: " + ad.candidates.map { "<span class=\"mono\">\(e($0.txid)):\($0.vout)</span> (payer \($0.payerCluster))" }.joined(separator: ", "))</details></td></tr>\n"
+            h += "<tr><td>\(e(ad.adID))</td><td>\(e(ad.postedAtISO))</td><td>\(e(price))</td><td>\(e(ad.contact))</td><td class=\"\(e(ad.status))\">\(e(ad.status))</td><td>\(pay)</td><td>\(ad.payerCluster.map(String.init) ?? "")</td><td>\(ad.confidence)</td><td><details><summary>\(ad.basis == "none" ? "why \(e(ad.status))" : e(ad.basis))</summary>\(e(ad.reason))\(ad.candidates.isEmpty ? "" : "<br>candidates: " + ad.candidates.map { "<span class=\"mono\">\(e($0.txid)):\($0.vout)</span> (payer \($0.payerCluster))" }.joined(separator: ", "))</details></td></tr>\n"
         }
         h += "</table>\n"
 
@@ -130,7 +134,7 @@ public enum HTML {
         if !report.traces.isEmpty {
             h += "<h2>Fund tracing</h2>\n"
             for t in report.traces {
-                h += "<p>\(e(t.direction)), policy <b>\(e(t.policy))</b>, \(t.hops) hop(s): started with \(btc(t.startSat)), endpoints hold \(btc(t.endpointsSat))\(t.conserved ? " (conserved)" : "") over \(t.transactionsVisited) transactions.</p><table><tr><th>endpoint</th><th>cluster</th><th>labels</th><th>amount</th><th>hops</th></tr>\n"
+                h += "<p>\(e(t.direction)), policy <b>\(e(t.policy))</b>, \(count(t.hops, "hop")): started with \(btc(t.startSat)), endpoints hold \(btc(t.endpointsSat))\(t.conserved ? " (conserved)" : "") over \(t.transactionsVisited) transactions.</p><table><tr><th>endpoint</th><th>cluster</th><th>labels</th><th>amount</th><th>hops</th></tr>\n"
                 for s in t.endpoints.sorted(by: { $0.amountSat > $1.amountSat }).prefix(50) {
                     h += "<tr><td>\(e(s.kind))</td><td>\(s.clusterID.map(String.init) ?? "")</td><td>\(e(s.labels.joined(separator: ", ")))</td><td>\(btc(s.amountSat))</td><td>\(s.minHops)</td></tr>\n"
                 }
@@ -144,7 +148,7 @@ public enum HTML {
             }
             h += "</table>\n"
         }
-        h += "<h2>Caveats</h2>\n" + report.caveats.map { "<p class=\"caveat\">\(e($0))</p>" }.joined(separator: "\n") + "\n"
+        h += "<h2>Caveats</h2>\n" + report.caveats.map { "<p class=\"caveat\">\(withCode(e($0)))</p>" }.joined(separator: "\n") + "\n"
         h += "<h2>Manifest</h2>\n<table><tr><th>input</th><th>file</th><th>SHA-256</th><th>bytes</th></tr>\n"
         for f in report.manifest.inputs {
             h += "<tr><td>\(e(f.role))</td><td>\(e(f.file))</td><td class=\"mono\">\(e(f.sha256))</td><td>\(f.bytes)</td></tr>\n"
@@ -153,6 +157,71 @@ public enum HTML {
         h += "</table>\n<p>Database: \(d.blocks) blocks, \(d.transactions) transactions, \(d.inputs) inputs, \(d.outputs) outputs, \(d.addresses) addresses, \(d.unresolvedInputs) unresolved inputs. Parameters: window \(p.windowBeforeMinutes) min before / \(p.windowAfterMinutes) min after posting, USD tolerance \(p.tolerancePercent)%, trace \(e(p.traceDirection)) \(e(p.tracePolicy)) \(p.traceHops) hops, site rules \(e(p.siteRules.joined(separator: ", "))).</p>\n"
         h += "</body>\n</html>\n"
         return h
+    }
+
+    /// "1 ad", "3 ads": a count with its noun in the right number.
+    static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+    }
+
+    /// Markdown's `code` in already escaped text (caveats are written in Markdown) as <code>code</code>.
+    static func withCode(_ escaped: String) -> String {
+        let parts = escaped.split(separator: "`", omittingEmptySubsequences: false)
+        var out = ""
+        for (i, part) in parts.enumerated() {
+            if i % 2 == 0 { out += part }
+            else if i == parts.count - 1 { out += "`" + part }  // an unpaired backtick stays as written
+            else { out += "<code>\(part)</code>" }
+        }
+        return out
+    }
+
+    /// What the colours and widths of the picture mean.
+    static func legend() -> String {
+        let item = { (colour: String, text: String) in "<span><i class=\"swatch\" style=\"background:\(colour)\"></i>\(text)</span>" }
+        return "<p class=\"legend\" id=\"legend\">" + item("#2b8cbe", "funding source (a cluster that sent coins to payers, or a tagged entity)")
+            + item("#e6550d", "payer cluster (an advertiser's wallet; “service” when it pays for customers)")
+            + item("#31a354", "the ad site") + "<span>line width: amount paid</span></p>\n"
+    }
+
+    /// The first screen: the findings in plain words, before the picture and the evidence.
+    static func findings(_ f: ReportFindings, report: Report) -> String {
+        let e = escape
+        var h = "<section id=\"findings\"><h2>Findings</h2>\n<ul>\n"
+        let span = f.firstPayment.map { first in " between \(e(String(first.prefix(10)))) and \(e(String((f.lastPayment ?? first).prefix(10))))" } ?? ""
+        h += "<li><b>\(count(f.advertisers, "advertiser"))</b> found: payer clusters with a matched ad (\(f.payerClusters) payer \(f.payerClusters == 1 ? "cluster" : "clusters") in all) paid the ad site <b>\(btc(f.paidSat))</b> in \(count(f.payments, "payment"))\(span).</li>\n"
+        h += "<li><b>\(count(f.ads, "ad"))</b>: \(f.matched) matched to a payment, \(f.ambiguous.count) ambiguous, \(f.unmatched.count) unmatched."
+        if !f.ambiguous.isEmpty {
+            let reasons = Dictionary(grouping: f.ambiguous, by: \.reason).sorted { $0.key < $1.key }
+            h += " <details><summary>Why ambiguous</summary><ul>" + reasons.map { reason, ads in
+                "<li>\(ads.count == 1 ? "ad" : "ads") \(e(ads.map(\.adID).joined(separator: ", "))): \(e(reason))</li>"
+            }.joined() + "</ul></details>"
+        }
+        h += "</li>\n<li><b>Strongest leads</b>:<ul>\n"
+        for funder in f.sharedFunders.prefix(2) {
+            let who = funder.labels.isEmpty ? "Cluster \(funder.clusterID)" : "\(e(funder.labels.joined(separator: ", "))) (cluster \(funder.clusterID))"
+            let service = funder.kind == "service" ? ", which behaves like a service (an exchange)" : ""
+            let quote = f.topPayers.first { funder.payerClusters.contains($0.clusterID) }
+            h += "<li>\(who)\(service) funded <b>\(funder.payerClusters.count) of the \(f.payerClusters) payer clusters</b> (\(btc(funder.amountSat))): ask whoever runs it who withdrew to payer clusters \(funder.payerClusters.map(String.init).joined(separator: ", "))"
+            if let quote, let tx = quote.firstPayment { h += "; quote payer cluster \(quote.clusterID)'s payment <span class=\"mono\">\(e(tx))</span>" }
+            h += ".</li>\n"
+        }
+        for lead in f.servicePayers.prefix(2) {
+            h += "<li>Payer cluster \(lead.clusterID) behaves like a service paying for its customers: ask it which customer requested <span class=\"mono\">\(e(lead.firstPayment ?? ""))</span> (\(count(lead.ads, "ad"))).</li>\n"
+        }
+        for lead in f.topPayers {
+            let contacts = lead.contacts.isEmpty ? "" : " under \(e(lead.contacts.prefix(2).joined(separator: ", ")))"
+            h += "<li><a href=\"#payer-\(lead.clusterID)\">Payer cluster \(lead.clusterID)</a>\(lead.labels.isEmpty ? "" : " [" + e(lead.labels.joined(separator: ", ")) + "]"): \(count(lead.ads, "ad"))\(contacts), \(btc(lead.paidSat)) paid; first payment <span class=\"mono\">\(e(lead.firstPayment ?? ""))</span>.</li>\n"
+        }
+        h += "</ul></li>\n"
+        h += "<li><b>Error rates</b> of the clustering profile <code>\(e(report.manifest.profile.id))</code>: " + errorRateSummary(report) + "</li>\n"
+        h += "</ul></section>\n"
+        return h
+    }
+
+    /// One line on how often the profile's clustering is wrong.
+    static func errorRateSummary(_ report: Report) -> String {
+        "not measured for this report; clusters may wrongly join or split wallets (see the caveats)."
     }
 
     /// Three columns: funding sources, payer clusters, the site. Edge width grows with the amount.

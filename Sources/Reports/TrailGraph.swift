@@ -29,11 +29,11 @@ public struct TrailGraph: Sendable, Equatable {
         var edges: [Edge] = []
         let payers = report.payerClusters.sorted { ($0.totalPaidSat, -$0.clusterID) > ($1.totalPaidSat, -$1.clusterID) }
         let shown = payers.prefix(maxPayers).sorted { $0.clusterID < $1.clusterID }
-        var sourceTotals: [String: (label: String, amount: Int64)] = [:]
+        var sourceTotals: [String: (label: String, amount: Int64, payers: Int)] = [:]
         for p in shown {
             let pid = "payer-\(p.clusterID)"
             let tag = p.labels.isEmpty ? "" : " [\(p.labels.joined(separator: ", "))]"
-            nodes.append(Node(id: pid, role: .payer, label: "payer cluster \(p.clusterID)\(tag): \(p.ads.count) ads", amountSat: p.totalPaidSat))
+            nodes.append(Node(id: pid, role: .payer, label: "payer cluster \(p.clusterID)\(tag): \(p.ads.count) \(p.ads.count == 1 ? "ad" : "ads")", amountSat: p.totalPaidSat))
             var evidence = p.payments.map { "payment \($0.txid):\($0.vout) of \($0.valueSat) sat at \($0.blockTimeISO)" }
             evidence += report.ads.filter { $0.payerCluster == p.clusterID && $0.status == "matched" }
                 .map { "ad \($0.adID) (\($0.contact)): \($0.basis), confidence \($0.confidence): \($0.reason)" }
@@ -45,18 +45,20 @@ public struct TrailGraph: Sendable, Equatable {
                 let sid = s.clusterID.map { "source-\($0)" } ?? "source-\(s.kind)"
                 let label: String
                 if let c = s.clusterID {
-                    label = "cluster \(c)" + (s.labels.isEmpty ? "" : " [\(s.labels.joined(separator: ", "))]")
+                    label = s.labels.isEmpty ? "funding cluster \(c)" : "\(s.labels.joined(separator: ", ")) (cluster \(c))"
                 } else {
                     label = s.kind
                 }
-                sourceTotals[sid, default: (label, 0)].amount += s.amountSat
+                sourceTotals[sid, default: (label, 0, 0)].amount += s.amountSat
+                sourceTotals[sid, default: (label, 0, 0)].payers += 1
                 edges.append(Edge(from: sid, to: pid, amountSat: s.amountSat,
-                                  evidence: ["\(s.kind) at \(s.minHops) hop(s), policy \(report.manifest.parameters.tracePolicy): \(s.amountSat) sat"]))
+                                  evidence: ["\(s.kind) at \(s.minHops) \(s.minHops == 1 ? "hop" : "hops"), policy \(report.manifest.parameters.tracePolicy): \(s.amountSat) sat"]))
             }
         }
         func order(_ id: String) -> (Int, String) { (Int(id.dropFirst("source-".count)) ?? Int.max, id) }
         for (sid, v) in sourceTotals.sorted(by: { order($0.key) < order($1.key) }) {
-            nodes.append(Node(id: sid, role: .source, label: v.label, amountSat: v.amount))
+            let funds = v.payers > 1 ? " → \(v.payers) payers" : ""
+            nodes.append(Node(id: sid, role: .source, label: v.label + funds, amountSat: v.amount))
         }
         self.nodes = nodes
         self.edges = edges

@@ -35,6 +35,15 @@ extension ClusterStore {
                                        arguments: [cluster]))
     }
 
+    /// Two addresses the stored clustering links, for a first `spoor explain`: the smallest and the largest
+    /// address id of the largest cluster (ties: the smallest cluster id); nil when every cluster is a singleton.
+    public static func sampleLinkedPair(_ db: Database) throws -> (Int64, Int64)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT clusterId, MAX(addressId) FROM addressCluster GROUP BY clusterId ORDER BY COUNT(*) DESC, clusterId LIMIT 1
+            """) else { return nil }
+        return (row[0], row[1])
+    }
+
     public static func addressString(_ db: Database, _ id: Int64) throws -> String {
         try String.fetchOne(db, sql: "SELECT address FROM address WHERE id = ?", arguments: [id]) ?? "#\(id)"
     }

@@ -87,6 +87,16 @@ public enum ClusterLookups {
     }
 
     /// The shortest chain of stored merges linking two addresses, or the stopped links that would have.
+    /// Two addresses the stored clustering links (`ClusterStore.sampleLinkedPair`), as text; nil when no
+    /// cluster has two members.
+    public static func sampleLinkedPair(_ database: CaseDatabase) throws -> (String, String)? {
+        try database.read { db in
+            _ = try ClusterStore.runProfile(db)
+            guard let (a, b) = try ClusterStore.sampleLinkedPair(db) else { return nil }
+            return (try ClusterStore.addressString(db, a), try ClusterStore.addressString(db, b))
+        }
+    }
+
     public static func explain(_ database: CaseDatabase, _ a: String, _ b: String) throws -> ClusterExplanation {
         try database.read { db in
             let run = try ClusterStore.runProfile(db)

@@ -5,6 +5,10 @@ struct Cluster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Cluster addresses into wallets, keeping the evidence of every merge.",
+        discussion: """
+            `spoor cluster [run] [--db PATH] [--profile NAME_OR_FILE] [--fresh] [--replace] [--json]` clusters the \
+            case database (see `spoor cluster run --help`); `spoor cluster show ADDRESS` lists one cluster.
+            """,
         subcommands: [ClusterRun.self, ClusterShow.self],
         defaultSubcommand: ClusterRun.self
     )

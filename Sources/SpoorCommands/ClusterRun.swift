@@ -12,7 +12,9 @@ struct ClusterRun: AsyncParsableCommand {
         discussion: """
             Extends the stored clustering when it was made with the same profile file and the chain only grew;
             otherwise (or with --fresh) starts over. Either way the cluster ids are the same: each cluster's id is
-            its smallest address id.
+            its smallest address id. A clustering made with another profile is replaced only with --replace: every
+            command that reads clusters (report, evaluate, trace, explain) uses the stored one and names its
+            profile, so replacing it changes what they say.
             """)
 
     @Option(name: .long, help: "The case database.")
@@ -22,6 +24,8 @@ struct ClusterRun: AsyncParsableCommand {
     var entityTags: String?
     @Flag(name: .long, help: "Recluster from scratch instead of extending the stored clustering.")
     var fresh = false
+    @Flag(name: .long, help: "Replace a stored clustering made with another profile.")
+    var replace = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -36,6 +40,10 @@ struct ClusterRun: AsyncParsableCommand {
             }
         }
         let database = try CaseDatabase(path: db)
+        if !replace, let stored = try database.read({ db in try ClusterRunStore.state(db) }), stored.profile != profile.id {
+            throw CommandFailure("\(self.db) holds a clustering made with profile \(stored.profile); pass --replace to "
+                                 + "replace it with profile \(profile.id) (reports, evaluate, trace and explain use the stored one)")
+        }
         // Cluster-defining tags already imported (spoor tags import) feed the entity guard too.
         for (address, entity) in try TagStore.entityTagsByAddress(in: database) where tags[address] == nil { tags[address] = entity }
         let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, allowIncremental: !fresh)

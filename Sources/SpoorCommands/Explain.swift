@@ -5,16 +5,33 @@ import Investigation
 
 /// `spoor explain A B`: why two addresses share a cluster, or why not.
 struct Explain: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Show the chain of evidence linking two addresses.")
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Show the chain of evidence linking two addresses.",
+        discussion: "Give two addresses (`spoor cluster show ADDRESS` lists a cluster's members), or --sample to let "
+            + "Spoor pick two that the stored clustering links.")
 
-    @Argument(help: "First address.") var a: String
-    @Argument(help: "Second address.") var b: String
+    @Argument(help: "First address.") var a: String?
+    @Argument(help: "Second address.") var b: String?
+    @Flag(name: .long, help: "Explain two addresses the stored clustering links (the ends of its largest cluster).")
+    var sample = false
     @Option(name: .long, help: "The case database.")
     var db: String = CaseDatabase.defaultPath
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if sample && (a != nil || b != nil) { throw ValidationError("give two addresses or --sample, not both") }
+        if !sample && (a == nil || b == nil) { throw ValidationError("give two addresses, or --sample") }
+    }
+
     func run() async throws {
         let database = try CaseDatabase(path: db, mode: .readOnly)
+        var a = self.a ?? "", b = self.b ?? ""
+        if sample {
+            guard let pair = try ClusterLookups.sampleLinkedPair(database) else {
+                throw CommandFailure("\(db): every cluster has one address; there is no link to explain")
+            }
+            (a, b) = pair
+        }
         let e = try ClusterLookups.explain(database, a, b)
         if output.json { try printJSON(e); return }
         if e.linked {

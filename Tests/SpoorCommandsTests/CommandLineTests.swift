@@ -1,0 +1,60 @@
+import Foundation
+import SpoorTestSupport
+import Testing
+
+/// The real `spoor` executable, as a user runs it: standard output, standard error and exit codes. Exit codes
+/// follow swift-argument-parser: 0 success, 1 a failure the command reports (`Error: …` on stderr, nothing on
+/// stdout), 64 a usage error (the command line itself is wrong: the message and a usage line).
+@Suite(.serialized) struct CommandLineTests {
+    /// The sample chain ingested and clustered with the `change` profile by the binary, once per test.
+    static func clusteredCase() throws -> (spoor: URL, db: String)? {
+        guard let spoor = ChildRun.spoor else { return nil }
+        let db = try Fixtures.temporaryDirectory("cli").appendingPathComponent("case.sqlite").path
+        let blocks = Fixtures.sampleChains.appendingPathComponent("small-seed1/blocks").path
+        let ingest = try ChildRun.run(spoor, ["ingest", blocks, "--db", db, "--quiet"])
+        #expect(ingest.status == 0 && ingest.stderr.isEmpty, "\(ingest)")
+        let cluster = try ChildRun.run(spoor, ["cluster", "--db", db, "--profile", "change", "--json"])
+        #expect(cluster.status == 0, "\(cluster)")
+        return (spoor, db)
+    }
+
+    @Test func anotherProfileReplacesTheStoredClusteringOnlyWhenAsked() throws {
+        let (spoor, db) = try #require(try Self.clusteredCase(), "spoor is not built")
+        let refused = try ChildRun.run(spoor, ["cluster", "--db", db, "--profile", "default"])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr == "Error: \(db) holds a clustering made with profile change; pass --replace to replace it "
+                + "with profile default (reports, evaluate, trace and explain use the stored one)\n", "\(refused)")
+        let again = try ChildRun.run(spoor, ["cluster", "--db", db, "--profile", "change"])
+        #expect(again.status == 0 && again.stdout.hasPrefix("profile       change "), "\(again)")
+        let replaced = try ChildRun.run(spoor, ["cluster", "--db", db, "--profile", "default", "--replace", "--json"])
+        #expect(replaced.status == 0, "\(replaced)")
+        let summary = try JSONSerialization.jsonObject(with: Data(replaced.stdout.utf8)) as? [String: Any]
+        #expect(summary?["profile"] as? String == "default")
+        #expect(summary?["incremental"] as? Bool == false)
+    }
+
+    @Test func explainPicksTwoLinkedAddressesWithSample() throws {
+        let (spoor, db) = try #require(try Self.clusteredCase(), "spoor is not built")
+        let run = try ChildRun.run(spoor, ["explain", "--sample", "--db", db, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let e = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(e?["linked"] as? Bool == true)
+        #expect(e?["profile"] as? String == "change")
+        #expect((e?["chain"] as? [Any])?.isEmpty == false)
+        // The same pair given by hand explains alike.
+        let a = try #require(e?["a"] as? String), b = try #require(e?["b"] as? String)
+        let byHand = try ChildRun.run(spoor, ["explain", a, b, "--db", db, "--json"])
+        #expect(byHand.stdout == run.stdout)
+    }
+
+    @Test func usageErrorsExit64WithTheReason() throws {
+        let spoor = try #require(ChildRun.spoor, "spoor is not built")
+        let one = try ChildRun.run(spoor, ["explain", "bcrt1qonlyone"])
+        #expect(one.status == 64)
+        #expect(one.stdout.isEmpty)
+        #expect(one.stderr.hasPrefix("Error: give two addresses, or --sample\n"), "\(one)")
+        let both = try ChildRun.run(spoor, ["explain", "a", "b", "--sample"])
+        #expect(both.status == 64 && both.stderr.hasPrefix("Error: give two addresses or --sample, not both\n"), "\(both)")
+    }
+}

@@ -1,3 +1,4 @@
+import CaseStore
 import Foundation
 import Investigation
 @testable import Reports
@@ -8,7 +9,7 @@ import Testing
 /// built-in default profile; figures measured on it and pinned).
 @Suite(.serialized) struct FindingsTests {
     static func report() throws -> Report {
-        try CaseAnalysis.run(database: try SampleCase.database(), files: SampleCase.files).report
+        try CaseAnalysis.run(database: try CaseDatabase(path: try SampleCase.databasePath.get(), mode: .readOnly), files: SampleCase.files).report
     }
 
     @Test func findingsCountWhatTheReportHolds() throws {

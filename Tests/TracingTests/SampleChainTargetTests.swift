@@ -54,9 +54,9 @@ import Tracing
         let members = Set(site.members.map { chain.addresses[$0] })
         let covered = siteUsed.filter { members.contains($0) }.count
         let foreign = members.filter { owner[$0] != "adsite" }
-        print("site cluster: \(members.count) addresses, \(covered)/\(siteUsed.count) of the site's used addresses, \(foreign.count) foreign")
-        #expect(Double(covered) / Double(siteUsed.count) >= 0.99)
-        #expect(foreign.isEmpty)
+        let figures = "site cluster: \(members.count) addresses, \(covered)/\(siteUsed.count) of the site's used addresses, \(foreign.count) foreign"
+        #expect(Double(covered) / Double(siteUsed.count) >= 0.99, "\(figures)")
+        #expect(foreign.isEmpty, "\(figures)")
 
         // Without the cold-sweep rule, common-input clustering alone finds only a fraction.
         let plain = SiteExpansion.expand(seeds: try Self.watchlist(chain), graph: chain.graph, clusters: chain.clusters,
@@ -87,11 +87,11 @@ import Tracing
         }
         let paid = truth.values.filter(\.paid).count
         #expect(ads.count == truth.count && paid > 0)
-        print("ads: \(ads.count), paid \(paid), matched \(matched): right payment \(right), right transaction \(rightTx), wrong transaction \(wrong)")
+        let figures = "ads: \(ads.count), paid \(paid), matched \(matched): right payment \(right), right transaction \(rightTx), wrong transaction \(wrong)"
         for m in matches where m.status != .matched { #expect(!m.reason.isEmpty) }
-        #expect(Double(wrong) <= 0.01 * Double(paid))
+        #expect(Double(wrong) <= 0.01 * Double(paid), "\(figures)")
         // Floor under the measured figure (README: Targets); the issue asks for 0.95, not yet reached.
-        #expect(Double(rightTx) >= 0.80 * Double(paid))
+        #expect(Double(rightTx) >= 0.80 * Double(paid), "\(figures)")
         // No payment serves two ads, unless it covers their summed prices (basis covers-several).
         let used = matches.filter { $0.basis != .coversSeveral }.compactMap(\.payment)
         #expect(Set(used).count == used.count)

@@ -35,24 +35,35 @@ public struct ScannedTransaction: Sendable, Hashable {
 }
 
 /// Receives the parts of transactions as `BlockScanner` walks them. Every method has an empty default, so a
-/// visitor implements only what it needs; ranges index the buffer being scanned.
+/// visitor implements only what it needs (the calls it does not implement specialize away); ranges index the
+/// buffer being scanned.
 public protocol TransactionVisitor {
+    /// Called before the inputs and before the outputs, with how many there are.
+    mutating func inputCount(_ count: Int)
     mutating func input(_ index: Int, prevout: OutPoint, scriptSig: Range<Int>, sequence: UInt32)
+    mutating func outputCount(_ count: Int)
     mutating func output(_ index: Int, value: Amount, scriptPubKey: Range<Int>)
+    /// One item of input `input`'s witness stack (BIP144), in order.
+    mutating func witnessItem(_ input: Int, _ item: Range<Int>)
     /// Called once the transaction is complete (after its inputs and outputs), with its ids.
     mutating func transaction(_ tx: ScannedTransaction)
 }
 
 extension TransactionVisitor {
+    @inlinable public mutating func inputCount(_ count: Int) {}
     @inlinable public mutating func input(_ index: Int, prevout: OutPoint, scriptSig: Range<Int>, sequence: UInt32) {}
+    @inlinable public mutating func outputCount(_ count: Int) {}
     @inlinable public mutating func output(_ index: Int, value: Amount, scriptPubKey: Range<Int>) {}
+    @inlinable public mutating func witnessItem(_ input: Int, _ item: Range<Int>) {}
     @inlinable public mutating func transaction(_ tx: ScannedTransaction) {}
 }
 
-/// Walks transactions and blocks in place, with the same strict rules as `Transaction(from:)` (canonical
-/// CompactSize, counts checked against the bytes left, BIP144 marker/flag, superfluous witness records) but
-/// without allocating: ids are hashed from byte ranges of the buffer and scripts are handed out as ranges.
-/// For throughput (a full pass over a blocks directory); `Transaction`/`Block` remain the value types.
+/// The one decoder of the transaction wire format, as Core's `UnserializeTransaction` reads it: canonical
+/// CompactSize, counts checked against the bytes left, BIP144 marker and flag, "superfluous witness record"
+/// when the flag is set but every witness is empty. It walks the bytes in place without allocating: ids are
+/// hashed from byte ranges of the buffer, scripts and witness items are handed to a visitor as ranges.
+/// `Transaction(from:)` is this scan with a visitor that copies the parts out; a full pass over a blocks
+/// directory uses it directly.
 public enum BlockScanner {
     /// Scans one transaction at the reader's position.
     @inlinable
@@ -64,6 +75,7 @@ public enum BlockScanner {
         let segwit = try r.readWitnessMarker()
         let bodyStart = r.offset
         let inputCount = try r.readCount(minimumElementSize: 41)
+        visitor.inputCount(inputCount)
         var coinbase = false
         for i in 0..<inputCount {
             let prevHash = try r.readDigest32()
@@ -75,6 +87,7 @@ public enum BlockScanner {
                           sequence: sequence)
         }
         let outputCount = try r.readCount(minimumElementSize: 9)
+        visitor.outputCount(outputCount)
         for i in 0..<outputCount {
             let value = try r.readInt64()
             let script = try r.readVarRange()
@@ -84,10 +97,10 @@ public enum BlockScanner {
         if segwit {
             let witnessStart = r.offset
             var anyWitness = false
-            for _ in 0..<inputCount {
+            for i in 0..<inputCount {
                 let items = try r.readCount(minimumElementSize: 1)
                 if items > 0 { anyWitness = true }
-                for _ in 0..<items { _ = try r.readVarRange() }
+                for _ in 0..<items { visitor.witnessItem(i, try r.readVarRange()) }
             }
             guard anyWitness else { throw r.error(.superfluousWitness, at: witnessStart) }
         }

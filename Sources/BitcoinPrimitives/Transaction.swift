@@ -109,72 +109,21 @@ public struct Transaction: Hashable, Sendable {
         }
     }
 
-    /// Decodes a transaction at the reader's position, as Core's `UnserializeTransaction` does (BIP144
-    /// marker and flag; "Superfluous witness record" when the flag is set but every witness is empty).
-    ///
-    /// The txid is hashed from the non-witness byte ranges in place; nothing is re-serialized.
+    /// Decodes a transaction at the reader's position (`BlockScanner.scanTransaction`, the one decoder of the
+    /// wire format), copying its scripts and, with `keepWitness`, its witness stacks out of the buffer.
     /// - Parameter keepWitness: copy witness stacks out; `false` skips them (ids and sizes are still exact).
     public init(from r: inout ByteReader, keepWitness: Bool = true) throws(ParseError) {
-        let start = r.offset
-        version = try r.readInt32()
-        let segwit = try r.readWitnessMarker()
-        let bodyStart = r.offset
-        let inputCount = try r.readCount(minimumElementSize: 41)
-        var ins: [TxIn] = []
-        ins.reserveCapacity(inputCount)
-        for _ in 0..<inputCount {
-            let prevHash = try r.readDigest32()
-            let vout = try r.readUInt32()
-            let scriptSig = try r.readVarBytes()
-            let sequence = try r.readUInt32()
-            ins.append(TxIn(prevout: OutPoint(txid: Txid(digest: prevHash), vout: vout),
-                            scriptSig: scriptSig, sequence: sequence))
-        }
-        let outputCount = try r.readCount(minimumElementSize: 9)
-        var outs: [TxOut] = []
-        outs.reserveCapacity(outputCount)
-        for _ in 0..<outputCount {
-            let value = try r.readInt64()
-            let script = try r.readVarBytes()
-            outs.append(TxOut(value: Amount(satoshis: value), scriptPubKey: script))
-        }
-        let bodyEnd = r.offset
-        var anyWitness = false
-        if segwit {
-            let witnessStart = r.offset
-            for i in 0..<ins.count {
-                let items = try r.readCount(minimumElementSize: 1)
-                if items > 0 { anyWitness = true }
-                if keepWitness {
-                    var stack: [[UInt8]] = []
-                    stack.reserveCapacity(items)
-                    for _ in 0..<items { stack.append(try r.readVarBytes()) }
-                    ins[i].witness = stack
-                } else {
-                    for _ in 0..<items { _ = try r.readVarRange() }
-                }
-            }
-            guard anyWitness else { throw r.error(.superfluousWitness, at: witnessStart) }
-        }
-        let lockStart = r.offset
-        lockTime = try r.readUInt32()
-        let end = r.offset
-        inputs = ins
-        outputs = outs
-        hasWitness = segwit
-        size = end - start
-        let bytes = r.bytes
-        if segwit {
-            txid = Txid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 4)]),
-                                                UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd]),
-                                                UnsafeRawBufferPointer(rebasing: bytes[lockStart..<end])))
-            wtxid = Wtxid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
-            strippedSize = 4 + (bodyEnd - bodyStart) + 4
-        } else {
-            txid = Txid(digest: Hashing.sha256d(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
-            wtxid = Wtxid(digest: txid.digest)
-            strippedSize = size
-        }
+        var parts = TransactionParts(bytes: r.bytes, keepWitness: keepWitness)
+        let scanned = try BlockScanner.scanTransaction(&r, visitor: &parts)
+        version = scanned.version
+        inputs = parts.inputs
+        outputs = parts.outputs
+        lockTime = scanned.lockTime
+        txid = scanned.txid
+        wtxid = scanned.wtxid
+        size = scanned.size
+        strippedSize = scanned.strippedSize
+        hasWitness = scanned.hasWitness
     }
 
     /// The consensus serialization; with witness data (BIP144) when asked and present.
@@ -211,4 +160,31 @@ public struct Transaction: Hashable, Sendable {
 
     /// Sum of output values (no overflow check: consensus-valid data cannot overflow Int64).
     public var totalOutput: Amount { Amount(satoshis: outputs.reduce(0) { $0 &+ $1.value.satoshis }) }
+}
+
+/// Copies a scanned transaction's inputs, outputs and (optionally) witness stacks out of the buffer.
+struct TransactionParts: TransactionVisitor {
+    let bytes: UnsafeRawBufferPointer
+    let keepWitness: Bool
+    var inputs: [TxIn] = []
+    var outputs: [TxOut] = []
+
+    init(bytes: UnsafeRawBufferPointer, keepWitness: Bool) {
+        self.bytes = bytes
+        self.keepWitness = keepWitness
+    }
+
+    private func copy(_ range: Range<Int>) -> [UInt8] { Array(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+
+    mutating func inputCount(_ count: Int) { inputs.reserveCapacity(count) }
+    mutating func input(_ index: Int, prevout: OutPoint, scriptSig: Range<Int>, sequence: UInt32) {
+        inputs.append(TxIn(prevout: prevout, scriptSig: copy(scriptSig), sequence: sequence))
+    }
+    mutating func outputCount(_ count: Int) { outputs.reserveCapacity(count) }
+    mutating func output(_ index: Int, value: Amount, scriptPubKey: Range<Int>) {
+        outputs.append(TxOut(value: value, scriptPubKey: copy(scriptPubKey)))
+    }
+    mutating func witnessItem(_ input: Int, _ item: Range<Int>) {
+        if keepWitness { inputs[input].witness.append(copy(item)) }
+    }
 }

@@ -44,6 +44,9 @@ enum IngestAction {
     case reorg(forkHeight: Int, oldTip: BlockHash, branch: [(SourceBlock, Int)])
     /// The whole of a block stored partially by a fetch (IngestState+PartialBlocks.swift).
     case fill(SourceBlock, blockId: Int64)
+    /// More transactions of a block stored partially, or a check that a stored block holds them (a fetch's
+    /// partial block meeting a stored one; IngestState+PartialBlocks.swift).
+    case addToStored(SourceBlock)
 }
 
 /// Staged rows of the open batch; written with multi-row-free prepared inserts at the end of the batch.
@@ -161,6 +164,8 @@ final class IngestState {
 
     // Rows staged inside the write transaction.
     var stagedBlocks: [StagedBlock] = []
+    /// Blocks of `stagedBlocks` held only in part: id and the whole block's transaction count.
+    var stagedPartialBlocks: [(blockId: Int64, transactionCount: Int)] = []
     var stagedTxs: [StagedTx] = []
     var stagedOutputs: [StagedOutput] = []
     var stagedInputs: [StagedInput] = []
@@ -371,6 +376,10 @@ final class IngestState {
                 throw StoreError.sourcesDisagree("block \(hash) is at height \(stated) here but at \(stored) in "
                                                  + "the database", at: sb.location)
             }
+            if sb.partial != nil {
+                queueAddition(sb)
+                return
+            }
             if let blockId = partialBlocks.removeValue(forKey: hash) {
                 fill(sb, blockId: blockId)
                 return
@@ -398,6 +407,11 @@ final class IngestState {
 
         if let h = height {
             if let occupant = bestAtHeight[h] {
+                // Part of a block is no ground for a reorg: the stored chain stands.
+                if sb.partial != nil {
+                    throw StoreError.sourcesDisagree("block \(hash) is at height \(h) per the source, but the stored "
+                                                     + "chain has block \(occupant) there", at: sb.location)
+                }
                 // A competing block at a stored height: a branch forking at h - 1.
                 guard h > 0, bestAtHeight[h - 1] == prev else {
                     throw StoreError.chainMismatch("block \(hash) at height \(h) competes with the stored block "
@@ -433,7 +447,7 @@ final class IngestState {
     private func accept(_ sb: SourceBlock, height: Int?) {
         let hash = sb.block.hash
         best[hash] = ChainEntry(id: -1, height: height, bits: sb.block.header.bits,
-                                txCount: sb.block.transactions.count)
+                                txCount: sb.partial?.transactionCount ?? sb.block.transactions.count)
         if let height {
             bestAtHeight[height] = hash
             if tip == nil || (tip?.height ?? -1) <= height { tip = (hash, height) }
@@ -491,6 +505,8 @@ final class IngestState {
                     try self.stageLoose(tx, at: location, db)
                 case let .fill(sb, blockId):
                     try self.stageFill(sb, blockId: blockId, db)
+                case let .addToStored(sb):
+                    try self.stageAddition(sb, db)
                 case let .reorg(forkHeight, oldTip, blocks):
                     try self.writeStaged(db)
                     try self.disconnect(above: forkHeight, oldTip: oldTip,
@@ -518,6 +534,7 @@ final class IngestState {
 
     func beginStaging() throws {
         stagedBlocks.removeAll(keepingCapacity: true)
+        stagedPartialBlocks.removeAll(keepingCapacity: true)
         stagedTxs.removeAll(keepingCapacity: true)
         stagedOutputs.removeAll(keepingCapacity: true)
         stagedInputs.removeAll(keepingCapacity: true)
@@ -541,11 +558,20 @@ final class IngestState {
             blockId = nextBlockId
             nextBlockId += 1
         }
-        stagedBlocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: block.size,
-                                        strippedSize: block.strippedSize, weight: block.weight,
-                                        txCount: block.transactions.count, reactivate: reactivate))
+        if let partial = sb.partial {
+            stagedBlocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: partial.size,
+                                            strippedSize: (partial.weight - partial.size) / 3, weight: partial.weight,
+                                            txCount: block.transactions.count, reactivate: reactivate))
+            stagedPartialBlocks.append((blockId, partial.transactionCount))
+            partialBlocks[block.hash] = blockId
+        } else {
+            stagedBlocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: block.size,
+                                            strippedSize: block.strippedSize, weight: block.weight,
+                                            txCount: block.transactions.count, reactivate: reactivate))
+        }
         summary.blocksAdded += 1
-        for (position, tx) in block.transactions.enumerated() {
+        for (k, tx) in block.transactions.enumerated() {
+            let position = sb.partial?.positions[k] ?? k
             if !looseTxids.isEmpty, let looseId = looseTxids.removeValue(forKey: tx.txid) {
                 attachments.append((looseId, blockId, position))
                 summary.transactionsConfirmed += 1
@@ -555,7 +581,7 @@ final class IngestState {
                 }
                 continue
             }
-            try stageTransaction(tx, blockId: blockId, position: position, stated: sb.prevouts?[position],
+            try stageTransaction(tx, blockId: blockId, position: position, stated: sb.prevouts?[k],
                                  location: sb.location, db)
         }
     }
@@ -836,6 +862,10 @@ final class IngestState {
                     }
                 }
             }
+        }
+        for p in stagedPartialBlocks {
+            try db.execute(sql: "INSERT INTO partial_block(blockId, fullTxCount) VALUES (?, ?)",
+                           arguments: [p.blockId, p.transactionCount])
         }
         if !stagedTxs.isEmpty {
             let insert = try sql().insertTx

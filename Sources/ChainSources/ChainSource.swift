@@ -50,14 +50,35 @@ public struct SourceBlock: Sendable {
     /// first, no txid twice, the merkle root), so the ingest does not hash it all again; proof of work is
     /// checked by the ingest either way.
     public var structureChecked: Bool
+    /// Set when the source holds only some of the block's transactions (an Esplora fetch): `block` then holds
+    /// those, and the source has checked them against the header through the block's full txid list.
+    public var partial: PartialBlock?
 
     public init(block: Block, height: Int?, prevouts: [[TxOut?]]? = nil, location: SourceLocation,
-                structureChecked: Bool = false) {
+                structureChecked: Bool = false, partial: PartialBlock? = nil) {
         self.block = block
         self.height = height
         self.prevouts = prevouts
         self.location = location
         self.structureChecked = structureChecked
+        self.partial = partial
+    }
+}
+
+/// What is known of a block a source holds only in part.
+public struct PartialBlock: Sendable {
+    /// The position in the whole block of each of the held transactions, in their order.
+    public var positions: [Int]
+    /// The whole block's transaction count, serialized size and weight.
+    public var transactionCount: Int
+    public var size: Int
+    public var weight: Int
+
+    public init(positions: [Int], transactionCount: Int, size: Int, weight: Int) {
+        self.positions = positions
+        self.transactionCount = transactionCount
+        self.size = size
+        self.weight = weight
     }
 }
 

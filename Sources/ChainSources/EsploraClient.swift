@@ -289,22 +289,4 @@ public final class EsploraClient: @unchecked Sendable {
             }
         }
     }
-
-    /// The outputs the inputs spend, as the JSON states them (nil for a coinbase input or a missing prevout).
-    public static func prevouts(of info: EsploraTransaction, url: String) throws(EsploraError) -> [TxOut?] {
-        var out: [TxOut?] = []
-        for (i, input) in info.vin.enumerated() {
-            guard !input.isCoinbase, let p = input.prevout else { out.append(nil); continue }
-            var hex = Array(p.scriptpubkey.utf8)
-            let script: [UInt8]
-            do { script = try Hex.decode(utf8: &hex) } catch {
-                throw EsploraError(url: url, message: "vin.\(i).prevout.scriptpubkey is not hex: \(error)")
-            }
-            guard p.value >= 0, p.value <= Amount.maxMoney.satoshis else {
-                throw EsploraError(url: url, message: "vin.\(i).prevout.value \(p.value) is out of range")
-            }
-            out.append(TxOut(value: Amount(satoshis: p.value), scriptPubKey: script))
-        }
-        return out
-    }
 }

@@ -1,3 +1,4 @@
+import BitcoinAddresses
 import BitcoinPrimitives
 import Foundation
 
@@ -31,29 +32,9 @@ public struct FetchTask: Sendable, Equatable {
     }
 }
 
-/// A confirmed transaction as fetched: its exact bytes, what each input spent (from the API's `prevout`), and
-/// where it was mined.
-public struct FetchedTransaction: Sendable {
-    public var transaction: Transaction
-    public var prevouts: [TxOut?]
-    public var blockHash: BlockHash
-    public var height: Int
-    /// Position in the block (from `/block/:hash/txids`).
-    public var position: Int
-}
-
-/// A block some fetched transactions belong to; the store keeps it as a partial block.
-public struct FetchedBlock: Sendable {
-    public var header: BlockHeader
-    public var height: Int
-    /// How many transactions the whole block has.
-    public var transactionCount: Int
-    public var size: Int
-    public var weight: Int
-}
-
-/// Where a crawl keeps its frontier and its results. The case database implements it (so an interrupted fetch
-/// resumes); tests may keep it in memory.
+/// Where a crawl keeps its frontier. The case database implements it (so an interrupted fetch resumes); tests
+/// may keep it in memory. What the crawl finds is not stored here: the crawler is a `ChainSource`, and its
+/// transactions go into the case database through the ingest, like every other source's.
 public protocol EsploraFetchStore: AnyObject {
     /// Adds an item to visit at `hop`, unless it is already known at that hop or a lower one. An item known at a
     /// higher hop is moved down to `hop` and visited again (it may now be expanded further). `info` is the
@@ -70,10 +51,8 @@ public protocol EsploraFetchStore: AnyObject {
     func finish(_ item: FetchItem, expanded: Bool) throws
     /// Whether the transaction is stored already (then its bytes are not fetched again).
     func containsTransaction(_ txid: Txid) throws -> Bool
-    /// The block's position map when the block is stored; nil when it must be fetched.
+    /// Whether the block is stored (whole or in part).
     func containsBlock(_ hash: BlockHash) throws -> Bool
-    /// Stores a fetched transaction, with its block when the block is new.
-    func store(_ fetched: FetchedTransaction, block: FetchedBlock?) throws
 }
 
 /// What a fetch did.
@@ -83,6 +62,8 @@ public struct EsploraFetchSummary: Sendable, Codable, Equatable {
     public var transactionsStored = 0
     public var transactionsAlreadyStored = 0
     public var blocksStored = 0
+    /// Funding transactions fetched only to learn, from their own bytes, what an input spent.
+    public var parentsFetched = 0
     /// Transactions not yet in a block: not stored (a later fetch stores them once confirmed).
     public var unconfirmedSkipped = 0
     public var requests = 0
@@ -93,7 +74,7 @@ public struct EsploraFetchSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case addressesVisited = "addresses_visited", pagesRead = "pages_read"
         case transactionsStored = "transactions_stored", transactionsAlreadyStored = "transactions_already_stored"
-        case blocksStored = "blocks_stored", unconfirmedSkipped = "unconfirmed_skipped"
+        case blocksStored = "blocks_stored", parentsFetched = "parents_fetched", unconfirmedSkipped = "unconfirmed_skipped"
         case requests, retries
     }
 }
@@ -102,69 +83,109 @@ public struct EsploraFetchSummary: Sendable, Codable, Equatable {
 /// address (hop 0), then for each transaction found at hop h < N the transactions that funded its inputs and
 /// those that spent its outputs (hop h + 1). Breadth first, so each transaction is reached at its least hop.
 ///
+/// It is a `ChainSource`: each transaction to store comes out as a partial block (`SourceBlock.partial`), which
+/// the ingest writes like any other block. Nothing the server says is stored on its word:
+/// - the transaction's bytes must hash to its txid, and its JSON must describe those bytes;
+/// - its block's header must hash to the block's id and meet its own proof of work within the network's limit,
+///   the block's full txid list must hash to the header's merkle root (no txid twice), and the transaction must
+///   be in that list — its position; the coinbase (fetched, its bytes hashed) must state the block's height
+///   where BIP34 is in force; the ingest then checks the header against every stored block (heights, parents);
+/// - what an input spent comes from the funding transaction's own bytes, never from the JSON's `prevout`: a
+///   funding transaction the crawl will store itself (hop < N) links up when it arrives; at the last hop it is
+///   fetched, hashed, and its output taken — and a JSON `prevout` that differs is a forged answer, refused.
+/// A refused answer ends the crawl with an `EsploraError` before anything of it reaches the store.
+///
 /// Every step is recorded in the store before the next is taken, so an interrupted crawl resumes where it
-/// stopped: pages already read are not read again, stored transactions are not fetched again.
-public final class EsploraCrawler {
+/// stopped: pages already read are not read again, stored transactions are not fetched again. Ingest it with
+/// one block per batch, so a yielded transaction is committed before its item is marked done.
+public final class EsploraCrawler: ChainSource {
     public let client: EsploraClient
     public let store: any EsploraFetchStore
     public let maxHops: Int
-    private var blockTxids: [BlockHash: [Txid: Int]] = [:]
-    public private(set) var summary = EsploraFetchSummary()
+    public var network: Network? { chain }
+    private let chain: Network
+    private let progress: ((EsploraFetchSummary, FetchTask) -> Void)?
+    private var started = false
+    private let addresses: [String]
+    private let refresh: Bool
+    /// The transaction last yielded, whose neighbours are enqueued once it is stored.
+    private var yielded: (task: FetchTask, info: EsploraTransaction)?
+    private var blocks: [BlockHash: VerifiedBlock] = [:]
+    private var parents: [Txid: Transaction] = [:]
+    private let startRequests: Int, startRetries: Int
+    private var counts = EsploraFetchSummary()
 
-    public init(client: EsploraClient, store: any EsploraFetchStore, maxHops: Int) {
+    /// A block whose header and txid list were checked.
+    struct VerifiedBlock {
+        var header: BlockHeader
+        var height: Int
+        var positions: [Txid: Int]
+        var transactionCount: Int
+        var size: Int
+        var weight: Int
+    }
+
+    public init(client: EsploraClient, store: any EsploraFetchStore, network: Network, maxHops: Int,
+                addresses: [String], refresh: Bool = false,
+                progress: ((EsploraFetchSummary, FetchTask) -> Void)? = nil) {
         self.client = client
         self.store = store
+        self.chain = network
         self.maxHops = max(0, maxHops)
+        self.addresses = addresses
+        self.refresh = refresh
+        self.progress = progress
+        startRequests = client.requestCount
+        startRetries = client.retryCount
     }
 
-    /// Crawls from `addresses` (added to the frontier at hop 0) until the frontier is empty. With `refresh`,
-    /// addresses visited by an earlier fetch are listed again, so transactions confirmed since are found.
-    /// `progress` is called after each visited item.
-    public func run(addresses: [String], refresh: Bool = false,
-                    progress: ((EsploraFetchSummary, FetchTask) -> Void)? = nil) throws -> EsploraFetchSummary {
-        let startRequests = client.requestCount
-        let startRetries = client.retryCount
-        func account() {
-            summary.requests = client.requestCount - startRequests
-            summary.retries = client.retryCount - startRetries
-        }
-        do {
-            try crawl(addresses, refresh: refresh, progress: progress)
-        } catch {
-            account()
-            throw error
-        }
-        account()
-        return summary
+    /// What the crawl did so far.
+    public var summary: EsploraFetchSummary {
+        var s = counts
+        s.requests = client.requestCount - startRequests
+        s.retries = client.retryCount - startRetries
+        return s
     }
 
-    private func crawl(_ addresses: [String], refresh: Bool,
-                       progress: ((EsploraFetchSummary, FetchTask) -> Void)?) throws {
-        for a in addresses {
-            guard EsploraClient.isPlausibleAddress(a) else {
-                throw EsploraError(url: client.baseURL.absoluteString, message: "'\(a)' is not an address")
+    public func next() throws -> SourceItem? {
+        if !started {
+            for a in addresses {
+                guard EsploraClient.isPlausibleAddress(a) else {
+                    throw EsploraError(url: client.baseURL.absoluteString, message: "'\(a)' is not an address")
+                }
+                try store.enqueue(.address(a), hop: 0, info: nil)
+                if refresh { try store.reopen(a) }
             }
-            try store.enqueue(.address(a), hop: 0, info: nil)
-            if refresh { try store.reopen(a) }
+            started = true
+        }
+        if let (task, info) = yielded {
+            yielded = nil
+            try expand(task, info)
         }
         while let task = try store.nextTask(maxHops: maxHops) {
             switch task.item {
-            case .address(let a): try visitAddress(a, task: task)
-            case .transaction(let t): try visitTransaction(t, task: task)
+            case .address(let a):
+                try visitAddress(a, task: task)
+            case .transaction(let t):
+                if let item = try visitTransaction(t, task: task) {
+                    progress?(summary, task)
+                    return .block(item)
+                }
             }
             progress?(summary, task)
         }
+        return nil
     }
 
     private func visitAddress(_ address: String, task: FetchTask) throws {
         var after = task.cursor
         while true {
             let page = try client.addressTransactions(address, after: after)
-            summary.pagesRead += 1
+            counts.pagesRead += 1
             var confirmed: [Txid] = []
             for (tx, json) in page {
                 guard tx.status.confirmed else {
-                    summary.unconfirmedSkipped += 1
+                    counts.unconfirmedSkipped += 1
                     continue
                 }
                 confirmed.append(tx.txid)
@@ -175,74 +196,151 @@ public final class EsploraCrawler {
             try store.saveCursor(address, after: last)
             after = last
         }
-        summary.addressesVisited += 1
+        counts.addressesVisited += 1
         try store.finish(.address(address), expanded: true)
     }
 
-    private func visitTransaction(_ txid: Txid, task: FetchTask) throws {
-        let hop = task.hop
+    /// The transaction as a checked partial block when it must be stored; nil when it is stored already or not
+    /// confirmed (its item is then finished here).
+    private func visitTransaction(_ txid: Txid, task: FetchTask) throws -> SourceBlock? {
         let info = try task.info.map { try client.decodeTransactionInfo($0, txid: txid) } ?? client.transactionInfo(txid)
         guard info.status.confirmed, let blockHash = info.status.blockHash, let height = info.status.blockHeight else {
-            summary.unconfirmedSkipped += 1
+            counts.unconfirmedSkipped += 1
             try store.finish(.transaction(txid), expanded: false)
-            return
+            return nil
         }
         if try store.containsTransaction(txid) {
-            summary.transactionsAlreadyStored += 1
-        } else {
-            let tx = try client.transaction(txid)
-            let hexURL = client.baseURL.absoluteString + "/tx/\(txid.hex)"
-            try EsploraClient.check(info, against: tx, url: hexURL)
-            let prevouts = try EsploraClient.prevouts(of: info, url: hexURL)
-            var block: FetchedBlock?
-            if try !store.containsBlock(blockHash) { block = try fetchBlock(blockHash, statedHeight: height) }
-            let positions = try positionsInBlock(blockHash)
-            guard let position = positions[txid] else {
-                throw EsploraError(url: client.baseURL.absoluteString + "/block/\(blockHash.hex)/txids",
-                                   message: "transaction \(txid.hex) says it is in this block, which does not list it")
-            }
-            try store.store(FetchedTransaction(transaction: tx, prevouts: prevouts, blockHash: blockHash,
-                                               height: height, position: position), block: block)
-            summary.transactionsStored += 1
-            if block != nil { summary.blocksStored += 1 }
+            counts.transactionsAlreadyStored += 1
+            try expand(task, info)
+            return nil
         }
-        guard hop < maxHops else {
-            try store.finish(.transaction(txid), expanded: false)
+        let tx = try client.transaction(txid)
+        let hexURL = client.baseURL.absoluteString + "/tx/\(txid.hex)"
+        try EsploraClient.check(info, against: tx, url: hexURL)
+        let newBlock = try !store.containsBlock(blockHash)
+        let block = try verifiedBlock(blockHash, height: height)
+        guard let position = block.positions[txid] else {
+            throw EsploraError(url: client.baseURL.absoluteString + "/block/\(blockHash.hex)/txids",
+                               message: "transaction \(txid.hex) says it is in this block, which does not list it")
+        }
+        let prevouts = try spentOutputs(of: tx, info: info, hop: task.hop, url: hexURL)
+        counts.transactionsStored += 1
+        if newBlock { counts.blocksStored += 1 }
+        yielded = (task, info)
+        return SourceBlock(block: Block(header: block.header, transactions: [tx]), height: height,
+                           prevouts: [prevouts], location: SourceLocation(file: hexURL), structureChecked: true,
+                           partial: PartialBlock(positions: [position], transactionCount: block.transactionCount,
+                                                 size: block.size, weight: block.weight))
+    }
+
+    /// Enqueues the transaction's funding and spending transactions (below the last hop) and finishes it.
+    private func expand(_ task: FetchTask, _ info: EsploraTransaction) throws {
+        guard task.hop < maxHops else {
+            try store.finish(task.item, expanded: false)
             return
         }
+        guard case .transaction(let txid) = task.item else { return }
         for input in info.vin where !input.isCoinbase {
-            try store.enqueue(.transaction(input.txid), hop: hop + 1, info: nil)
+            try store.enqueue(.transaction(input.txid), hop: task.hop + 1, info: nil)
         }
         for spend in try client.outspends(txid) where spend.spent {
-            if let spender = spend.txid { try store.enqueue(.transaction(spender), hop: hop + 1, info: nil) }
+            if let spender = spend.txid { try store.enqueue(.transaction(spender), hop: task.hop + 1, info: nil) }
         }
-        try store.finish(.transaction(txid), expanded: true)
-    }
-
-    private func positionsInBlock(_ hash: BlockHash) throws -> [Txid: Int] {
-        if let known = blockTxids[hash] { return known }
-        let list = try client.blockTxids(hash)
-        var map: [Txid: Int] = [:]
-        for (i, t) in list.enumerated() { map[t] = i }
-        // Keep a few blocks' maps: neighbouring transactions often share a block.
-        if blockTxids.count > 64 { blockTxids.removeAll(keepingCapacity: true) }
-        blockTxids[hash] = map
-        return map
-    }
-
-    private func fetchBlock(_ hash: BlockHash, statedHeight: Int) throws -> FetchedBlock {
-        let header = try client.blockHeader(hash)
-        let summary = try client.blockSummary(hash)
-        guard summary.height == statedHeight else {
-            throw EsploraError(url: client.baseURL.absoluteString + "/block/\(hash.hex)",
-                               message: "the block is at height \(summary.height), its transaction said \(statedHeight)")
-        }
-        return FetchedBlock(header: header, height: summary.height, transactionCount: summary.txCount,
-                            size: summary.size, weight: summary.weight)
+        try store.finish(task.item, expanded: true)
     }
 }
 
-/// A frontier and result store in memory: for tests and one-off crawls that need no database.
+// MARK: Checking what the server says
+
+extension EsploraCrawler {
+    /// The height from which each network's coinbases state their block's height (BIP34).
+    static func bip34Height(_ network: Network) -> Int {
+        switch network {
+        case .main: return 227_931
+        case .testnet3: return 21_111
+        case .testnet4, .signet, .regtest: return 1
+        }
+    }
+
+    /// The block, checked: header hash and proof of work, txid list against the merkle root, transaction count,
+    /// and the BIP34 height of its coinbase.
+    func verifiedBlock(_ hash: BlockHash, height: Int) throws -> VerifiedBlock {
+        let url = client.baseURL.absoluteString + "/block/\(hash.hex)"
+        if let known = blocks[hash] {
+            guard known.height == height else {
+                throw EsploraError(url: url, message: "the block is at height \(known.height), a transaction said \(height)")
+            }
+            return known
+        }
+        let header = try client.blockHeader(hash)
+        if let fault = header.proofOfWorkFault(powLimit: chain.powLimit) {
+            throw EsploraError(url: url + "/header", message: "\(fault)")
+        }
+        let summary = try client.blockSummary(hash)
+        guard summary.height == height else {
+            throw EsploraError(url: url, message: "the block is at height \(summary.height), its transaction said \(height)")
+        }
+        let txids = try client.blockTxids(hash)
+        if let fault = Block.transactionListFault(txids, isCoinbase: nil, merkleRoot: header.merkleRoot) {
+            throw EsploraError(url: url + "/txids", message: "the block's txid list does not check out against its header: \(fault)")
+        }
+        guard txids.count == summary.txCount else {
+            throw EsploraError(url: url, message: "tx_count is \(summary.txCount) but the block lists \(txids.count) txids")
+        }
+        if height >= Self.bip34Height(chain) {
+            let coinbase = try client.transaction(txids[0])
+            guard coinbase.isCoinbase, Block.bip34Height(coinbaseScript: coinbase.inputs[0].scriptSig) == height else {
+                throw EsploraError(url: client.baseURL.absoluteString + "/tx/\(txids[0].hex)/hex",
+                                   message: "the block's coinbase does not state height \(height) (BIP34)")
+            }
+        }
+        var positions: [Txid: Int] = [:]
+        for (i, t) in txids.enumerated() { positions[t] = i }
+        let block = VerifiedBlock(header: header, height: height, positions: positions, transactionCount: txids.count,
+                                  size: summary.size, weight: summary.weight)
+        // Keep a few blocks: neighbouring transactions often share one.
+        if blocks.count > 64 { blocks.removeAll(keepingCapacity: true) }
+        blocks[hash] = block
+        return block
+    }
+
+    /// What each input spent, from the funding transaction's own bytes (see the type's documentation): nil where
+    /// the crawl will store the funding transaction itself (below the last hop) or already has.
+    func spentOutputs(of tx: Transaction, info: EsploraTransaction, hop: Int, url: String) throws -> [TxOut?] {
+        guard !tx.isCoinbase else { return tx.inputs.map { _ in nil } }
+        var out: [TxOut?] = []
+        for (n, input) in tx.inputs.enumerated() {
+            let parentTxid = input.prevout.txid
+            guard hop >= maxHops, try !store.containsTransaction(parentTxid) else { out.append(nil); continue }
+            let parent = try fundingTransaction(parentTxid)
+            guard Int(input.prevout.vout) < parent.outputs.count else {
+                throw EsploraError(url: url, message: "input \(n) spends output \(input.prevout.vout) of \(parentTxid.hex), "
+                                   + "which has only \(parent.outputs.count) outputs")
+            }
+            let spent = parent.outputs[Int(input.prevout.vout)]
+            if let stated = info.vin[n].prevout,
+               stated.value != spent.value.satoshis || stated.scriptpubkey != Hex.encode(spent.scriptPubKey) {
+                throw EsploraError(url: client.baseURL.absoluteString + "/tx/\(tx.txid.hex)",
+                                   message: "vin.\(n).prevout says \(stated.value) sat to script \(stated.scriptpubkey), but "
+                                   + "output \(input.prevout.vout) of \(parentTxid.hex) is \(spent.value.satoshis) sat to "
+                                   + "\(Hex.encode(spent.scriptPubKey)): a forged answer, nothing of it is stored")
+            }
+            out.append(spent)
+        }
+        return out
+    }
+
+    private func fundingTransaction(_ txid: Txid) throws -> Transaction {
+        if let known = parents[txid] { return known }
+        let tx = try client.transaction(txid)
+        counts.parentsFetched += 1
+        if parents.count > 256 { parents.removeAll(keepingCapacity: true) }
+        parents[txid] = tx
+        return tx
+    }
+}
+
+/// A frontier in memory, for tests and one-off crawls that need no database; `record` stands in for storing.
 public final class InMemoryEsploraFetchStore: EsploraFetchStore {
     struct Entry {
         var hop: Int
@@ -255,8 +353,9 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
 
     private var entries: [FetchItem: Entry] = [:]
     private var counter = 0
-    public private(set) var transactions: [Txid: FetchedTransaction] = [:]
-    public private(set) var blocks: [BlockHash: FetchedBlock] = [:]
+    /// What a test recorded as stored (`record`), so the crawl treats it as the database would.
+    public private(set) var transactions: [Txid: SourceBlock] = [:]
+    public private(set) var blocks: [BlockHash: SourceBlock] = [:]
 
     public init() {}
 
@@ -298,8 +397,9 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
     public func containsTransaction(_ txid: Txid) throws -> Bool { transactions[txid] != nil }
     public func containsBlock(_ hash: BlockHash) throws -> Bool { blocks[hash] != nil }
 
-    public func store(_ fetched: FetchedTransaction, block: FetchedBlock?) throws {
-        transactions[fetched.transaction.txid] = fetched
-        if let block { blocks[block.header.hash] = block }
+    /// Records a block the crawler yielded as stored.
+    public func record(_ item: SourceBlock) {
+        for tx in item.block.transactions { transactions[tx.txid] = item }
+        blocks[item.block.hash] = item
     }
 }

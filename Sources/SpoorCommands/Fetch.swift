@@ -13,8 +13,11 @@ struct Fetch: AsyncParsableCommand {
         discussion: """
             Reads every confirmed transaction of each ADDRESS from an Esplora-compatible REST API (the API of \
             blockstream.info and mempool.space, e.g. https://blockstream.info/api), then --hops times the \
-            transactions that funded their inputs and those that spent their outputs. Each transaction's bytes \
-            are checked against its txid; blocks are stored partially (only the fetched transactions). \
+            transactions that funded their inputs and those that spent their outputs. Nothing is taken on the \
+            server's word: each transaction's bytes are checked against its txid, its block's header for proof of \
+            work and its txid list against the header's merkle root, the block's height against its coinbase, \
+            and what an input spent against the funding transaction's own bytes (fetched at the last hop). \
+            Blocks are stored partially (only the fetched transactions). \
             Requests are paced (--rate) and retried with exponential backoff on 429 and 5xx answers. The \
             frontier is kept in the database: after an interruption, run the same command to continue.
             """)
@@ -86,10 +89,16 @@ struct FetchRun {
                                                                     initialBackoff: 1, maxBackoff: 60, timeout: 60),
                                       clock: clock)
         let client = EsploraClient(baseURL: base, transport: transport)
-        let crawler = EsploraCrawler(client: client, store: store, maxHops: hops)
-        let summary: EsploraFetchSummary
+        let progress = self.progress
+        let crawler = EsploraCrawler(client: client, store: store, network: network, maxHops: hops,
+                                     addresses: addresses, refresh: refresh) { s, task in progress?.show(s, task) }
+        // The one ingest write path; a block per batch, so each checked transaction is committed before the
+        // crawl marks it done (an interrupted fetch resumes without a gap).
+        var options = IngestOptions()
+        options.network = network
+        options.batchBlocks = 1
         do {
-            summary = try crawler.run(addresses: addresses, refresh: refresh) { s, task in progress?.show(s, task) }
+            _ = try Ingestor(database: database, options: options).ingest(crawler)
         } catch {
             progress?.finish()
             let open = (try? store.openCount(maxHops: hops)) ?? 0
@@ -97,7 +106,7 @@ struct FetchRun {
                 + "stored and \(open) items left; run the same command again to continue")
         }
         progress?.finish()
-        try database.ensureAnalysisIndexes()
+        let summary = crawler.summary
         return FetchReport(summary: summary, database: db, network: network.rawValue,
                            openItems: try store.openCount(maxHops: hops), stats: try StoreQueries.stats(database))
     }

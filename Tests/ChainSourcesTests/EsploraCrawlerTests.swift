@@ -9,11 +9,19 @@ import Testing
 /// the override, which each test sets on its own instance).
 func makeEsplora() throws -> FakeEsplora { try FakeEsplora(lines: SmallSeed1.lines()) }
 
-func crawler(_ esplora: FakeEsplora, store: any EsploraFetchStore, hops: Int,
-             policy: HTTPPolicy = HTTPPolicy(initialBackoff: 0.01)) throws -> EsploraCrawler {
-    let transport = HTTPTransport(policy: policy, clock: RecordingClock().clock)
+/// Crawls into an in-memory frontier, recording every yielded (checked) block as stored, as an ingest would.
+@discardableResult
+func crawl(_ esplora: FakeEsplora, store: InMemoryEsploraFetchStore, hops: Int, addresses: [String],
+           refresh: Bool = false, policy: HTTPPolicy = HTTPPolicy(initialBackoff: 0.01),
+           clock: HTTPClock = RecordingClock().clock) throws -> EsploraFetchSummary {
+    let transport = HTTPTransport(policy: policy, clock: clock)
     let client = EsploraClient(baseURL: try #require(URL(string: esplora.url)), transport: transport)
-    return EsploraCrawler(client: client, store: store, maxHops: hops)
+    let crawler = EsploraCrawler(client: client, store: store, network: .regtest, maxHops: hops, addresses: addresses,
+                                 refresh: refresh)
+    while let item = try crawler.next() {
+        if case .block(let sb) = item { store.record(sb) }
+    }
+    return crawler.summary
 }
 
 func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -> Set<String> {
@@ -26,7 +34,7 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         defer { esplora.stop() }
         let address = try #require(esplora.busyAddress)
         let store = InMemoryEsploraFetchStore()
-        let summary = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
+        let summary = try crawl(esplora, store: store, hops: 0, addresses: [address])
         let expected = Set(esplora.transactions(of: address))
         #expect(Set(store.transactions.keys.map(\.hex)) == expected)
         #expect(summary.pagesRead == expected.count / esplora.pageSize + 1)
@@ -39,16 +47,16 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         for sb in fileBlocks { for (i, tx) in sb.block.transactions.enumerated() { where_[tx.txid] = (sb, i) } }
         for (txid, fetched) in store.transactions {
             let (sb, position) = try #require(where_[txid])
-            #expect(fetched.transaction == sb.block.transactions[position])
-            #expect(fetched.position == position)
+            #expect(fetched.block.transactions == [sb.block.transactions[position]])
+            #expect(fetched.partial?.positions == [position])
             #expect(fetched.height == sb.height)
-            #expect(fetched.blockHash == sb.block.hash)
-            #expect(fetched.prevouts == sb.prevouts?[position])
-            let block = try #require(store.blocks[sb.block.hash])
-            #expect(block.header == sb.block.header)
-            #expect(block.transactionCount == sb.block.transactions.count)
-            #expect(block.size == sb.block.size)
-            #expect(block.weight == sb.block.weight)
+            #expect(fetched.block.header == sb.block.header)
+            #expect(fetched.structureChecked)
+            // What each input spent, from the funding transactions' own bytes (hop 0 is the last hop here).
+            #expect(fetched.prevouts?.first == sb.prevouts?[position])
+            #expect(fetched.partial?.transactionCount == sb.block.transactions.count)
+            #expect(fetched.partial?.size == sb.block.size)
+            #expect(fetched.partial?.weight == sb.block.weight)
         }
     }
 
@@ -58,7 +66,7 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         let address = try #require(esplora.quietAddress)
         for hops in 0...2 {
             let store = InMemoryEsploraFetchStore()
-            _ = try crawler(esplora, store: store, hops: hops).run(addresses: [address])
+            _ = try crawl(esplora, store: store, hops: hops, addresses: [address])
             let expected = expectedNeighbourhood(esplora, address: address, hops: hops)
             #expect(Set(store.transactions.keys.map(\.hex)) == expected, "hops \(hops)")
         }
@@ -76,10 +84,8 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         }
         let store = InMemoryEsploraFetchStore()
         let clock = RecordingClock()
-        let transport = HTTPTransport(policy: HTTPPolicy(maxRequestsPerSecond: 5, initialBackoff: 0.5),
-                                      clock: clock.clock)
-        let client = EsploraClient(baseURL: try #require(URL(string: esplora.url)), transport: transport)
-        let summary = try EsploraCrawler(client: client, store: store, maxHops: 1).run(addresses: [address])
+        let summary = try crawl(esplora, store: store, hops: 1, addresses: [address],
+                                policy: HTTPPolicy(maxRequestsPerSecond: 5, initialBackoff: 0.5), clock: clock.clock)
         #expect(Set(store.transactions.keys.map(\.hex)) == expectedNeighbourhood(esplora, address: address, hops: 1))
         #expect(summary.retries > 0)
         #expect(summary.retries == esplora.requestCount / 5)
@@ -93,7 +99,7 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         defer { esplora.stop() }
         let address = try #require(esplora.quietAddress)
         let clean = InMemoryEsploraFetchStore()
-        let cleanSummary = try crawler(esplora, store: clean, hops: 2).run(addresses: [address])
+        let cleanSummary = try crawl(esplora, store: clean, hops: 2, addresses: [address])
         let cleanRequests = esplora.requestCount
 
         // The server goes away after 40 requests: the crawl fails after its retries...
@@ -101,8 +107,9 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         defer { second.stop() }
         second.setOverride { _, n in n > 40 ? .text("down", status: 503) : nil }
         let store = InMemoryEsploraFetchStore()
-        let failing = try crawler(second, store: store, hops: 2, policy: HTTPPolicy(maxAttempts: 2, initialBackoff: 0.01))
-        let error = #expect(throws: EsploraError.self) { try failing.run(addresses: [address]) }
+        let error = #expect(throws: EsploraError.self) {
+            try crawl(second, store: store, hops: 2, addresses: [address], policy: HTTPPolicy(maxAttempts: 2, initialBackoff: 0.01))
+        }
         #expect(error?.description.contains("HTTP 503") == true)
         #expect(error?.description.contains(second.url) == true)
         let partial = store.transactions.count
@@ -111,7 +118,7 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         // ...and, the server back, the same crawl finishes from where it stopped.
         second.setOverride(nil)
         let before = second.requestCount
-        let resumed = try crawler(second, store: store, hops: 2).run(addresses: [address])
+        let resumed = try crawl(second, store: store, hops: 2, addresses: [address])
         #expect(Set(store.transactions.keys) == Set(clean.transactions.keys))
         #expect(resumed.transactionsStored == clean.transactions.count - partial)
         #expect(second.requestCount - before < cleanRequests)
@@ -123,15 +130,15 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         defer { esplora.stop() }
         let address = try #require(esplora.quietAddress)
         let store = InMemoryEsploraFetchStore()
-        _ = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
-        let again = try crawler(esplora, store: store, hops: 0).run(addresses: [address])
+        _ = try crawl(esplora, store: store, hops: 0, addresses: [address])
+        let again = try crawl(esplora, store: store, hops: 0, addresses: [address])
         #expect(again.requests == 0)
         // --refresh lists the address again (one page) and fetches nothing it already has.
-        let refreshed = try crawler(esplora, store: store, hops: 0).run(addresses: [address], refresh: true)
+        let refreshed = try crawl(esplora, store: store, hops: 0, addresses: [address], refresh: true)
         #expect(refreshed.pagesRead == 1)
         #expect(refreshed.transactionsStored == 0)
         #expect(refreshed.transactionsAlreadyStored == 0)
-        _ = try crawler(esplora, store: store, hops: 2).run(addresses: [address])
+        _ = try crawl(esplora, store: store, hops: 2, addresses: [address])
         #expect(Set(store.transactions.keys.map(\.hex)) == expectedNeighbourhood(esplora, address: address, hops: 2))
     }
 
@@ -146,11 +153,11 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
             later.transactions(of: $0).count > early.transactions(of: $0).count && !early.transactions(of: $0).isEmpty
         })
         let store = InMemoryEsploraFetchStore()
-        _ = try crawler(early, store: store, hops: 0).run(addresses: [address])
+        _ = try crawl(early, store: store, hops: 0, addresses: [address])
         #expect(Set(store.transactions.keys.map(\.hex)) == Set(early.transactions(of: address)))
-        let plain = try crawler(later, store: store, hops: 0).run(addresses: [address])
+        let plain = try crawl(later, store: store, hops: 0, addresses: [address])
         #expect(plain.requests == 0, "without --refresh a finished address is not listed again")
-        let refreshed = try crawler(later, store: store, hops: 0).run(addresses: [address], refresh: true)
+        let refreshed = try crawl(later, store: store, hops: 0, addresses: [address], refresh: true)
         #expect(refreshed.transactionsStored == later.transactions(of: address).count - early.transactions(of: address).count)
         #expect(Set(store.transactions.keys.map(\.hex)) == Set(later.transactions(of: address)))
     }
@@ -165,7 +172,7 @@ func expectedNeighbourhood(_ esplora: FakeEsplora, address: String, hops: Int) -
         func run(_ override: @escaping @Sendable (LoopbackRequest, Int) -> LoopbackResponse?) throws -> EsploraError? {
             esplora.setOverride(override)
             return #expect(throws: EsploraError.self) {
-                try crawler(esplora, store: InMemoryEsploraFetchStore(), hops: 0).run(addresses: [address])
+                try crawl(esplora, store: InMemoryEsploraFetchStore(), hops: 0, addresses: [address])
             }
         }
 

@@ -153,6 +153,12 @@ public final class FakeEsplora: @unchecked Sendable {
     /// The first address with exactly two transactions (hop walks around it stay small).
     public var quietAddress: String? { addresses.first { transactions(of: $0).count == 2 } }
 
+    /// A block's txids as this server lists them, in block order.
+    public func blockTxids(_ hash: String) -> [String] { blocks[hash]?.txids ?? [] }
+
+    /// A block's JSON (`/block/:hash`) as this server serves it.
+    public func blockJSON(_ hash: String) -> [String: Any]? { blocks[hash]?.json }
+
     /// The transaction's bytes as hex.
     public func transactionHex(_ txid: String) -> String? { txs[txid]?.hex }
 

@@ -63,8 +63,9 @@ let package = Package(
         // The investigation: case files (watchlists, tags, ads, rates) and the stored chain and clustering in,
         // the report model out (site expansion, payments, ad matching, tracing composed).
         .target(name: "Investigation",
-                dependencies: ["BitcoinPrimitives", "ChainIndex", "Clustering", "Tracing", "CaseStore",
-                               .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")],
+                dependencies: ["BitcoinPrimitives", "BitcoinAddresses", "ChainIndex", "ChainSources", "Clustering", "Tracing",
+                               "CaseStore", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         // Renders the report: JSON (and its schema), HTML, GraphML, DOT.
         .target(name: "Reports",
@@ -111,7 +112,8 @@ let package = Package(
         .testTarget(name: "ReportsTests",
                     dependencies: ["Reports", "Investigation", "CaseStore", "Tracing", "Clustering", "SpoorTestSupport"]),
         .testTarget(name: "SpoorCommandsTests",
-                    dependencies: ["SpoorCommands", "CaseStore", "Evaluation", "SpoorTestSupport"]),
+                    dependencies: ["SpoorCommands", "CaseStore", "ChainSources", "Investigation", "Reports", "Evaluation",
+                                   "SpoorTestSupport"]),
         // A real regtest bitcoind (SPOOR_BITCOIND) against `spoor`; skipped with a message when it is not set.
         .testTarget(name: "NodeIntegrationTests",
                     dependencies: ["ChainSources", "CaseStore", "BitcoinAddresses", "BitcoinPrimitives", "SpoorTestSupport"]),

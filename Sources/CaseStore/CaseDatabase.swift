@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import ChainSources
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -9,8 +10,21 @@ import GRDBSQLite
 /// Spoor process is writing it, and that this build knows its schema; each failure is a `StoreError` that says
 /// what to do. Writers take an advisory lock on the file for their whole life, so two ingests never interleave
 /// their batches.
+///
+/// Only `create` makes a database: the other modes refuse a missing, empty (0-byte) or half-created file with
+/// an error naming what to run first, so a command that reads never leaves an empty case behind. `readOnly`
+/// never writes: on write-protected media (the file or its folder not writable) it opens the file as immutable,
+/// since SQLite cannot create the `-shm` file a WAL database otherwise needs; it refuses instead when a `-wal`
+/// file still holds changes that an immutable open would not see.
 public final class CaseDatabase: @unchecked Sendable {
-    public enum Mode: Sendable { case readWrite, readOnly }
+    public enum Mode: Sendable {
+        /// Create the file and its schema when absent (ingest, fetch, investigate).
+        case create
+        /// An existing case database, written and brought up to date (cluster, tags import).
+        case readWrite
+        /// An existing case database, read only (every command that only reads).
+        case readOnly
+    }
 
     /// Where commands look when no `--db` is given.
     public static let defaultPath = "spoor.sqlite"
@@ -22,19 +36,36 @@ public final class CaseDatabase: @unchecked Sendable {
     public let queue: DatabaseQueue
     private var lockDescriptor: Int32 = -1
 
-    /// Opens (creating when absent and writable) the case database at `path`.
-    /// - Parameter maxPageCount: caps the file size in pages; a test uses it to simulate a full disk.
-    public init(path: String = CaseDatabase.defaultPath, mode: Mode = .readWrite, maxPageCount: Int? = nil) throws {
+    /// Opens the case database at `path` (creating it only in `create` mode).
+    /// - Parameters:
+    ///   - maxPageCount: caps the file size in pages; a test uses it to simulate a full disk.
+    ///   - readOnlyMedia: in `readOnly` mode, whether to open as on write-protected media (immutable); nil
+    ///     decides from the file's and its folder's permissions. Tests set it: they run as root, whom no
+    ///     permission stops.
+    public init(path: String = CaseDatabase.defaultPath, mode: Mode = .create, maxPageCount: Int? = nil,
+                readOnlyMedia: Bool? = nil) throws {
         self.path = path
         self.mode = mode
         let fm = FileManager.default
         let exists = fm.fileExists(atPath: path)
         if exists {
-            try Self.checkSQLiteHeader(path: path)
-        } else if mode == .readOnly {
-            throw StoreError.notASpoorDatabase(path: path, reason: "no such file; run spoor ingest first")
+            let empty = try Self.checkSQLiteHeader(path: path)
+            if empty && mode != .create { throw StoreError.notCreated(path: path, reason: "is an empty file (0 bytes)") }
+        } else if mode != .create {
+            throw StoreError.notCreated(path: path, reason: "does not exist")
         }
-        if mode == .readWrite {
+        var immutable = false
+        if mode == .readOnly {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            immutable = readOnlyMedia ?? (!fm.isWritableFile(atPath: path)
+                                          || !fm.isWritableFile(atPath: directory.isEmpty ? "." : directory))
+            if immutable, let wal = (try? fm.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber, wal.intValue > 0 {
+                throw StoreError.readOnly(path: path, reason: "it is on write-protected media and its -wal file still "
+                    + "holds \(wal.intValue) bytes of changes that only a writer can fold in; copy the database with its "
+                    + "-wal file to writable storage and open the copy")
+            }
+        }
+        if mode != .readOnly {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             if exists, !fm.isWritableFile(atPath: path) {
                 throw StoreError.readOnly(path: path, reason: "the file is read-only")
@@ -47,7 +78,7 @@ public final class CaseDatabase: @unchecked Sendable {
 
         var config = Configuration()
         config.readonly = mode == .readOnly
-        config.journalMode = mode == .readWrite ? .wal : .default
+        config.journalMode = mode == .readOnly ? .default : .wal
         config.busyMode = .timeout(2)
         config.label = "spoor"
         let pageLimit = maxPageCount
@@ -73,11 +104,11 @@ public final class CaseDatabase: @unchecked Sendable {
             }
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
+            queue = try DatabaseQueue(path: immutable ? Self.immutableURI(path) : path, configuration: config)
         } catch {
             throw Self.mapError(error, path: path)
         }
-        if mode == .readWrite { try takeWriterLock() }
+        if mode != .readOnly { try takeWriterLock() }
         do {
             try prepareSchema()
         } catch {
@@ -90,16 +121,32 @@ public final class CaseDatabase: @unchecked Sendable {
 
     // MARK: Opening checks
 
-    private static func checkSQLiteHeader(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StoreError.readOnly(path: path, reason: "the file cannot be opened for reading")
+    /// Checks the file starts as SQLite; returns true for an empty file (which only `create` may initialise).
+    private static func checkSQLiteHeader(path: String) throws -> Bool {
+        let head: [UInt8]
+        do {
+            let (fd, _) = try InputFile.openRegular(path)
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 16)
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 16) }
+            head = Array(buffer.prefix(max(n, 0)))
+        } catch {
+            throw StoreError.readOnly(path: path, reason: error.message)
         }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 16)) ?? Data()
-        if head.isEmpty { return }  // An empty file becomes a new database.
-        if head != Data("SQLite format 3\0".utf8) {
+        if head.isEmpty { return true }
+        if head != Array("SQLite format 3\0".utf8) {
             throw StoreError.notASpoorDatabase(path: path, reason: "not an SQLite file")
         }
+        return false
+    }
+
+    /// An SQLite URI opening `path` immutable: no locks, no `-shm`, nothing written (Debian's SQLite reads URI
+    /// file names).
+    private static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
 
     private func takeWriterLock() throws {
@@ -130,9 +177,16 @@ public final class CaseDatabase: @unchecked Sendable {
                 if try !migrator.hasCompletedMigrations(db) {
                     let applied = try migrator.appliedIdentifiers(db)
                     let pending = migrator.migrations.filter { !applied.contains($0) }
-                    // A Spoor file always has the first migration; without it, it is something else.
+                    // A Spoor file always has the first migration; without it, its creation stopped short.
                     guard let first = migrator.migrations.first, applied.contains(first) else {
-                        throw StoreError.notASpoorDatabase(path: path, reason: "it has no Spoor schema")
+                        throw StoreError.notCreated(path: path, reason: "was never completely created (its creation "
+                                                    + "was interrupted, by a full disk or a kill)")
+                    }
+                    // Every creation ends by writing meta 'application' (since the first version): without it,
+                    // the steps are missing because the creation stopped, not because the file is old.
+                    if try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM meta WHERE key = 'application')") == true {
+                        throw StoreError.notCreated(path: path, reason: "was never completely created (its creation "
+                                                    + "was interrupted, by a full disk or a kill)")
                     }
                     throw StoreError.olderSchema(path: path, pending: pending)
                 }
@@ -184,6 +238,13 @@ public final class CaseDatabase: @unchecked Sendable {
 
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try queue.write(body) } catch { throw mapError(error) }
+    }
+
+    /// Throws unless the database holds at least one transaction: analysis of an empty case would write an
+    /// empty report that reads like a finding.
+    public func requireChainData() throws {
+        let any = try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tx)") ?? false }
+        if !any { throw StoreError.notCreated(path: path, reason: "holds no transactions") }
     }
 
     // MARK: Meta

@@ -4,6 +4,8 @@ import ChainSources
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The file exists but is not an SQLite database, or is one written by some other program.
     case notASpoorDatabase(path: String, reason: String)
+    /// There is no case database to read yet (missing, empty, half created, or without chain data).
+    case notCreated(path: String, reason: String)
     /// Written by a newer Spoor whose schema this build does not know.
     case newerSchema(path: String)
     /// Written by an older Spoor: migrations are pending, and a read-only command cannot apply them.
@@ -29,6 +31,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .notASpoorDatabase(path, reason):
             return "\(path) is not a Spoor case database (\(reason)); give another --db path"
+        case let .notCreated(path, reason):
+            return "\(path) \(reason): there is no case database to read yet; create it with "
+                + "`spoor ingest SOURCE --db \(path)` (or `spoor fetch`, `spoor investigate`) first"
         case let .newerSchema(path):
             return "\(path) was written by a newer version of Spoor; upgrade Spoor to read it"
         case let .olderSchema(path, pending):

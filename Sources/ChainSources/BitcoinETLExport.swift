@@ -178,9 +178,12 @@ public final class BitcoinETLWriter {
         } catch {
             throw SourceError("cannot create the output directory: \(error)", at: SourceLocation(file: directory.path))
         }
-        blocks = try LineFileWriter(path: directory.appendingPathComponent("blocks.json").path)
-        transactions = try LineFileWriter(path: directory.appendingPathComponent("transactions.json").path)
+        blocks = try LineFileWriter(path: directory.appendingPathComponent(Self.fileNames[0]).path)
+        transactions = try LineFileWriter(path: directory.appendingPathComponent(Self.fileNames[1]).path)
     }
+
+    /// The files it writes into its directory.
+    public static let fileNames = ["blocks.json", "transactions.json"]
 
     /// Writes a block and its transactions. `prevouts[t][i]` is the output spent by input `i` of
     /// transaction `t`, where known (nil entries, a short array or nil altogether: unknown).
@@ -364,21 +367,32 @@ struct JSONArrayBuilder {
     func finish() -> String { text + "]" }
 }
 
-/// Appends lines to a file through stdio's buffer.
+/// Appends lines to a file through stdio's buffer. The lines go to a new file beside `path` (created
+/// exclusively, never through a symlink) that `close()` renames onto `path`: whatever is at `path` — a planted
+/// symlink included — is replaced, never written through.
 final class LineFileWriter {
     let path: String
+    private let temporary: String
     private var file: UnsafeMutablePointer<FILE>?
 
     init(path: String) throws(SourceError) {
         self.path = path
-        guard let f = fopen(path, "w") else {
-            throw SourceError("cannot create file: \(String(cString: strerror(errno)))", at: SourceLocation(file: path))
+        temporary = path + ".partial-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
+        guard fd >= 0, let f = fdopen(fd, "w") else {
+            throw SourceError("cannot create file: \(String(cString: strerror(errno)))", at: SourceLocation(file: temporary))
         }
         file = f
         setvbuf(f, nil, _IOFBF, 1 << 20)
     }
 
-    deinit { if let file { fclose(file) } }
+    deinit {
+        if let file {
+            fclose(file)
+            unlink(temporary)
+        }
+    }
 
     func write(_ line: String) throws(SourceError) {
         guard let file else { throw SourceError("write after close", at: SourceLocation(file: path)) }
@@ -394,7 +408,13 @@ final class LineFileWriter {
         guard let f = file else { return }
         file = nil
         guard fclose(f) == 0 else {
+            unlink(temporary)
             throw SourceError("cannot finish writing: \(String(cString: strerror(errno)))", at: SourceLocation(file: path))
+        }
+        guard rename(temporary, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporary)
+            throw SourceError("cannot put the file in place: \(why)", at: SourceLocation(file: path))
         }
     }
 }

@@ -64,7 +64,7 @@ public final class GzipLineReader {
             if let newline = findNewline() {
                 var lineEnd = newline
                 if lineEnd > start, buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                let line = Array(buffer[start..<lineEnd])
+                let line = Self.withoutByteOrderMark(Array(buffer[start..<lineEnd]), first: lineNumber == 0)
                 start = newline + 1
                 scanned = start
                 lineNumber += 1
@@ -74,7 +74,7 @@ public final class GzipLineReader {
                 guard start < end else { return nil }
                 var lineEnd = end
                 if buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                let line = Array(buffer[start..<lineEnd])
+                let line = Self.withoutByteOrderMark(Array(buffer[start..<lineEnd]), first: lineNumber == 0)
                 start = end
                 scanned = end
                 lineNumber += 1
@@ -145,7 +145,16 @@ public final class GzipLineReader {
         }
     }
 
-    /// The first `count` bytes of the file, decompressed when it is gzip; for sniffing a file's format.
+    /// A UTF-8 byte order mark opening the file is not part of its first line (editors on Windows write one).
+    static func withoutByteOrderMark(_ line: [UInt8], first: Bool) -> [UInt8] {
+        guard first, line.starts(with: byteOrderMark) else { return line }
+        return Array(line.dropFirst(3))
+    }
+
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// The first `count` bytes of the file, decompressed when it is gzip; for sniffing a file's format. A UTF-8
+    /// byte order mark at the start is left out.
     public static func prefix(ofFile path: String, count: Int) throws(SourceError) -> (bytes: [UInt8], compressed: Bool) {
         let (fd, _) = try InputFile.openRegular(path)
         guard let f = gzdopen(fd, "rb") else {
@@ -160,6 +169,6 @@ public final class GzipLineReader {
         }
         let compressed = gzdirect(f) == 0
         out.removeLast(out.count - Int(max(got, 0)))
-        return (out, compressed)
+        return (withoutByteOrderMark(out, first: true), compressed)
     }
 }

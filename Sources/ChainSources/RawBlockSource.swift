@@ -31,6 +31,15 @@ enum RawFile {
         return seen >= 2
     }
 
+    /// For bytes that are printable text (ASCII letters, digits, punctuation, white space: what a binary block
+    /// or transaction never is, since its first bytes hold zeros) but not hex: the offset and value of the first
+    /// character that is not a hex digit. Nil for hex text and for binary data.
+    static func firstNonHexInText(_ bytes: [UInt8]) -> (offset: Int, byte: UInt8)? {
+        guard !bytes.isEmpty, bytes.allSatisfy({ isSpace($0) || (0x20...0x7e).contains($0) }) else { return nil }
+        guard let i = bytes.firstIndex(where: { !isSpace($0) && !isHexDigit($0) }) else { return nil }
+        return (i, bytes[i])
+    }
+
     /// Decodes hex text with surrounding white space; errors give the character offset in the file.
     static func decodeHexText(_ bytes: [UInt8], path: String, line: Int? = nil,
                               lineStart: Int = 0) throws(SourceError) -> [UInt8] {
@@ -53,6 +62,8 @@ enum RawFile {
 public final class RawBlockSource: ChainSource {
     /// Whether file contents are hex text rather than binary (see `RawFile.looksLikeHexText`).
     public static func looksLikeHexText(_ bytes: [UInt8]) -> Bool { RawFile.looksLikeHexText(bytes) }
+    /// See `RawFile.firstNonHexInText`.
+    public static func firstNonHexInText(_ bytes: [UInt8]) -> (offset: Int, byte: UInt8)? { RawFile.firstNonHexInText(bytes) }
 
     public let file: URL
     public private(set) var network: Network?

@@ -130,6 +130,10 @@ public enum SourceDetection {
             throw SourceError("gzip-compressed data that is neither JSON nor hex. " + whatSpoorReads,
                               at: SourceLocation(file: path))
         }
+        if let (offset, byte) = RawFile.firstNonHexInText(head) {
+            throw SourceError("text that is neither JSON nor hex: character \(offset) is '\(Character(Unicode.Scalar(byte)))', "
+                              + "not a hex digit. " + whatSpoorReads, at: SourceLocation(file: path, byteOffset: offset))
+        }
         // Binary: a raw block needs at least a header and a transaction count.
         guard head.count >= 81 else {
             throw SourceError("\(head.count) bytes of binary data: too short for a block. " + whatSpoorReads,

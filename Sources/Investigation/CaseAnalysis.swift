@@ -1,3 +1,4 @@
+import BitcoinAddresses
 import BitcoinPrimitives
 import CaseStore
 import ChainIndex
@@ -45,6 +46,14 @@ public struct CaseAnalysis: Sendable {
     /// search, ad matching and tracing. Deterministic for the same database and files.
     public static func run(database: CaseDatabase, files: CaseFiles, options: AnalysisOptions = AnalysisOptions()) throws -> CaseAnalysis {
         let contents = try files.read()
+        if let network = try database.network() {
+            let invalid = TagAddressCheck.split(contents.watchlist, network: network).invalid
+            if let first = invalid.first {
+                throw InputError(file: files.watchlist.path, "\(invalid.count) of the \(contents.watchlist.count) watchlist "
+                                 + "entries are not \(network.rawValue) addresses (the case database's network); the "
+                                 + "first: \(first.error)")
+            }
+        }
         let facts = try CaseFacts.load(database, watchlist: contents.watchlist, options: options)
         let report = ReportAssembly(files: contents, facts: facts, options: options).report()
         return CaseAnalysis(report: report, transactionsLoaded: facts.chain.graph.txCount)

@@ -1,3 +1,4 @@
+import ChainSources
 import BitcoinPrimitives
 import Foundation
 import Tracing
@@ -42,11 +43,14 @@ extension CaseFiles {
         return CaseFileContents(inputs: inputs, watchlist: watch, ads: ads, rates: rates)
     }
 
+    /// The largest case file read (a scrape of a million ads is about 100 MB).
+    public static let maximumFileSize = 256 << 20
+
     /// The file's bytes and its manifest entry.
     static func load(_ url: URL, role: String) throws -> (data: Data, file: Report.InputFile) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw InputError(file: url.path, "cannot read the \(role) file: \(error.localizedDescription)")
+        do { data = Data(try InputFile.read(url.path, limit: maximumFileSize)) } catch {
+            throw InputError(file: url.path, "cannot read the \(role) file: \(error.message)")
         }
         let digest = Hashing.sha256([UInt8](data))
         return (data, Report.InputFile(role: role, file: url.lastPathComponent, sha256: Hex.encode(digest.bytes),

@@ -1,5 +1,6 @@
+import BitcoinAddresses
+import ChainSources
 import Foundation
-import Yams
 
 /// One attribution: "this address belongs to <label>".
 public struct Tag: Sendable, Hashable, Codable {
@@ -35,12 +36,15 @@ public struct TagImport: Sendable {
 
 /// GraphSense TagPacks (YAML) and simple watchlists (JSON or CSV: address, label, category).
 public enum TagParser {
+    /// The largest tag file read (GraphSense's largest TagPack is a few MB).
+    public static let maximumFileSize = 64 << 20
+
     /// Picks the format by extension (`.yaml`/`.yml`, `.json`, `.csv`).
     public static func parse(fileURL: URL) throws -> TagImport {
         let name = fileURL.lastPathComponent
         let data: Data
-        do { data = try Data(contentsOf: fileURL) } catch {
-            throw InputError(file: fileURL.path, "cannot read: \(error.localizedDescription)")
+        do { data = Data(try InputFile.read(fileURL.path, limit: maximumFileSize)) } catch {
+            throw InputError(file: fileURL.path, error.message)
         }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError(file: fileURL.path, "not UTF-8 text") }
         switch fileURL.pathExtension.lowercased() {
@@ -55,10 +59,7 @@ public enum TagParser {
     /// A TagPack: header fields (`label`, `category`, `confidence`, `source`, `currency`,
     /// `is_cluster_definer`, ...) apply to every tag unless the tag overrides them.
     public static func parseTagPack(text: String, file: String) throws -> TagImport {
-        let root: Any?
-        do { root = try Yams.load(yaml: text) } catch {
-            throw InputError(file: file, "not valid YAML: \(error)")
-        }
+        let root = try BoundedYAML.load(text, file: file)
         guard let pack = root as? [String: Any] else { throw InputError(file: file, "expected a mapping at the top (a TagPack)") }
         guard let tags = pack["tags"] as? [Any] else { throw InputError(file: file, "missing 'tags' list") }
         var result: [Tag] = []
@@ -174,5 +175,22 @@ public enum ClusterLabels {
             conflicts.append(TagConflict(cluster: c, labels: labels.sorted(), addresses: (addressesByCluster[c] ?? []).sorted()))
         }
         return (byCluster.mapValues { $0.sorted() }, conflicts.sorted { $0.cluster < $1.cluster })
+    }
+}
+
+/// Tag and watchlist addresses checked against the case's network: a string that is not an address of it
+/// (a typo, another network's address, any text) is never stored or seeded as one.
+public enum TagAddressCheck {
+    public static func split(_ tags: [Tag], network: Network) -> (valid: [Tag], invalid: [(tag: Tag, error: AddressError)]) {
+        var valid: [Tag] = [], invalid: [(tag: Tag, error: AddressError)] = []
+        for tag in tags {
+            do {
+                _ = try Address(tag.address, network: network)
+                valid.append(tag)
+            } catch {
+                invalid.append((tag, error))
+            }
+        }
+        return (valid, invalid)
     }
 }

@@ -16,6 +16,9 @@ public enum HTML {
             case "'": out += "&#39;"
             case "\u{0}" ..< "\u{9}", "\u{B}", "\u{C}", "\u{E}" ..< "\u{20}", "\u{7F}":
                 out += "&#xFFFD;"
+            case _ where VisibleText.acts(c) && c != "\t" && c != "\n" && c != "\r":
+                // Bidi overrides and other invisible controls reorder or hide what the reader sees: shown instead.
+                out += VisibleText.shown(String(c))
             default: out.unicodeScalars.append(c)
             }
         }

@@ -39,7 +39,8 @@ struct ClusterRun: AsyncParsableCommand {
                 throw CommandFailure("\(entityTags): expected a JSON object {\"address\": \"entity\"}: \(error)")
             }
         }
-        let database = try CaseDatabase(path: db)
+        let database = try CaseDatabase(path: db, mode: .readWrite)
+        try database.requireChainData()
         if !replace, let stored = try database.read({ db in try ClusterRunStore.state(db) }), stored.profile != profile.id {
             throw CommandFailure("\(self.db) holds a clustering made with profile \(stored.profile); pass --replace to "
                                  + "replace it with profile \(profile.id) (reports, evaluate, trace and explain use the stored one)")

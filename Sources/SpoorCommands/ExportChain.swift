@@ -52,6 +52,12 @@ struct ExportChain: AsyncParsableCommand {
             throw CommandFailure("unknown format '\(format)': spoor export writes bitcoin-etl")
         }
         let stated = try parseNetwork(network)
+        var outputs = OutputGuard()
+        if let db { outputs.protect(database: db) }
+        if let from { outputs.protect(tree: from, as: "a file of the --from source") }
+        for name in BitcoinETLWriter.fileNames {
+            try outputs.check((out as NSString).appendingPathComponent(name), as: "--out")
+        }
         let started = Date()
         let source: any ChainSource
         let kind: String
@@ -93,6 +99,7 @@ struct ExportChain: AsyncParsableCommand {
                 try writer.close()
             }
         } catch {
+            try? writer.close()
             throw CommandFailure("\(error)\n(\(writer.blocksWritten) blocks and \(writer.transactionsWritten) "
                                  + "transactions read before the fault were written to \(out))")
         }

@@ -17,6 +17,11 @@ struct ExportClusters: AsyncParsableCommand {
     var format: Format = .csv
 
     func run() async throws {
+        if let out {
+            var outputs = OutputGuard()
+            outputs.protect(database: db)
+            try outputs.check(out, as: "--out")
+        }
         let database = try CaseDatabase(path: db, mode: .readOnly)
         var buffer = Data()
         func write(_ s: String) { buffer.append(contentsOf: Array(s.utf8)) }
@@ -48,8 +53,9 @@ struct ExportClusters: AsyncParsableCommand {
             }
         }
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: buffer) else {
-                throw CommandFailure("\(out): cannot write the export")
+            // Atomic: written beside it and renamed, so a symlink planted at the path is replaced, not followed.
+            do { try buffer.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw CommandFailure("\(out): cannot write the export (\(error.localizedDescription))")
             }
         } else {
             Console.write(buffer)

@@ -198,8 +198,12 @@ struct InspectTransaction: AsyncParsableCommand {
     static func load(_ argument: String) throws -> [Transaction] {
         if FileManager.default.fileExists(atPath: argument) {
             let url = URL(fileURLWithPath: argument)
-            let bytes = [UInt8](try Data(contentsOf: url))
+            let bytes = try InputFile.read(argument, limit: 16 << 20)
             let isText = RawBlockSource.looksLikeHexText(bytes)
+            if !isText, let (offset, byte) = RawBlockSource.firstNonHexInText(bytes) {
+                throw CommandFailure("\(argument), character \(offset): '\(Character(Unicode.Scalar(byte)))' is not a hex "
+                                     + "digit: the file is text but not transaction hex (nor a binary transaction)")
+            }
             if !isText {
                 do {
                     return [try Transaction(bytes: bytes)]

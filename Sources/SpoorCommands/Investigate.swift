@@ -78,6 +78,13 @@ struct Investigate: AsyncParsableCommand {
         try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         let dbPath = db ?? outDir.appendingPathComponent("case.sqlite").path
 
+        var outputs = OutputGuard()
+        outputs.protect(database: dbPath)
+        outputs.protect(tree: source, as: "a file of the chain source")
+        for input in [watchlist, ads, rates] { outputs.protect(input.path, as: "a case file") }
+        let paths = ["report.json", "report.html", "trail.graphml", "trail.dot"].map { outDir.appendingPathComponent($0).path }
+        for path in paths { try outputs.check(path, as: "--out") }
+
         let heuristics = try ProfileOption.resolve(profile)
         let t0 = Date()
         let database = try CaseDatabase(path: dbPath)
@@ -91,7 +98,6 @@ struct Investigate: AsyncParsableCommand {
         let analysis = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, trace))
         let report = analysis.report
         let t3 = Date()
-        let paths = ["report.json", "report.html", "trail.graphml", "trail.dot"].map { outDir.appendingPathComponent($0).path }
         try ReportFiles.write(report, json: paths[0], html: paths[1], graph: paths[2])
         try ReportFiles.write(report, json: paths[0], html: nil, graph: paths[3])
         let t4 = Date()

@@ -32,7 +32,8 @@ struct MatchAds: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try CaseDatabase(path: db)
+        let database = try CaseDatabase(path: db, mode: .readOnly)
+        try database.requireChainData()
         let files = CaseFiles(watchlist: URL(fileURLWithPath: site), ads: URL(fileURLWithPath: ads),
                               rates: rates.map { URL(fileURLWithPath: $0) })
         let r = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, nil)).report
@@ -45,12 +46,12 @@ struct MatchAds: AsyncParsableCommand {
         print("\(r.ads.count) ads: \(counts["matched"] ?? 0) matched, \(counts["ambiguous"] ?? 0) ambiguous, \(counts["unmatched"] ?? 0) unmatched")
         for a in r.ads {
             let pay = a.payment.map { "\($0.txid):\($0.vout) payer \(a.payerCluster ?? -1)" } ?? "-"
-            print("  ad \(a.adID)\t\(a.status)\t\(pay)\t\(a.confidence)\t\(a.reason)")
+            print("  ad \(VisibleText.shown(a.adID))\t\(a.status)\t\(pay)\t\(a.confidence)\t\(VisibleText.shown(a.reason))")
         }
         for p in r.payerClusters where !p.ads.isEmpty {
-            print("payer cluster \(p.clusterID): ads \(p.ads.joined(separator: ",")); contacts \(p.contacts.joined(separator: ", "))")
+            print(VisibleText.shown("payer cluster \(p.clusterID): ads \(p.ads.joined(separator: ",")); contacts \(p.contacts.joined(separator: ", "))"))
         }
-        for s in r.sharedContacts { print("shared contact \(s.contact) (\(s.kind)): payer clusters \(s.payerClusters.map(String.init).joined(separator: ", ")): \(s.explanation)") }
-        for m in r.multiContactPayers { print("payer cluster \(m.clusterID) uses \(m.contacts.count) contacts: \(m.contacts.joined(separator: ", "))") }
+        for s in r.sharedContacts { print(VisibleText.shown("shared contact \(s.contact) (\(s.kind)): payer clusters \(s.payerClusters.map(String.init).joined(separator: ", ")): \(s.explanation)")) }
+        for m in r.multiContactPayers { print(VisibleText.shown("payer cluster \(m.clusterID) uses \(m.contacts.count) contacts: \(m.contacts.joined(separator: ", "))")) }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import BuiltinProfiles
 import Clustering
 import Foundation
-import Yams
+import Investigation
 
 /// `--profile NAME_OR_FILE`: a path to a profile file (it has a `/` or ends in .json, .yaml or .yml), or a name:
 /// one of the profiles shipped in `Heuristics/profiles/` (embedded in the binary), or a user profile
@@ -59,8 +59,8 @@ struct ProfileOption: ParsableArguments {
         guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") else { return try HeuristicProfile.load(bytes, file: file) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CommandFailure("\(file): not UTF-8 text") }
         let document: Any?
-        do { document = try Yams.load(yaml: text) } catch {
-            throw CommandFailure("\(file): not valid YAML: \(error)")
+        do { document = try BoundedYAML.load(text, file: file) } catch let e as InputError {
+            throw CommandFailure(e.description)
         }
         guard let document = document as? [String: Any], JSONSerialization.isValidJSONObject(document) else {
             throw CommandFailure("\(file): a profile is a mapping of string keys (id, version, cospend, exclude, change, guards)")

@@ -31,7 +31,16 @@ struct ReportCommand: AsyncParsableCommand {
             return
         }
         guard let watchlist, let out else { throw CommandFailure("--watchlist and --out are required") }
-        let database = try CaseDatabase(path: db)
+        var outputs = OutputGuard()
+        outputs.protect(database: db)
+        outputs.protect(watchlist, as: "the --watchlist input")
+        if let ads { outputs.protect(ads, as: "the --ads input") }
+        if let rates { outputs.protect(rates, as: "the --rates input") }
+        try outputs.check(out, as: "--out")
+        if let html { try outputs.check(html, as: "--html") }
+        if let graph { try outputs.check(graph, as: "--graph") }
+        let database = try CaseDatabase(path: db, mode: .readOnly)
+        try database.requireChainData()
         let files = CaseFiles(watchlist: URL(fileURLWithPath: watchlist), ads: ads.map { URL(fileURLWithPath: $0) },
                               rates: rates.map { URL(fileURLWithPath: $0) })
         let analysis = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, trace))

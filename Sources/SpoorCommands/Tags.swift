@@ -1,3 +1,4 @@
+import BitcoinAddresses
 import ArgumentParser
 import CaseStore
 import Foundation
@@ -40,18 +41,31 @@ struct TagsImport: AsyncParsableCommand {
         var tags: Int
         var added: Int
         var skippedOtherCurrency: Int
-        enum CodingKeys: String, CodingKey { case file, tags, added, skippedOtherCurrency = "skipped_other_currency" }
+        /// Tags whose address is not one of the database's network (counted, never stored).
+        var skippedNotAnAddress: Int
+        enum CodingKeys: String, CodingKey {
+            case file, tags, added, skippedOtherCurrency = "skipped_other_currency", skippedNotAnAddress = "skipped_not_an_address"
+        }
     }
 
     func run() async throws {
         guard !files.isEmpty else { throw CommandFailure("give at least one tag file") }
-        let database = try CaseDatabase(path: db)
+        let database = try CaseDatabase(path: db, mode: .readWrite)
+        guard let network = try database.network() else {
+            throw CommandFailure("\(db) holds no chain data yet, so no tag address can be checked against its network: "
+                                 + "ingest the chain first (spoor ingest SOURCE --db \(db))")
+        }
         var summaries: [FileSummary] = []
         for path in files {
             let parsed = try TagParser.parse(fileURL: URL(fileURLWithPath: path))
-            let added = try TagStore.insert(parsed.tags.map(StoredTag.init), into: database)
-            summaries.append(FileSummary(file: path, tags: parsed.tags.count, added: added,
-                                         skippedOtherCurrency: parsed.skippedOtherCurrency))
+            let (valid, invalid) = TagAddressCheck.split(parsed.tags, network: network)
+            if valid.isEmpty, let first = invalid.first {
+                throw CommandFailure("\(path): none of its \(invalid.count) tags names a \(network.rawValue) address; the "
+                                     + "first: \(first.error)")
+            }
+            let added = try TagStore.insert(valid.map(StoredTag.init), into: database)
+            summaries.append(FileSummary(file: path, tags: valid.count, added: added,
+                                         skippedOtherCurrency: parsed.skippedOtherCurrency, skippedNotAnAddress: invalid.count))
         }
         let all = try TagStore.all(in: database)
         let clusterOf = try TraceClusterLoader.clusters(of: all.compactMap(\.addressID), in: database)
@@ -61,7 +75,8 @@ struct TagsImport: AsyncParsableCommand {
                               conflicts: conflicts)
         if output.json { try printJSON(summary); return }
         for s in summaries {
-            print("\(s.file): \(s.tags) tags, \(s.added) new" + (s.skippedOtherCurrency > 0 ? ", \(s.skippedOtherCurrency) for other currencies skipped" : ""))
+            print("\(s.file): \(s.tags) tags, \(s.added) new" + (s.skippedOtherCurrency > 0 ? ", \(s.skippedOtherCurrency) for other currencies skipped" : "")
+                  + (s.skippedNotAnAddress > 0 ? ", \(s.skippedNotAnAddress) skipped: not \(network.rawValue) addresses" : ""))
         }
         print("\(summary.tagsStored) tags stored, \(summary.clusterDefiners) cluster definers")
         for c in conflicts {
@@ -79,7 +94,9 @@ struct TagsList: AsyncParsableCommand {
         let tags = try TagStore.all(in: try CaseDatabase(path: db, mode: .readOnly))
         if output.json { try printJSON(tags); return }
         for t in tags {
-            print("\(t.address)\t\(t.label)\t\(t.category ?? "")\t\(t.isClusterDefiner ? "cluster" : "address")\t\(t.origin)")
+            // Labels come from shared TagPacks: escape sequences in them must not drive the terminal.
+            let fields = [t.address, t.label, t.category ?? "", t.isClusterDefiner ? "cluster" : "address", t.origin]
+            print(fields.map(VisibleText.shown).joined(separator: "\t"))
         }
     }
 }

@@ -31,7 +31,8 @@ struct Trace: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try CaseDatabase(path: db)
+        let database = try CaseDatabase(path: db, mode: .readOnly)
+        try database.requireChainData()
         let analysis = try CaseAnalysis.run(database: database, files: CaseFiles(watchlist: URL(fileURLWithPath: watchlist)),
                                             options: try analysisOptions(matching, trace))
         let r = analysis.report
@@ -48,12 +49,12 @@ struct Trace: AsyncParsableCommand {
         for p in r.payerClusters {
             let top = p.fundingSources.sorted { $0.amountSat > $1.amountSat }.prefix(3)
                 .map { "\($0.kind)\($0.clusterID.map { " \($0)" } ?? "")\($0.labels.isEmpty ? "" : " [\($0.labels.joined(separator: ","))]") \($0.amountSat)" }
-            print("  cluster \(p.clusterID) (\(p.size) addr): \(p.payments.count) payments, \(p.totalPaidSat) sat; from: \(top.joined(separator: "; "))")
+            print(VisibleText.shown("  cluster \(p.clusterID) (\(p.size) addr): \(p.payments.count) payments, \(p.totalPaidSat) sat; from: \(top.joined(separator: "; "))"))
         }
         for t in r.traces {
             print("trace \(t.direction) \(t.policy) \(t.hops) hops: start \(t.startSat) sat, endpoints \(t.endpointsSat) sat\(t.conserved ? " (conserved)" : ""), \(t.transactionsVisited) transactions")
             for e in t.endpoints.sorted(by: { $0.amountSat > $1.amountSat }).prefix(10) {
-                print("  \(e.kind) \(e.clusterID.map(String.init) ?? "-") \(e.labels.joined(separator: ",")) \(e.amountSat) sat, \(e.minHops) hops")
+                print(VisibleText.shown("  \(e.kind) \(e.clusterID.map(String.init) ?? "-") \(e.labels.joined(separator: ",")) \(e.amountSat) sat, \(e.minHops) hops"))
             }
         }
     }

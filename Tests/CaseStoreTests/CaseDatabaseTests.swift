@@ -56,6 +56,8 @@ import Testing
             let queue = try DatabaseQueue(path: path)
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA application_id = \(CaseDatabase.applicationID)") }
             try Schema.migrator().migrate(queue, upTo: "v5-store-deferred-indexes")
+            // Every completed creation ends with this row; an older Spoor wrote it too.
+            try queue.write { db in try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('application', 'spoor')") }
         }
         let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
         guard case let .olderSchema(_, pending) = error else { Issue.record("\(error)"); return }
@@ -65,11 +67,52 @@ import Testing
         #expect(try StoreQueries.stats(CaseDatabase(path: path, mode: .readOnly)).blocks == 0)
     }
 
-    @Test func readerNeedsAnExistingDatabase() throws {
+    /// Only `create` makes a database: a reader or a writer of an existing one (cluster, tags import) facing a
+    /// missing or 0-byte file says what to run first and leaves the file as it was. Before, `cluster` and
+    /// `report` initialised an empty file and went on to write an empty report with exit 0.
+    @Test(arguments: [CaseDatabase.Mode.readOnly, .readWrite])
+    func onlyCreateMakesADatabase(mode: CaseDatabase.Mode) throws {
         let path = try temporaryDatabasePath()
-        let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
-        #expect(error.description.contains("run spoor ingest first"))
+        let missing = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: mode) }
+        #expect(missing.description.contains("does not exist") && missing.description.contains("spoor ingest"))
         #expect(!FileManager.default.fileExists(atPath: path))
+        FileManager.default.createFile(atPath: path, contents: Data())
+        let empty = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: mode) }
+        #expect(empty.description.contains("empty file (0 bytes)"))
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue == 0)
+        #expect(try CaseDatabase(path: path, mode: .create).network() == nil, "create initialises it")
+        let created = try CaseDatabase(path: path, mode: mode)
+        #expect(throws: StoreError.self) { try created.requireChainData() }
+    }
+
+    /// A creation cut short (a full disk after the first schema step): a reader says so instead of calling the
+    /// file "written by an older version of Spoor".
+    @Test func anInterruptedCreationIsNamedAsSuch() throws {
+        let path = try temporaryDatabasePath()
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA application_id = \(CaseDatabase.applicationID)") }
+            try Schema.migrator().migrate(queue, upTo: "v1")
+        }
+        let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
+        #expect(error.description.contains("never completely created") && !error.description.contains("older version"))
+    }
+
+    /// Evidence on write-protected media: the reader opens the file immutable — nothing written beside it (no
+    /// -shm, no -wal), where SQLite would otherwise need to create the -shm of a WAL database and fail. A -wal
+    /// file still holding changes would be invisible to an immutable open: refused, with what to do.
+    @Test func readOnlyMediaIsReadWithoutWritingBesideIt() throws {
+        let dir = try Fixtures.temporaryDirectory("ro-media")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("case.sqlite").path
+        try ingest(RegtestFixture.items(try RegtestFixture.blocks()), into: path)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "a writer that closes leaves no WAL")
+        let reader = try CaseDatabase(path: path, mode: .readOnly, readOnlyMedia: true)
+        #expect(try StoreQueries.stats(reader).blocks == 104)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["case.sqlite"])
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: path + "-wal"))
+        let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly, readOnlyMedia: true) }
+        #expect(error.description.contains("-wal"))
     }
 
     /// Root writes read-only files anyway, so this runs only for ordinary users.

@@ -44,6 +44,12 @@ import Testing
           collapse: {large: 100, max_share_percent: 50}
         """
 
+    static let aliasBomb: String = {
+        var lines = ["a0: &a0 [x,x,x,x,x,x,x,x,x]"]
+        for i in 1 ... 8 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]") }
+        return lines.joined(separator: "\n") + "\nid: [*a8]\n"
+    }()
+
     @Test func yamlProfileEqualsTheShippedJSON() throws {
         let json = try ProfileOption.resolve("change")
         let text = changeYAML.replacingOccurrences(of: "DESCRIPTION", with: "'" + json.description.replacingOccurrences(of: "'", with: "''") + "'")
@@ -68,6 +74,9 @@ import Testing
         ("id: t\nversion: 1\ncospend: []\nexclude: []\nguards: {max_merge_growth: 0}\n", "at guards.max_merge_growth"),
         ("id: t\nversion: [1\n", "not valid YAML"),
         ("- just\n- a list\n", "a profile is a mapping"),
+        // An alias bomb (9⁹ strings from 9 lines) and 5,000 nested lists: refused, no longer a blow-up or a crash.
+        (Self.aliasBomb, "alias"),
+        ("id: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n", "nested more than"),
     ])
     func yamlErrorsNameTheFileAndTheKey(yaml: String, message: String) throws {
         let dir = try Fixtures.temporaryDirectory("profile-yaml-bad")

@@ -1,0 +1,83 @@
+import Foundation
+import Yams
+
+/// YAML from outside (TagPacks, profiles) read with bounds: a document nested deeper than `maximumDepth`, or
+/// whose aliases expand it beyond `maximumNodes`, is refused with an `InputError` instead of exhausting the
+/// stack (5,000 nested levels crashed the parser) or memory (a 463-byte alias bomb grows without end).
+///
+/// How: a scan of the text refuses brackets or indentation deeper than a parser can safely recurse into; Yams
+/// then composes the node tree (an alias is one shared node there, so this costs what the text costs); the
+/// tree is turned into values here, counting every node as it is expanded, so expansion stops at the budget.
+/// Scalars get Yams' own types (strings, integers, floats, booleans, timestamps). Merge keys (`<<`) are kept
+/// as ordinary keys: neither TagPacks nor profiles use them.
+public enum BoundedYAML {
+    public static let maximumDepth = 64
+    public static let maximumNodes = 2_000_000
+    /// Bracket nesting and indentation columns above which the text is not handed to the parser at all.
+    static let maximumTextNesting = 256
+
+    public static func load(_ text: String, file: String) throws -> Any? {
+        try checkNesting(text, file: file)
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw InputError(file: file, "not valid YAML: \(error)")
+        }
+        guard let root else { return nil }
+        var budget = maximumNodes
+        return try value(of: root, depth: 0, budget: &budget, file: file)
+    }
+
+    private static func value(of node: Node, depth: Int, budget: inout Int, file: String) throws -> Any {
+        guard depth <= maximumDepth else {
+            throw InputError(file: file, "nested more than \(maximumDepth) levels deep: refused")
+        }
+        budget -= 1
+        guard budget >= 0 else {
+            throw InputError(file: file, "expands to more than \(maximumNodes) values (YAML aliases repeating "
+                             + "anchored parts, an \"alias bomb\"): refused")
+        }
+        switch node {
+        case .scalar: return node.any
+        case .sequence(let items):
+            return try items.map { try value(of: $0, depth: depth + 1, budget: &budget, file: file) }
+        case .mapping(let pairs):
+            var out: [String: Any] = [:]
+            for (key, v) in pairs {
+                guard case .scalar = key, let name = key.string else {
+                    throw InputError(file: file, "a mapping key that is not a plain value: refused")
+                }
+                out[name] = try value(of: v, depth: depth + 1, budget: &budget, file: file)
+            }
+            return out
+        }
+    }
+
+    /// Refuses text whose flow brackets or block indentation go deeper than the parser can safely recurse
+    /// into, before it is parsed. Every bracket counts, in quotes and comments too: skipping quoted text would
+    /// let a stray quote hide the nesting, and no real TagPack or profile comes near the limit.
+    static func checkNesting(_ text: String, file: String) throws {
+        var brackets = 0, line = 1, column = 0
+        var atLineStart = true
+        for c in text.unicodeScalars {
+            switch c {
+            case "\n":
+                line += 1; column = 0; atLineStart = true
+                continue
+            case " " where atLineStart:
+                column += 1
+                if column > maximumTextNesting {
+                    throw InputError(file: file, line: line, "indented more than \(maximumTextNesting) columns: refused")
+                }
+                continue
+            case "[", "{":
+                brackets += 1
+                if brackets > maximumTextNesting {
+                    throw InputError(file: file, line: line, "brackets nested more than \(maximumTextNesting) deep: refused")
+                }
+            case "]", "}": brackets = max(0, brackets - 1)
+            default: break
+            }
+            atLineStart = false
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Investigation
+import SpoorTestSupport
+import Testing
+
+/// TagPacks an adversary shares: YAML that expands without end or nests without end is refused, in words,
+/// before it can exhaust memory or the stack.
+@Suite struct HostileYAMLTests {
+    /// Nine anchors, each a list of nine aliases to the one before: 463 bytes that expand to 9⁹ (387 million)
+    /// strings. The old reader grew memory at 100 MB/s until killed.
+    static let aliasBomb: String = {
+        var lines = ["a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+        for i in 1 ... 8 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]") }
+        lines.append("tags: [*a8]")
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    @Test(.timeLimit(.minutes(1))) func aliasBombIsRefused() throws {
+        #expect(Self.aliasBomb.utf8.count < 600)
+        #expect {
+            _ = try TagParser.parseTagPack(text: Self.aliasBomb, file: "bomb.yaml")
+        } throws: { error in
+            (error as? InputError)?.message.contains("alias") == true
+        }
+    }
+
+    /// 5,000 nested flow sequences, and 300 levels of block indentation: the old parser died of SIGSEGV.
+    @Test func deepNestingIsRefused() throws {
+        let flow = "tags: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n"
+        let block = (0 ..< 300).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n"
+        for text in [flow, block] {
+            #expect {
+                _ = try TagParser.parseTagPack(text: text, file: "deep.yaml")
+            } throws: { error in
+                let message = (error as? InputError)?.message ?? ""
+                return message.contains("nested") || message.contains("indented")
+            }
+        }
+        // 70 levels pass the text check but not the value check.
+        let seventy = "tags: " + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "\n"
+        #expect(throws: InputError.self) { _ = try BoundedYAML.load(seventy, file: "seventy.yaml") }
+    }
+
+    /// The bounded reader gives Yams' own scalar types, so real TagPacks read as before.
+    @Test func realTagPacksStillRead() throws {
+        let value = try BoundedYAML.load("a: 1\nb: true\nc: 1.5\nd: text\ne: [x, 2]\n", file: "t.yaml") as? [String: Any]
+        #expect(value?["a"] as? Int == 1 && value?["b"] as? Bool == true && value?["c"] as? Double == 1.5)
+        #expect(value?["d"] as? String == "text" && (value?["e"] as? [Any])?.count == 2)
+        for name in ["walletexplorer", "ofac", "ransomware", "samourai"] {
+            let tags = try TagParser.parse(fileURL: Fixtures.url("tagpacks/\(name).yaml"))
+            #expect(!tags.tags.isEmpty)
+        }
+    }
+}

@@ -89,6 +89,31 @@ func writeTemporary(_ bytes: [UInt8], name: String) throws -> URL {
         #expect(error?.location.line == got.count + 1)
     }
 
+    /// A gzip bomb (80 MiB of 1 MiB lines of one letter, about 1000:1) is refused once it has expanded past
+    /// 64 MiB, naming the file and line; chain data (about 4:1) reads through even with no allowance. Before,
+    /// any expansion was read to the end: 10 GB of blank lines took 28 CPU-minutes.
+    @Test func aDecompressionBombIsRefused() throws {
+        let dir = try Fixtures.temporaryDirectory("gzip-bomb")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bomb = dir.appendingPathComponent("blocks.jsonl.gz")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "for i in $(seq 80); do head -c 1048575 /dev/zero | tr '\\0' a; echo; done | gzip > '\(bomb.path)'"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let reader = try GzipLineReader(path: bomb.path)
+        var lines = 0
+        let error = #expect(throws: SourceError.self) { while try reader.nextLine() != nil { lines += 1 } }
+        #expect(error?.message.contains("decompression bomb") == true, "\(String(describing: error))")
+        #expect(error?.location.file == bomb.path && error?.location.line == lines + 1)
+        #expect(lines >= 60 && lines < 80)
+        let sample = try GzipLineReader(path: sampleRPC.path, expansionAllowance: 0)
+        var count = 0
+        while try sample.nextLine() != nil { count += 1 }
+        #expect(count == 337)
+    }
+
     @Test func aMissingFileIsAClearError() throws {
         let error = #expect(throws: SourceError.self) { try GzipLineReader(path: "/nonexistent/blocks.jsonl.gz") }
         #expect(error?.location.file == "/nonexistent/blocks.jsonl.gz")

@@ -14,6 +14,10 @@ let package = Package(
     products: [
         .executable(name: "spoor", targets: ["spoor"]),
         .executable(name: "spoor-bench", targets: ["SpoorBench"]),
+        // Every reader of outside bytes, for the fuzz harnesses in Tests/Fuzz (a package of its own, built with
+        // the fuzzer and address sanitizer by Tests/Fuzz/fuzz.sh, never by `swift build` here).
+        .library(name: "SpoorReaders", targets: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering",
+                                                 "Tracing", "Investigation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

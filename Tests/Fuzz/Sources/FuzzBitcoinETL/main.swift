@@ -1,0 +1,26 @@
+import ChainSources
+import Foundation
+import FuzzSupport
+
+/// A bitcoin-etl export: the input is `blocks.json`, then after a marker `transactions.json` (JSON lines).
+/// Every row is rebuilt into blocks and transactions and checked; each fault must be a `SourceError`.
+@_cdecl("FuzzBitcoinETL_main")
+public func FuzzBitcoinETLMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    fuzzMain(argc, argv, fuzzBitcoinETL)
+}
+
+public func fuzzBitcoinETL(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let input = UnsafeRawBufferPointer(fuzzInput: data, count: count)
+    let (blocks, transactions) = input.splitAtMarker()
+    let dir = FuzzScratch.emptyFolder("etl")
+    FuzzScratch.write(blocks, to: "blocks.json", in: dir)
+    FuzzScratch.write(transactions, to: "transactions.json", in: dir)
+    do {
+        let source = try BitcoinETLSource(directory: dir, network: nil)
+        while try source.next() != nil {}
+    } catch is SourceError {
+    } catch {
+        fuzzCheck(false, "a fault that is not a SourceError: \(error)")
+    }
+    return 0
+}

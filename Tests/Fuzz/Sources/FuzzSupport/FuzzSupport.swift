@@ -1,0 +1,69 @@
+import CFuzzDriver
+import Foundation
+
+/// Helpers the harnesses share: a scratch folder for readers that take files, and a splitter for inputs that
+/// stand for several files.
+public enum FuzzScratch {
+    /// One folder per process, in memory when /dev/shm exists (a file per execution costs little there).
+    public static let folder: URL = {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm")
+            : FileManager.default.temporaryDirectory
+        let dir = base.appendingPathComponent("spoor-fuzz-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: FuzzScratch.folder) }
+        return dir
+    }()
+
+    /// Writes `bytes` to `name` in the scratch folder (replacing it) and returns its path.
+    @discardableResult
+    public static func write(_ bytes: some Collection<UInt8>, to name: String, in dir: URL = folder) -> URL {
+        let url = dir.appendingPathComponent(name)
+        try? Data(bytes).write(to: url)
+        return url
+    }
+
+    /// A fresh empty subfolder of the scratch folder.
+    public static func emptyFolder(_ name: String) -> URL {
+        let dir = folder.appendingPathComponent(name)
+        try? FileManager.default.removeItem(at: dir)
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The input split at the first `0xFF 0x00 0xFF 0x00` marker (the seed corpora join files with it).
+    public func splitAtMarker() -> ([UInt8], [UInt8]) {
+        let bytes = Array(self)
+        let marker: [UInt8] = [0xFF, 0x00, 0xFF, 0x00]
+        if bytes.count >= 4 {
+            for i in 0 ... (bytes.count - 4) where bytes[i] == 0xFF && Array(bytes[i ..< i + 4]) == marker {
+                return (Array(bytes[..<i]), Array(bytes[(i + 4)...]))
+            }
+        }
+        return (bytes, [])
+    }
+}
+
+/// Fails loudly (the fuzzer records the input) when a property of the readers does not hold.
+public func fuzzCheck(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    if !condition() {
+        FileHandle.standardError.write(Data("property failed: \(message())\n".utf8))
+        abort()
+    }
+}
+
+/// A harness's entry point: libFuzzer's driver, running `body` on each input.
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                     _ body: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, body)
+}
+
+extension UnsafeRawBufferPointer {
+    /// The fuzzer's input as a buffer (an empty one for a null pointer).
+    public init(fuzzInput data: UnsafePointer<UInt8>?, count: Int) {
+        self = data.map { UnsafeRawBufferPointer(start: $0, count: count) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+}

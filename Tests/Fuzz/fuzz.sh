@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (Tests/Fuzz, with libFuzzer's coverage instrumentation and the address
+# sanitizer: Spoor's code they link is instrumented too) and runs each for a number of executions, seeded from the test fixtures. Prints, per
+# harness: executions, crashes, timeouts, out-of-memory stops, peak RSS, wall seconds.
+#
+# usage: Tests/Fuzz/fuzz.sh [--runs N] [--seconds S] [--smoke] [HARNESS...]
+#   --runs N     executions per harness (default 10,000,000)
+#   --seconds S  stop a harness after S seconds even if it has not reached N (default: no limit)
+#   --smoke      a few seconds per harness (CI: the harnesses keep building and start)
+# Environment: SPOOR_FUZZ_WORK (default /tmp/spoor-fuzz) keeps the grown corpora and crash artifacts.
+# A crash or timeout leaves its input in $SPOOR_FUZZ_WORK/artifacts and makes the script exit 1.
+set -euo pipefail
+cd "$(dirname "$0")"
+fuzz=$(pwd)
+root=$(cd ../.. && pwd)
+runs=10000000
+seconds=0
+harnesses=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --smoke) runs=2000000000; seconds=5; shift ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) harnesses+=("$1"); shift ;;
+  esac
+done
+all=(FuzzTransaction FuzzBlock FuzzBlkDirectory FuzzNodeJSON FuzzBitcoinETL FuzzEsploraJSON FuzzAdsCSV FuzzWatchlist
+     FuzzTagPackYAML FuzzProfileJSON FuzzRawFile)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
+
+# -sanitize=fuzzer would also link libFuzzer's own main, which clashes with the entry point SwiftPM expects
+# (see Package.swift): instrument for libFuzzer and link its driver without main instead.
+fuzzer_lib=$(dirname "$(dirname "$(command -v swift)")")/lib/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-$(uname -m).a
+flags=(-c release -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+       -Xswiftc -parse-as-library -Xlinker "$fuzzer_lib")
+echo "== building the harnesses (release, fuzzer + address sanitizer)"
+swift build "${flags[@]}" 2>&1 | tail -n 3
+bin=$(swift build "${flags[@]}" --show-bin-path)
+
+work=${SPOOR_FUZZ_WORK:-/tmp/spoor-fuzz}
+mkdir -p "$work/artifacts"
+bash "$fuzz/make-seeds.sh" "$root" "$work/seeds"
+
+printf "%-18s %12s %8s %9s %5s %9s %8s\n" harness executions crashes timeouts ooms peak_rss wall_s
+status=0
+for h in "${harnesses[@]}"; do
+  mkdir -p "$work/corpus/$h"
+  log="$work/$h.log"
+  limits=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1)
+  [ "$seconds" -gt 0 ] && limits+=(-max_total_time="$seconds")
+  started=$(date +%s)
+  set +e
+  ASAN_OPTIONS=detect_leaks=0 "$bin/$h" "${limits[@]}" -runs="$runs" -artifact_prefix="$work/artifacts/$h-" \
+    "$work/corpus/$h" "$work/seeds/$h" > "$log" 2>&1
+  code=$?
+  set -e
+  wall=$(( $(date +%s) - started ))
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
+  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
+  timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)
+  ooms=$(grep -c 'ERROR: libFuzzer: out-of-memory' "$log" || true)
+  crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed' "$log" || true)
+  printf "%-18s %12s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$crashes" "$timeouts" "$ooms" "$rss" "$wall"
+  if [ "$code" -ne 0 ] || [ "$crashes" -gt 0 ] || [ "$timeouts" -gt 0 ] || [ "$ooms" -gt 0 ]; then
+    status=1
+    echo "   $h stopped (exit $code): see $log and $work/artifacts/" >&2
+  fi
+done
+exit $status

@@ -38,8 +38,7 @@ import Testing
     }
 
     @Test func randomTransactionsRoundTrip() throws {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("TransactionPropertyTests.randomTransactionsRoundTrip seed \(seed)")
+        let seed = SeededRandom.testSeed("TransactionPropertyTests.randomTransactionsRoundTrip")
         var rng = SeededRandom(seed: seed)
         for _ in 0..<500 {
             let tx = Self.randomTransaction(&rng)

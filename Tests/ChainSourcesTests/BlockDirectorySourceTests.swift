@@ -199,8 +199,7 @@ func drain(_ source: some ChainSource) -> (blocks: [SourceBlock], error: (any Er
     /// the same chain in the same order comes out.
     @Test(arguments: [false, true])
     func shuffledObfuscatedPaddedFiles(rawZeroPadding: Bool) throws {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("shuffledObfuscatedPaddedFiles seed \(seed)")
+        let seed = SeededRandom.testSeed("shuffledObfuscatedPaddedFiles")
         var rng = SeededRandom(seed: seed)
         let blocks = try BlkDirectoryBuilder.blocks(inFixture: "btcd/blocks1-256.dat")
         let dir = try BlkDirectoryBuilder()

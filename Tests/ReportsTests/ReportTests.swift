@@ -82,7 +82,7 @@ enum SampleCase {
         #expect(violations.contains { $0.path == "/ads/0/status" })
     }
 
-    @Test(arguments: [FlowPolicy.poison, .haircut, .fifo, .tiho], [TraceDirection.back, .forward, .both])
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow)), arguments: [FlowPolicy.poison, .haircut, .fifo, .tiho], [TraceDirection.back, .forward, .both])
     func everyPolicyAndDirectionGivesAValidReport(policy: FlowPolicy, direction: TraceDirection) throws {
         let options = AnalysisOptions(policy: policy, direction: direction, hops: 3)
         let report = try CaseAnalysis.run(database: try SampleCase.database(), files: SampleCase.files, options: options).report

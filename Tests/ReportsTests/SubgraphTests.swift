@@ -11,7 +11,7 @@ import Tracing
 /// The analysis reads only the transactions it needs (`TraceSubgraph`); the whole-chain graph stays as the
 /// reference. On the bundled chain both must give byte-identical reports for every policy, direction and hop
 /// count, under both built-in clusterings the commands use.
-@Suite(.serialized) struct SubgraphEqualityTests {
+@Suite(.serialized, .enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) struct SubgraphEqualityTests {
     /// The bundled chain in databases of this suite's own (other suites hold `SampleCase`'s open), clustered
     /// with the default profile and with `change` (what `investigate` uses).
     static func clustered(_ profile: HeuristicProfile) throws -> String {

@@ -32,7 +32,7 @@ enum SampleCases {
 }
 
 /// `spoor evaluate`: the stored clustering and the report, scored against the bundled chains' truth.
-@Suite(.serialized) struct EvaluateCommandTests {
+@Suite(.serialized, .enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) struct EvaluateCommandTests {
     func score(_ chain: String, profile: String) async throws -> ChainEvaluation {
         let db = try await SampleCases.database(chain, profile: profile)
         let truth = try ChainTruth(path: Fixtures.sampleChains.appendingPathComponent(chain).path)

@@ -12,7 +12,7 @@ import Testing
 /// The bundled chain always runs; the others are read from the shared sample-chain folder
 /// (`shared/data/samplechains` beside the repository or beside one of its parent folders, as for a worktree;
 /// `SPOOR_SAMPLE_CHAINS` names another) and are skipped, with a message, where it is absent.
-@Suite(.serialized) struct GoldenReportTests {
+@Suite(.serialized, .enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) struct GoldenReportTests {
     static let sharedChains: URL = {
         if let path = ProcessInfo.processInfo.environment["SPOOR_SAMPLE_CHAINS"] { return URL(fileURLWithPath: path) }
         var folder = Fixtures.repositoryRoot

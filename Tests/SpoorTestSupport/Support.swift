@@ -32,6 +32,15 @@ public enum Fixtures {
     }
 }
 
+/// Which tests run. A plain local `swift test` leaves out the slow ones (whole sample chains, every policy
+/// combination) so that it answers in about a minute; CI sets `SPOOR_ALL_TESTS=1` and runs every test. Mark a
+/// slow test or suite with `.enabled(if: TestRun.all, TestRun.slow)`.
+public enum TestRun {
+    public static let all = ProcessInfo.processInfo.environment["SPOOR_ALL_TESTS"] == "1"
+    /// Why a slow test was skipped, as swift-testing shows it.
+    public static let slow = "slow: runs with SPOOR_ALL_TESTS=1 (as CI does)"
+}
+
 /// The one scratch folder of a test process: created on first use, removed at exit.
 public enum TestScratch {
     static let prefix = "spoor-tests-"
@@ -68,5 +77,13 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// A property test's seed: `SPOOR_SEED` when set (to replay a failure), else a fresh one. Printed either way,
+    /// with the command that replays it.
+    public static func testSeed(_ test: String) -> UInt64 {
+        let seed = ProcessInfo.processInfo.environment["SPOOR_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("\(test) seed \(seed) (replay: SPOOR_SEED=\(seed) swift test --filter \(test))")
+        return seed
     }
 }

@@ -25,23 +25,64 @@ public enum TagSchema {
     }
 }
 
-/// A stored tag, as the store sees it (plain fields; the Reports target owns parsing).
-public struct StoredTag: Sendable, Hashable, Codable {
+/// One attribution: "this address belongs to <label>".
+public struct Tag: Sendable, Hashable, Codable {
     public var address: String
-    public var addressID: Int?
     public var label: String
     public var category: String?
     public var confidence: String?
     public var source: String?
     public var actor: String?
+    /// The label names the owner of the address's whole cluster, not just the address.
     public var isClusterDefiner: Bool
+    /// File the tag came from (base name), for provenance in reports.
     public var origin: String
 
-    public init(address: String, addressID: Int? = nil, label: String, category: String?, confidence: String?,
-                source: String?, actor: String?, isClusterDefiner: Bool, origin: String) {
-        self.address = address; self.addressID = addressID; self.label = label; self.category = category
-        self.confidence = confidence; self.source = source; self.actor = actor
-        self.isClusterDefiner = isClusterDefiner; self.origin = origin
+    public init(address: String, label: String, category: String? = nil, confidence: String? = nil,
+                source: String? = nil, actor: String? = nil, isClusterDefiner: Bool = false, origin: String) {
+        self.address = address; self.label = label; self.category = category; self.confidence = confidence
+        self.source = source; self.actor = actor; self.isClusterDefiner = isClusterDefiner; self.origin = origin
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case address, label, category, confidence, source, actor
+        case isClusterDefiner = "is_cluster_definer"
+        case origin
+    }
+}
+
+/// A tag as stored: the attribution and its address's id in the case database (nil when no stored transaction
+/// uses the address). Reads through to the tag's fields (`stored.label`).
+@dynamicMemberLookup
+public struct StoredTag: Sendable, Hashable {
+    public var tag: Tag
+    public var addressID: Int?
+
+    public init(_ tag: Tag, addressID: Int? = nil) {
+        self.tag = tag
+        self.addressID = addressID
+    }
+
+    public subscript<T>(dynamicMember field: KeyPath<Tag, T>) -> T { tag[keyPath: field] }
+}
+
+extension StoredTag: Encodable {
+    /// `spoor tags list --json`: the tag's fields and `addressID`, flat, under the names they have always had.
+    enum CodingKeys: String, CodingKey {
+        case address, addressID, label, category, confidence, source, actor, isClusterDefiner, origin
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tag.address, forKey: .address)
+        try c.encodeIfPresent(addressID, forKey: .addressID)
+        try c.encode(tag.label, forKey: .label)
+        try c.encodeIfPresent(tag.category, forKey: .category)
+        try c.encodeIfPresent(tag.confidence, forKey: .confidence)
+        try c.encodeIfPresent(tag.source, forKey: .source)
+        try c.encodeIfPresent(tag.actor, forKey: .actor)
+        try c.encode(tag.isClusterDefiner, forKey: .isClusterDefiner)
+        try c.encode(tag.origin, forKey: .origin)
     }
 }
 
@@ -72,9 +113,10 @@ public enum TagStore {
                 SELECT t.*, a.id AS addressID FROM tag t LEFT JOIN address a ON a.address = t.address
                 ORDER BY t.address, t.label, t.origin
                 """).map { r in
-                StoredTag(address: r["address"], addressID: r["addressID"], label: r["label"], category: r["category"],
-                          confidence: r["confidence"], source: r["source"], actor: r["actor"],
-                          isClusterDefiner: (r["isClusterDefiner"] as Int64? ?? 0) != 0, origin: r["origin"])
+                StoredTag(Tag(address: r["address"], label: r["label"], category: r["category"], confidence: r["confidence"],
+                              source: r["source"], actor: r["actor"],
+                              isClusterDefiner: (r["isClusterDefiner"] as Int64? ?? 0) != 0, origin: r["origin"]),
+                          addressID: r["addressID"])
             }
         }
     }

@@ -1,5 +1,6 @@
 import ChainSources
 import BitcoinPrimitives
+import CaseStore
 import Foundation
 import Tracing
 

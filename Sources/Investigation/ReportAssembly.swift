@@ -30,9 +30,7 @@ struct ReportAssembly {
         let matches = AdMatching.match(ads: files.ads, payments: payments, rates: files.rates, parameters: options.matching,
                                        paymentNames: payments.map { "\(graph.txids[$0.tx].digest.displayHex):\($0.vout)" })
         let resolved = ClusterLabels.resolve(
-            tags: facts.tags.map { (Tag(address: $0.address, label: $0.label, isClusterDefiner: $0.isClusterDefiner,
-                                        origin: $0.origin), $0.addressID) },
-            clusterOf: { chain.clusters.cluster(of: $0) })
+            tags: facts.tags, clusterOf: { chain.clusters.cluster(of: $0) })
         let ads = adSection(matches)
         let manifest = self.manifest()
         return Report(schemaVersion: Report.schemaVersion, manifest: manifest, siteCluster: siteSection(),

@@ -1,35 +1,10 @@
 import BitcoinAddresses
+import CaseStore
 import ChainSources
 import Foundation
 
-/// One attribution: "this address belongs to <label>".
-public struct Tag: Sendable, Hashable, Codable {
-    public var address: String
-    public var label: String
-    public var category: String?
-    public var confidence: String?
-    public var source: String?
-    public var actor: String?
-    /// The label names the owner of the address's whole cluster, not just the address.
-    public var isClusterDefiner: Bool
-    /// File the tag came from (base name), for provenance in reports.
-    public var origin: String
-
-    public init(address: String, label: String, category: String? = nil, confidence: String? = nil,
-                source: String? = nil, actor: String? = nil, isClusterDefiner: Bool = false, origin: String) {
-        self.address = address; self.label = label; self.category = category; self.confidence = confidence
-        self.source = source; self.actor = actor; self.isClusterDefiner = isClusterDefiner; self.origin = origin
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case address, label, category, confidence, source, actor
-        case isClusterDefiner = "is_cluster_definer"
-        case origin
-    }
-}
-
 public struct TagImport: Sendable {
-    public var tags: [Tag]
+    public var tags: [CaseStore.Tag]
     /// Tags for other currencies than BTC, left out (counted, never silently).
     public var skippedOtherCurrency: Int
 }
@@ -62,7 +37,7 @@ public enum TagParser {
         let root = try BoundedYAML.load(text, file: file)
         guard let pack = root as? [String: Any] else { throw InputError(file: file, "expected a mapping at the top (a TagPack)") }
         guard let tags = pack["tags"] as? [Any] else { throw InputError(file: file, "missing 'tags' list") }
-        var result: [Tag] = []
+        var result: [CaseStore.Tag] = []
         var skipped = 0
         for (i, item) in tags.enumerated() {
             guard let t = item as? [String: Any] else {
@@ -87,7 +62,7 @@ public enum TagParser {
             case "true", "yes": definer = true
             case let other?: throw InputError(file: file, "tags[\(i)] is_cluster_definer '\(other)' is not true or false")
             }
-            result.append(Tag(address: address, label: label, category: field("category"),
+            result.append(CaseStore.Tag(address: address, label: label, category: field("category"),
                               confidence: field("confidence"), source: field("source"), actor: field("actor"),
                               isClusterDefiner: definer, origin: file))
         }
@@ -106,7 +81,7 @@ public enum TagParser {
     }
 
     /// `{"addresses": [{"address", "label", "category"}]}` or a bare array of those objects.
-    public static func parseWatchlistJSON(data: Data, file: String) throws -> [Tag] {
+    public static func parseWatchlistJSON(data: Data, file: String) throws -> [CaseStore.Tag] {
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
             throw InputError(file: file, "not valid JSON: \(error.localizedDescription)")
@@ -126,14 +101,14 @@ public enum TagParser {
                 throw InputError(file: file, "addresses[\(i)] has no 'address' string")
             }
             let definer = (o["is_cluster_definer"] as? Bool) ?? false
-            return Tag(address: address.trimmingSpaces(), label: (o["label"] as? String) ?? "watchlist",
+            return CaseStore.Tag(address: address.trimmingSpaces(), label: (o["label"] as? String) ?? "watchlist",
                        category: o["category"] as? String, confidence: o["confidence"] as? String,
                        source: o["source"] as? String, isClusterDefiner: definer, origin: file)
         }
     }
 
     /// `address,label,category` (label and category optional columns).
-    public static func parseWatchlistCSV(text: String, file: String) throws -> [Tag] {
+    public static func parseWatchlistCSV(text: String, file: String) throws -> [CaseStore.Tag] {
         let table = try CSVTable(text: text, file: file)
         guard let ca = table.column("address") else { throw InputError(file: file, line: 1, "missing column 'address'") }
         let cl = table.column("label"), cc = table.column("category"), cd = table.column("is_cluster_definer")
@@ -141,7 +116,7 @@ public enum TagParser {
             let address = f[ca].trimmingSpaces()
             guard !address.isEmpty else { throw InputError(file: file, line: line, "empty address") }
             let definer = cd.map { ["true", "yes", "1"].contains(f[$0].trimmingSpaces().lowercased()) } ?? false
-            return Tag(address: address, label: cl.map { f[$0] } ?? "watchlist",
+            return CaseStore.Tag(address: address, label: cl.map { f[$0] } ?? "watchlist",
                        category: cc.map { f[$0] }, isClusterDefiner: definer, origin: file)
         }
     }
@@ -160,12 +135,12 @@ public struct TagConflict: Sendable, Hashable, Codable {
 /// Resolves tags to clusters: a definer tag labels its whole cluster; conflicts are reported.
 public enum ClusterLabels {
     /// `tags` with their address ids (nil when the address is not in the database).
-    public static func resolve(tags: [(tag: Tag, addressID: Int?)], clusterOf: (Int) -> Int)
+    public static func resolve(tags: [StoredTag], clusterOf: (Int) -> Int)
         -> (labels: [Int: [String]], conflicts: [TagConflict]) {
         var byCluster: [Int: Set<String>] = [:]
         var addressesByCluster: [Int: Set<String>] = [:]
-        for (tag, id) in tags {
-            guard let id, tag.isClusterDefiner else { continue }
+        for tag in tags {
+            guard let id = tag.addressID, tag.isClusterDefiner else { continue }
             let c = clusterOf(id)
             byCluster[c, default: []].insert(tag.label)
             addressesByCluster[c, default: []].insert(tag.address)

@@ -63,14 +63,14 @@ struct TagsImport: AsyncParsableCommand {
                 throw CommandFailure("\(path): none of its \(invalid.count) tags names a \(network.rawValue) address; the "
                                      + "first: \(first.error)")
             }
-            let added = try TagStore.insert(valid.map(StoredTag.init), into: database)
+            let added = try TagStore.insert(valid.map { StoredTag($0) }, into: database)
             summaries.append(FileSummary(file: path, tags: valid.count, added: added,
                                          skippedOtherCurrency: parsed.skippedOtherCurrency, skippedNotAnAddress: invalid.count))
         }
         let all = try TagStore.all(in: database)
         let clusterOf = try TraceClusterLoader.clusters(of: all.compactMap(\.addressID), in: database)
         let conflicts = ClusterLabels.resolve(
-            tags: all.map { (Tag(stored: $0), $0.addressID) }, clusterOf: { clusterOf[$0] ?? $0 }).conflicts
+            tags: all, clusterOf: { clusterOf[$0] ?? $0 }).conflicts
         let summary = Summary(files: summaries, tagsStored: all.count, clusterDefiners: all.filter(\.isClusterDefiner).count,
                               conflicts: conflicts)
         if output.json { try printJSON(summary); return }
@@ -98,19 +98,5 @@ struct TagsList: AsyncParsableCommand {
             let fields = [t.address, t.label, t.category ?? "", t.isClusterDefiner ? "cluster" : "address", t.origin]
             print(fields.map(VisibleText.shown).joined(separator: "\t"))
         }
-    }
-}
-
-extension StoredTag {
-    init(_ t: Tag) {
-        self.init(address: t.address, label: t.label, category: t.category, confidence: t.confidence, source: t.source,
-                  actor: t.actor, isClusterDefiner: t.isClusterDefiner, origin: t.origin)
-    }
-}
-
-extension Tag {
-    init(stored t: StoredTag) {
-        self.init(address: t.address, label: t.label, category: t.category, confidence: t.confidence, source: t.source,
-                  actor: t.actor, isClusterDefiner: t.isClusterDefiner, origin: t.origin)
     }
 }

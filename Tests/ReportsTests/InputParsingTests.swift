@@ -1,3 +1,4 @@
+import CaseStore
 import Foundation
 import Investigation
 import Reports
@@ -37,7 +38,7 @@ import Tracing
 
     @Test func watchlistsInJSONAndCSV() throws {
         let json = try TagParser.parseWatchlistJSON(data: Data(#"{"addresses":[{"address":"a1","label":"site","category":"ad-payment"}]}"#.utf8), file: "w.json")
-        #expect(json == [Investigation.Tag(address: "a1", label: "site", category: "ad-payment", origin: "w.json")])
+        #expect(json == [CaseStore.Tag(address: "a1", label: "site", category: "ad-payment", origin: "w.json")])
         let csv = try TagParser.parseWatchlistCSV(text: "address,label,category\na2,\"Site, Inc\",ad-payment\n", file: "w.csv")
         #expect(csv.first?.label == "Site, Inc")
         #expect(throws: InputError.self) { try TagParser.parseWatchlistCSV(text: "label\nx\n", file: "w.csv") }
@@ -46,10 +47,10 @@ import Tracing
 
     @Test func conflictingDefinersAreReported() {
         let tags = [
-            (Investigation.Tag(address: "a", label: "Exchange A", isClusterDefiner: true, origin: "p1"), Optional(1)),
-            (Investigation.Tag(address: "b", label: "Exchange B", isClusterDefiner: true, origin: "p2"), Optional(2)),
-            (Investigation.Tag(address: "c", label: "Exchange A", isClusterDefiner: true, origin: "p1"), Optional(3)),
-            (Investigation.Tag(address: "d", label: "someone", isClusterDefiner: false, origin: "p3"), Optional(2)),
+            StoredTag(CaseStore.Tag(address: "a", label: "Exchange A", isClusterDefiner: true, origin: "p1"), addressID: 1),
+            StoredTag(CaseStore.Tag(address: "b", label: "Exchange B", isClusterDefiner: true, origin: "p2"), addressID: 2),
+            StoredTag(CaseStore.Tag(address: "c", label: "Exchange A", isClusterDefiner: true, origin: "p1"), addressID: 3),
+            StoredTag(CaseStore.Tag(address: "d", label: "someone", isClusterDefiner: false, origin: "p3"), addressID: 2),
         ]
         // Addresses 1 and 2 share cluster 1; address 3 is alone.
         let r = ClusterLabels.resolve(tags: tags, clusterOf: { $0 == 2 ? 1 : $0 })

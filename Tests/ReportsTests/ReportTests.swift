@@ -142,10 +142,8 @@ enum SampleCase {
             tags:
             - address: \(try firstPayerAddress(database))
             """
-        try TagStore.insert(try TagParser.parseTagPack(text: pack, file: "hostile.yaml").tags.map {
-            StoredTag(address: $0.address, label: $0.label, category: $0.category, confidence: $0.confidence,
-                      source: $0.source, actor: $0.actor, isClusterDefiner: $0.isClusterDefiner, origin: $0.origin)
-        }, into: database)
+        try TagStore.insert(try TagParser.parseTagPack(text: pack, file: "hostile.yaml").tags.map { StoredTag($0) },
+                            into: database)
         let report = try CaseAnalysis.run(database: database, files: CaseFiles(
             watchlist: watchURL, ads: adsURL, rates: SampleCase.caseFolder.appendingPathComponent("rates.csv"))).report
         #expect(report.ads.contains { $0.contact.hasPrefix(Self.hostile) })

@@ -13,6 +13,13 @@ Per fold: among grid points where every training chain's precision is at least m
 the largest smallest training recall; ties, the point with the most satisfying neighbours (the plateau's
 middle), then the larger values.
   loco.py collapse-grid --dir DIR --reference default.json
+
+Service grid (C4, C4b, C4c: one analysis parameter, both profiles): one folder per grid value, DIR/VALUE, each
+holding result-default.json and result-change.json (corpus.sh with EVALUATE_ARGS="--PARAMETER VALUE").
+Per fold: among values where no training chain (either profile) has an advertiser or user cluster marked
+service, the largest smallest training share of right-matched custodial ads whose payer is marked service;
+ties, the value with the most admissible neighbours (the plateau's middle), then the larger value.
+  loco.py service-grid --dir DIR --values 3 4 5 6 8 10 inf
 """
 import argparse, json, sys
 
@@ -93,6 +100,38 @@ def collapse_grid(a):
     ok = sorted(k for k, (p, _) in grid.items() if all(p[c] >= target[c] for c in chains))
     print("grid points meeting the precision target on all five:", ", ".join(name(x) for x in ok) or "none")
 
+def service_grid(a):
+    grid = {}
+    for v in a.values:
+        per = [figures(f"{a.dir}/{v}/result-{p}.json")[1] for p in ("default", "change")]
+        grid[v] = ([f["payers.wallets_marked_service"]["per_chain"] for f in per],
+                   [f["payers.custodial_marked_service_share"]["per_chain"] for f in per])
+    chains = sorted(grid[a.values[0]][0][0])
+    def wallets(v, c): return max(w[c] for w in grid[v][0])
+    def share(v, c): return min(s[c] for s in grid[v][1])
+    def pick(train):
+        ok = [v for v in a.values if all(wallets(v, c) == 0 for c in train)]
+        if not ok: return None, []
+        best = max(min(share(v, c) for c in train) for v in ok)
+        tied = [v for v in ok if abs(min(share(v, c) for c in train) - best) < 1e-12]
+        def support(v):
+            i = a.values.index(v)
+            return sum(a.values[j] in ok for j in (i - 1, i, i + 1) if 0 <= j < len(a.values))
+        return max(tied, key=lambda v: (support(v), a.values.index(v))), ok
+    print("| held out | admissible on the other four | pick | their smallest custodial share | held-out: wallets marked service, custodial share (default / change) |")
+    print("|---|---|---|---|---|")
+    for h in chains:
+        train = [c for c in chains if c != h]
+        v, ok = pick(train)
+        if v is None:
+            print(f"| {h} | none | | | |"); continue
+        ws, ss = grid[v]
+        print(f"| {h} | {', '.join(ok)} | {v} | {min(share(v, c) for c in train):.2f} | "
+              f"{ws[0][h]:.0f} / {ws[1][h]:.0f}, {ss[0][h]:.2f} / {ss[1][h]:.2f} |")
+    v, ok = pick(chains)
+    print()
+    print("all five chains:", v, "(admissible:", ", ".join(ok) + ")")
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -103,7 +142,11 @@ def main():
     g = sub.add_parser("collapse-grid")
     g.add_argument("--dir", required=True)
     g.add_argument("--reference", required=True)
+    v = sub.add_parser("service-grid")
+    v.add_argument("--dir", required=True)
+    v.add_argument("--values", nargs="+", required=True)
     a = ap.parse_args()
+    if a.mode == "service-grid": service_grid(a)
     if a.mode == "structural": structural(a)
     if a.mode == "collapse-grid": collapse_grid(a)
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """The quality table from `spoor evaluate --json` results (one file per profile, each over the same chains).
 
-usage: corpus-table.py --chains CHAIN_DIR... --results PROFILE.json...
+usage: corpus-table.py --chains CHAIN_DIR... --results PROFILE.json... [--error-rates OUT.json --notes NOTES.json]
 
 Prints the corpus hash, then one markdown row per profile and chain, and per profile the worst chain of each
-figure. The corpus hash is SHA-256 over the lines "CHAIN/PATH SHA256" of every file of each chain's blocks/,
+figure. With --error-rates, also writes the file every report cites its profile's error rates from
+(Heuristics/error-rates.json): the corpus (chains, hash, today's date) and per profile (id and file hash) every
+figure; --notes is a JSON object of profile id → list of notes (what the figures do not show); without it, the
+notes already in the output file are kept (edit them there). The corpus hash is SHA-256 over the lines "CHAIN/PATH SHA256" of every file of each chain's blocks/,
 case/ and truth/, sorted; a gzip-compressed file counts as its contents under its name without `.gz`, so the
 bundled chains (truth gzipped) hash as the shared ones do.
 """
-import argparse, gzip, hashlib, json, os, sys
+import argparse, datetime, gzip, hashlib, json, os, sys
 
 def corpus_hash(chains):
     lines = []
@@ -48,8 +51,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chains", nargs="+", required=True)
     ap.add_argument("--results", nargs="+", required=True)
+    ap.add_argument("--error-rates")
+    ap.add_argument("--notes")
     a = ap.parse_args()
-    print(f"corpus: {', '.join(sorted(os.path.basename(c) for c in a.chains))}; sha256 {corpus_hash(a.chains)}")
+    digest = corpus_hash(a.chains)
+    print(f"corpus: {', '.join(sorted(os.path.basename(c) for c in a.chains))}; sha256 {digest}")
+    if a.error_rates:
+        write_error_rates(a, digest)
     print()
     print("| profile | chain | " + " | ".join(h for h, _, _ in COLUMNS) + " |")
     print("|---|---|" + "---|" * len(COLUMNS))
@@ -65,6 +73,31 @@ def main():
         for c in r["chains"]:
             print(f"| {profile} | {c['chain']} | " + " | ".join(cell(n, fmt, c["chain"]) for _, n, fmt in COLUMNS) + " |")
         print(f"| {profile} | **worst** | " + " | ".join(f"**{cell(n, fmt)}**" for _, n, fmt in COLUMNS) + " |")
+
+def write_error_rates(a, digest):
+    if a.notes:
+        notes = json.load(open(a.notes))
+    elif os.path.exists(a.error_rates):
+        notes = {p["profile"]["id"]: p["notes"] for p in json.load(open(a.error_rates))["profiles"]}
+    else:
+        notes = {}
+    profiles = []
+    for path in a.results:
+        r = json.load(open(path))
+        hashes = {c["profile"]["hash"] for c in r["chains"]}
+        if len(hashes) != 1:
+            sys.exit(f"{path}: the chains were clustered with different profile files")
+        profile = r["chains"][0]["profile"]
+        figures = [{k: f[k] for k in ("name", "better", "mean", "worst", "worst_chain", "per_chain")} for f in r["figures"]]
+        profiles.append({"profile": {"id": profile["id"], "hash": profile["hash"]}, "figures": figures,
+                         "notes": notes.get(profile["id"], [])})
+    out = {"about": "Written by Tests/Benchmarks/corpus-table.py --error-rates from Tests/Benchmarks/corpus.sh; "
+                    "cited by every report made with one of these profiles (same id and file hash).",
+           "corpus": {"chains": sorted(os.path.basename(c) for c in a.chains), "sha256": digest,
+                      "measured": datetime.date.today().isoformat()},
+           "profiles": profiles}
+    with open(a.error_rates, "w") as f:
+        f.write(json.dumps(out, indent=2, sort_keys=True) + "\n")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,6 +8,10 @@
 #   SPOOR=path    use this spoor binary instead of building a release one.
 #   WORK=dir      keep case databases there (default: a temporary folder, removed at the end).
 #   PROFILES="a.json b.json"  score these profile files instead of the shipped ones.
+#   EVALUATE_ARGS="--min-service-addresses 5"  analysis parameters passed to spoor evaluate.
+#   ERROR_RATES=Heuristics/error-rates.json  also write the error-rates file reports cite (its notes are kept;
+#                 NOTES=FILE, a JSON object of profile id -> notes, replaces them); only from the shipped profiles
+#                 with their default parameters.
 # Prints the quality table (markdown) and the corpus hash; writes WORK/result-PROFILE.json (spoor evaluate --json).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -45,6 +49,10 @@ for profile in "${PROFILE_FILES[@]}"; do
     "$SPOOR" cluster --db "$db" --profile "$profile" >/dev/null
     args+=(--truth "$chain" --db "$db")
   done
-  "$SPOOR" evaluate "${args[@]}" --profile "$profile" --json > "$WORK/result-$pname.json"
+  # shellcheck disable=SC2086
+  "$SPOOR" evaluate "${args[@]}" --profile "$profile" ${EVALUATE_ARGS:-} --json > "$WORK/result-$pname.json"
 done
-python3 "$ROOT/Tests/Benchmarks/corpus-table.py" --chains "${CHAINS[@]}" --results "${RESULTS[@]}"
+RATES=()
+[ -z "${ERROR_RATES:-}" ] || RATES=(--error-rates "$ERROR_RATES")
+[ -z "${NOTES:-}" ] || RATES+=(--notes "$NOTES")
+python3 "$ROOT/Tests/Benchmarks/corpus-table.py" --chains "${CHAINS[@]}" --results "${RESULTS[@]}" "${RATES[@]}"

@@ -24,3 +24,10 @@ public enum BuiltinProfiles {
     /// The shipped profile called `name`, or nil.
     public static func named(_ name: String) -> File? { all.first { $0.name == name } }
 }
+
+/// `Heuristics/error-rates.json` (every shipped profile's figures on the sample-chain corpus), embedded at build
+/// time by the same plugin: a copied `spoor` still cites its profile's error rates.
+public enum BuiltinErrorRates {
+    /// The file's bytes.
+    public static let bytes: [UInt8] = embeddedFiles.first.flatMap { Data(base64Encoded: $0.base64) }.map { [UInt8]($0) } ?? []
+}

@@ -20,14 +20,32 @@ public struct AnalysisOptions: Sendable {
     public var loadWholeChain: Bool
     /// Transactions the trace cones may load beyond the site's own; past it, tracing stops with a caveat.
     public var coneTransactionLimit: Int
+    /// Reused receiving addresses that make a payer or funding cluster a service (`ServiceClusters`).
+    public var minServiceAddresses: Int
+    /// Outputs that make a transaction a batch payout for the batch-chain service rule (`Int.max`: off).
+    public var serviceBatchOutputs: Int
+    /// The measured error rates of every shipped profile (`Heuristics/error-rates.json`): the report cites the
+    /// entry of the profile the clustering used, matched by the profile file's hash.
+    public var errorRates: [Report.ErrorRates]
 
     public init(matching: AdMatchingParameters = AdMatchingParameters(), siteRules: SiteExpansionRules = SiteExpansionRules(),
                 policy: FlowPolicy = .haircut, direction: TraceDirection = .back, hops: Int = 2, addressLimit: Int = 50,
-                loadWholeChain: Bool = false, coneTransactionLimit: Int = 250_000) {
+                loadWholeChain: Bool = false, coneTransactionLimit: Int = 250_000,
+                minServiceAddresses: Int = AnalysisOptions.defaultMinServiceAddresses,
+                serviceBatchOutputs: Int = AnalysisOptions.defaultServiceBatchOutputs,
+                errorRates: [Report.ErrorRates] = []) {
         self.matching = matching; self.siteRules = siteRules; self.policy = policy; self.direction = direction
         self.hops = hops; self.addressLimit = addressLimit
         self.loadWholeChain = loadWholeChain; self.coneTransactionLimit = coneTransactionLimit
+        self.minServiceAddresses = minServiceAddresses
+        self.serviceBatchOutputs = serviceBatchOutputs
+        self.errorRates = errorRates
     }
+
+    /// Chosen leave-one-chain-out (Heuristics/README.md, choice C4).
+    public static let defaultMinServiceAddresses = 10
+    /// Chosen leave-one-chain-out (Heuristics/README.md, choice C4c: batch chains with one payer).
+    public static let defaultServiceBatchOutputs = 10
 }
 
 /// The analysis results before they are written: the report plus what the pictures need.

@@ -36,7 +36,7 @@ struct CaseFacts {
         let notFound = watchlist.map(\.address).filter { ids[$0] == nil }.sorted()
         let tagged = tags.compactMap(\.addressID)
         let chain = try options.loadWholeChain
-            ? LoadedCase.wholeChain(database, seeds: seeds, options: options)
+            ? LoadedCase.wholeChain(database, seeds: seeds, tagged: tagged, options: options)
             : CaseSubgraph.load(database, seeds: seeds, tagged: tagged, options: options)
         var facts = CaseFacts(tags: tags, stats: stats, seeds: seeds, watchlistNotFound: notFound, chain: chain,
                               payerSummaries: [:], membership: [:], names: [:])
@@ -70,14 +70,44 @@ struct LoadedCase {
     var persisted: TraceClusterLoader.Persisted
     var site: SiteCluster
     var payments: [SitePayment]
+    /// The payer clusters and the clusters their funding traces end in, each tested with `ServiceClusters`; and
+    /// those that are services.
+    var serviceTested: Set<Int> = []
+    var services: Set<Int> = []
 
     /// The reference: every transaction of the best chain and every cluster assignment in memory.
-    static func wholeChain(_ database: CaseDatabase, seeds: [Int], options: AnalysisOptions) throws -> LoadedCase {
+    static func wholeChain(_ database: CaseDatabase, seeds: [Int], tagged: [Int], options: AnalysisOptions) throws -> LoadedCase {
         let graph = try TraceGraphLoader.load(database)
         let persisted = try TraceClusterLoader.load(database, addressCapacity: graph.addressCapacity)
         let clusters = ClusterAssignment(clusterOf: persisted.clusterOf)
         let site = SiteExpansion.expand(seeds: seeds, graph: graph, clusters: clusters, rules: options.siteRules)
         let payments = SitePayments.find(site: site, graph: graph, clusters: clusters)
-        return LoadedCase(graph: graph, clusters: clusters, persisted: persisted, site: site, payments: payments)
+        var loaded = LoadedCase(graph: graph, clusters: clusters, persisted: persisted, site: site, payments: payments)
+        loaded.testServices(tagged: tagged, options: options)
+        return loaded
+    }
+
+    /// The clusters the report names as payers or as ends of the payers' funding traces (`CaseTraces`).
+    func namedClusters(tagged: [Int], options: AnalysisOptions) -> Set<Int> {
+        let traces = CaseTraces(graph: graph, clusters: clusters, tagged: tagged, site: site, payments: payments, options: options)
+        var named = Set(payments.map(\.payerCluster))
+        for r in traces.funding.values { for e in r.endpoints.keys { named.insert(e.cluster) } }
+        named.remove(-1)
+        return named
+    }
+
+    /// Tests the named clusters; returns the input addresses whose funding transactions the batch-chain rule
+    /// needs and the graph does not hold (empty on the whole chain).
+    @discardableResult
+    mutating func testServices(tagged: [Int], options: AnalysisOptions) -> Set<Int> {
+        serviceTested = namedClusters(tagged: tagged, options: options)
+        let deposits = ServiceClusters.services(among: serviceTested, graph: graph, clusters: clusters,
+                                                minimum: options.minServiceAddresses)
+        var missing = Set<Int>()
+        let batches = ServiceClusters.batchChainServices(among: serviceTested, graph: graph, clusters: clusters,
+                                                         depositServices: deposits, batch: options.serviceBatchOutputs,
+                                                         missing: &missing)
+        services = deposits.union(batches)
+        return missing
     }
 }

@@ -15,6 +15,7 @@ public enum CaseSubgraph {
     ///    a transaction not loaded (the funding transaction of an input, the spender of an output), that
     ///    transaction is loaded and the traces run again, until none does, or the cone budget
     ///    (`coneTransactionLimit`) runs out and the report says so.
+    /// 3. What the service test reads (`loadForServiceTest`).
     ///
     /// The algorithms are the same as on the whole chain and end up reading the same data, so the report is
     /// the same (`SubgraphEqualityTests`).
@@ -23,6 +24,7 @@ public enum CaseSubgraph {
         let sub = try TraceSubgraph(database, coneTransactionLimit: options.coneTransactionLimit)
         try sub.lookUpClusters(seeds + tagged)
         try sub.loadMembers(ofClusters: seeds.compactMap { sub.cluster(of: $0) })
+        var serviceStage = 0
         while true {
             let built = try sub.build()
             let clusters = ClusterAssignment(partial: built.clusterOf, members: built.members)
@@ -46,8 +48,32 @@ public enum CaseSubgraph {
                     continue
                 }
             }
-            return LoadedCase(graph: built.index, clusters: clusters, persisted: persisted, site: site, payments: payments)
+            var loaded = LoadedCase(graph: built.index, clusters: clusters, persisted: persisted, site: site, payments: payments)
+            if try loadForServiceTest(&loaded, sub, tagged: tagged, options: options, stage: &serviceStage) { continue }
+            return loaded
         }
+    }
+
+    /// 3. What the service test reads (`ServiceClusters`): the named clusters' first members, then their
+    ///    receipts, then, a batch at a time, the funding transactions the batch-chain rule walks back through.
+    ///    Returns whether anything new was loaded (the caller then builds and runs again).
+    static func loadForServiceTest(_ loaded: inout LoadedCase, _ sub: TraceSubgraph, tagged: [Int], options: AnalysisOptions,
+                                   stage: inout Int) throws -> Bool {
+        if stage < 2 {
+            let named = loaded.namedClusters(tagged: tagged, options: options)
+            if stage == 0 {
+                try sub.loadMembers(ofClusters: Array(named))
+            } else {
+                try sub.loadNeighborhoods(of: named.flatMap { ServiceClusters.examined($0, clusters: loaded.clusters) })
+            }
+            stage += 1
+            if sub.hasChanged { return true }
+        }
+        let missing = loaded.testServices(tagged: tagged, options: options).filter { !sub.isComplete($0) }
+        guard !missing.isEmpty, stage < 2 + ServiceClusters.batchSteps + 1 else { return false }
+        try sub.loadNeighborhoods(of: missing.sorted())
+        stage += 1
+        return sub.hasChanged
     }
 
     /// Loads the receipts of each cold-store candidate in chain order, `batch` transactions at a time, and stops

@@ -88,6 +88,8 @@ struct ReportAssembly {
         var contactsOfPayer: [Int: Set<String>] = [:]
         var contactCounts: [Int: [String: Int]] = [:]
         var adsOfContact: [String: [String]] = [:]
+        /// Ads matched to each payment, by "txid:vout".
+        var adsOfPayment: [String: [String]] = [:]
     }
 
     func adSection(_ matches: [AdMatch]) -> AdSection {
@@ -102,6 +104,7 @@ struct ReportAssembly {
             let payment = m.payment.map { payments[$0] }
             if let payment, m.status == .matched {
                 section.adsOfPayer[payment.payerCluster, default: []].append(ad.id)
+                section.adsOfPayment["\(graph.txids[payment.tx].digest.displayHex):\(payment.vout)", default: []].append(ad.id)
                 if !ad.contact.isEmpty {
                     section.contactsOfPayer[payment.payerCluster, default: []].insert(ad.contact)
                     section.contactCounts[payment.payerCluster, default: [:]][ad.contact, default: 0] += 1
@@ -124,7 +127,8 @@ struct ReportAssembly {
     }
 
     func sharedContacts(_ ads: AdSection) -> [Report.SharedContact] {
-        SharedContacts.find(contactCounts: ads.contactCounts).map { f in
+        // A service pays for its customers: its ads' contacts are evidence about nobody's identity.
+        SharedContacts.find(contactCounts: ads.contactCounts.filter { !services.contains($0.key) }).map { f in
             let explanation: String
             switch f.kind {
             case .plausiblyOneAdvertiser:
@@ -147,7 +151,7 @@ struct ReportAssembly {
     }
 
     func multiContactPayers(_ ads: AdSection) -> [Report.MultiContactPayer] {
-        ads.contactsOfPayer.filter { $0.value.count > 1 }.map { c, contacts in
+        ads.contactsOfPayer.filter { $0.value.count > 1 && !services.contains($0.key) }.map { c, contacts in
             Report.MultiContactPayer(clusterID: c, contacts: contacts.sorted(), ads: (ads.adsOfPayer[c] ?? []).sorted(by: adOrder))
         }.sorted { $0.clusterID < $1.clusterID }
     }
@@ -169,6 +173,10 @@ struct ReportAssembly {
             if ps.contains(where: { $0.inputClusters.count > 1 }) {
                 notes.append("some payments mix inputs of several clusters (CoinJoin or PayJoin); the payer is the cluster that put in the most value")
             }
+            let isService = services.contains(c)
+            if isService {
+                notes.append("this cluster behaves like a service (an exchange or custodial wallet: at least \(options.minServiceAddresses) of its addresses are each paid by two or more outsiders, as customers pay their deposit addresses): its payments are withdrawals on customers' behalf, so each advertiser it paid for is one of its customers, not the cluster's owner; ask the service which customer requested each withdrawal in service_leads. Its payments for different contacts say nothing about those contacts being one advertiser")
+            }
             payers.append(Report.PayerCluster(
                 clusterID: c, size: summary.size, addresses: summary.first.prefix(options.addressLimit).map(name).sorted(),
                 addressesTruncated: summary.size > options.addressLimit, payments: ps.map(paymentRef),
@@ -177,9 +185,18 @@ struct ReportAssembly {
                 lastPayment: CaseInputs.isoTime(ps.map(\.time).max() ?? 0),
                 ads: (ads.adsOfPayer[c] ?? []).sorted(by: adOrder), contacts: (ads.contactsOfPayer[c] ?? []).sorted(),
                 labels: labels.of(cluster: c), fundingSources: traces.funding[c].map { sources($0, exclude: c) } ?? [],
-                notes: notes))
+                notes: notes, kind: clusterKind(c) ?? "wallet", serviceLeads: isService ? serviceLeads(ps, ads) : nil))
         }
         return payers
+    }
+
+    /// A service payer's withdrawals: each payment with the ads matched to it, the question to put to the service.
+    func serviceLeads(_ ps: [SitePayment], _ ads: AdSection) -> [Report.ServiceLead] {
+        ps.map { p in
+            let ref = paymentRef(p)
+            return Report.ServiceLead(txid: ref.txid, vout: ref.vout, valueSat: ref.valueSat,
+                                      ads: (ads.adsOfPayment["\(ref.txid):\(ref.vout)"] ?? []).sorted(by: adOrder))
+        }
     }
 
     /// The trace the parameters ask for, from the site's received payments.
@@ -197,9 +214,18 @@ struct ReportAssembly {
             if let exclude, e.cluster == exclude && e.kind == .hopLimit { return nil }
             return Report.FundingSource(kind: e.kind.rawValue, clusterID: e.cluster >= 0 ? e.cluster : nil,
                                         amountSat: r.endpoints[e] ?? 0, minHops: r.minimumHops[e] ?? 0,
-                                        labels: e.cluster >= 0 ? labels.of(cluster: e.cluster) : [])
+                                        labels: e.cluster >= 0 ? labels.of(cluster: e.cluster) : [],
+                                        clusterKind: clusterKind(e.cluster))
         }
     }
+
+    /// `service` or `wallet` for a cluster the service test read (payers and their funders), else nil.
+    func clusterKind(_ c: Int) -> String? {
+        guard facts.chain.serviceTested.contains(c) else { return nil }
+        return facts.chain.services.contains(c) ? "service" : "wallet"
+    }
+
+    var services: Set<Int> { facts.chain.services }
 
     // MARK: Manifest and caveats
 
@@ -219,7 +245,16 @@ struct ReportAssembly {
             parameters: Report.Parameters(
                 windowBeforeMinutes: options.matching.windowBeforeMinutes, windowAfterMinutes: options.matching.windowAfterMinutes,
                 tolerancePercent: options.matching.tolerancePercent, tracePolicy: options.policy.rawValue,
-                traceDirection: options.direction.rawValue, traceHops: options.hops, siteRules: rules))
+                traceDirection: options.direction.rawValue, traceHops: options.hops, siteRules: rules,
+                minServiceAddresses: options.minServiceAddresses,
+                serviceBatchOutputs: options.serviceBatchOutputs == Int.max ? nil : options.serviceBatchOutputs),
+            errorRates: measuredErrorRates(profile))
+    }
+
+    /// The measured figures of the profile the stored clustering used: same id and same file hash (a profile
+    /// edited since it was measured has no known error rates).
+    func measuredErrorRates(_ profile: Report.Profile) -> Report.ErrorRates? {
+        options.errorRates.first { $0.profile == profile }
     }
 
     func caveats(profileID: String, stoppedAtLoadLimit: Int64) -> [String] {
@@ -233,6 +268,14 @@ struct ReportAssembly {
         }
         if !facts.watchlistNotFound.isEmpty {
             caveats.append("\(facts.watchlistNotFound.count) watchlist address(es) do not appear in the database.")
+        }
+        if let rates = measuredErrorRates(Report.Profile(id: profileID, hash: persisted.profileHash ?? "")) {
+            caveats.append("The error rates in `manifest.error_rates` were measured with this profile on \(rates.corpus.chains.count) chains made by real Bitcoin Core wallets driven by a simulator (\(rates.corpus.chains.joined(separator: ", ")); corpus SHA-256 \(rates.corpus.sha256)), each scored against its ground truth. They were never validated on mainnet, whose wallets, exchanges and users behave in ways the simulator does not (other wallet software, coin control, custodial services of other designs), so they are the rates on that corpus, not a bound on this case.")
+        } else if persisted.clustered {
+            caveats.append("The clustering's profile (\(profileID), hash \(persisted.profileHash ?? "none")) is not one whose error rates were measured (Heuristics/error-rates.json): this report's error rates are unknown.")
+        }
+        if !services.isEmpty {
+            caveats.append("Payer and funding clusters marked `service` behave like an exchange or custodial wallet (at least \(options.minServiceAddresses) of their addresses each paid by two or more outsiders). A service's payment is a withdrawal on a customer's behalf: the advertiser is one of its customers, whom only the service can name (`service_leads`); a service's payments for different contacts are not evidence that they are one advertiser, and no shared-contact or multi-contact entry rests on one. The test reads at most \(ServiceClusters.memberLimit) addresses per cluster; a service whose first addresses are not deposit addresses, or one whose customers never reuse them, reads as `wallet`.")
         }
         if stoppedAtLoadLimit > 0 {
             caveats.append("Tracing was cut short: following the funds further would have read more than \(options.coneTransactionLimit) transactions (--max-trace-transactions; many hops, or a hop into a very large cluster such as an exchange). \(stoppedAtLoadLimit) sat, summed over the payers' funding traces and the requested trace, stopped there and are counted as hop-limit endpoints of the cluster they had reached.")

@@ -2,8 +2,8 @@
 /// Field names are snake_case so other tools read it without a mapping; every array is sorted so the same
 /// inputs give byte-identical output.
 public struct Report: Codable, Sendable, Equatable {
-    public static let schemaVersion = "1.5.0"
-    public static let schemaID = "https://spoor.invalid/schema/report-1.5.0.json"
+    public static let schemaVersion = "1.6.0"
+    public static let schemaID = "https://spoor.invalid/schema/report-1.6.0.json"
 
     public var schemaVersion: String
     public var manifest: Manifest
@@ -30,8 +30,50 @@ public struct Report: Codable, Sendable, Equatable {
         public var chain: Chain
         public var database: DatabaseCounts
         public var parameters: Parameters
+        /// The profile's error rates measured on the sample-chain corpus (`Heuristics/error-rates.json`); nil when
+        /// the profile used was never measured. Since 1.6.0.
+        public var errorRates: ErrorRates?
         enum CodingKeys: String, CodingKey {
             case tool, toolVersion = "tool_version", profile, inputs, chain, database, parameters
+            case errorRates = "error_rates"
+        }
+    }
+    /// One profile's figures from `Tests/Benchmarks/corpus.sh` (`spoor evaluate` on every sample chain with
+    /// ground truth), cited by every report made with that profile.
+    public struct ErrorRates: Codable, Sendable, Equatable {
+        public var profile: Profile
+        public var corpus: Corpus
+        public var figures: [Figure]
+        /// What the figures do not show (a leave-one-chain-out fold that picked otherwise, a target missed).
+        public var notes: [String]
+        public init(profile: Profile, corpus: Corpus, figures: [Figure], notes: [String]) {
+            self.profile = profile; self.corpus = corpus; self.figures = figures; self.notes = notes
+        }
+    }
+    public struct Corpus: Codable, Sendable, Equatable {
+        public var chains: [String]
+        /// SHA-256 over every file of the chains' blocks/, case/ and truth/ (`Tests/Benchmarks/corpus-table.py`).
+        public var sha256: String
+        /// The day the figures were measured (YYYY-MM-DD).
+        public var measured: String
+        public init(chains: [String], sha256: String, measured: String) {
+            self.chains = chains; self.sha256 = sha256; self.measured = measured
+        }
+    }
+    /// One `spoor evaluate` figure over the corpus: per chain, mean and worst (Heuristics/README.md, Evaluation).
+    public struct Figure: Codable, Sendable, Equatable {
+        public var name: String
+        public var better: String
+        public var mean: Double
+        public var worst: Double
+        public var worstChain: String
+        public var perChain: [String: Double]
+        public init(name: String, better: String, mean: Double, worst: Double, worstChain: String, perChain: [String: Double]) {
+            self.name = name; self.better = better; self.mean = mean; self.worst = worst
+            self.worstChain = worstChain; self.perChain = perChain
+        }
+        enum CodingKeys: String, CodingKey {
+            case name, better, mean, worst, worstChain = "worst_chain", perChain = "per_chain"
         }
     }
     public struct Profile: Codable, Sendable, Equatable {
@@ -73,7 +115,12 @@ public struct Report: Codable, Sendable, Equatable {
         public var traceDirection: String
         public var traceHops: Int
         public var siteRules: [String]
+        /// Reused receiving addresses that make a cluster a service. Since 1.6.0.
+        public var minServiceAddresses: Int?
+        /// Outputs that make a transaction a batch payout for the batch-chain service rule; nil: off. Since 1.6.0.
+        public var serviceBatchOutputs: Int?
         enum CodingKeys: String, CodingKey {
+            case minServiceAddresses = "min_service_addresses", serviceBatchOutputs = "service_batch_outputs"
             case windowBeforeMinutes = "window_before_minutes", windowAfterMinutes = "window_after_minutes"
             case tolerancePercent = "tolerance_percent", tracePolicy = "trace_policy"
             case traceDirection = "trace_direction", traceHops = "trace_hops", siteRules = "site_rules"
@@ -160,14 +207,25 @@ public struct Report: Codable, Sendable, Equatable {
         public var labels: [String]
         public var fundingSources: [FundingSource]
         public var notes: [String]
-        /// `service` (behaves like an exchange: pays on its customers' behalf) or `wallet`.
+        /// `service` (behaves like an exchange: pays on its customers' behalf) or `wallet`. Since 1.5.0.
         public var kind: String?
+        /// A service's withdrawals to the site, with the ads each paid: what to ask the service. Since 1.6.0.
+        public var serviceLeads: [ServiceLead]?
         enum CodingKeys: String, CodingKey {
-            case kind
+            case kind, serviceLeads = "service_leads"
             case clusterID = "cluster_id", size, addresses, addressesTruncated = "addresses_truncated", payments
             case totalPaidSat = "total_paid_sat", firstPayment = "first_payment", lastPayment = "last_payment"
             case ads, contacts, labels, fundingSources = "funding_sources", notes
         }
+    }
+
+    /// One withdrawal by a service payer: the service knows which customer asked for it.
+    public struct ServiceLead: Codable, Sendable, Equatable {
+        public var txid: String
+        public var vout: Int
+        public var valueSat: Int64
+        public var ads: [String]
+        enum CodingKeys: String, CodingKey { case txid, vout, valueSat = "value_sat", ads }
     }
 
     public struct Candidate: Codable, Sendable, Equatable {

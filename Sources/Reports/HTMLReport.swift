@@ -63,6 +63,7 @@ public enum HTML {
 
         """
         h += findings(ReportFindings(report: report), report: report)
+        h += errorRates(report.manifest)
         h += "<h2>The trail</h2>\n" + legend() + svg(graph) + "\n"
         if graph.omittedPayers > 0 {
             h += "<p>\(graph.omittedPayers) smaller payer clusters are left out of the picture; the tables list all.</p>\n"
@@ -99,10 +100,13 @@ public enum HTML {
         h += "<h2>Payer clusters (\(report.payerClusters.count))</h2>\n<table><tr><th>cluster</th><th>size</th><th>payments</th><th>total paid</th><th>first / last</th><th>ads</th><th>contacts</th><th>funding sources</th></tr>\n"
         for p in report.payerClusters {
             let funding = p.fundingSources.map { s in
-                "\(e(s.kind))\(s.clusterID.map { " cluster \($0)" } ?? "")\(s.labels.isEmpty ? "" : " [" + e(s.labels.joined(separator: ", ")) + "]"): \(btc(s.amountSat)) at \(count(s.minHops, "hop"))"
+                "\(e(s.kind))\(s.clusterID.map { (s.clusterKind == "service" ? " service (exchange-like) cluster " : " cluster ") + "\($0)" } ?? "")\(s.labels.isEmpty ? "" : " [" + e(s.labels.joined(separator: ", ")) + "]"): \(btc(s.amountSat)) at \(count(s.minHops, "hop"))"
             }.joined(separator: "<br>")
-            h += "<tr id=\"payer-\(p.clusterID)\"><td>\(p.clusterID)\(p.labels.isEmpty ? "" : "<br>" + e(p.labels.joined(separator: ", ")))</td><td>\(p.size)</td><td>\(p.payments.count)</td><td>\(btc(p.totalPaidSat))</td><td>\(e(p.firstPayment))<br>\(e(p.lastPayment))</td><td>\(e(p.ads.joined(separator: ", ")))</td><td>\(p.contacts.map(e).joined(separator: "<br>"))</td><td>\(funding)"
+            h += "<tr id=\"payer-\(p.clusterID)\"><td>\(p.clusterID)\(p.kind == "service" ? "<br><b>service</b> (exchange-like)" : "")\(p.labels.isEmpty ? "" : "<br>" + e(p.labels.joined(separator: ", ")))</td><td>\(p.size)</td><td>\(p.payments.count)</td><td>\(btc(p.totalPaidSat))</td><td>\(e(p.firstPayment))<br>\(e(p.lastPayment))</td><td>\(e(p.ads.joined(separator: ", ")))</td><td>\(p.contacts.map(e).joined(separator: "<br>"))</td><td>\(funding)"
             if !p.notes.isEmpty { h += "<br><i>\(p.notes.map(e).joined(separator: "<br>"))</i>" }
+            if let leads = p.serviceLeads, !leads.isEmpty {
+                h += "<br>Ask the service which customer requested: " + leads.map { "<span class=\"mono\">\(e($0.txid)):\($0.vout)</span>\($0.ads.isEmpty ? "" : " (ads " + e($0.ads.joined(separator: ", ")) + ")")" }.joined(separator: "; ")
+            }
             h += "<details><summary>addresses</summary><span class=\"mono\">\(p.addresses.map(e).joined(separator: " "))\(p.addressesTruncated ? " …" : "")</span></details></td></tr>\n"
         }
         h += "</table>\n"
@@ -139,7 +143,7 @@ public enum HTML {
             for t in report.traces {
                 h += "<p>\(e(t.direction)), policy <b>\(e(t.policy))</b>, \(count(t.hops, "hop")): started with \(btc(t.startSat)), endpoints hold \(btc(t.endpointsSat))\(t.conserved ? " (conserved)" : "") over \(t.transactionsVisited) transactions.</p><table><tr><th>endpoint</th><th>cluster</th><th>labels</th><th>amount</th><th>hops</th></tr>\n"
                 for s in t.endpoints.sorted(by: { $0.amountSat > $1.amountSat }).prefix(50) {
-                    h += "<tr><td>\(e(s.kind))</td><td>\(s.clusterID.map(String.init) ?? "")</td><td>\(e(s.labels.joined(separator: ", ")))</td><td>\(btc(s.amountSat))</td><td>\(s.minHops)</td></tr>\n"
+                    h += "<tr><td>\(e(s.kind))</td><td>\(s.clusterID.map(String.init) ?? "")\(s.clusterKind == "service" ? " (service)" : "")</td><td>\(e(s.labels.joined(separator: ", ")))</td><td>\(btc(s.amountSat))</td><td>\(s.minHops)</td></tr>\n"
                 }
                 h += "</table>\n"
             }
@@ -222,9 +226,38 @@ public enum HTML {
         return h
     }
 
-    /// One line on how often the profile's clustering is wrong.
+    /// One line on how often the profile's analysis is wrong, from `manifest.error_rates`.
     static func errorRateSummary(_ report: Report) -> String {
-        "not measured for this report; clusters may wrongly join or split wallets (see the caveats)."
+        guard let r = report.manifest.errorRates else {
+            return "not measured for this profile; clusters may wrongly join or split wallets (see the caveats)."
+        }
+        let worst = Dictionary(r.figures.map { ($0.name, $0.worst) }, uniquingKeysWith: { a, _ in a })
+        let parts = [("clustering.precision", "pairwise precision"), ("ads.right_transaction_share", "paid ads matched to the right transaction"),
+                     ("ads.wrong_share", "ads matched wrongly")].compactMap { key, text in worst[key].map { "\(text) \(figure($0))" } }
+        return "on the worst of \(r.corpus.chains.count) simulated chains with ground truth, " + parts.joined(separator: ", ")
+            + " (<a href=\"#error-rates\">all figures</a>; never validated on mainnet)."
+    }
+
+    /// The profile's measured error rates (`manifest.error_rates`), or a warning that they are unknown.
+    static func errorRates(_ m: Report.Manifest) -> String {
+        guard let r = m.errorRates else {
+            return "<h2 id=\"error-rates\">Known error rates</h2>\n<p class=\"caveat\">None: the clustering profile <code>\(escape(m.profile.id))</code> was never measured on the sample-chain corpus.</p>\n"
+        }
+        var h = "<h2 id=\"error-rates\">Known error rates</h2>\n<p>Profile <code>\(escape(r.profile.id))</code> measured on \(r.corpus.chains.count) simulated chains with ground truth (\(escape(r.corpus.chains.joined(separator: ", "))); \(escape(r.corpus.measured)), corpus SHA-256 <code>\(escape(r.corpus.sha256))</code>). Worst is the worst chain's figure.</p>\n"
+        h += "<table><tr><th>figure</th><th>mean</th><th>worst</th><th>worst chain</th></tr>\n"
+        for f in r.figures {
+            h += "<tr><td>\(escape(f.name))</td><td>\(figure(f.mean))</td><td>\(figure(f.worst))</td><td>\(escape(f.worstChain))</td></tr>\n"
+        }
+        h += "</table>\n" + r.notes.map { "<p class=\"caveat\">\(escape($0))</p>\n" }.joined()
+        return h
+    }
+
+    /// A share to four decimals, a count as a whole number.
+    static func figure(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) >= 1 { return String(Int(v)) }
+        let tenThousandths = Int((abs(v) * 10_000).rounded())
+        let frac = String(tenThousandths % 10_000)
+        return (v < 0 ? "-" : "") + String(tenThousandths / 10_000) + "." + String(repeating: "0", count: 4 - frac.count) + frac
     }
 
     /// Three columns: funding sources, payer clusters, the site. Edge width grows with the amount.

@@ -33,7 +33,8 @@ public struct TrailGraph: Sendable, Equatable {
         for p in shown {
             let pid = "payer-\(p.clusterID)"
             let tag = p.labels.isEmpty ? "" : " [\(p.labels.joined(separator: ", "))]"
-            nodes.append(Node(id: pid, role: .payer, label: "payer cluster \(p.clusterID)\(tag): \(p.ads.count) \(p.ads.count == 1 ? "ad" : "ads")", amountSat: p.totalPaidSat))
+            let what = p.kind == "service" ? "service (exchange-like) cluster" : "payer cluster"
+            nodes.append(Node(id: pid, role: .payer, label: "\(what) \(p.clusterID)\(tag): \(p.ads.count) \(p.ads.count == 1 ? "ad" : "ads")", amountSat: p.totalPaidSat))
             var evidence = p.payments.map { "payment \($0.txid):\($0.vout) of \($0.valueSat) sat at \($0.blockTimeISO)" }
             evidence += report.ads.filter { $0.payerCluster == p.clusterID && $0.status == "matched" }
                 .map { "ad \($0.adID) (\($0.contact)): \($0.basis), confidence \($0.confidence): \($0.reason)" }
@@ -45,7 +46,8 @@ public struct TrailGraph: Sendable, Equatable {
                 let sid = s.clusterID.map { "source-\($0)" } ?? "source-\(s.kind)"
                 let label: String
                 if let c = s.clusterID {
-                    label = s.labels.isEmpty ? "funding cluster \(c)" : "\(s.labels.joined(separator: ", ")) (cluster \(c))"
+                    let what = s.clusterKind == "service" ? "service (exchange-like) cluster" : "funding cluster"
+                    label = s.labels.isEmpty ? "\(what) \(c)" : "\(s.labels.joined(separator: ", ")) (\(what) \(c))"
                 } else {
                     label = s.kind
                 }

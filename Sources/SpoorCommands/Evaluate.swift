@@ -18,7 +18,7 @@ struct Evaluate: AsyncParsableCommand {
             Give one --truth per chain, each with its --db (default case.sqlite for a single chain) and, unless \
             --clustering-only, its case folder (--case; default: the case/ folder beside truth/). The k-th \
             --db and --case go with the k-th --truth. Scores the clustering stored in the database (run spoor \
-            cluster first) and the report the analysis makes with default parameters.
+            cluster first) and the report the analysis makes (investigate's default parameters unless given).
             """)
 
     @Option(name: .long, help: "A sample chain's truth folder, or the chain folder holding truth/ (repeat for several chains).")
@@ -31,6 +31,7 @@ struct Evaluate: AsyncParsableCommand {
     var clusteringOnly = false
     @Option(name: .long, help: "The profile file the cases were clustered with, when it is not one in Heuristics/profiles (for the change table and the score before links).")
     var profile: String?
+    @OptionGroup var matching: MatchingOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -49,7 +50,8 @@ struct Evaluate: AsyncParsableCommand {
             let truthFolder = try ChainTruth(path: path)
             let dbPath = db.isEmpty ? CaseDatabase.defaultPath : db[k]
             let caseDir = clusteringOnly ? nil : `case`.isEmpty ? truthFolder.folder.appendingPathComponent("case") : URL(fileURLWithPath: `case`[k])
-            chains.append(try CaseScorer(truth: truthFolder, database: dbPath, caseFolder: caseDir, profileFile: profile).score())
+            chains.append(try CaseScorer(truth: truthFolder, database: dbPath, caseFolder: caseDir, profileFile: profile,
+                                         options: try analysisOptions(matching, nil)).score())
         }
         let corpus = CorpusEvaluation(chains: chains)
         if output.json { try printJSON(corpus); return }
@@ -65,6 +67,8 @@ struct CaseScorer {
     var database: String
     var caseFolder: URL?
     var profileFile: String?
+    /// The analysis parameters (investigate's defaults unless the command line says otherwise).
+    var options = AnalysisOptions()
 
     func score() throws -> ChainEvaluation {
         guard FileManager.default.fileExists(atPath: database) else { throw CommandFailure("\(database): no such case database") }
@@ -129,7 +133,7 @@ struct CaseScorer {
         let ads = folder.appendingPathComponent("ads.csv"), rates = folder.appendingPathComponent("rates.csv")
         guard fm.fileExists(atPath: ads.path) else { throw CommandFailure("\(folder.path): no ads.csv") }
         let report = try CaseAnalysis.run(database: store, files: CaseFiles(
-            watchlist: watchlist, ads: ads, rates: fm.fileExists(atPath: rates.path) ? rates : nil)).report
+            watchlist: watchlist, ads: ads, rates: fm.fileExists(atPath: rates.path) ? rates : nil), options: options).report
         let known = Set(truth.ads.map(\.adID))
         if let stray = report.ads.first(where: { !known.contains($0.adID) }) {
             throw CommandFailure("\(ads.path): ad \(stray.adID) is not in \(truth.folder.path)/truth/ads.csv: the case and the truth are of different chains")

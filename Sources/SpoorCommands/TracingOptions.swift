@@ -18,6 +18,10 @@ struct MatchingOptions: ParsableArguments {
     var noColdSweep = false
     @Flag(name: .long, help: "Do not add probable PayJoin receiver inputs to the site.")
     var noPayjoinRule = false
+    @Option(name: .long, help: "Addresses each paid by two or more outsiders that make a payer or funding cluster a service.")
+    var minServiceAddresses: Int = AnalysisOptions.defaultMinServiceAddresses
+    @Option(name: .long, help: "Outputs that make a transaction a batch payout: a cluster paying batches funded by a service's batches is a service too.")
+    var serviceBatchOutputs: Int = AnalysisOptions.defaultServiceBatchOutputs
 
     func validate() throws { _ = try parameters() }
 
@@ -27,6 +31,8 @@ struct MatchingOptions: ParsableArguments {
             throw CommandFailure("--window-before/--window-after must be between 0 and \(longest) minutes (ten years)")
         }
         guard tolerance >= 0, tolerance < 100 else { throw CommandFailure("--tolerance must be between 0 and 100 (percent)") }
+        guard minServiceAddresses >= 1 else { throw CommandFailure("--min-service-addresses must be at least 1") }
+        guard serviceBatchOutputs >= 2 else { throw CommandFailure("--service-batch-outputs must be at least 2") }
         return AdMatchingParameters(windowBeforeMinutes: windowBefore, windowAfterMinutes: windowAfter, tolerancePercent: tolerance)
     }
 
@@ -55,8 +61,13 @@ struct TraceOptions: ParsableArguments {
 
 /// `trace` nil: the default tracing (haircut, back, 2 hops), for commands without tracing options.
 func analysisOptions(_ m: MatchingOptions, _ t: TraceOptions?) throws -> AnalysisOptions {
-    guard let t else { return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules) }
+    let rates = try ErrorRatesFile.shipped()
+    guard let t else {
+        return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules, minServiceAddresses: m.minServiceAddresses,
+                               serviceBatchOutputs: m.serviceBatchOutputs, errorRates: rates)
+    }
     return AnalysisOptions(matching: try m.parameters(), siteRules: m.siteRules, policy: t.policy,
                            direction: t.direction, hops: t.hops, loadWholeChain: t.wholeChain,
-                           coneTransactionLimit: t.maxTraceTransactions)
+                           coneTransactionLimit: t.maxTraceTransactions, minServiceAddresses: m.minServiceAddresses,
+                           serviceBatchOutputs: m.serviceBatchOutputs, errorRates: rates)
 }

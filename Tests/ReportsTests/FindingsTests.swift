@@ -44,7 +44,8 @@ import Testing
         #expect(summary.contains("<b>41 advertisers</b>"))
         #expect(summary.contains("<b>111 ads</b>: 88 matched to a payment, 13 ambiguous, 10 unmatched."))
         #expect(summary.contains("<b>0.38453300 BTC</b> in 98 payments"))
-        #expect(summary.contains("Cluster 15 funded <b>8 of the 50 payer clusters</b>"))
+        // The exchange that funds 8 payers is named as a service (issue 15 item 5).
+        #expect(summary.contains("Cluster 15, which behaves like a service (an exchange) funded <b>8 of the 50 payer clusters</b>"))
         #expect(summary.contains("compete for"), "the ambiguous ads' reasons are on the first screen")
         // Counted nouns agree with their number; Markdown is rendered, not shown.
         #expect(!html.contains("(s)"))

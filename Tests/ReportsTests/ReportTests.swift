@@ -69,6 +69,42 @@ enum SampleCase {
         #expect(report.traces.allSatisfy { $0.conserved && $0.startSat == $0.endpointsSat })
     }
 
+    /// The manifest cites the measured figures of the profile the stored clustering used — same id *and* same
+    /// file hash — and the HTML shows them; a profile never measured (or edited since) gets none and a caveat.
+    @Test func reportCitesItsProfilesErrorRatesOnly() throws {
+        let database = try SampleCase.database()
+        let profile = Report.Profile(id: HeuristicProfile.builtInDefault.id, hash: HeuristicProfile.builtInDefault.hash)
+        let corpus = Report.Corpus(chains: ["chain-a", "chain-b"], sha256: String(repeating: "ab", count: 32), measured: "2026-12-02")
+        let figure = Report.Figure(name: "ads.wrong_share", better: "lower", mean: 0.0125, worst: 0.025,
+                                   worstChain: "chain-b", perChain: ["chain-a": 0, "chain-b": 0.025])
+        let measured = Report.ErrorRates(profile: profile, corpus: corpus, figures: [figure], notes: ["a fold picked otherwise"])
+        var edited = measured
+        edited.profile.hash = String(repeating: "0", count: 64)
+        edited.figures[0].worst = 0.5
+        var other = measured
+        other.profile.id = "change"
+
+        let cited = try CaseAnalysis.run(database: database, files: SampleCase.files,
+                                         options: AnalysisOptions(errorRates: [other, edited, measured])).report
+        #expect(cited.manifest.errorRates == measured)
+        #expect(cited.caveats.contains { $0.contains("were measured with this profile on 2 chains") && $0.contains("never validated on mainnet") })
+        let json = try ReportWriter.json(cited)
+        let violations = try SampleCase.validator().validate(json)
+        #expect(violations.isEmpty, "\(violations.prefix(5))")
+        #expect(try JSONDecoder().decode(Report.self, from: json) == cited)
+        let html = HTML.render(cited)
+        #expect(html.contains("<h2 id=\"error-rates\">Known error rates</h2>"))
+        #expect(html.contains("on the worst of 2 simulated chains with ground truth, ads matched wrongly 0.0250"))
+        #expect(html.contains("<tr><td>ads.wrong_share</td><td>0.0125</td><td>0.0250</td><td>chain-b</td></tr>"))
+        #expect(html.contains("a fold picked otherwise"))
+
+        let unknown = try CaseAnalysis.run(database: database, files: SampleCase.files,
+                                           options: AnalysisOptions(errorRates: [other, edited])).report
+        #expect(unknown.manifest.errorRates == nil)
+        #expect(unknown.caveats.contains { $0.contains("this report's error rates are unknown") })
+        #expect(HTML.render(unknown).contains("was never measured"))
+    }
+
     @Test func theSchemaRejectsWhatItShould() throws {
         let validator = try SampleCase.validator()
         let report = try CaseAnalysis.run(database: try SampleCase.database(), files: SampleCase.files).report

@@ -59,6 +59,29 @@ enum SampleCases {
         #expect((contacts.truthPairs, contacts.pairsFound, contacts.falseOneAdvertiser) == (2, 2, 0))
     }
 
+    /// investigate's profile on the two bundled chains nobody tuned to: every figure of
+    /// `Tests/Benchmarks/corpus-results.md` (2026-12-02) for them, pinned (counts exactly, shares to 1e-5).
+    @Test(arguments: [
+        ("small-seed4", 0.99754, 0.62803, 123, ChainEvaluation.SiteScore(addresses: 116, siteUsedAddresses: 118, covered: 116, coverage: 116.0 / 118, foreign: 0),
+         [119, 117, 110, 79, 0, 4, 5], [6, 6, 7, 7, 3, 0], [2, 2, 0, 1]),
+        ("small-seed5", 0.99860, 0.70395, 128, ChainEvaluation.SiteScore(addresses: 88, siteUsedAddresses: 88, covered: 88, coverage: 1, foreign: 0),
+         [96, 87, 80, 66, 0, 10, 6], [9, 9, 2, 2, 0, 0], [2, 2, 1, 0]),
+    ])
+    func changeProfileOnChainsNobodyTunedTo(chain: String, precision: Double, recall: Double, largest: Int,
+                                            site: ChainEvaluation.SiteScore, ads: [Int], payers: [Int], contacts: [Int]) async throws {
+        let e = try await score(chain, profile: "change")
+        #expect(abs(e.clustering.precision - precision) < 0.00001 && abs(e.clustering.recall - recall) < 0.00001)
+        #expect(e.clustering.largest == largest)
+        #expect(e.site == site)
+        let a = try #require(e.ads)
+        #expect([a.ads, a.paid, a.rightTransaction, a.rightOutput, a.wrong, a.ambiguous, a.unmatched] == ads)
+        let p = try #require(e.payers)
+        #expect([p.ownWalletAdvertisers, p.ownWalletFound, p.custodialAds, p.custodialMatched, p.custodialMarkedService,
+                  p.walletsMarkedService] == payers)
+        let c = try #require(e.sharedContacts)
+        #expect([c.truthPairs, c.pairsFound, c.falseOneAdvertiser, c.serviceClaims] == contacts)
+    }
+
     /// Pure common-input clustering reproduces the reference figures of the chains' README (scored independently
     /// of the project): small-seed4's PayJoins make it the worst chain.
     @Test func defaultProfileOverTwoChainsGivesMeanAndWorst() async throws {

@@ -256,3 +256,50 @@ public enum ClusterRunStore {
             depositServices: s.depositServices, evidenceMerges: merges, evidenceStops: stops, incremental: false, transactionsProcessed: 0, seconds: 0)
     }
 }
+
+extension ClusterRunStore {
+    /// The best chain's transactions as an imported clustering covers them: store id by txid, the last chain
+    /// position, the count and id sum (what a run's state records), and how many loose transactions there are.
+    public struct BestChainTransactions: Sendable {
+        public var ids: [Txid: UInt32] = [:]
+        public var last: ChainPosition?
+        public var count = 0
+        public var idSum: Int64 = 0
+        public var loose = 0
+    }
+
+    public static func bestChainTransactions(_ db: Database) throws -> BestChainTransactions {
+        var found = BestChainTransactions()
+        let rows = try RawStatement(db, """
+            SELECT t.id, t.txid, b.height, t.position FROM tx t JOIN block b ON b.id = t.blockId
+            WHERE b.inBestChain = 1 ORDER BY b.height, t.position
+            """)
+        defer { rows.reset() }
+        while try rows.step() {
+            let id = rows.int64(0)
+            guard let txid = Digest32(bytes: rows.blob(1)) else {
+                throw StoreError.badData("tx \(id) has no 32-byte txid", at: nil)
+            }
+            found.ids[Txid(digest: txid)] = UInt32(truncatingIfNeeded: id)
+            found.last = ChainPosition(height: rows.int64(2), position: rows.int64(3))
+            found.count += 1
+            found.idSum &+= id
+        }
+        found.loose = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tx WHERE blockId IS NULL") ?? 0
+        return found
+    }
+}
+
+extension ClusterRunStore {
+    /// Every address's id by its text (what an imported clustering, which names addresses, is mapped through).
+    public static func addressIDsByText(_ db: Database) throws -> [String: UInt32] {
+        var ids: [String: UInt32] = [:]
+        ids.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") ?? 0)
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, address FROM address")
+        while let r = try rows.next() {
+            let id: Int64 = r[0]
+            ids[r[1]] = UInt32(truncatingIfNeeded: id)
+        }
+        return ids
+    }
+}

@@ -205,6 +205,11 @@ public final class BitcoinETLSource: ChainSource {
 
     private func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation,
                                       what: String) throws(SourceError) -> T {
+        try Self.decode(type, line, at: location, what: what, decoder: decoder)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation, what: String,
+                                     decoder: JSONDecoder) throws(SourceError) -> T {
         do {
             return try decoder.decode(T.self, from: Data(line))
         } catch let error as DecodingError {
@@ -276,7 +281,7 @@ public final class BitcoinETLSource: ChainSource {
                 throw SourceError("transaction \(txRow.hash): block \(row.hash) has no transaction at index \(position) "
                                   + "(found index \(index))", at: txLocation)
             }
-            let (tx, spent) = try makeTransaction(txRow, coinbaseScript: coinbaseScript, at: txLocation)
+            let (tx, spent) = try Self.makeTransaction(txRow, coinbaseScript: coinbaseScript, at: txLocation)
             transactions.append(tx)
             prevouts.append(spent)
         }
@@ -311,22 +316,12 @@ public final class BitcoinETLSource: ChainSource {
                            structureChecked: !transactions.isEmpty)
     }
 
-    private func makeTransaction(_ row: ETLTransactionRow, coinbaseScript: [UInt8]?,
-                                 at location: SourceLocation) throws(SourceError) -> (Transaction, [TxOut?]) {
+    static func makeTransaction(_ row: ETLTransactionRow, coinbaseScript: [UInt8]?,
+                                at location: SourceLocation) throws(SourceError) -> (Transaction, [TxOut?]) {
         func fail(_ message: String) -> SourceError { SourceError("transaction \(row.hash): \(message)", at: location) }
         guard let statedTxid = Txid(hex: row.hash) else { throw fail("`hash` is not 64 hex digits") }
-        guard let version = Int32(exactly: row.version) ?? UInt32(exactly: row.version).map({ Int32(bitPattern: $0) })
-        else { throw fail("`version` does not fit in 4 bytes") }
-        var outputs: [TxOut] = []
-        for (i, o) in row.outputs.sorted(by: { $0.index < $1.index }).enumerated() {
-            guard o.index == i else { throw fail("outputs[\(i)] has index \(o.index)") }
-            guard o.value.value >= 0, o.value.value <= Amount.maxMoney.satoshis else {
-                throw fail("outputs[\(i)].value \(o.value.value) is outside 0…21,000,000 BTC")
-            }
-            do {
-                outputs.append(TxOut(value: Amount(satoshis: o.value.value), scriptPubKey: try Hex.decode(o.script_hex)))
-            } catch { throw fail("outputs[\(i)].script_hex is not valid hex: \(error)") }
-        }
+        let version = try self.version(row, at: location)
+        let outputs = try self.outputs(row, at: location)
 
         func build(_ inputs: [TxIn]) -> Transaction {
             let stripped = Transaction(version: version, inputs: inputs, outputs: outputs, lockTime: row.lock_time)
@@ -365,6 +360,29 @@ public final class BitcoinETLSource: ChainSource {
             throw fail("the inputs, outputs, version and lock_time hash to txid \(tx.txid), not to the stated hash")
         }
         return (tx, prevouts)
+    }
+
+    static func version(_ row: ETLTransactionRow, at location: SourceLocation) throws(SourceError) -> Int32 {
+        guard let version = Int32(exactly: row.version) ?? UInt32(exactly: row.version).map({ Int32(bitPattern: $0) }) else {
+            throw SourceError("transaction \(row.hash): `version` does not fit in 4 bytes", at: location)
+        }
+        return version
+    }
+
+    /// The row's outputs in `index` order, each index present once, values within the money range.
+    static func outputs(_ row: ETLTransactionRow, at location: SourceLocation) throws(SourceError) -> [TxOut] {
+        func fail(_ message: String) -> SourceError { SourceError("transaction \(row.hash): \(message)", at: location) }
+        var outputs: [TxOut] = []
+        for (i, o) in row.outputs.sorted(by: { $0.index < $1.index }).enumerated() {
+            guard o.index == i else { throw fail("outputs[\(i)] has index \(o.index)") }
+            guard o.value.value >= 0, o.value.value <= Amount.maxMoney.satoshis else {
+                throw fail("outputs[\(i)].value \(o.value.value) is outside 0…21,000,000 BTC")
+            }
+            do {
+                outputs.append(TxOut(value: Amount(satoshis: o.value.value), scriptPubKey: try Hex.decode(o.script_hex)))
+            } catch { throw fail("outputs[\(i)].script_hex is not valid hex: \(error)") }
+        }
+        return outputs
     }
 
     /// The spent output, where an enriched input's value and address pin its script exactly.

@@ -45,16 +45,35 @@ public final class GzipLineReader {
     /// spare; a longer line is refused before it is parsed (its parse would take ~28× its size in memory).
     public static let defaultMaximumLineLength = 128 << 20
 
-    public init(path: String, chunkSize: Int = 1 << 20,
-                maximumLineLength: Int = GzipLineReader.defaultMaximumLineLength,
-                maximumExpansion: Int = 50, expansionAllowance: Int = 64 << 20) throws(SourceError) {
+    public convenience init(path: String, chunkSize: Int = 1 << 20,
+                            maximumLineLength: Int = GzipLineReader.defaultMaximumLineLength,
+                            maximumExpansion: Int = 50, expansionAllowance: Int = 64 << 20) throws(SourceError) {
+        let (fd, size) = try InputFile.openRegular(path)
+        try self.init(descriptor: fd, name: path, size: size, chunkSize: chunkSize, maximumLineLength: maximumLineLength,
+                      maximumExpansion: maximumExpansion, expansionAllowance: expansionAllowance)
+    }
+
+    /// Reads standard input (a pipe, as `RDD.pipe` gives a child), plain or gzip, with the same line bound; `name`
+    /// stands for it in error messages. A pipe has no size, so the expansion bound does not apply.
+    public convenience init(standardInputNamed name: String = "<stdin>",
+                            maximumLineLength: Int = GzipLineReader.defaultMaximumLineLength) throws(SourceError) {
+        let fd = dup(STDIN_FILENO)
+        guard fd >= 0 else {
+            throw SourceError("cannot read standard input: \(String(cString: strerror(errno)))", at: SourceLocation(file: name))
+        }
+        try self.init(descriptor: fd, name: name, size: Int.max, chunkSize: 1 << 20, maximumLineLength: maximumLineLength,
+                      maximumExpansion: 50, expansionAllowance: 64 << 20)
+    }
+
+    /// Takes ownership of an open descriptor (closed with the reader, or here when zlib cannot start).
+    private init(descriptor fd: Int32, name path: String, size: Int, chunkSize: Int, maximumLineLength: Int,
+                 maximumExpansion: Int, expansionAllowance: Int) throws(SourceError) {
         self.path = path
         self.chunkSize = max(chunkSize, 4096)
         self.maximumLineLength = maximumLineLength
         self.maximumExpansion = maximumExpansion
         self.expansionAllowance = expansionAllowance
         buffer = [UInt8](repeating: 0, count: self.chunkSize)
-        let (fd, size) = try InputFile.openRegular(path)
         fileSize = size
         guard let f = gzdopen(fd, "rb") else {
             close(fd)

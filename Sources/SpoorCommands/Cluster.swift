@@ -7,9 +7,10 @@ struct Cluster: AsyncParsableCommand {
         abstract: "Cluster addresses into wallets, keeping the evidence of every merge.",
         discussion: """
             `spoor cluster [run] [--db PATH] [--profile NAME_OR_FILE] [--fresh] [--replace] [--json]` clusters the \
-            case database (see `spoor cluster run --help`); `spoor cluster show ADDRESS` lists one cluster.
+            case database (see `spoor cluster run --help`); `spoor cluster show ADDRESS` lists one cluster; \
+            `spoor cluster map` is the per-partition half of clustering on Spark (Sources/SparkClustering).
             """,
-        subcommands: [ClusterRun.self, ClusterShow.self],
+        subcommands: [ClusterRun.self, ClusterShow.self, ClusterMap.self],
         defaultSubcommand: ClusterRun.self
     )
 }

@@ -11,7 +11,7 @@ public struct Spoor: AsyncParsableCommand {
         subcommands: [
             Inspect.self, Export.self,                       // reading
             Ingest.self, Fetch.self, Stats.self, TxCommand.self, AddressCommand.self,  // the case database
-            Cluster.self, Explain.self, Evaluate.self,       // clustering
+            Cluster.self, Explain.self, Evaluate.self, Import.self,  // clustering
             Tags.self, Trace.self, MatchAds.self, ReportCommand.self, Investigate.self,  // tracing and reports
         ]
     )

@@ -1,0 +1,229 @@
+"""Clusters a bitcoin-etl export on Apache Spark with Spoor's own heuristics; the clusters equal a local
+`spoor cluster` run's, ids included.
+
+Stages:
+  map         each partition of transaction lines goes through `spoor cluster map` (the heuristics stay in
+              Swift): merges, stops, exclusions, and each address's first output in the partition.
+  components  address ids in Spoor's local order (rank of the address's first output in the chain: block,
+              position, vout), then connected components of the merges by large-star/small-star (Kiveris et al.
+              2014), every label the smallest id of its component (union by minimum).
+  evidence    the merges a chain-order walk keeps (per component, its merges in chain order through a
+              union-find): exactly the evidence a local run stores.
+  write       OUT/clusters (address,cluster_id by address id), OUT/merges and OUT/stops (txid, address a,
+              address b, heuristic ids; chain order), OUT/run.json (profile, counts, iterations, stage times).
+`spoor import clusters OUT --db CASE` loads the result into a case database.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from pyspark import SparkFiles, StorageLevel
+from pyspark.sql import SparkSession, functions as F
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--transactions", nargs="+", required=True,
+                   help="bitcoin-etl transactions files, directories or globs (.json, .json.gz)")
+    p.add_argument("--spoor", required=True,
+                   help="the spoor binary: a path on every worker, or the name of a file shipped with --files")
+    p.add_argument("--profile", default="default",
+                   help="profile name (default) or a JSON/YAML file (a path, or the name of a file shipped with --files)")
+    p.add_argument("--network", default=None, help="main, testnet3, testnet4, signet, regtest (default: told by the addresses)")
+    p.add_argument("--out", required=True, help="output directory (must not exist)")
+    p.add_argument("--partitions", type=int, default=None, help="minimum input partitions")
+    p.add_argument("--chunk", type=int, default=100000, help="transactions the mapper decides together")
+    p.add_argument("--max-iterations", type=int, default=100)
+    return p.parse_args(argv)
+
+
+def worker_path(name):
+    """A file named on the command line, as a worker sees it: the path itself, or the copy --files shipped."""
+    if os.path.exists(name):
+        return os.path.abspath(name)
+    shipped = SparkFiles.get(os.path.basename(name))
+    if os.path.exists(shipped):
+        return shipped
+    raise FileNotFoundError(f"{name}: not on this worker and not shipped with --files")
+
+
+def mapper(spoor, profile, network, chunk):
+    """The partition function: lines in, `spoor cluster map` records out; a failing mapper fails the task."""
+    def run(lines):
+        command = [worker_path(spoor), "cluster", "map", "--chunk", str(chunk), "--profile",
+                   profile if profile in ("default", "conservative", "change") else worker_path(profile)]
+        if network:
+            command += ["--network", network]
+        child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        failure = []
+
+        def feed():
+            try:
+                for line in lines:
+                    child.stdin.write(line.encode("utf-8"))
+                    child.stdin.write(b"\n")
+            except Exception as e:  # a closed pipe: the child's exit status says why
+                failure.append(e)
+            finally:
+                try:
+                    child.stdin.close()
+                except OSError:
+                    pass
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        errors = []
+        drain = threading.Thread(target=lambda: errors.append(child.stderr.read()), daemon=True)
+        drain.start()
+        for raw in child.stdout:
+            yield raw.decode("utf-8").rstrip("\n")
+        status = child.wait()
+        feeder.join()
+        drain.join()
+        if status != 0:
+            message = (errors[0] if errors else b"").decode("utf-8", "replace").strip()
+            raise RuntimeError(f"spoor cluster map exited {status}: {message}")
+    return run
+
+
+def large_star(edges):
+    """Kiveris et al.: each node's larger neighbours link to the smallest of its closed neighbourhood."""
+    both = edges.select("u", "v").union(edges.select(F.col("v").alias("u"), F.col("u").alias("v")))
+    smallest = both.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+    return (both.join(smallest, "u").where(F.col("v") > F.col("u"))
+            .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
+
+
+def small_star(edges):
+    """Kiveris et al.: each node and its smaller neighbours link to the smallest of them."""
+    down = edges.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v"))
+    smallest = down.groupBy("u").agg(F.min("v").alias("m"))
+    linked = (down.join(smallest, "u").select(F.col("v").alias("u"), F.col("m").alias("v"))
+              .union(smallest.select("u", F.col("m").alias("v"))))
+    return linked.where(F.col("u") != F.col("v")).select(
+        F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v")).distinct()
+
+
+def components(edges, max_iterations):
+    """(node, label) for every node on an edge, label = smallest node of its component; and the rounds taken."""
+    current = edges.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v")).distinct().localCheckpoint()
+    rounds = 0
+    while True:
+        rounds += 1
+        if rounds > max_iterations:
+            raise RuntimeError(f"connected components did not converge in {max_iterations} large-star/small-star rounds")
+        following = small_star(large_star(current)).localCheckpoint()
+        if following.count() == current.count() and following.exceptAll(current).isEmpty():
+            break
+        current = following
+    # Converged: every component is a star around its smallest node.
+    labels = (current.select("u", "v").union(current.select(F.col("v").alias("u"), F.col("v").alias("v")))
+              .groupBy("u").agg(F.min("v").alias("label")))
+    return labels.withColumnRenamed("u", "node"), rounds
+
+
+def chain_order_forest(rows):
+    """One component's merges in chain order through a union-find: the ones a chain-order walk keeps."""
+    parent = {}
+
+    def find(x):
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+    for r in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        a, b = find(r[3]), find(r[4])
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+            yield r
+
+
+def main(argv):
+    args = parse_args(argv)
+    spark = SparkSession.builder.appName("spoor-cluster").getOrCreate()
+    sc = spark.sparkContext
+    times = {}
+
+    started = time.monotonic()
+    paths = []
+    for t in args.transactions:
+        paths.append(os.path.join(t, "*") if os.path.isdir(t) else t)
+    lines = sc.textFile(",".join(paths), minPartitions=args.partitions or sc.defaultParallelism)
+    mapped = lines.mapPartitions(mapper(args.spoor, args.profile, args.network, args.chunk))
+    records = (spark.createDataFrame(mapped.map(lambda s: (s,)), "line string")
+               .select(F.split("line", "\t").alias("f")).select(F.col("f")[0].alias("kind"), "f")
+               .persist(StorageLevel.MEMORY_AND_DISK))
+    records.count()
+    times["map"] = time.monotonic() - started
+
+    started = time.monotonic()
+    profiles = [tuple(r.f[1:3]) for r in records.where("kind = 'profile'").select("f").distinct().collect()]
+    if len(profiles) != 1:
+        raise RuntimeError(f"partitions ran different profiles: {profiles}")
+    transactions = records.where("kind = 'transactions'").select(F.sum(F.col("f")[1].cast("long"))).first()[0] or 0
+    first = records.where("kind = 'first'").select(
+        F.col("f")[1].alias("address"),
+        F.struct(F.col("f")[2].cast("long").alias("h"), F.col("f")[3].cast("long").alias("i"),
+                 F.col("f")[4].cast("long").alias("o")).alias("at"))
+    ranked = first.groupBy("address").agg(F.min("at").alias("at")).orderBy("at")
+    ids = (spark.createDataFrame(ranked.select("address").rdd.zipWithIndex().map(lambda p: (p[0][0], p[1] + 1)),
+                                 "address string, id long").persist(StorageLevel.MEMORY_AND_DISK))
+
+    def links(kind):
+        return records.where(F.col("kind") == kind).select(
+            F.col("f")[1].cast("long").alias("h"), F.col("f")[2].cast("long").alias("i"),
+            F.col("f")[3].cast("long").alias("seq"), F.col("f")[4].alias("txid"), F.col("f")[5].alias("a"),
+            F.col("f")[6].alias("b"), F.col("f")[7].alias("ids"))
+    merges = (links("merge").join(ids.select(F.col("address").alias("a"), F.col("id").alias("u")), "a")
+              .join(ids.select(F.col("address").alias("b"), F.col("id").alias("v")), "b")
+              .persist(StorageLevel.MEMORY_AND_DISK))
+    missing = links("merge").count() - merges.count()
+    if missing:
+        raise RuntimeError(f"{missing} merge(s) name an address no output pays: is the export missing transactions?")
+    labels, rounds = components(merges.select("u", "v"), args.max_iterations)
+    labels = labels.persist(StorageLevel.MEMORY_AND_DISK)
+    clusters = (ids.join(labels, ids.id == labels.node, "left")
+                .select("id", "address", F.coalesce("label", "id").alias("cluster")))
+    times["components"] = time.monotonic() - started
+
+    started = time.monotonic()
+    kept = (merges.join(labels, merges.u == labels.node).select("label", "h", "i", "seq", "u", "v", "txid", "a", "b", "ids")
+            .rdd.map(lambda r: (r[0], tuple(r[1:]))).groupByKey()
+            .flatMap(lambda group: chain_order_forest(group[1])))
+    kept = spark.createDataFrame(kept, "h long, i long, seq long, u long, v long, txid string, a string, b string, ids string")
+    kept = kept.persist(StorageLevel.MEMORY_AND_DISK)
+    merge_count = kept.count()
+    times["evidence"] = time.monotonic() - started
+
+    started = time.monotonic()
+    out = args.out
+    clusters.orderBy("id").select(F.concat_ws(",", "address", F.col("cluster").cast("string"))).write.text(out + "/clusters")
+    for name, frame in (("merges", kept), ("stops", links("stop"))):
+        (frame.orderBy("h", "i", "seq").select(F.concat_ws("\t", "txid", "a", "b", "ids"))
+         .write.text(f"{out}/{name}"))
+    exclusions = records.where("kind = 'exclude'").select(F.split(F.col("f")[4], ",").alias("rules"))
+    per_rule = {r[0]: r[1] for r in exclusions.select(F.explode("rules")).groupBy("col").count().collect()}
+    per_merge = {r[0]: r[1] for r in kept.select(F.explode(F.split("ids", ","))).groupBy("col").count().collect()}
+    summary = {
+        "profile": profiles[0][0], "profile_hash": profiles[0][1], "transactions": transactions,
+        "excluded_transactions": exclusions.count(), "exclusions_per_rule": per_rule, "merges_per_heuristic": per_merge,
+        "addresses": ids.count(), "merges": merge_count, "stops": links("stop").count(),
+        "component_rounds": rounds, "partitions": lines.getNumPartitions(),
+    }
+    times["write"] = time.monotonic() - started
+    summary["seconds"] = {k: round(v, 3) for k, v in times.items()}
+    with open(os.path.join(out, "run.json"), "w") as f:
+        json.dump(summary, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(json.dumps(summary, sort_keys=True))
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

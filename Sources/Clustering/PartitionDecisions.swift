@@ -123,12 +123,12 @@ public enum PartitionClustering {
         clusterer.process(index)
         decisions.merges = links(clusterer.merges, ordered, names)
         decisions.stops = links(clusterer.stops, ordered, names)
-        let coinbaseBit = UInt32(1) << UInt32(HeuristicRegistry.bit(of: "exclude.coinbase") ?? 31)
+        let coinbaseBit = UInt32(1) << UInt32(HeuristicRegistry.bit(of: HeuristicRegistry.coinbase) ?? 31)
         var flagged = clusterer.flagged.makeIterator()
         var next = flagged.next()
         for (t, tx) in ordered.enumerated() {
             if tx.isCoinbase {
-                if profile.exclusions.contains("exclude.coinbase") {
+                if profile.exclusions.contains(HeuristicRegistry.coinbase) {
                     decisions.exclusions.append(.init(position: tx.position, txid: tx.txid, rules: coinbaseBit))
                 }
             } else if let f = next, f.tx.raw == UInt32(t) {

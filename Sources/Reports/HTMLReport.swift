@@ -63,11 +63,13 @@ public enum HTML {
 
         """
         h += findings(ReportFindings(report: report), report: report)
-        h += errorRates(report.manifest)
         h += "<h2>The trail</h2>\n" + legend() + svg(graph) + "\n"
         if graph.omittedPayers > 0 {
             h += "<p>\(graph.omittedPayers) smaller payer clusters are left out of the picture; the tables list all.</p>\n"
         }
+        // After the picture: the findings already state the error rates in a line, and the legend must stay on
+        // the first screen (Tests/Browser/check-html.sh).
+        h += errorRates(report.manifest)
         h += "<h3>Evidence for each link</h3>\n"
         let labels = Dictionary(graph.nodes.map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
         for edge in graph.edges {

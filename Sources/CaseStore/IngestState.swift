@@ -339,56 +339,10 @@ final class IngestState {
     func judge(_ sb: SourceBlock) throws {
         let block = sb.block
         let hash = block.hash
-        if options.checkConsensus {
-            let fault = sb.structureChecked ? block.header.proofOfWorkFault(powLimit: network.powLimit)
-                : block.consensusFault(powLimit: network.powLimit)
-            if let fault { throw StoreError.badData("block \(hash): \(fault)", at: sb.location) }
-        }
-        if let prevouts = sb.prevouts {
-            guard prevouts.count == block.transactions.count,
-                  zip(prevouts, block.transactions).allSatisfy({ $0.count == $1.inputs.count }) else {
-                throw StoreError.badData("block \(hash): the stated prevouts do not match the transactions' inputs",
-                                         at: sb.location)
-            }
-        }
-
-        if var b = branch {
-            if block.header.previousBlockHash == b.blocks.last?.0.block.hash {
-                let height = b.forkHeight + b.blocks.count + 1
-                if let stated = sb.height, stated != height {
-                    throw StoreError.sourcesDisagree("block \(hash) is stated at height \(stated) but follows "
-                                                     + "height \(height - 1)", at: sb.location)
-                }
-                b.blocks.append((sb, height))
-                b.work = b.work + block.header.work
-                branch = b
-                try considerBranch()
-                return
-            }
-            summary.ignoredBranches.append(IgnoredBranch(forkHeight: b.forkHeight,
-                                                         tip: b.blocks.last.map { $0.0.block.hash } ?? .zero,
-                                                         blocks: b.blocks.count))
-            branch = nil
-        }
-
+        try checkSelfConsistent(sb)
+        if try extendBranch(with: sb) { return }
         if let known = best[hash] {
-            if let stated = sb.height, let stored = known.height, stated != stored {
-                throw StoreError.sourcesDisagree("block \(hash) is at height \(stated) here but at \(stored) in "
-                                                 + "the database", at: sb.location)
-            }
-            if sb.partial != nil {
-                queueAddition(sb)
-                return
-            }
-            if let blockId = partialBlocks.removeValue(forKey: hash) {
-                fill(sb, blockId: blockId)
-                return
-            }
-            if known.txCount != block.transactions.count {
-                throw StoreError.sourcesDisagree("block \(hash) has \(block.transactions.count) transactions here "
-                                                 + "but \(known.txCount) in the database", at: sb.location)
-            }
-            summary.blocksSkipped += 1
+            try meetStored(sb, known: known)
             return
         }
 
@@ -419,17 +373,7 @@ final class IngestState {
                         + "source's chain leaves the stored one further down; ingest it from the fork point",
                         at: sb.location)
                 }
-                var storedWork = UInt256.zero
-                var height = h
-                var storedTip = occupant
-                while let stored = bestAtHeight[height], let entry = best[stored] {
-                    storedWork = storedWork + UInt256.work(fromCompactBits: entry.bits)
-                    storedTip = stored
-                    height += 1
-                }
-                branch = PendingBranch(forkHeight: h - 1, blocks: [(sb, h)], work: block.header.work,
-                                       storedWork: storedWork, storedTip: storedTip)
-                try considerBranch()
+                try openBranch(with: sb, at: h, occupant: occupant)
                 return
             }
             if h > 0, let below = bestAtHeight[h - 1], below != prev {
@@ -441,6 +385,87 @@ final class IngestState {
         actions.append(.connect(sb, height: height))
         actionTransactions += block.transactions.count
         actionBlocks += 1
+    }
+
+    /// What a block says of itself: proof of work (and its structure, unless the source checked it), and stated
+    /// prevouts that match its transactions' inputs.
+    private func checkSelfConsistent(_ sb: SourceBlock) throws {
+        let block = sb.block, hash = block.hash
+        if options.checkConsensus {
+            let fault = sb.structureChecked ? block.header.proofOfWorkFault(powLimit: network.powLimit)
+                : block.consensusFault(powLimit: network.powLimit)
+            if let fault { throw StoreError.badData("block \(hash): \(fault)", at: sb.location) }
+        }
+        if let prevouts = sb.prevouts {
+            guard prevouts.count == block.transactions.count,
+                  zip(prevouts, block.transactions).allSatisfy({ $0.count == $1.inputs.count }) else {
+                throw StoreError.badData("block \(hash): the stated prevouts do not match the transactions' inputs",
+                                         at: sb.location)
+            }
+        }
+    }
+
+    /// A block that follows the competing branch being collected joins it (true); any other block ends that
+    /// branch, which is ignored (recorded in the summary).
+    private func extendBranch(with sb: SourceBlock) throws -> Bool {
+        guard var b = branch else { return false }
+        let block = sb.block, hash = block.hash
+        if block.header.previousBlockHash == b.blocks.last?.0.block.hash {
+            let height = b.forkHeight + b.blocks.count + 1
+            if let stated = sb.height, stated != height {
+                throw StoreError.sourcesDisagree("block \(hash) is stated at height \(stated) but follows "
+                                                 + "height \(height - 1)", at: sb.location)
+            }
+            b.blocks.append((sb, height))
+            b.work = b.work + block.header.work
+            branch = b
+            try considerBranch()
+            return true
+        }
+        summary.ignoredBranches.append(IgnoredBranch(forkHeight: b.forkHeight,
+                                                     tip: b.blocks.last.map { $0.0.block.hash } ?? .zero,
+                                                     blocks: b.blocks.count))
+        branch = nil
+        return false
+    }
+
+    /// A block the database already holds: more of a partly stored block, the rest of one, or a skip once its
+    /// height and transaction count agree.
+    private func meetStored(_ sb: SourceBlock, known: ChainEntry) throws {
+        let block = sb.block, hash = block.hash
+        if let stated = sb.height, let stored = known.height, stated != stored {
+            throw StoreError.sourcesDisagree("block \(hash) is at height \(stated) here but at \(stored) in "
+                                             + "the database", at: sb.location)
+        }
+        if sb.partial != nil {
+            queueAddition(sb)
+            return
+        }
+        if let blockId = partialBlocks.removeValue(forKey: hash) {
+            fill(sb, blockId: blockId)
+            return
+        }
+        if known.txCount != block.transactions.count {
+            throw StoreError.sourcesDisagree("block \(hash) has \(block.transactions.count) transactions here "
+                                             + "but \(known.txCount) in the database", at: sb.location)
+        }
+        summary.blocksSkipped += 1
+    }
+
+    /// A block competing with the stored block at height `h`: starts a branch forking at `h - 1`, with the work of
+    /// the stored blocks from `h` up to weigh it against.
+    private func openBranch(with sb: SourceBlock, at h: Int, occupant: BlockHash) throws {
+        var storedWork = UInt256.zero
+        var height = h
+        var storedTip = occupant
+        while let stored = bestAtHeight[height], let entry = best[stored] {
+            storedWork = storedWork + UInt256.work(fromCompactBits: entry.bits)
+            storedTip = stored
+            height += 1
+        }
+        branch = PendingBranch(forkHeight: h - 1, blocks: [(sb, h)], work: sb.block.header.work,
+                               storedWork: storedWork, storedTip: storedTip)
+        try considerBranch()
     }
 
     /// Adds a block to the chain view (its rows are written with the batch).
@@ -831,6 +856,21 @@ final class IngestState {
 
     /// Writes the staged rows and applies the updates to earlier rows.
     func writeStaged(_ db: Database) throws {
+        try insertStagedBlocks(db)
+        for p in stagedPartialBlocks {
+            try db.execute(sql: "INSERT INTO partial_block(blockId, fullTxCount) VALUES (?, ?)",
+                           arguments: [p.blockId, p.transactionCount])
+        }
+        try insertStagedTransactions(db)
+        try insertStagedOutputs(db)
+        try insertStagedInputs(db)
+        try insertClusterInputRows(db)
+        try applyStagedUpdates(db)
+        try beginStaging()
+    }
+
+    /// New block rows, and stale blocks a reorg brings back into the best chain.
+    private func insertStagedBlocks(_ db: Database) throws {
         if !stagedBlocks.isEmpty {
             let insert = try sql().insertBlock
             let revive = try sql().reviveBlock
@@ -863,10 +903,10 @@ final class IngestState {
                 }
             }
         }
-        for p in stagedPartialBlocks {
-            try db.execute(sql: "INSERT INTO partial_block(blockId, fullTxCount) VALUES (?, ?)",
-                           arguments: [p.blockId, p.transactionCount])
-        }
+    }
+
+    /// The staged `tx` rows.
+    private func insertStagedTransactions(_ db: Database) throws {
         if !stagedTxs.isEmpty {
             let insert = try sql().insertTx
             for t in stagedTxs {
@@ -888,6 +928,10 @@ final class IngestState {
                 }
             }
         }
+    }
+
+    /// The staged `output` rows.
+    private func insertStagedOutputs(_ db: Database) throws {
         if !stagedOutputs.isEmpty {
             let insert = try sql().insertOutput
             for o in stagedOutputs {
@@ -904,6 +948,10 @@ final class IngestState {
                 }
             }
         }
+    }
+
+    /// The staged `input` rows; a linked input's prevout txid is left empty (InputPrevTxid.swift).
+    private func insertStagedInputs(_ db: Database) throws {
         if !stagedInputs.isEmpty {
             let insert = try sql().insertInput
             for i in stagedInputs {
@@ -926,6 +974,10 @@ final class IngestState {
                 }
             }
         }
+    }
+
+    /// The narrow clustering input of each staged transaction (ClusterInputs.swift).
+    private func insertClusterInputRows(_ db: Database) throws {
         if !stagedTxs.isEmpty {
             // The narrow clustering input (ClusterInputs.swift), from the staged rows: a transaction's inputs
             // and outputs are staged contiguously, in order, right after it.
@@ -972,6 +1024,11 @@ final class IngestState {
                 }
             }
         }
+    }
+
+    /// Updates to rows written before this batch: outputs spent now, inputs resolved late, their
+    /// transactions' fees and clustering rows, loose transactions a block confirmed.
+    private func applyStagedUpdates(_ db: Database) throws {
         if !dbOutputSpends.isEmpty {
             let update = try sql().markOutputSpent
             for s in dbOutputSpends {
@@ -1013,7 +1070,6 @@ final class IngestState {
                 }
             }
         }
-        try beginStaging()
     }
 
     func writeCheckpoint(_ db: Database) throws {

@@ -16,7 +16,7 @@ let package = Package(
         .executable(name: "spoor-bench", targets: ["SpoorBench"]),
         // Every reader of outside bytes, for the fuzz harnesses in Tests/Fuzz (a package of its own, built with
         // the fuzzer and address sanitizer by Tests/Fuzz/fuzz.sh, never by `swift build` here).
-        .library(name: "SpoorReaders", targets: ["BitcoinPrimitives", "BitcoinAddresses", "ChainSources", "Clustering",
+        .library(name: "SpoorReaders", targets: ["BitcoinPrimitives", "BitcoinAddresses", "CaseStore", "ChainSources", "Clustering",
                                                  "Tracing", "Investigation"]),
     ],
     dependencies: [

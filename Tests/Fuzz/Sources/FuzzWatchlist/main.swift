@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import CaseStore
 import Foundation
 import FuzzSupport
 import Investigation
@@ -12,7 +13,7 @@ public func FuzzWatchlistMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeM
 public func fuzzWatchlist(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(fuzzInput: data, count: count)
     let bytes = input
-    var tags: [Tag] = []
+    var tags: [CaseStore.Tag] = []
     if let json = try? TagParser.parseWatchlistJSON(data: Data(bytes), file: "w.json") { tags += json }
     if let csv = try? TagParser.parseWatchlistCSV(text: String(decoding: bytes, as: UTF8.self), file: "w.csv") { tags += csv }
     for network in [Network.main, .regtest] {

@@ -63,20 +63,7 @@ public enum HTML {
 
         """
         h += findings(ReportFindings(report: report), report: report)
-        h += "<h2>The trail</h2>\n" + legend() + svg(graph) + "\n"
-        if graph.omittedPayers > 0 {
-            h += "<p>\(graph.omittedPayers) smaller payer clusters are left out of the picture; the tables list all.</p>\n"
-        }
-        // After the picture: the findings already state the error rates in a line, and the legend must stay on
-        // the first screen (Tests/Browser/check-html.sh).
-        h += errorRates(report.manifest)
-        h += "<h3>Evidence for each link</h3>\n"
-        let labels = Dictionary(graph.nodes.map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
-        for edge in graph.edges {
-            h += "<details class=\"link\"><summary>\(e(labels[edge.from] ?? edge.from)) → \(e(labels[edge.to] ?? edge.to)): \(btc(edge.amountSat))</summary><ul>"
-            for line in edge.evidence { h += "<li class=\"mono\">\(e(line))</li>" }
-            h += "</ul></details>\n"
-        }
+        h += trail(graph, manifest: report.manifest)
 
         let site = report.siteCluster
         h += """
@@ -186,6 +173,26 @@ public enum HTML {
     }
 
     /// What the colours and widths of the picture mean.
+    /// The picture with its legend, the profile's error rates, then the evidence behind each link of the picture.
+    static func trail(_ graph: TrailGraph, manifest: Report.Manifest) -> String {
+        let e = escape
+        var h = "<h2>The trail</h2>\n" + legend() + svg(graph) + "\n"
+        if graph.omittedPayers > 0 {
+            h += "<p>\(graph.omittedPayers) smaller payer clusters are left out of the picture; the tables list all.</p>\n"
+        }
+        // After the picture: the findings already state the error rates in a line, and the legend must stay on
+        // the first screen (Tests/Browser/check-html.sh).
+        h += errorRates(manifest)
+        h += "<h3>Evidence for each link</h3>\n"
+        let labels = Dictionary(graph.nodes.map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+        for edge in graph.edges {
+            h += "<details class=\"link\"><summary>\(e(labels[edge.from] ?? edge.from)) → \(e(labels[edge.to] ?? edge.to)): \(btc(edge.amountSat))</summary><ul>"
+            for line in edge.evidence { h += "<li class=\"mono\">\(e(line))</li>" }
+            h += "</ul></details>\n"
+        }
+        return h
+    }
+
     static func legend() -> String {
         let item = { (colour: String, text: String) in "<span><i class=\"swatch\" style=\"background:\(colour)\"></i>\(text)</span>" }
         return "<p class=\"legend\" id=\"legend\">" + item("#2b8cbe", "funding source (a cluster that sent coins to payers, or a tagged entity)")

@@ -12,12 +12,6 @@ public func FuzzRawFileMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMut
 public func fuzzRawFile(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(fuzzInput: data, count: count)
     let file = FuzzScratch.write(input, to: "input.raw")
-    do {
-        let source = try SourceDetection.open(file.path)
-        while try source.next() != nil {}
-    } catch is SourceError {
-    } catch {
-        fuzzCheck(false, "a fault that is not a SourceError: \(error)")
-    }
+    fuzzReadToEnd { try SourceDetection.open(file.path) }
     return 0
 }

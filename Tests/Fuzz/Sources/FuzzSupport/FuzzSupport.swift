@@ -1,4 +1,5 @@
 import CFuzzDriver
+import ChainSources
 import Foundation
 
 /// Helpers the harnesses share: a scratch folder for readers that take files, and a splitter for inputs that
@@ -65,5 +66,17 @@ extension UnsafeRawBufferPointer {
     /// The fuzzer's input as a buffer (an empty one for a null pointer).
     public init(fuzzInput data: UnsafePointer<UInt8>?, count: Int) {
         self = data.map { UnsafeRawBufferPointer(start: $0, count: count) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+}
+
+/// Reads a source to its end under the contract every reader of outside bytes keeps: it ends, or it throws a
+/// `SourceError` naming where; any other fault is a finding.
+public func fuzzReadToEnd(_ open: () throws -> any ChainSource) {
+    do {
+        let source = try open()
+        while try source.next() != nil {}
+    } catch is SourceError {
+    } catch {
+        fuzzCheck(false, "a fault that is not a SourceError: \(error)")
     }
 }

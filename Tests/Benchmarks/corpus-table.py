@@ -2,6 +2,7 @@
 """The quality table from `spoor evaluate --json` results (one file per profile, each over the same chains).
 
 usage: corpus-table.py --chains CHAIN_DIR... --results PROFILE.json... [--error-rates OUT.json --notes NOTES.json]
+                       [--readme README.md]
 
 Prints the corpus hash, then one markdown row per profile and chain, and per profile the worst chain of each
 figure. With --error-rates, also writes the file every report cites its profile's error rates from
@@ -10,6 +11,9 @@ figure; --notes is a JSON object of profile id → list of notes (what the figur
 notes already in the output file are kept (edit them there). The corpus hash is SHA-256 over the lines "CHAIN/PATH SHA256" of every file of each chain's blocks/,
 case/ and truth/, sorted; a gzip-compressed file counts as its contents under its name without `.gz`, so the
 bundled chains (truth gzipped) hash as the shared ones do.
+With --readme (and --error-rates), rewrites the README's quality table (between its `<!-- quality-table -->`
+markers) from the error-rates file just written: per figure, the worst chain and the mean of `change` and
+`default`, so the README's figures are this script's output, never typed in.
 """
 import argparse, datetime, gzip, hashlib, json, os, sys
 
@@ -53,11 +57,14 @@ def main():
     ap.add_argument("--results", nargs="+", required=True)
     ap.add_argument("--error-rates")
     ap.add_argument("--notes")
+    ap.add_argument("--readme")
     a = ap.parse_args()
     digest = corpus_hash(a.chains)
     print(f"corpus: {', '.join(sorted(os.path.basename(c) for c in a.chains))}; sha256 {digest}")
     if a.error_rates:
         write_error_rates(a, digest)
+        if a.readme:
+            write_readme_table(a.readme, json.load(open(a.error_rates)))
     print()
     print("| profile | chain | " + " | ".join(h for h, _, _ in COLUMNS) + " |")
     print("|---|---|" + "---|" * len(COLUMNS))
@@ -73,6 +80,43 @@ def main():
         for c in r["chains"]:
             print(f"| {profile} | {c['chain']} | " + " | ".join(cell(n, fmt, c["chain"]) for _, n, fmt in COLUMNS) + " |")
         print(f"| {profile} | **worst** | " + " | ".join(f"**{cell(n, fmt)}**" for _, n, fmt in COLUMNS) + " |")
+
+README_ROWS = [  # label, [(figure, format)] joined by " / ", goal
+    ("pairwise precision", [("clustering.precision", "{:.4f}")]),
+    ("pairwise recall", [("clustering.recall", "{:.3f}")]),
+    ("site cluster: coverage of the site's used addresses / addresses of other owners",
+     [("site.coverage", "{:.3f}"), ("site.foreign", "{:.0f}")]),
+    ("own-wallet advertisers found among payer clusters (share)", [("payers.own_wallet_found_share", "{:.2f}")]),
+    ("custodial ads whose payer is marked `service` / advertiser or user clusters marked `service`",
+     [("payers.custodial_marked_service_share", "{:.2f}"), ("payers.wallets_marked_service", "{:.0f}")]),
+    ("paid ads matched to the right transaction (goal ≥ 0.95)", [("ads.right_transaction_share", "{:.3f}")]),
+    ("ads matched wrongly (goal ≤ 0.005)", [("ads.wrong_share", "{:.3f}")]),
+    ("false \"plausibly one advertiser\" entries / claims resting on a service payer",
+     [("shared_contacts.false_one_advertiser", "{:.0f}"), ("shared_contacts.service_claims", "{:.0f}")]),
+]
+BEGIN, END = "<!-- quality-table: written by Tests/Benchmarks/corpus-table.py --readme -->", "<!-- /quality-table -->"
+
+def readme_cell(f, fmt):
+    values = list(f["per_chain"].values())
+    if all(abs(v - values[0]) < 1e-12 for v in values):
+        return fmt.format(values[0]) + " on every chain"
+    return f"{fmt.format(f['worst'])} ({f['worst_chain']}); {fmt.format(f['mean'])}"
+
+def write_readme_table(path, rates):
+    by_profile = {p["profile"]["id"]: {f["name"]: f for f in p["figures"]} for p in rates["profiles"]}
+    lines = [BEGIN, "| figure: worst chain (which); mean of the chains | `change` (investigate's) | `default` (common-input reference) |",
+             "|---|---|---|"]
+    for label, parts in README_ROWS:
+        cells = [" / ".join(readme_cell(by_profile[p][n], fmt) for n, fmt in parts) for p in ("change", "default")]
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    lines.append(END)
+    text = open(path).read()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{path}: no {BEGIN} … {END} markers to write the quality table between")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + "\n".join(lines) + tail)
 
 def write_error_rates(a, digest):
     if a.notes:

@@ -11,7 +11,7 @@
 #   EVALUATE_ARGS="--min-service-addresses 5"  analysis parameters passed to spoor evaluate.
 #   ERROR_RATES=Heuristics/error-rates.json  also write the error-rates file reports cite (its notes are kept;
 #                 NOTES=FILE, a JSON object of profile id -> notes, replaces them); only from the shipped profiles
-#                 with their default parameters.
+#                 with their default parameters; and rewrite README.md's quality table from it.
 # Prints the quality table (markdown) and the corpus hash; writes WORK/result-PROFILE.json (spoor evaluate --json).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -53,6 +53,6 @@ for profile in "${PROFILE_FILES[@]}"; do
   "$SPOOR" evaluate "${args[@]}" --profile "$profile" ${EVALUATE_ARGS:-} --json > "$WORK/result-$pname.json"
 done
 RATES=()
-[ -z "${ERROR_RATES:-}" ] || RATES=(--error-rates "$ERROR_RATES")
+[ -z "${ERROR_RATES:-}" ] || RATES=(--error-rates "$ERROR_RATES" --readme "$ROOT/README.md")
 [ -z "${NOTES:-}" ] || RATES+=(--notes "$NOTES")
 python3 "$ROOT/Tests/Benchmarks/corpus-table.py" --chains "${CHAINS[@]}" --results "${RESULTS[@]}" "${RATES[@]}"

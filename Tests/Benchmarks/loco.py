@@ -20,6 +20,14 @@ Per fold: among values where no training chain (either profile) has an advertise
 service, the largest smallest training share of right-matched custodial ads whose payer is marked service;
 ties, the value with the most admissible neighbours (the plateau's middle), then the larger value.
   loco.py service-grid --dir DIR --values 3 4 5 6 8 10 inf
+
+Ad-matching grid (C6: --window-after, C7: --tolerance; one analysis parameter, both profiles): folders as for
+the service grid, the first value the reference (today's). Per fold: a value is admissible when on every training
+chain, for both profiles, the right-transaction share is not below and the wrong share not above the reference's,
+and the wrong share is at most 0.005; among those, the largest smallest training right-transaction share with
+`change`; ties, the widest run of tied admissible values' middle, then the smaller value. The held-out columns
+say whether the held-out chain got worse than under the reference (the shipping rule).
+  loco.py ads-grid --dir DIR --values 120 180 240 300 360 480
 """
 import argparse, json, sys
 
@@ -132,6 +140,47 @@ def service_grid(a):
     print()
     print("all five chains:", v, "(admissible:", ", ".join(ok) + ")")
 
+def ads_grid(a):
+    grid = {}
+    for v in a.values:
+        per = {p: figures(f"{a.dir}/{v}/result-{p}.json")[1] for p in ("default", "change")}
+        grid[v] = {p: (f["ads.right_transaction_share"]["per_chain"], f["ads.wrong_share"]["per_chain"]) for p, f in per.items()}
+    ref = a.values[0]
+    chains = sorted(grid[ref]["change"][0])
+    def no_worse(v, c):
+        return all(grid[v][p][0][c] >= grid[ref][p][0][c] - 1e-12 and grid[v][p][1][c] <= grid[ref][p][1][c] + 1e-12
+                   for p in ("default", "change"))
+    def admissible(v, c): return no_worse(v, c) and all(grid[v][p][1][c] <= 0.005 for p in ("default", "change"))
+    def right(v, c): return grid[v]["change"][0][c]
+    def pick(train):
+        ok = [v for v in a.values if all(admissible(v, c) for c in train)]
+        best = max(min(right(v, c) for c in train) for v in ok)
+        tied = [v for v in ok if abs(min(right(v, c) for c in train) - best) < 1e-12]
+        runs, run = [], []
+        for v in a.values:
+            if v in tied: run.append(v)
+            elif run: runs.append(run); run = []
+        if run: runs.append(run)
+        widest = max(runs, key=len)  # the first (smaller values) of equally wide runs
+        return widest[(len(widest) - 1) // 2], ok
+    print("| held out | admissible on the other four | pick | their smallest right tx (change) | held-out right tx, wrong: change; default | held-out worse than at " + ref + " |")
+    print("|---|---|---|---|---|---|")
+    for h in chains:
+        train = [c for c in chains if c != h]
+        v, ok = pick(train)
+        ch, de = grid[v]["change"], grid[v]["default"]
+        print(f"| {h} | {', '.join(ok)} | {v} | {min(right(v, c) for c in train):.3f} | "
+              f"{ch[0][h]:.3f}, {ch[1][h]:.3f}; {de[0][h]:.3f}, {de[1][h]:.3f} | {'no' if no_worse(v, h) else '**yes**'} |")
+    v, ok = pick(chains)
+    print()
+    print("all five chains:", v, "(admissible:", ", ".join(ok) + ")")
+    print()
+    print("| value | " + " | ".join(chains) + " |")
+    print("|---|" + "---|" * len(chains))
+    for v in a.values:
+        print(f"| {v} | " + " | ".join(f"{grid[v]['change'][0][c]:.3f} / {grid[v]['default'][0][c]:.3f}, "
+                                        f"{grid[v]['change'][1][c]:.3f}" for c in chains) + " |")
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -145,7 +194,11 @@ def main():
     v = sub.add_parser("service-grid")
     v.add_argument("--dir", required=True)
     v.add_argument("--values", nargs="+", required=True)
+    d = sub.add_parser("ads-grid")
+    d.add_argument("--dir", required=True)
+    d.add_argument("--values", nargs="+", required=True)
     a = ap.parse_args()
+    if a.mode == "ads-grid": ads_grid(a)
     if a.mode == "service-grid": service_grid(a)
     if a.mode == "structural": structural(a)
     if a.mode == "collapse-grid": collapse_grid(a)

@@ -73,16 +73,25 @@ public final class GzipLineReader {
         self.maximumLineLength = maximumLineLength
         self.maximumExpansion = maximumExpansion
         self.expansionAllowance = expansionAllowance
-        buffer = [UInt8](repeating: 0, count: self.chunkSize)
         fileSize = size
         guard let f = gzdopen(fd, "rb") else {
             close(fd)
             throw SourceError("cannot open file: out of memory", at: SourceLocation(file: path))
         }
         file = f
-        // A larger internal buffer than zlib's 8 KiB default: fewer read(2) calls on big shards.
-        gzbuffer(f, 1 << 17)
+        // A larger internal buffer than zlib's 8 KiB default: fewer read(2) calls on big shards; no larger than
+        // the file, so a small file costs a small buffer (set before the first read, when zlib allocates it).
+        gzbuffer(f, UInt32(min(1 << 17, max(size, 8192))))
         isCompressed = gzdirect(f) == 0
+        buffer = [UInt8](repeating: 0, count: Self.firstBufferSize(fileSize: size, compressed: isCompressed,
+                                                                   chunkSize: self.chunkSize))
+    }
+
+    /// One chunk, or less when the whole file (a plain file, or a small gzip at a generous 8:1) fits in less:
+    /// the buffer grows by doubling when a line does not fit, so this only spares small files a 1 MiB buffer.
+    static func firstBufferSize(fileSize size: Int, compressed: Bool, chunkSize: Int) -> Int {
+        let whole = compressed ? (size > chunkSize / 8 ? chunkSize : size * 8) : (size >= chunkSize ? chunkSize : size + 1)
+        return min(chunkSize, max(whole, 4096))
     }
 
     deinit {
@@ -92,27 +101,31 @@ public final class GzipLineReader {
     /// The next line without its terminator, or nil at the end of the file.
     public func nextLine() throws(SourceError) -> [UInt8]? {
         while true {
-            if let newline = findNewline() {
-                var lineEnd = newline
-                if lineEnd > start, buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                let line = Self.withoutByteOrderMark(Array(buffer[start..<lineEnd]), first: lineNumber == 0)
-                start = newline + 1
-                scanned = start
-                lineNumber += 1
-                return line
-            }
+            if let newline = findNewline() { return try takeLine(endingAt: newline, next: newline + 1) }
             if reachedEnd {
                 guard start < end else { return nil }
-                var lineEnd = end
-                if buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                let line = Self.withoutByteOrderMark(Array(buffer[start..<lineEnd]), first: lineNumber == 0)
-                start = end
-                scanned = end
-                lineNumber += 1
-                return line
+                return try takeLine(endingAt: end, next: end)
             }
             try fill()
         }
+    }
+
+    /// The line `buffer[start..<lineEnd]` (a `\r` before its end dropped); the next one starts at `next`.
+    private func takeLine(endingAt lineEnd: Int, next: Int) throws(SourceError) -> [UInt8] {
+        guard lineEnd - start <= maximumLineLength else { throw lineTooLong() }
+        var stop = lineEnd
+        if stop > start, buffer[stop - 1] == UInt8(ascii: "\r") { stop -= 1 }
+        let line = Self.withoutByteOrderMark(Array(buffer[start..<stop]), first: lineNumber == 0)
+        start = next
+        scanned = next
+        lineNumber += 1
+        return line
+    }
+
+    private func lineTooLong() -> SourceError {
+        SourceError("line \(lineNumber + 1) is longer than \(maximumLineLength) bytes; "
+                    + "this does not look like a text file of JSON or hex lines",
+                    at: SourceLocation(file: path, line: lineNumber + 1))
     }
 
     /// Reads every remaining line, calling `body` with each and its number.
@@ -146,13 +159,11 @@ public final class GzipLineReader {
             end = pending
             start = 0
         }
-        if buffer.count - end < chunkSize {
-            guard end < maximumLineLength else {
-                throw SourceError("line \(lineNumber + 1) is longer than \(maximumLineLength) bytes; "
-                                  + "this does not look like a text file of JSON or hex lines",
-                                  at: SourceLocation(file: path, line: lineNumber + 1))
-            }
-            buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, chunkSize)))
+        // Grow (double) when full, or once a chunk-sized buffer has less than half a chunk free (a long line then
+        // arrives in large reads). A small file's first buffer holds it whole with a byte to spare for the end.
+        if end == buffer.count || (buffer.count >= chunkSize && buffer.count - end < chunkSize / 2) {
+            guard end <= maximumLineLength else { throw lineTooLong() }
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
         let room = buffer.count - end
         let got: Int32 = buffer.withUnsafeMutableBytes { raw in

@@ -63,6 +63,26 @@ func writeTemporary(_ bytes: [UInt8], name: String) throws -> URL {
         #expect(lines[2] == Array("y".utf8))
     }
 
+    @Test func aLineOverTheLimitIsRefusedEvenWhenTheFileIsReadInOneGo() throws {
+        // 10 lines of 100 bytes, the 7th of 101: the file fits one read, so the limit must hold per line.
+        var text = ""
+        for i in 1...10 { text += String(repeating: "a", count: i == 7 ? 101 : 100) + "\n" }
+        let url = try writeTemporary(Array(text.utf8), name: "limit.txt")
+        let reader = try GzipLineReader(path: url.path, maximumLineLength: 100)
+        for _ in 1...6 { #expect(try reader.nextLine()?.count == 100) }
+        let error = #expect(throws: SourceError.self) { try reader.nextLine() }
+        #expect(error?.location.line == 7)
+        #expect(error?.message.contains("longer than 100 bytes") == true)
+    }
+
+    @Test func aFileWithoutFinalNewlineAsLongAsItsFirstBufferReadsWhole() throws {
+        // A plain file's first buffer is its size + 1: the last line fills it but for the byte that finds the end.
+        let lines = (0..<300).map { String(repeating: Character(UnicodeScalar(97 + $0 % 26)!), count: $0) }
+        let url = try writeTemporary(Array(lines.joined(separator: "\n").utf8), name: "nofinal.txt")
+        #expect(try readAllLines(url.path).map { String(decoding: $0, as: UTF8.self) } == lines)
+        #expect(try readAllLines(url.path, chunkSize: 4096).map { String(decoding: $0, as: UTF8.self) } == lines)
+    }
+
     @Test func concatenatedGzipMembersReadAsOneStream() throws {
         // Two whole gzip members back to back (what `cat a.gz b.gz` or parallel gzip writers produce).
         let member = [UInt8](try Data(contentsOf: sampleRPC))

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses (Tests/Fuzz, with libFuzzer's coverage instrumentation and the address
-# sanitizer: Spoor's code they link is instrumented too) and runs each for a number of executions, seeded from the test fixtures. Prints, per
-# harness: executions, crashes, timeouts, out-of-memory stops, peak RSS, wall seconds.
+# Builds the libFuzzer harnesses (Tests/Fuzz, with libFuzzer's coverage instrumentation, and by default the
+# address sanitizer: Spoor's code they link is instrumented too) and runs each for a number of executions, seeded
+# from the test fixtures. Prints, per harness: executions, executions per second, crashes, timeouts,
+# out-of-memory stops, peak RSS, wall seconds.
 #
-# usage: Tests/Fuzz/fuzz.sh [--runs N] [--seconds S] [--smoke] [HARNESS...]
+# usage: Tests/Fuzz/fuzz.sh [--runs N] [--seconds S] [--smoke] [--no-asan] [HARNESS...]
 #   --runs N     executions per harness (default 10,000,000)
 #   --seconds S  stop a harness after S seconds even if it has not reached N (default: no limit)
 #   --smoke      a few seconds per harness (CI: the harnesses keep building and start)
+#   --no-asan    coverage instrumentation only (a build of its own in .build/no-asan): several times the
+#                executions per second, for reaching an execution count; faults are still caught where Swift
+#                traps (bounds, overflow, force-unwrap) and by the harnesses' checks, but not out-of-bounds reads
+#                through unsafe pointers, which only the address-sanitizer build sees
 # Environment: SPOOR_FUZZ_WORK (default /tmp/spoor-fuzz) keeps the grown corpora and crash artifacts.
 # A crash or timeout leaves its input in $SPOOR_FUZZ_WORK/artifacts and makes the script exit 1.
 set -euo pipefail
@@ -15,12 +20,14 @@ fuzz=$(pwd)
 root=$(cd ../.. && pwd)
 runs=10000000
 seconds=0
+asan=1
 harnesses=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --smoke) runs=2000000000; seconds=5; shift ;;
+    --no-asan) asan=0; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) harnesses+=("$1"); shift ;;
   esac
@@ -30,11 +37,19 @@ all=(FuzzTransaction FuzzBlock FuzzBlkDirectory FuzzNodeJSON FuzzBitcoinETL Fuzz
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 
 # -sanitize=fuzzer would also link libFuzzer's own main, which clashes with the entry point SwiftPM expects
-# (see Package.swift): instrument for libFuzzer and link its driver without main instead.
+# (see Package.swift): instrument for libFuzzer and link its driver without main instead. Without the address
+# sanitizer, the driver (swiftc) must not see -sanitize at all (it would link libFuzzer with its main): the
+# fuzzer instrumentation is asked of the frontend alone, and libFuzzer's C++ needs are linked by hand.
 fuzzer_lib=$(dirname "$(dirname "$(command -v swift)")")/lib/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-$(uname -m).a
-flags=(-c release -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
-       -Xswiftc -parse-as-library -Xlinker "$fuzzer_lib")
-echo "== building the harnesses (release, fuzzer + address sanitizer)"
+if [ $asan = 1 ]; then
+  flags=(-c release -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+         -Xswiftc -parse-as-library -Xlinker "$fuzzer_lib")
+  echo "== building the harnesses (release, fuzzer + address sanitizer)"
+else
+  flags=(-c release --scratch-path .build/no-asan -Xswiftc -Xfrontend -Xswiftc -sanitize=fuzzer
+         -Xswiftc -parse-as-library -Xlinker "$fuzzer_lib" -Xlinker -lstdc++ -Xlinker -lm)
+  echo "== building the harnesses (release, fuzzer instrumentation only)"
+fi
 swift build "${flags[@]}" 2>&1 | tail -n 3
 bin=$(swift build "${flags[@]}" --show-bin-path)
 
@@ -42,7 +57,7 @@ work=${SPOOR_FUZZ_WORK:-/tmp/spoor-fuzz}
 mkdir -p "$work/artifacts"
 bash "$fuzz/make-seeds.sh" "$root" "$work/seeds"
 
-printf "%-18s %12s %8s %9s %5s %9s %8s\n" harness executions crashes timeouts ooms peak_rss wall_s
+printf "%-18s %12s %8s %8s %9s %5s %9s %8s\n" harness executions exec_s crashes timeouts ooms peak_rss wall_s
 status=0
 for h in "${harnesses[@]}"; do
   mkdir -p "$work/corpus/$h"
@@ -61,7 +76,8 @@ for h in "${harnesses[@]}"; do
   timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)
   ooms=$(grep -c 'ERROR: libFuzzer: out-of-memory' "$log" || true)
   crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed' "$log" || true)
-  printf "%-18s %12s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$crashes" "$timeouts" "$ooms" "$rss" "$wall"
+  printf "%-18s %12s %8s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$(( execs / (wall > 0 ? wall : 1) ))" "$crashes" \
+    "$timeouts" "$ooms" "$rss" "$wall"
   if [ "$code" -ne 0 ] || [ "$crashes" -gt 0 ] || [ "$timeouts" -gt 0 ] || [ "$ooms" -gt 0 ]; then
     status=1
     echo "   $h stopped (exit $code): see $log and $work/artifacts/" >&2

@@ -34,15 +34,20 @@ public enum FuzzScratch {
 
 extension UnsafeRawBufferPointer {
     /// The input split at the first `0xFF 0x00 0xFF 0x00` marker (the seed corpora join files with it).
+    /// `memchr` and `memcmp`, not a Swift loop over every byte: the harness's own code is instrumented too, and
+    /// a byte-by-byte search cost a coverage callback per input byte (15 % of the blk-directory harness's time).
     public func splitAtMarker() -> ([UInt8], [UInt8]) {
-        let bytes = Array(self)
         let marker: [UInt8] = [0xFF, 0x00, 0xFF, 0x00]
-        if bytes.count >= 4 {
-            for i in 0 ... (bytes.count - 4) where bytes[i] == 0xFF && Array(bytes[i ..< i + 4]) == marker {
-                return (Array(bytes[..<i]), Array(bytes[(i + 4)...]))
+        guard let base = baseAddress else { return ([], []) }
+        var from = 0
+        while count - from >= marker.count, let hit = memchr(base + from, 0xFF, count - from - marker.count + 1) {
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if marker.withUnsafeBytes({ memcmp(base + at, $0.baseAddress!, $0.count) }) == 0 {
+                return (Array(self[..<at]), Array(self[(at + marker.count)...]))
             }
+            from = at + 1
         }
-        return (bytes, [])
+        return (Array(self), [])
     }
 }
 

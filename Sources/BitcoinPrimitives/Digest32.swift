@@ -63,6 +63,45 @@ public struct Digest32: Hashable, Sendable, Comparable {
     }
 }
 
+/// SHA-256 over bytes fed in pieces: a file hashed as its reader reads it, so that recording what was read costs
+/// no second read. The digest is in the order `sha256sum` prints.
+public struct StreamingSHA256 {
+    #if canImport(CCryptoBoringSSL)
+    private var context = SHA256_CTX()
+    #else
+    private var hasher = SHA256()
+    #endif
+    /// Bytes hashed so far.
+    public private(set) var count = 0
+
+    public init() {
+        #if canImport(CCryptoBoringSSL)
+        CCryptoBoringSSL_SHA256_Init(&context)
+        #endif
+    }
+
+    public mutating func update(_ p: UnsafeRawBufferPointer) {
+        guard !p.isEmpty else { return }
+        count += p.count
+        #if canImport(CCryptoBoringSSL)
+        CCryptoBoringSSL_SHA256_Update(&context, p.baseAddress, p.count)
+        #else
+        hasher.update(data: p)
+        #endif
+    }
+
+    /// The digest as lowercase hex; the hasher is spent.
+    public mutating func finalHex() -> String {
+        #if canImport(CCryptoBoringSSL)
+        var out = [UInt8](repeating: 0, count: 32)
+        out.withUnsafeMutableBufferPointer { o in _ = CCryptoBoringSSL_SHA256_Final(o.baseAddress, &context) }
+        return Hex.encode(out)
+        #else
+        return Hex.encode(Array(hasher.finalize()))
+        #endif
+    }
+}
+
 /// SHA-256 helpers over borrowed bytes: BoringSSL's assembly (SHA-NI where the CPU has it).
 ///
 /// Txids, wtxids, merkle nodes and address checksums mean millions of small hashes per gigabyte of blocks.

@@ -52,6 +52,9 @@ public final class Ingestor {
                 }
                 state = st
                 total.add(try st.run(PeekedSource(source, first: first), started: started, progress: progress))
+                // Every item is stored: now name what was read (a blk directory hashes its unread bytes here).
+                let inputs = try source.inputsRead()
+                try database.write { db in try ChainInputStore.record(db, inputs, at: Date()) }
             }
             let indexStart = ThreadClock.now()
             try database.ensureIndexes()
@@ -104,6 +107,7 @@ final class PeekedSource: ChainSource, ProgressReportingSource {
     var unconnectedBlocks: [BlockHash] { base.unconnectedBlocks }
     var unconnectedPieces: Int { base.unconnectedPieces }
     var fractionComplete: Double? { (base as? any ProgressReportingSource)?.fractionComplete }
+    func inputsRead() throws -> [ChainInput] { try base.inputsRead() }
 
     func next() throws -> SourceItem? {
         if let pending = first {

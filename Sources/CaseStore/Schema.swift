@@ -23,6 +23,7 @@ import GRDB
 /// - `address`: one row per distinct address string.
 /// - `clusterInput` (v6, v7): per transaction its input address ids and the flags and CoinJoin-candidate columns
 ///   clustering reads, derived from the tables above by every write path (`ClusterInputs.swift`).
+/// - `chainInput` (v8): the files, nodes and Esplora servers ingests read, with file hashes (`ChainInputStore`).
 /// Ordering for analysis: `block.height`, then `tx.position`; loose transactions after all blocks.
 public enum Schema {
     /// The coinbase input's `prevVout` (the null outpoint's, 4294967295): no real output index is this large.
@@ -137,6 +138,7 @@ public enum Schema {
                 """)
         }
         ClusterInputMigrations.register(&m)  // v6, v7: the narrow clustering input (frozen: ClusterInputMigrations.swift)
+        ChainInputStore.register(&m)  // v8: the chain inputs ingests read (ChainInputStore.swift)
         return m
     }
 

@@ -203,6 +203,8 @@ public final class BitcoinETLSource: ChainSource {
         }
     }
 
+    public func inputsRead() throws -> [ChainInput] { blockLines.inputsRead + transactionLines.inputsRead }
+
     private func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation,
                                       what: String) throws(SourceError) -> T {
         try Self.decode(type, line, at: location, what: what, decoder: decoder)
@@ -416,6 +418,8 @@ final class MultiFileLines {
     let files: [String]
     private var index = 0
     private var reader: GzipLineReader?
+    /// The files read to their end, hashed as they were read.
+    private(set) var inputsRead: [ChainInput] = []
 
     init(files: [String]) { self.files = files }
 
@@ -428,7 +432,11 @@ final class MultiFileLines {
                 index += 1
             }
             guard let r = reader else { return nil }
-            guard let line = try r.nextLine() else { reader = nil; continue }
+            guard let line = try r.nextLine() else {
+                if let read = r.inputRead { inputsRead.append(read) }
+                reader = nil
+                continue
+            }
             if line.allSatisfy({ JSONDocumentReader.isWhitespace($0) }) { continue }
             return (line, SourceLocation(file: r.path, line: r.lineNumber))
         }

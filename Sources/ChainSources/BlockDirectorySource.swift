@@ -42,6 +42,8 @@ public final class BlockDirectorySource: ChainSource {
     private var finished = false
     private var openFile: (index: Int, handle: BlockFileHandle)?
     private var buffer: [UInt8] = []
+    private let digests: BlockFileDigests
+    private var digestsFinished: [ChainInput]?
 
     /// Indexes the directory. Throws when it has no blk files or when not a single block could be read;
     /// later faults are thrown by `next()` after the blocks before them.
@@ -112,6 +114,23 @@ public final class BlockDirectorySource: ChainSource {
             Self.bip34Height(of: record, path: filePaths[record.fileIndex], obfuscation: key)
         }
         segments = bestChain.segments
+        digests = BlockFileDigests(sizes: all.map(\.size))
+    }
+
+    /// The share of the blocks to yield (best chain and unconnected pieces) yielded so far, for progress.
+    public var fractionRead: Double {
+        let total = segments.reduce(0) { $0 + $1.records.count }
+        guard total > 0 else { return 1 }
+        let done = segments.prefix(nextSegment).reduce(0) { $0 + $1.records.count } + (finished ? 0 : nextPosition)
+        return Double(min(done, total)) / Double(total)
+    }
+
+    /// Each blk file with its SHA-256 and size (`BlockFileDigests`), once `next()` has returned nil.
+    public func inputsRead() throws -> [ChainInput] {
+        if let digestsFinished { return digestsFinished }
+        let inputs = try digests.finish(paths: files) { (index: Int) throws(SourceError) in try fileHandle(index) }
+        digestsFinished = inputs
+        return inputs
     }
 
     /// The first-pass faults as one error: the first in full, with how many more there are.
@@ -207,7 +226,8 @@ public final class BlockDirectorySource: ChainSource {
         return handle
     }
 
-    /// Reads and decodes one record's block; errors carry the file offset.
+    /// Reads and decodes one record's block, hashing its file as it goes (`BlockFileDigests`); errors carry the
+    /// file offset.
     public func readBlock(_ record: BlockFileRecord, keepWitness: Bool = true) throws(SourceError) -> Block {
         let path = files[record.fileIndex]
         let handle = try fileHandle(record.fileIndex)
@@ -216,7 +236,7 @@ public final class BlockDirectorySource: ChainSource {
         let decoded: Result<Block, SourceError> = buffer.withUnsafeMutableBytes { whole in
             let p = UnsafeMutableRawBufferPointer(rebasing: whole[0..<record.length])
             do throws(SourceError) {
-                try handle.read(into: p, at: record.offset)
+                try digests.read(file: record.fileIndex, handle, into: p, at: record.offset)
             } catch {
                 return .failure(error)
             }

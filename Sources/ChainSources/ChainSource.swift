@@ -111,10 +111,52 @@ public protocol ChainSource: AnyObject {
     /// blocks are missing or corrupt; blk directories), and how many pieces they form.
     var unconnectedBlocks: [BlockHash] { get }
     var unconnectedPieces: Int { get }
+    /// What the source read, to record in the case (the report's manifest names every input): called once
+    /// `next()` has returned nil. Sources hash the bytes as they read them; a blk directory hashes what its reads
+    /// skipped (record prefixes, stale blocks, padding) here, in file order. Empty for sources with nothing to name.
+    func inputsRead() throws -> [ChainInput]
 }
 
 extension ChainSource {
     public var staleBlocks: [BlockHash] { [] }
     public var unconnectedBlocks: [BlockHash] { [] }
     public var unconnectedPieces: Int { 0 }
+    public func inputsRead() throws -> [ChainInput] { [] }
+}
+
+/// One input an ingest read: a file with its SHA-256 and size, a node with the chain range it served, or an
+/// Esplora server with the blocks whose transactions were fetched.
+public struct ChainInput: Sendable, Equatable {
+    public enum Kind: String, Sendable { case file, node, esplora }
+    public var kind: Kind
+    /// The file's path, or the server's URL (without credentials).
+    public var location: String
+    /// File: SHA-256 (hex) of the bytes read; of the decompressed text when `decompressed`.
+    public var sha256: String?
+    /// File: its size on disk.
+    public var bytes: Int?
+    /// File: gzip, hashed as decompressed (zlib reads the file itself, so the compressed bytes never pass by).
+    public var decompressed = false
+    /// Node: the chain name it reported (`main`, `test`, `regtest`, …).
+    public var chain: String?
+    /// Node: the height range read, and the hash of the block at its top.
+    public var firstHeight: Int?
+    public var tipHeight: Int?
+    public var tipHash: BlockHash?
+    /// Esplora: the blocks whose transactions were fetched, sorted.
+    public var blockHashes: [BlockHash] = []
+
+    public init(kind: Kind, location: String) {
+        self.kind = kind
+        self.location = location
+    }
+
+    /// A file read whole (`sha256` of `bytes` bytes).
+    public static func file(_ path: String, sha256: String, bytes: Int, decompressed: Bool = false) -> ChainInput {
+        var input = ChainInput(kind: .file, location: path)
+        input.sha256 = sha256
+        input.bytes = bytes
+        input.decompressed = decompressed
+        return input
+    }
 }

@@ -114,6 +114,15 @@ public final class EsploraCrawler: ChainSource {
     private var parents: [Txid: Transaction] = [:]
     private let startRequests: Int, startRetries: Int
     private var counts = EsploraFetchSummary()
+    /// The blocks whose transactions this crawl yielded.
+    private var blocksRead: Set<BlockHash> = []
+
+    /// The server, and the blocks whose transactions were fetched from it (sorted).
+    public func inputsRead() throws -> [ChainInput] {
+        var input = ChainInput(kind: .esplora, location: HTTPTransport.displayString(client.baseURL))
+        input.blockHashes = blocksRead.sorted()
+        return [input]
+    }
 
     /// A block whose header and txid list were checked.
     struct VerifiedBlock {
@@ -168,6 +177,7 @@ public final class EsploraCrawler: ChainSource {
                 try visitAddress(a, task: task)
             case .transaction(let t):
                 if let item = try visitTransaction(t, task: task) {
+                    blocksRead.insert(item.block.hash)
                     progress?(summary, task)
                     return .block(item)
                 }

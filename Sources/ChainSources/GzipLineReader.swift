@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import CZlib
 #if canImport(Glibc)
 import Glibc
@@ -30,6 +31,11 @@ public final class GzipLineReader {
     public let expansionAllowance: Int
     private let fileSize: Int
     private var decompressed = 0
+    /// Every byte `gzread` delivers, hashed as it arrives (for a plain file, the file's own bytes).
+    private var digest = StreamingSHA256()
+    /// The file as read, once the last line has been: its SHA-256 and size (`ChainInput.file`). Nil before the
+    /// end, after a fault, and for standard input.
+    public private(set) var inputRead: ChainInput?
 
     private var file: gzFile?
     private var buffer: [UInt8]
@@ -96,6 +102,12 @@ public final class GzipLineReader {
 
     deinit {
         if let file { gzclose(file) }
+    }
+
+    /// How far into the file (compressed bytes for gzip) zlib has read: for progress against the file's size.
+    public var fileOffset: Int {
+        guard let file else { return 0 }
+        return Int(gzoffset(file))
     }
 
     /// The next line without its terminator, or nil at the end of the file.
@@ -171,6 +183,7 @@ public final class GzipLineReader {
             return gzread(file, base + end, UInt32(min(room, Int(Int32.max))))
         }
         if got > 0 {
+            buffer.withUnsafeBytes { raw in digest.update(UnsafeRawBufferPointer(rebasing: raw[end..<end + Int(got)])) }
             end += Int(got)
             decompressed += Int(got)
             if isCompressed, decompressed > expansionAllowance,
@@ -191,6 +204,10 @@ public final class GzipLineReader {
             // is left), so the line number names the first line that could not be read whole.
             throw SourceError("\(what) after line \(lineNumber)",
                               at: SourceLocation(file: path, line: lineNumber + 1))
+        }
+        if fileSize != Int.max {
+            inputRead = .file(path, sha256: digest.finalHex(), bytes: isCompressed ? fileSize : digest.count,
+                              decompressed: isCompressed)
         }
     }
 

@@ -39,6 +39,12 @@ public enum InputFile {
         return (fd, Int(st.st_size))
     }
 
+    /// The size `stat(2)` gives, nil when the path cannot be stat'ed (for progress estimates only).
+    public static func size(_ path: String) -> Int? {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : nil
+    }
+
     /// The whole of a regular file of at most `limit` bytes.
     public static func read(_ path: String, limit: Int) throws(SourceError) -> [UInt8] {
         let (fd, size) = try openRegular(path)

@@ -30,6 +30,7 @@ public final class NodeJSONSource: ChainSource {
     /// Items of a JSON array document not yet returned, and the fault that ends the array, if any.
     private var pending: [SourceItem] = []
     private var pendingFault: SourceError?
+    private var filesRead: [ChainInput] = []
 
     public init(files: [String], network: Network? = nil) {
         self.files = files
@@ -50,6 +51,17 @@ public final class NodeJSONSource: ChainSource {
         }
     }
 
+    public func inputsRead() throws -> [ChainInput] { filesRead }
+
+    /// The share of the files' bytes (compressed, for gzip) read so far, for progress.
+    public var fractionRead: Double? {
+        let sizes = files.map { InputFile.size($0) ?? 0 }
+        let total = sizes.reduce(0, +)
+        guard total > 0 else { return nil }
+        let done = sizes.prefix(max(0, fileIndex - 1)).reduce(0, +) + (documents?.lines.fileOffset ?? sizes.prefix(fileIndex).last ?? 0)
+        return min(1, Double(done) / Double(total))
+    }
+
     private func readNext() throws(SourceError) -> SourceItem? {
         while true {
             if !pending.isEmpty { return pending.removeFirst() }
@@ -60,6 +72,7 @@ public final class NodeJSONSource: ChainSource {
                 fileIndex += 1
             }
             guard let reader = documents, let document = try reader.next() else {
+                if let read = documents?.lines.inputRead { filesRead.append(read) }
                 documents = nil
                 continue
             }

@@ -42,6 +42,8 @@ public final class NodeRPCSource: ChainSource {
     public private(set) var storedAboveFork: ClosedRange<Int>?
 
     private var nextHeight: Int
+    /// The height and hash of the last block yielded.
+    private var lastRead: (height: Int, hash: BlockHash)?
     private var buffered: [SourceBlock] = []
     private var bufferIndex = 0
     private var failure: (any Error)?
@@ -100,6 +102,18 @@ public final class NodeRPCSource: ChainSource {
         return stored.lowestHeight > 0 ? stored.lowestHeight - 1 : nil
     }
 
+    /// The node, its chain and the range read, up to the hash of its top block (none when nothing was new).
+    public func inputsRead() throws -> [ChainInput] {
+        var input = ChainInput(kind: .node, location: client.displayURL)
+        input.chain = chain
+        if let lastRead {
+            input.firstHeight = fromHeight
+            input.tipHeight = lastRead.height
+            input.tipHash = lastRead.hash
+        }
+        return [input]
+    }
+
     /// How much of the range has been read (0…1).
     public var fractionComplete: Double? {
         let total = toHeight - fromHeight + 1
@@ -115,6 +129,7 @@ public final class NodeRPCSource: ChainSource {
             }
             let sb = buffered[bufferIndex]
             bufferIndex += 1
+            lastRead = (sb.height ?? nextHeight, sb.block.hash)
             return .block(sb)
         } catch {
             failure = error

@@ -71,12 +71,18 @@ public final class RawBlockSource: ChainSource {
     public let isHex: Bool
     private var block: Block?
     private var blockOffset: Int
+    private let fileRead: ChainInput
 
     /// Reads and decodes the block at once: a single block is small, and errors belong at the start.
     public init(file: URL, network: Network?) throws {
         self.file = file
         let path = file.path
         let raw = try RawFile.read(file)
+        fileRead = .file(path, sha256: raw.withUnsafeBytes { p in
+            var digest = StreamingSHA256()
+            digest.update(p)
+            return digest.finalHex()
+        }, bytes: raw.count)
         isHex = RawFile.looksLikeHexText(raw)
         var bytes = isHex ? try RawFile.decodeHexText(raw, path: path) : raw
         var start = 0
@@ -121,6 +127,8 @@ public final class RawBlockSource: ChainSource {
         bytes = []
         block = try decoded.get()
     }
+
+    public func inputsRead() throws -> [ChainInput] { [fileRead] }
 
     public func next() throws -> SourceItem? {
         guard let b = block else { return nil }

@@ -18,6 +18,8 @@ public final class RawTransactionHexSource: ChainSource {
         lines = try GzipLineReader(path: file.path, maximumLineLength: RawFile.maximumSize)
     }
 
+    public func inputsRead() throws -> [ChainInput] { lines.inputRead.map { [$0] } ?? [] }
+
     public func next() throws -> SourceItem? {
         while !finished {
             guard let line = try lines.nextLine() else { finished = true; return nil }

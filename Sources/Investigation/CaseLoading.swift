@@ -1,5 +1,6 @@
 import CaseStore
 import ChainIndex
+import ChainSources
 import Clustering
 import Tracing
 
@@ -9,6 +10,7 @@ import Tracing
 struct CaseFacts {
     var tags: [StoredTag]
     var stats: StoreStats
+    var chainInputs: [ChainInput]
     /// Address ids of the watchlist addresses the database holds, in watchlist order.
     var seeds: [Int]
     var watchlistNotFound: [String]
@@ -38,7 +40,7 @@ struct CaseFacts {
         let chain = try options.loadWholeChain
             ? LoadedCase.wholeChain(database, seeds: seeds, tagged: tagged, options: options)
             : CaseSubgraph.load(database, seeds: seeds, tagged: tagged, options: options)
-        var facts = CaseFacts(tags: tags, stats: stats, seeds: seeds, watchlistNotFound: notFound, chain: chain,
+        var facts = CaseFacts(tags: tags, stats: stats, chainInputs: try database.chainInputs(), seeds: seeds, watchlistNotFound: notFound, chain: chain,
                               payerSummaries: [:], membership: [:], names: [:])
         facts.payerSummaries = try TraceClusterLoader.summaries(of: Array(facts.payerClusters), limit: options.addressLimit,
                                                                 in: database)

@@ -1,7 +1,9 @@
 import BitcoinPrimitives
 import CaseStore
 import ChainIndex
+import ChainSources
 import Clustering
+import Foundation
 import Tracing
 
 /// Turns the case files and the store's facts into the report: ad matching, the payers' funding traces, the
@@ -238,6 +240,7 @@ struct ReportAssembly {
         if options.siteRules.payjoinReceiver { rules.append(SiteEvidence.Rule.payjoinReceiver.rawValue) }
         return Report.Manifest(
             tool: "spoor", toolVersion: SpoorVersion.current, profile: profile, inputs: files.inputs,
+            chainInputs: facts.chainInputs.map(Self.entry).sorted { ($0.kind, $0.name, $0.sha256 ?? "", $0.tipHeight ?? 0) < ($1.kind, $1.name, $1.sha256 ?? "", $1.tipHeight ?? 0) },
             chain: Report.Chain(network: stats.network, tipHeight: stats.bestHeight, tipHash: stats.tip?.digest.displayHex),
             database: Report.DatabaseCounts(blocks: stats.blocks, transactions: stats.transactions, inputs: stats.inputs,
                                             outputs: stats.outputs, addresses: stats.addresses,
@@ -249,6 +252,26 @@ struct ReportAssembly {
                 minServiceAddresses: options.minServiceAddresses,
                 serviceBatchOutputs: options.serviceBatchOutputs == Int.max ? nil : options.serviceBatchOutputs),
             errorRates: measuredErrorRates(profile))
+    }
+
+    /// A chain input as the manifest names it: a file by its folder and name (the full path would tie the report
+    /// to one machine), a server by its URL.
+    static func entry(_ input: ChainInput) -> Report.ChainInputEntry {
+        var name = input.location
+        if input.kind == .file {
+            let url = URL(fileURLWithPath: input.location)
+            name = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
+        }
+        var e = Report.ChainInputEntry(kind: input.kind.rawValue, name: name)
+        e.sha256 = input.sha256
+        e.sha256Of = input.kind == .file ? (input.decompressed ? "decompressed" : "file") : nil
+        e.bytes = input.bytes
+        e.chain = input.chain
+        e.firstHeight = input.firstHeight
+        e.tipHeight = input.tipHeight
+        e.tipHash = input.tipHash?.digest.displayHex
+        e.blocks = input.kind == .esplora ? input.blockHashes.map(\.digest.displayHex) : nil
+        return e
     }
 
     /// The measured figures of the profile the stored clustering used: same id and same file hash (a profile

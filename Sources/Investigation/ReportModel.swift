@@ -2,8 +2,8 @@
 /// Field names are snake_case so other tools read it without a mapping; every array is sorted so the same
 /// inputs give byte-identical output.
 public struct Report: Codable, Sendable, Equatable {
-    public static let schemaVersion = "1.6.0"
-    public static let schemaID = "https://spoor.invalid/schema/report-1.6.0.json"
+    public static let schemaVersion = "1.7.0"
+    public static let schemaID = "https://spoor.invalid/schema/report-1.7.0.json"
 
     public var schemaVersion: String
     public var manifest: Manifest
@@ -27,6 +27,8 @@ public struct Report: Codable, Sendable, Equatable {
         public var toolVersion: String
         public var profile: Profile
         public var inputs: [InputFile]
+        /// The chain data the case database was ingested from (`ChainInputStore`). Since 1.7.0.
+        public var chainInputs: [ChainInputEntry]?
         public var chain: Chain
         public var database: DatabaseCounts
         public var parameters: Parameters
@@ -34,7 +36,7 @@ public struct Report: Codable, Sendable, Equatable {
         /// the profile used was never measured. Since 1.6.0.
         public var errorRates: ErrorRates?
         enum CodingKeys: String, CodingKey {
-            case tool, toolVersion = "tool_version", profile, inputs, chain, database, parameters
+            case tool, toolVersion = "tool_version", profile, inputs, chainInputs = "chain_inputs", chain, database, parameters
             case errorRates = "error_rates"
         }
     }
@@ -89,6 +91,27 @@ public struct Report: Codable, Sendable, Equatable {
         public var file: String
         public var sha256: String
         public var bytes: Int
+    }
+    /// One chain input of the case: a file (`sha256` of its bytes, or of its decompressed text when `sha256_of`
+    /// is `decompressed`), a node (`chain`, the heights read and the hash at the top), or an Esplora server (the
+    /// blocks fetched from).
+    public struct ChainInputEntry: Codable, Sendable, Equatable {
+        public var kind: String
+        /// Files: the folder and file name (`blocks/blk00000.dat`); servers: the URL.
+        public var name: String
+        public var sha256: String?
+        public var sha256Of: String?
+        public var bytes: Int?
+        public var chain: String?
+        public var firstHeight: Int?
+        public var tipHeight: Int?
+        public var tipHash: String?
+        public var blocks: [String]?
+        public init(kind: String, name: String) { self.kind = kind; self.name = name }
+        enum CodingKeys: String, CodingKey {
+            case kind, name, sha256, sha256Of = "sha256_of", bytes, chain, firstHeight = "first_height"
+            case tipHeight = "tip_height", tipHash = "tip_hash", blocks
+        }
     }
     public struct Chain: Codable, Sendable, Equatable {
         public var network: String?

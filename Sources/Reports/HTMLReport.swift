@@ -149,10 +149,24 @@ public enum HTML {
         for f in report.manifest.inputs {
             h += "<tr><td>\(e(f.role))</td><td>\(e(f.file))</td><td class=\"mono\">\(e(f.sha256))</td><td>\(f.bytes)</td></tr>\n"
         }
+        for c in report.manifest.chainInputs ?? [] { h += chainInputRow(c) }
         let d = report.manifest.database, p = report.manifest.parameters
         h += "</table>\n<p>Database: \(d.blocks) blocks, \(d.transactions) transactions, \(d.inputs) inputs, \(d.outputs) outputs, \(d.addresses) addresses, \(d.unresolvedInputs) unresolved inputs. Parameters: window \(p.windowBeforeMinutes) min before / \(p.windowAfterMinutes) min after posting, USD tolerance \(p.tolerancePercent)%, trace \(e(p.traceDirection)) \(e(p.tracePolicy)) \(p.traceHops) hops, site rules \(e(p.siteRules.joined(separator: ", "))).</p>\n"
         h += "</body>\n</html>\n"
         return h
+    }
+
+    /// A chain input in the manifest table: a file with its hash, a node or Esplora server with what it served.
+    static func chainInputRow(_ c: Report.ChainInputEntry) -> String {
+        let e = escape
+        var hash = c.sha256.map { e($0) + (c.sha256Of == "decompressed" ? " (of the decompressed text)" : "") } ?? ""
+        if c.kind == "node" {
+            hash = "chain \(e(c.chain ?? "?"))" + (c.tipHeight.map { h in
+                ", heights \(c.firstHeight ?? 0)–\(h), top block \(e(c.tipHash ?? ""))" } ?? ", nothing new read")
+        } else if c.kind == "esplora" {
+            hash = count(c.blocks?.count ?? 0, "block") + " fetched from: " + e((c.blocks ?? []).joined(separator: " "))
+        }
+        return "<tr><td>chain (\(e(c.kind)))</td><td>\(e(c.name))</td><td class=\"mono\">\(hash)</td><td>\(c.bytes.map(String.init) ?? "")</td></tr>\n"
     }
 
     /// "1 ad", "3 ads": a count with its noun in the right number.

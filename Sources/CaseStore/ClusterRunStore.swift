@@ -56,6 +56,9 @@ public struct ClusterRunState: Codable, Sendable {
     /// Sum of the ids of the clustered transactions: with the count, tells a reorg that replaced blocks below
     /// the watermark (new transaction rows at old heights) from a chain that only grew.
     public var idSum: Int64?
+    /// When the run was stored (ISO 8601, UTC), stamped by `ClusterRunStore.writeState`; nil in runs stored before
+    /// that, which read commands then name without a time.
+    public var storedAt: String?
 
     public init(profile: String, profileHash: String, watermark: ChainPosition?, transactions: Int,
                 statistics: StoredStatistics, tagsDigest: String?, idSum: Int64?) {
@@ -198,10 +201,13 @@ public enum ClusterRunStore {
     }
 
     /// Stores the run's state, seen-address bitmap and learned change kinds.
+    /// The state is stamped with the time it is stored (`storedAt`), which the read commands print.
     public static func writeState(_ db: Database, _ state: ClusterRunState, seen: [UInt64], changeKinds: [UInt32: UInt32]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('run', ?)", arguments: [try encoder.encode(state)])
+        var stamped = state
+        stamped.storedAt = ISO8601DateFormatter().string(from: Date())
+        try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('run', ?)", arguments: [try encoder.encode(stamped)])
         let seenData = seen.withUnsafeBytes { Data($0) }
         try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('seen', ?)", arguments: [seenData])
         try db.execute(sql: "INSERT OR REPLACE INTO clusterState(key, value) VALUES ('changeKinds', ?)",

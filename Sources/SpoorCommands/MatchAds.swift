@@ -22,12 +22,13 @@ struct MatchAds: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     struct Result: Encodable {
+        var clustering: ClusteringUsed?
         var ads: [Report.AdEntry]
         var payerClusters: [Report.PayerCluster]
         var sharedContacts: [Report.SharedContact]
         var multiContactPayers: [Report.MultiContactPayer]
         enum CodingKeys: String, CodingKey {
-            case ads, payerClusters = "payer_clusters", sharedContacts = "shared_contacts", multiContactPayers = "multi_contact_payers"
+            case clustering, ads, payerClusters = "payer_clusters", sharedContacts = "shared_contacts", multiContactPayers = "multi_contact_payers"
         }
     }
 
@@ -37,12 +38,14 @@ struct MatchAds: AsyncParsableCommand {
         let files = CaseFiles(watchlist: URL(fileURLWithPath: site), ads: URL(fileURLWithPath: ads),
                               rates: rates.map { URL(fileURLWithPath: $0) })
         let r = try CaseAnalysis.run(database: database, files: files, options: try analysisOptions(matching, nil)).report
+        let clustering = try ClusteringUsed.read(database)
         if output.json {
-            try printJSON(Result(ads: r.ads, payerClusters: r.payerClusters, sharedContacts: r.sharedContacts,
+            try printJSON(Result(clustering: clustering, ads: r.ads, payerClusters: r.payerClusters, sharedContacts: r.sharedContacts,
                                  multiContactPayers: r.multiContactPayers))
             return
         }
         let counts = Dictionary(grouping: r.ads, by: \.status).mapValues(\.count)
+        print(ClusteringUsed.line(clustering))
         print("\(r.ads.count) ads: \(counts["matched"] ?? 0) matched, \(counts["ambiguous"] ?? 0) ambiguous, \(counts["unmatched"] ?? 0) unmatched")
         for a in r.ads {
             let pay = a.payment.map { "\($0.txid):\($0.vout) payer \(a.payerCluster ?? -1)" } ?? "-"

@@ -47,6 +47,7 @@ struct ReportCommand: AsyncParsableCommand {
         let report = analysis.report
         try ReportFiles.write(report, json: out, html: html, graph: graph)
         let counts = Dictionary(grouping: report.ads, by: \.status).mapValues(\.count)
+        print(ClusteringUsed.line(try ClusteringUsed.read(database)))
         print("wrote \(out): site cluster \(report.siteCluster.size) addresses, \(report.payerClusters.count) payer clusters, ads \(counts["matched"] ?? 0) matched / \(counts["ambiguous"] ?? 0) ambiguous / \(counts["unmatched"] ?? 0) unmatched, \(report.sharedContacts.count) shared contacts; analysis read \(analysis.transactionsLoaded) transactions")
     }
 }

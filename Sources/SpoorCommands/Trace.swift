@@ -21,12 +21,13 @@ struct Trace: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     struct Result: Encodable {
+        var clustering: ClusteringUsed?
         var siteCluster: Report.SiteClusterSection
         var payerClusters: [Report.PayerCluster]
         var traces: [Report.TraceSection]
         var caveats: [String]
         enum CodingKeys: String, CodingKey {
-            case siteCluster = "site_cluster", payerClusters = "payer_clusters", traces, caveats
+            case clustering, siteCluster = "site_cluster", payerClusters = "payer_clusters", traces, caveats
         }
     }
 
@@ -36,11 +37,13 @@ struct Trace: AsyncParsableCommand {
         let analysis = try CaseAnalysis.run(database: database, files: CaseFiles(watchlist: URL(fileURLWithPath: watchlist)),
                                             options: try analysisOptions(matching, trace))
         let r = analysis.report
+        let clustering = try ClusteringUsed.read(database)
         if output.json {
-            try printJSON(Result(siteCluster: r.siteCluster, payerClusters: r.payerClusters, traces: r.traces, caveats: r.caveats))
+            try printJSON(Result(clustering: clustering, siteCluster: r.siteCluster, payerClusters: r.payerClusters, traces: r.traces, caveats: r.caveats))
             return
         }
         let s = r.siteCluster
+        print(ClusteringUsed.line(clustering))
         print("site cluster \(s.clusterID): \(s.size) addresses (\(s.addedByClustering.count) added by clustering and sweeps), \(s.paymentsReceived) payments, \(s.totalReceivedSat) sat")
         for e in s.evidence where e.rule != "seed.watchlist" {
             print("  \(e.rule) \(e.txid ?? "") +\(e.addressesAdded): \(e.explanation)")

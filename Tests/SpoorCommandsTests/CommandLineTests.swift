@@ -48,6 +48,29 @@ import Testing
         #expect(byHand.stdout == run.stdout)
     }
 
+    @Test func reportTraceAndMatchAdsSayWhichClusteringTheyRead() throws {
+        let (spoor, db) = try #require(try Self.clusteredCase(), "spoor is not built")
+        let folder = Fixtures.sampleChains.appendingPathComponent("small-seed1/case").path
+        let out = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("report.json").path
+        let watchlist = folder + "/watchlist.json", ads = folder + "/ads.csv", rates = folder + "/rates.csv"
+        for arguments in [["report", "--out", out, "--ads", ads, "--rates", rates, "--watchlist", watchlist],
+                          ["trace", "--watchlist", watchlist], ["match-ads", "--ads", ads, "--rates", rates, "--site", watchlist]] {
+            let run = try ChildRun.run(spoor, arguments + ["--db", db])
+            #expect(run.status == 0, "\(run)")
+            let first = run.stdout.prefix { $0 != "\n" }
+            #expect(first.hasPrefix("clustering: the case's stored one, profile change (sha256 "), "\(run)")
+            #expect(first.contains("…), stored 20") && first.contains(", up to height "), "\(run)")
+        }
+        for arguments in [["trace", "--watchlist", watchlist], ["match-ads", "--ads", ads, "--rates", rates, "--site", watchlist]] {
+            let run = try ChildRun.run(spoor, arguments + ["--db", db, "--json"])
+            let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            let clustering = json?["clustering"] as? [String: Any]
+            #expect(clustering?["profile"] as? String == "change", "\(run)")
+            #expect((clustering?["profile_sha256"] as? String)?.count == 64, "\(run)")
+            #expect((clustering?["stored_at"] as? String)?.hasPrefix("20") == true, "\(run)")
+        }
+    }
+
     @Test func usageErrorsExit64WithTheReason() throws {
         let spoor = try #require(ChildRun.spoor, "spoor is not built")
         let one = try ChildRun.run(spoor, ["explain", "bcrt1qonlyone"])

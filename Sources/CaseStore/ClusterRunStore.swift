@@ -123,6 +123,11 @@ public enum ClusterRunStore {
         return later == 0
     }
 
+    /// Rows of the narrow co-spend input (`clusterInput`): what a co-spend-only run streams, for its progress.
+    public static func cospendRowCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusterInput") ?? 0
+    }
+
     /// One past the largest address id.
     public static func addressBound(_ db: Database) throws -> Int {
         Int(max(0, (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM address") ?? -1) + 1))

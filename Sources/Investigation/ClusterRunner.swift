@@ -10,11 +10,21 @@ import GRDB
 /// stores the result through `ClusterRunStore`. The result is the same whether it extends or starts over.
 public enum ClusterRunner {
     /// Clusters the database with `profile` (see `ClusterPlanner.plan` for when a stored clustering is extended).
-    /// - Parameter entityTags: entity label per address string (tags, watchlists) for the entity guard.
+    /// - Parameters:
+    ///   - entityTags: entity label per address string (tags, watchlists) for the entity guard.
+    ///   - progress: told of each step as it starts and, while co-spends stream, of the transactions done
+    ///     (`ClusterProgress`); nil (the default) adds no work to the walk.
     @discardableResult
     public static func run(_ database: CaseDatabase, profile: HeuristicProfile, entityTags: [String: String] = [:],
-                           allowIncremental: Bool = true) throws -> ClusterSummary {
+                           allowIncremental: Bool = true,
+                           progress: ((ClusterProgress) -> Void)? = nil) throws -> ClusterSummary {
         let started = Date()
+        var report: ((ClusterProgress.Step, Int?, Int?) -> Void)?
+        if let progress {
+            report = { step, done, total in
+                progress(ClusterProgress(step: step, done: done, total: total, seconds: Date().timeIntervalSince(started)))
+            }
+        }
         return try database.write { db in
             let tagsDigest = ClusterRunStore.tagsDigest(entityTags)
             let stored = try ClusterRunStore.state(db)
@@ -26,7 +36,9 @@ public enum ClusterRunner {
             case .replayedWalkMerges: try ClusterRunStore.dropEvidence(db, carrying: Clusterer.linkBit)
             case .storedClusters: break
             }
-            var walk = try self.walk(db, plan: plan, profile: profile, tags: try entityTagIDs(db, entityTags))
+            var walk = try self.walk(db, plan: plan, profile: profile, tags: try entityTagIDs(db, entityTags),
+                                     progress: report)
+            report?(.writing, nil, nil)
             let state = try store(db, &walk, previous: plan.start == .fresh ? nil : stored, profile: profile,
                                   tagsDigest: tagsDigest)
             var summary = try ClusterRunStore.summary(db, state: state)
@@ -66,18 +78,29 @@ public enum ClusterRunner {
     }
 
     /// Walks what the plan says: the narrow co-spend input, streamed, or the chain index.
-    static func walk(_ db: Database, plan: ClusterPlan, profile: HeuristicProfile, tags: [AddressID: String]) throws -> Walk {
+    static func walk(_ db: Database, plan: ClusterPlan, profile: HeuristicProfile, tags: [AddressID: String],
+                     progress: ((ClusterProgress.Step, Int?, Int?) -> Void)? = nil) throws -> Walk {
         if plan.readsCospendsOnly {
             let bound = try ClusterRunStore.addressBound(db)
-            let (clusterer, run) = try clusterCospends(db, after: plan.resumeAfter) {
-                try makeClusterer(db, plan: plan, profile: profile, addressBound: bound, tags: tags)
+            let make = { try makeClusterer(db, plan: plan, profile: profile, addressBound: bound, tags: tags) }
+            var tick: ((Int) -> Void)?
+            if let progress {
+                // Rows still to read: all of them less those up to where the stored run stopped (an estimate).
+                let rows = try ClusterRunStore.cospendRowCount(db)
+                let clustered = try plan.resumeAfter.map { try ClusterRunStore.countTransactions(db, upTo: $0).count } ?? 0
+                let total = max(1, rows - clustered)
+                progress(.clustering, 0, total)
+                tick = { progress(.clustering, $0, total) }
             }
+            let (clusterer, run) = try clusterCospends(db, after: plan.resumeAfter, make: make, tick: tick)
             return Walk(clusterer: clusterer, watermark: run.lastPosition ?? plan.resumeAfter, processed: run.transactions,
                         idSum: run.idSum)
         }
+        progress?(.reading, nil, nil)
         let chain = try ChainIndexLoader.load(db, after: plan.loadAfter, columns: plan.columns)
         let from = plan.walkStart(in: chain.positions)
         var clusterer = try makeClusterer(db, plan: plan, profile: profile, addressBound: chain.addressBound, tags: tags)
+        progress?(.clustering, nil, chain.index.txCount - from)
         clusterer.process(chain.index, walkingFrom: from)
         return Walk(clusterer: clusterer, watermark: chain.positions.last ?? plan.resumeAfter,
                     processed: chain.index.txCount - from,
@@ -87,13 +110,23 @@ public enum ClusterRunner {
     /// Clusters the narrow co-spend input after `after`, streamed (`ClusterStore.streamCospends`); when its rows
     /// are out of chain order, starts over from `make()` and loads and sorts them first (`loadCospends`). Either
     /// way the result is that of `Clusterer.process` over the transactions in chain order.
-    public static func clusterCospends(_ db: Database, after: ChainPosition? = nil,
-                                       make: () throws -> Clusterer) throws -> (Clusterer, CospendRun) {
+    /// `tick`, when given, is called with the rows streamed so far every 65,536 rows.
+    public static func clusterCospends(_ db: Database, after: ChainPosition? = nil, make: () throws -> Clusterer,
+                                       tick: ((Int) -> Void)? = nil) throws -> (Clusterer, CospendRun) {
         var clusterer = try make()
         do { try clusterer.beginCospends(addressBound: try ClusterRunStore.addressBound(db)) } catch {
             throw StoreError.badData("\(error)", at: nil)
         }
-        if let run = try ClusterStore.streamCospends(db, after: after, into: &clusterer) {
+        let streamed: CospendRun?
+        if let tick {
+            // Moved in and out, never copied: a second reference would make the first write copy the union-find.
+            var counting = CountingVisitor(inner: consume clusterer, tick: tick)
+            streamed = try ClusterStore.streamCospends(db, after: after, into: &counting)
+            clusterer = (consume counting).inner
+        } else {
+            streamed = try ClusterStore.streamCospends(db, after: after, into: &clusterer)
+        }
+        if let run = streamed {
             clusterer.endCospends()
             return (clusterer, run)
         }
@@ -168,5 +201,48 @@ public enum ClusterRunner {
         for (id, n) in all.guardRefusals where n != walk.guardRefusals[id] {
             summary.guardRefusals[id.rawValue, default: 0] += n - (walk.guardRefusals[id] ?? 0)
         }
+    }
+}
+
+/// Where a clustering run is, for a progress line: the step, and while co-spends stream, the transactions done
+/// of an estimated total.
+public struct ClusterProgress: Sendable {
+    public enum Step: String, Sendable {
+        case reading = "reading the chain"
+        case clustering
+        case writing = "writing the clusters"
+    }
+    public var step: Step
+    public var done: Int?
+    public var total: Int?
+    public var seconds: Double
+
+    public init(step: Step, done: Int?, total: Int?, seconds: Double) {
+        self.step = step; self.done = done; self.total = total; self.seconds = seconds
+    }
+
+    /// The share done, when the step counts its transactions.
+    public var fractionComplete: Double? {
+        guard let done, let total, total > 0 else { return nil }
+        return min(1, Double(done) / Double(total))
+    }
+}
+
+/// A co-spend visitor that counts the rows it passes on and calls `tick` every 65,536.
+struct CountingVisitor<Inner: CospendVisitor>: CospendVisitor {
+    var inner: Inner
+    let tick: (Int) -> Void
+    var count = 0
+
+    var wantsCandidates: Bool { inner.wantsCandidates }
+
+    func wantsColumns(inputCount: Int, outputCount: Int) -> Bool {
+        inner.wantsColumns(inputCount: inputCount, outputCount: outputCount)
+    }
+
+    mutating func visit(tx: UInt32, flags: UInt8, addresses: UnsafeRawBufferPointer, candidate: ChainIndex?) throws {
+        try inner.visit(tx: tx, flags: flags, addresses: addresses, candidate: candidate)
+        count += 1
+        if count & 0xFFFF == 0 { tick(count) }
     }
 }

@@ -6,7 +6,7 @@ struct Cluster: AsyncParsableCommand {
         commandName: "cluster",
         abstract: "Cluster addresses into wallets, keeping the evidence of every merge.",
         discussion: """
-            `spoor cluster [run] [--db PATH] [--profile NAME_OR_FILE] [--fresh] [--replace] [--json]` clusters the \
+            `spoor cluster [run] [--db PATH] [--profile NAME_OR_FILE] [--fresh] [--replace] [--quiet] [--json]` clusters the \
             case database (see `spoor cluster run --help`); `spoor cluster show ADDRESS` lists one cluster; \
             `spoor cluster map` is the per-partition half of clustering on Spark (Sources/SparkClustering).
             """,

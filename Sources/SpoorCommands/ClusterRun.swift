@@ -26,6 +26,8 @@ struct ClusterRun: AsyncParsableCommand {
     var fresh = false
     @Flag(name: .long, help: "Replace a stored clustering made with another profile.")
     var replace = false
+    @Flag(name: .long, help: "No progress on standard error.")
+    var quiet = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -47,7 +49,10 @@ struct ClusterRun: AsyncParsableCommand {
         }
         // Cluster-defining tags already imported (spoor tags import) feed the entity guard too.
         for (address, entity) in try TagStore.entityTagsByAddress(in: database) where tags[address] == nil { tags[address] = entity }
-        let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, allowIncremental: !fresh)
+        let meter = ProgressMeter(enabled: !quiet && Console.errorIsTerminal)
+        let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, allowIncremental: !fresh,
+                                      progress: meter.enabled ? { meter.show($0) } : nil)
+        meter.finish()
         if output.json { try printJSON(s); return }
         print("profile       \(s.profile) (sha256 \(s.profileHash))")
         print("transactions  \(s.transactions) (\(s.transactionsProcessed) processed, \(s.incremental ? "extended the stored clustering" : "from scratch"), \(String(format: "%.2f", s.seconds)) s)")

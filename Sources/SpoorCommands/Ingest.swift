@@ -4,6 +4,7 @@ import BitcoinPrimitives
 import CaseStore
 import ChainSources
 import Foundation
+import Investigation
 
 /// `spoor ingest SOURCE...`: load chain data into the case database, resumably.
 struct Ingest: AsyncParsableCommand {
@@ -66,30 +67,71 @@ func openChainSource(_ path: String, network: Network?) throws -> any ChainSourc
     try SourceDetection.open(path, network: network)
 }
 
-/// One progress line on standard error, rewritten in place.
+/// One progress line on standard error, rewritten in place, for a person watching a terminal: commands enable it
+/// only when standard error is one and `--quiet` is not given (never in a pipe, a file or a captured run; `--json`
+/// goes to standard output and never holds it), and it is redrawn at most every `interval` seconds (a new step at
+/// once). Where the work knows how far it is, the line gives the share done and an estimate of the time left.
 final class ProgressMeter {
     let enabled: Bool
+    let interval: Double
+    private let now: () -> Double
+    private let write: (String) -> Void
     private var shown = false
+    private var lastShown = -Double.infinity
+    private var lastStep: String?
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, interval: Double = 0.25, now: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate },
+         write: @escaping (String) -> Void = { Console.writeError(Data($0.utf8)) }) {
+        self.enabled = enabled
+        self.interval = interval
+        self.now = now
+        self.write = write
+    }
 
-    func show(_ p: IngestProgress) {
+    /// Shows `text` (plus the share done and the time left when `fraction` is known), unless a line was shown less
+    /// than `interval` ago in the same `step`.
+    func show(_ text: String, step: String? = nil, fraction: Double?, seconds: Double) {
         guard enabled else { return }
-        var line = "\r\(p.blocks) blocks"
-        if let h = p.height { line += ", height \(h)" }
-        line += ", \(p.transactions) tx, \(Int(p.transactionsPerSecond)) tx/s"
-        if let f = p.fractionComplete, f > 0.001, f < 1 {
-            let eta = p.seconds * (1 - f) / f
-            line += String(format: ", %.0f%%, ETA %.0f s", f * 100, eta)
-        }
-        Console.writeError(Data((line + "   ").utf8))
+        let t = now()
+        guard step != lastStep || t - lastShown >= interval else { return }
+        lastShown = t
+        lastStep = step
+        write("\r" + Self.line(text, fraction: fraction, seconds: seconds) + "   ")
         shown = true
     }
 
+    static func line(_ text: String, fraction: Double?, seconds: Double) -> String {
+        guard let f = fraction, f > 0.001, f < 1 else { return text }
+        return text + String(format: ", %.0f%%, about %.0f s left", f * 100, seconds * (1 - f) / f)
+    }
+
+    func show(_ p: IngestProgress) {
+        var text = "\(p.blocks) blocks"
+        if let h = p.height { text += ", height \(h)" }
+        text += ", \(p.transactions) tx, \(Int(p.transactionsPerSecond)) tx/s"
+        show(text, step: "ingest", fraction: p.fractionComplete, seconds: p.seconds)
+    }
+
+    func show(_ p: ClusterProgress) {
+        var text = p.step.rawValue
+        if let total = p.total { text += p.done.map { ": \($0) of \(total) transactions" } ?? ": \(total) transactions" }
+        text += String(format: " (%.0f s)", p.seconds)
+        show(text, step: p.step.rawValue, fraction: p.fractionComplete, seconds: p.seconds)
+    }
+
     func finish() {
-        if shown { Console.writeError(Data("\n".utf8)) }
+        if shown { write("\n") }
         shown = false
     }
+}
+
+/// Sources that know how far through their data they are, for the ingest's estimate.
+extension BlockDirectorySource: ProgressReportingSource {
+    public var fractionComplete: Double? { fractionRead }
+}
+
+extension NodeJSONSource: ProgressReportingSource {
+    public var fractionComplete: Double? { fractionRead }
 }
 
 /// The `--json` summary of `spoor ingest`.

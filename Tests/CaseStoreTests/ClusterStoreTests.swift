@@ -43,6 +43,23 @@ import Testing
         }
     }
 
+    /// Progress names each step; a co-spend run counts its rows against the co-spend input's size.
+    @Test func progressNamesEachStepWithTheTransactionsToDo() throws {
+        let path = try temporaryDatabasePath("cluster")
+        try ingest(try Self.sampleItems(), into: path, classify: nil)
+        let db = try CaseDatabase(path: path)
+        let rows = try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusterInput") ?? 0 }
+        var seen: [ClusterProgress] = []
+        try ClusterRunner.run(db, profile: try Self.profile("default"), progress: { seen.append($0) })
+        #expect(seen.map(\.step) == [.clustering, .writing])
+        #expect(seen.first?.done == 0 && seen.first?.total == rows && rows > 2000)
+        seen = []
+        try ClusterRunner.run(db, profile: try Self.profile("change"), allowIncremental: false, progress: { seen.append($0) })
+        #expect(seen.map(\.step) == [.reading, .clustering, .writing])
+        #expect(seen[1].total == 2470 && seen[1].done == nil)
+        #expect(seen.map(\.seconds) == seen.map(\.seconds).sorted())
+    }
+
     @Test func defaultProfileFromTheStoreMeetsTheReferenceFigures() throws {
         let path = try temporaryDatabasePath("cluster")
         try ingest(try Self.sampleItems(), into: path, classify: nil)

@@ -71,6 +71,30 @@ import Testing
         }
     }
 
+    /// On a terminal, `ingest` and `cluster` draw progress on standard error, with an estimate where the source knows
+    /// its size; their `--json` on standard output stays plain JSON. (Without a terminal they draw nothing: every
+    /// other test here sees an empty standard error.)
+    @Test func progressOnATerminalOnlyAndNeverInTheJSON() throws {
+        let spoor = try #require(ChildRun.spoor, "spoor is not built")
+        let dir = try Fixtures.temporaryDirectory("tty")
+        let db = dir.appendingPathComponent("case.sqlite").path
+        let ingested = dir.appendingPathComponent("ingest.json").path, clustered = dir.appendingPathComponent("cluster.json").path
+        let blocks = Fixtures.sampleChains.appendingPathComponent("small-seed1/blocks").path
+        func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let line = "\(quoted(spoor.path)) ingest \(quoted(blocks)) --db \(quoted(db)) --json > \(quoted(ingested)) && "
+            + "\(quoted(spoor.path)) cluster --db \(quoted(db)) --profile change --json > \(quoted(clustered))"
+        // script(1) runs the line on a pseudo-terminal: standard error is the terminal, standard output the files.
+        let run = try ChildRun.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", line, "/dev/null"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("blocks, height ") && run.stdout.contains("%, about "), "\(run)")
+        #expect(run.stdout.contains("\rreading the chain") && run.stdout.contains("\rwriting the clusters"), "\(run)")
+        for file in [ingested, clustered] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            #expect((try? JSONSerialization.jsonObject(with: data)) is [String: Any], "\(file)")
+            #expect(!data.contains(UInt8(ascii: "\r")))
+        }
+    }
+
     @Test func usageErrorsExit64WithTheReason() throws {
         let spoor = try #require(ChildRun.spoor, "spoor is not built")
         let one = try ChildRun.run(spoor, ["explain", "bcrt1qonlyone"])

@@ -27,9 +27,10 @@ import Testing
         }
     }
 
-    /// The binary and the sample chain copied into a scratch folder; nil when `spoor` is not built.
-    static func install() throws -> Install? {
-        guard let built = ChildRun.spoor else { return nil }
+    /// The binary (the debug build unless given) and the sample chain copied into a scratch folder; nil when
+    /// `spoor` is not built.
+    static func install(_ binary: URL? = ChildRun.spoor) throws -> Install? {
+        guard let built = binary else { return nil }
         let root = try Fixtures.temporaryDirectory("installed")
         let bin = root.appendingPathComponent("bin/spoor"), work = root.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: bin.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -53,7 +54,18 @@ import Testing
     }
 
     @Test func aCopiedBinaryInvestigatesTheSampleWithTheSourceTreeOutOfReach() throws {
-        let install = try #require(try Self.install(), "spoor is not built")
+        try investigateWithTheSourceTreeOutOfReach(try #require(try Self.install(), "spoor is not built"))
+    }
+
+    /// What a user installs: the release build (`.ci/run` builds it before the tests; slow to build, so only with
+    /// SPOOR_ALL_TESTS=1, where its absence is a failure, not a skip).
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow)))
+    func aCopiedReleaseBinaryInvestigatesTheSampleWithTheSourceTreeOutOfReach() throws {
+        let release = try #require(ChildRun.releaseSpoor, "no release build: swift build -c release --product spoor")
+        try investigateWithTheSourceTreeOutOfReach(try #require(try Self.install(release)))
+    }
+
+    func investigateWithTheSourceTreeOutOfReach(_ install: Install) throws {
         let home = install.work.appendingPathComponent("home").path
         let environment = ["HOME": home, "XDG_CONFIG_HOME": home + "/.config"]
         let run = try install.run(["investigate", "../sample/blocks", "--case", "../sample/case", "--out", "out",

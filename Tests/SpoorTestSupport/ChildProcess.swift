@@ -55,4 +55,11 @@ public struct ChildRun: Sendable, CustomStringConvertible {
          Fixtures.repositoryRoot.appendingPathComponent(".build/debug/spoor")]
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
+
+    /// The release build, `.build/release/spoor` (`swift build -c release --product spoor`, as `.ci/run` makes it
+    /// before the tests), nil when it is not built.
+    public static var releaseSpoor: URL? {
+        let url = Fixtures.repositoryRoot.appendingPathComponent(".build/release/spoor")
+        return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+    }
 }

@@ -107,7 +107,7 @@ import Testing
         #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tx WHERE fee IS NULL") } == 0)
     }
 
-    @Test func interruptedFetchResumesToTheSameDatabase() throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func interruptedFetchResumesToTheSameDatabase() throws {
         let lines = try NodeRPCIngestTests.lines()
         let esplora = try FakeEsplora(lines: lines)
         defer { esplora.stop() }
@@ -146,7 +146,7 @@ import Testing
         #expect(try fullDump(resumed) == fullDump(clean))
     }
 
-    @Test func aFullIngestAfterAFetchCompletesThePartialBlocks() throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func aFullIngestAfterAFetchCompletesThePartialBlocks() throws {
         let esplora = try FakeEsplora(lines: try NodeRPCIngestTests.lines())
         defer { esplora.stop() }
         let address = try #require(esplora.quietAddress)

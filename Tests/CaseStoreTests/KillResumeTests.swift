@@ -40,7 +40,7 @@ import Testing
         return Int(value)
     }
 
-    @Test(arguments: [0, 40, 120, 220])
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow)), arguments: [0, 40, 120, 220])
     func killedIngestResumesToTheCleanDatabase(killAtHeight: Int) throws {
         let executable = try #require(Self.spoorExecutable, "build the spoor executable first (swift build)")
         let clean = try temporaryDatabasePath()

@@ -28,7 +28,7 @@ import Testing
         return try Ingestor(database: try CaseDatabase(path: path)).ingest(source)
     }
 
-    @Test func nodeIngestEqualsFileIngest() throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func nodeIngestEqualsFileIngest() throws {
         let node = try FakeNodeRPC(lines: try Self.lines())
         defer { node.stop() }
         let viaFile = try temporaryDatabasePath("rpc-file")
@@ -42,7 +42,7 @@ import Testing
         #expect(try StoreQueries.stats(try CaseDatabase(path: viaNode, mode: .readOnly)).transactions == 2470)
     }
 
-    @Test func heightRangesInTwoRunsEqualOneRun() throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func heightRangesInTwoRunsEqualOneRun() throws {
         let node = try FakeNodeRPC(lines: try Self.lines())
         defer { node.stop() }
         let whole = try temporaryDatabasePath("rpc-whole")

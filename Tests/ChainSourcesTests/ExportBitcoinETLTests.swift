@@ -134,7 +134,7 @@ func exportNodeJSON(_ files: [String], knowledge: [String] = [], network: Networ
     /// Deliberate differences 1–4, on the sample chain, against Bitcoin Core's own JSON for the same outputs:
     /// type and address are Core's (real bech32m for Taproot, none for OP_RETURN) except that a `pubkey`
     /// output gets the P2PKH address bitcoin-etl gives it; `script_asm` equals Core's `asm`.
-    @Test func typesAddressesAndAsmAreCoresOnTheSampleChain() throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func typesAddressesAndAsmAreCoresOnTheSampleChain() throws {
         struct SPK: Decodable { var asm: String; var hex: String; var type: String; var address: String? }
         struct Out: Decodable { var scriptPubKey: SPK }
         struct SigDTO: Decodable { var asm: String }

@@ -32,7 +32,7 @@ enum SmallSeed1 {
 }
 
 @Suite struct NodeRPCSourceTests {
-    @Test func wholeChainOverRPCEqualsTheFile() throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func wholeChainOverRPCEqualsTheFile() throws {
         let lines = try SmallSeed1.lines()
         let node = try FakeNodeRPC(lines: lines)
         defer { node.stop() }

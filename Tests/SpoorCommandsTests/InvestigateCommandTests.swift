@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized) struct InvestigateCommandTests {
     static let chain = Fixtures.sampleChains.appendingPathComponent("small-seed1")
 
-    @Test func investigateThenEachCommandOnItsDatabase() async throws {
+    @Test(.enabled(if: TestRun.all, Comment(rawValue: TestRun.slow))) func investigateThenEachCommandOnItsDatabase() async throws {
         let out = try Fixtures.temporaryDirectory("investigate-cli")
         try await runSpoor(["investigate", Self.chain.appendingPathComponent("rpc/blocks.jsonl.gz").path,
                             "--case", Self.chain.appendingPathComponent("case").path, "--out", out.path, "--json"])

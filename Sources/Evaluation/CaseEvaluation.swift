@@ -93,11 +93,40 @@ public struct ChainEvaluation: Sendable, Codable {
         public var rightTransactionShare: Double
         public var rightOutputShare: Double
         public var wrongShare: Double
+        /// Every ad not matched to its right transaction (paid ads missed, and wrong matches), one by one:
+        /// what the report said and what the truth says, so misses can be classified by cause.
+        public var misses: [AdMiss]
         enum CodingKeys: String, CodingKey {
-            case ads, paid, wrong, ambiguous, unmatched
+            case ads, paid, wrong, ambiguous, unmatched, misses
             case rightTransaction = "right_transaction", rightOutput = "right_output"
             case rightTransactionShare = "right_transaction_share", rightOutputShare = "right_output_share"
             case wrongShare = "wrong_share"
+        }
+    }
+
+    /// One ad the report did not match to its right transaction.
+    public struct AdMiss: Sendable, Codable, Equatable {
+        public var adID: String
+        public var advertiser: String
+        public var paid: Bool
+        /// The report's status, basis and reason, and the transaction it matched (a wrong match), if any.
+        public var status: String
+        public var basis: String
+        public var reason: String
+        public var matchedTxid: String?
+        /// The truth's payment transaction, its kind and senders; whether the advertiser's own wallet funded it.
+        public var paymentTxid: String
+        public var paymentKind: String?
+        public var paymentSenders: [String]
+        public var custodial: Bool
+        /// The report listed the right transaction among the ad's candidates.
+        public var paymentAmongCandidates: Bool
+        public var candidates: Int
+        enum CodingKeys: String, CodingKey {
+            case advertiser, paid, status, basis, reason, custodial, candidates
+            case adID = "ad_id", matchedTxid = "matched_txid", paymentTxid = "payment_txid"
+            case paymentKind = "payment_kind", paymentSenders = "payment_senders"
+            case paymentAmongCandidates = "payment_among_candidates"
         }
     }
 
@@ -183,22 +212,39 @@ extension ChainEvaluation {
     static func ads(_ report: Report, truth: ChainTruth) -> AdScore {
         let byID = Dictionary(truth.ads.map { ($0.adID, $0) }, uniquingKeysWith: { a, _ in a })
         var rightTx = 0, rightOut = 0, wrong = 0, ambiguous = 0, unmatched = 0
+        var misses: [AdMiss] = []
         for ad in report.ads {
             switch ad.status {
             case "matched":
-                guard let t = byID[ad.adID], t.paid, let p = ad.payment, p.txid == t.paymentTxid else { wrong += 1; continue }
+                guard let t = byID[ad.adID], t.paid, let p = ad.payment, p.txid == t.paymentTxid else {
+                    wrong += 1
+                    misses.append(miss(ad, byID[ad.adID], truth: truth))
+                    continue
+                }
                 rightTx += 1
                 if p.vout == t.vout { rightOut += 1 }
             case "ambiguous": ambiguous += 1
             default: unmatched += 1
             }
+            if ad.status != "matched", let t = byID[ad.adID], t.paid { misses.append(miss(ad, t, truth: truth)) }
         }
         let paid = truth.ads.filter(\.paid).count, all = report.ads.count
         return AdScore(ads: all, paid: paid, rightTransaction: rightTx, rightOutput: rightOut, wrong: wrong,
                        ambiguous: ambiguous, unmatched: unmatched,
                        rightTransactionShare: paid == 0 ? 1 : Double(rightTx) / Double(paid),
                        rightOutputShare: paid == 0 ? 1 : Double(rightOut) / Double(paid),
-                       wrongShare: all == 0 ? 0 : Double(wrong) / Double(all))
+                       wrongShare: all == 0 ? 0 : Double(wrong) / Double(all), misses: misses)
+    }
+
+    static func miss(_ ad: Report.AdEntry, _ t: ChainTruth.TruthAd?, truth: ChainTruth) -> AdMiss {
+        let tx = t.flatMap { truth.transactions.transactions[$0.paymentTxid] }
+        let senders = tx?.senders ?? []
+        return AdMiss(adID: ad.adID, advertiser: t?.advertiser ?? "", paid: t?.paid ?? false, status: ad.status,
+                      basis: ad.basis, reason: ad.reason, matchedTxid: ad.payment?.txid,
+                      paymentTxid: t?.paymentTxid ?? "", paymentKind: tx?.kind, paymentSenders: senders,
+                      custodial: (t?.paid ?? false) && tx != nil && !senders.contains(t?.advertiser ?? ""),
+                      paymentAmongCandidates: ad.candidates.contains { $0.txid == t?.paymentTxid },
+                      candidates: ad.candidates.count)
     }
 
     /// Paid ads whose payment transaction the advertiser's own wallet did not fund.

@@ -82,6 +82,24 @@ enum SampleCases {
         #expect([c.truthPairs, c.pairsFound, c.falseOneAdvertiser, c.serviceClaims] == contacts)
     }
 
+    /// Every paid ad small-seed5's report does not match to its right transaction, one by one, with what the report
+    /// said and what the truth says (the misses table of Heuristics/README.md): all seven are ads of the same price
+    /// competing for fewer payments, five of them beside an unpaid ad of the same advertiser.
+    @Test func missesListEveryPaidAdNotMatchedToItsTransaction() async throws {
+        let e = try await score("small-seed5", profile: "change")
+        let a = try #require(e.ads)
+        #expect(a.misses.count == a.paid - a.rightTransaction + a.wrong)
+        #expect(Set(a.misses.map(\.adID)) == ["6", "7", "9", "41", "43", "93", "94"])
+        for m in a.misses {
+            #expect(m.paid && m.status == "ambiguous" && m.basis == "none" && m.matchedTxid == nil && !m.custodial)
+            #expect(m.paymentAmongCandidates && m.reason.contains("more ads than payments"), "\(m.adID): \(m.reason)")
+        }
+        let six = try #require(a.misses.first { $0.adID == "6" })
+        #expect(six.advertiser == "advertiser_1" && six.paymentKind == "ad_payment" && six.candidates == 5)
+        #expect(six.paymentTxid == "0f3d29edc29332c67a659aedd5d18c8692b0ea81e0588e0c9efaeed4060ff86e")
+        #expect(six.paymentSenders == ["advertiser_1"])
+    }
+
     /// Pure common-input clustering reproduces the reference figures of the chains' README (scored independently
     /// of the project): small-seed4's PayJoins make it the worst chain.
     @Test func defaultProfileOverTwoChainsGivesMeanAndWorst() async throws {

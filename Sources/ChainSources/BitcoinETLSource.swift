@@ -205,6 +205,13 @@ public final class BitcoinETLSource: ChainSource {
 
     public func inputsRead() throws -> [ChainInput] { blockLines.inputsRead + transactionLines.inputsRead }
 
+    /// The share of the export's bytes (compressed, for gzip) read so far, for progress.
+    public var fractionRead: Double? {
+        let (blocks, transactions) = (blockLines.progress, transactionLines.progress)
+        let total = blocks.total + transactions.total
+        return total > 0 ? min(1, Double(blocks.read + transactions.read) / Double(total)) : nil
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation,
                                       what: String) throws(SourceError) -> T {
         try Self.decode(type, line, at: location, what: what, decoder: decoder)
@@ -422,6 +429,13 @@ final class MultiFileLines {
     private(set) var inputsRead: [ChainInput] = []
 
     init(files: [String]) { self.files = files }
+
+    /// The files' sizes on disk, and how many of their bytes (compressed, for gzip) have been read.
+    var progress: (read: Int, total: Int) {
+        let sizes = files.map { InputFile.size($0) ?? 0 }
+        let finished = reader == nil ? index : index - 1
+        return (sizes.prefix(finished).reduce(0, +) + (reader?.fileOffset ?? 0), sizes.reduce(0, +))
+    }
 
     /// The next non-blank line and where it is.
     func next() throws(SourceError) -> ([UInt8], SourceLocation)? {

@@ -134,6 +134,10 @@ extension NodeJSONSource: ProgressReportingSource {
     public var fractionComplete: Double? { fractionRead }
 }
 
+extension BitcoinETLSource: ProgressReportingSource {
+    public var fractionComplete: Double? { fractionRead }
+}
+
 /// The `--json` summary of `spoor ingest`.
 struct IngestReport: Encodable {
     var summary: IngestSummary

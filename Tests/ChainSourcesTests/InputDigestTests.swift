@@ -78,3 +78,44 @@ import Testing
         #expect(try source.inputsRead().isEmpty)
     }
 }
+
+/// The share of its data a source has read (for the ingest's estimate): 0 before, between 0 and 1 while reading,
+/// never falling, and 1 at the end.
+@Suite struct ProgressFractionTests {
+    static func fractions(_ source: some ChainSource, _ fraction: () -> Double?) throws -> [Double] {
+        var seen = [fraction() ?? -1]
+        while try source.next() != nil { seen.append(fraction() ?? -1) }
+        seen.append(fraction() ?? -1)
+        return seen
+    }
+
+    static func expectRising(_ seen: [Double], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(seen.first == 0, sourceLocation: sourceLocation)
+        #expect(seen.last == 1, sourceLocation: sourceLocation)
+        #expect(seen == seen.sorted(), sourceLocation: sourceLocation)
+        #expect(seen.contains { $0 > 0.2 && $0 < 0.8 }, sourceLocation: sourceLocation)
+    }
+
+    @Test func blkDirectoryCountsBlocks() throws {
+        let source = try BlockDirectorySource(directory: Fixtures.sampleChains.appendingPathComponent("small-seed1/blocks"),
+                                              network: nil)
+        Self.expectRising(try Self.fractions(source) { source.fractionRead })
+    }
+
+    @Test func nodeJSONCountsCompressedBytes() throws {
+        let source = NodeJSONSource(path: Fixtures.sampleChains.appendingPathComponent("small-seed1/rpc/blocks.jsonl.gz").path)
+        Self.expectRising(try Self.fractions(source) { source.fractionRead })
+    }
+
+    @Test func bitcoinETLCountsBothFiles() throws {
+        let dir = try Fixtures.temporaryDirectory("etl-progress")
+        let fixture = Fixtures.url("bitcoin-etl/bitcoin/block_with_transactions")
+        try FileManager.default.copyItem(at: fixture.appendingPathComponent("expected_blocks.json"),
+                                         to: dir.appendingPathComponent("blocks.json"))
+        try FileManager.default.copyItem(at: fixture.appendingPathComponent("expected_transactions.json"),
+                                         to: dir.appendingPathComponent("transactions.json"))
+        let source = try BitcoinETLSource(directory: dir, network: nil)
+        let seen = try Self.fractions(source) { source.fractionRead }
+        #expect(seen.first == 0 && seen.last == 1 && seen == seen.sorted(), "\(seen)")
+    }
+}

@@ -269,10 +269,9 @@ public enum ClusterRunStore {
 }
 
 extension ClusterRunStore {
-    /// The best chain's transactions as an imported clustering covers them: store id by txid, the last chain
-    /// position, the count and id sum (what a run's state records), and how many loose transactions there are.
+    /// The best chain's transactions as an imported clustering covers them: the last chain position, the count
+    /// and id sum (what a run's state records), and how many loose transactions there are.
     public struct BestChainTransactions: Sendable {
-        public var ids: [Txid: UInt32] = [:]
         public var last: ChainPosition?
         public var count = 0
         public var idSum: Int64 = 0
@@ -281,36 +280,41 @@ extension ClusterRunStore {
 
     public static func bestChainTransactions(_ db: Database) throws -> BestChainTransactions {
         var found = BestChainTransactions()
-        let rows = try RawStatement(db, """
-            SELECT t.id, t.txid, b.height, t.position FROM tx t JOIN block b ON b.id = t.blockId
-            WHERE b.inBestChain = 1 ORDER BY b.height, t.position
+        let totals = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), COALESCE(SUM(t.id), 0) FROM tx t JOIN block b ON b.id = t.blockId WHERE b.inBestChain = 1
             """)
-        defer { rows.reset() }
-        while try rows.step() {
-            let id = rows.int64(0)
-            guard let txid = Digest32(bytes: rows.blob(1)) else {
-                throw StoreError.badData("tx \(id) has no 32-byte txid", at: nil)
-            }
-            found.ids[Txid(digest: txid)] = UInt32(truncatingIfNeeded: id)
-            found.last = ChainPosition(height: rows.int64(2), position: rows.int64(3))
-            found.count += 1
-            found.idSum &+= id
+        found.count = totals?[0] ?? 0
+        found.idSum = totals?[1] ?? 0
+        if let last = try Row.fetchOne(db, sql: """
+            SELECT b.height, t.position FROM tx t JOIN block b ON b.id = t.blockId
+            WHERE b.inBestChain = 1 ORDER BY b.height DESC, t.position DESC LIMIT 1
+            """) {
+            found.last = ChainPosition(height: last[0], position: last[1])
         }
         found.loose = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tx WHERE blockId IS NULL") ?? 0
         return found
     }
-}
 
-extension ClusterRunStore {
-    /// Every address's id by its text (what an imported clustering, which names addresses, is mapped through).
-    public static func addressIDsByText(_ db: Database) throws -> [String: UInt32] {
-        var ids: [String: UInt32] = [:]
-        ids.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") ?? 0)
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, address FROM address")
-        while let r = try rows.next() {
-            let id: Int64 = r[0]
-            ids[r[1]] = UInt32(truncatingIfNeeded: id)
+    /// Every address with its id, in id order, one row at a time (an imported clustering lists them in this
+    /// order, so it is checked against the store without holding every address text in memory).
+    public static func addressesInIDOrder(_ db: Database) throws -> MapCursor<RowCursor, (id: UInt32, text: String)> {
+        try Row.fetchCursor(db, sql: "SELECT id, address FROM address ORDER BY id").map { row in
+            let id: Int64 = row[0]
+            return (UInt32(truncatingIfNeeded: id), row[1])
         }
-        return ids
+    }
+
+    /// The id of the address with this text (the unique index `address_text`), if the case holds it.
+    public static func addressID(_ db: Database, text: String) throws -> UInt32? {
+        let statement = try db.cachedStatement(sql: "SELECT id FROM address WHERE address = ?")
+        return try Int64.fetchOne(statement, arguments: [text]).map { UInt32(truncatingIfNeeded: $0) }
+    }
+
+    /// The store id of a best-chain transaction (index `tx_txid`), if the case holds it there.
+    public static func bestChainTransactionID(_ db: Database, txid: Txid) throws -> UInt32? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT t.id FROM tx t JOIN block b ON b.id = t.blockId WHERE t.txid = ? AND b.inBestChain = 1
+            """)
+        return try Int64.fetchOne(statement, arguments: [txid.digest.data]).map { UInt32(truncatingIfNeeded: $0) }
     }
 }

@@ -22,22 +22,26 @@ public enum ClusterImport {
         var merges_per_heuristic: [String: Int]
     }
 
-    /// What was loaded: the stored summary, and how many addresses the job gave another cluster id than the
-    /// case's own order gives (0 when the export and the case hold the same chain; the case's ids are stored).
-    public struct Outcome: Sendable {
-        public var summary: ClusterSummary
-        public var idsRenumbered: Int
+    /// Reads the job's `run.json` (its profile decides whether a stored clustering may be replaced).
+    public static func readRun(directory: String) throws -> (profile: String, profileHash: String) {
+        let job = try jobRun(directory: directory)
+        return (job.profile, job.profile_hash)
+    }
+
+    static func jobRun(directory: String) throws -> JobRun {
+        let runFile = directory + "/run.json"
+        guard let data = FileManager.default.contents(atPath: runFile) else { throw InputError(file: runFile, "cannot read it") }
+        do { return try JSONDecoder().decode(JobRun.self, from: data) } catch {
+            throw InputError(file: runFile, "not the job's run.json: \(error)")
+        }
     }
 
     /// Loads `directory` (`run.json`, `clusters/`, `merges/`, `stops/`) into `database`, replacing its clustering.
+    /// Streams: addresses and transactions are looked up in the store line by line, and the evidence is written
+    /// in batches inside the one write transaction, which a refusal rolls back.
     /// - Throws: `InputError` naming the file and line of the first problem; nothing is written then.
-    public static func load(_ database: CaseDatabase, directory: String) throws -> Outcome {
-        let runFile = directory + "/run.json"
-        guard let data = FileManager.default.contents(atPath: runFile) else { throw InputError(file: runFile, "cannot read it") }
-        let job: JobRun
-        do { job = try JSONDecoder().decode(JobRun.self, from: data) } catch {
-            throw InputError(file: runFile, "not the job's run.json: \(error)")
-        }
+    public static func load(_ database: CaseDatabase, directory: String) throws -> ClusterSummary {
+        let job = try jobRun(directory: directory)
         let tags = try TagStore.entityTagsByAddress(in: database)
         guard tags.isEmpty else {
             throw InputError(file: directory, "the case holds \(tags.count) cluster-defining tag(s): the entity guard refuses "
@@ -50,17 +54,23 @@ public enum ClusterImport {
                 throw InputError(file: directory, "the case holds \(chain.loose) loose transaction(s), which a bitcoin-etl export of blocks does not")
             }
             guard chain.count == job.transactions else {
-                throw InputError(file: runFile, "the job clustered \(job.transactions) transactions, the case's best chain holds \(chain.count)")
+                throw InputError(file: directory + "/run.json", "the job clustered \(job.transactions) transactions, the case's best chain holds \(chain.count)")
             }
-            let addresses = try ClusterRunStore.addressIDsByText(db)
-            let (roots, renumbered) = try readClusters(directory + "/clusters", addresses: addresses)
-            let merges = try readLinks(directory + "/merges", addresses: addresses, txids: chain.ids)
-            let stops = try readLinks(directory + "/stops", addresses: addresses, txids: chain.ids)
-            try checkForest(merges, roots: roots, in: directory + "/merges")
+            let roots = try readClusters(directory + "/clusters", db)
             try ClusterRunStore.dropEvidence(db)
             try ClusterRunStore.writeClusters(db, roots: roots)
-            try ClusterRunStore.appendEvidence(db, kind: 0, count: merges.count) { merges[$0] }
-            try ClusterRunStore.appendEvidence(db, kind: 1, count: stops.count) { stops[$0] }
+            var forest = UnionFind(count: roots.count)
+            forest.stopTrackingSizes()
+            try appendLinks(directory + "/merges", kind: 0, db) { a, b, number, file, line in
+                guard forest.union(a, b) else {
+                    throw InputError(file: file, line: line, "merge \(number) joins two addresses an earlier merge already joined: "
+                                     + "not the evidence a chain-order walk keeps")
+                }
+            }
+            try appendLinks(directory + "/stops", kind: 1, db) { _, _, _, _, _ in }
+            guard forest.roots() == roots else {
+                throw InputError(file: directory + "/merges", "the clusters are not the components of the merges")
+            }
             var statistics = StoredStatistics()
             statistics.transactions = job.transactions
             statistics.excluded = job.excluded_transactions
@@ -74,7 +84,7 @@ public enum ClusterImport {
             var summary = try ClusterRunStore.summary(db, state: state)
             summary.transactionsProcessed = job.transactions
             summary.seconds = Date().timeIntervalSince(started)
-            return Outcome(summary: summary, idsRenumbered: renumbered)
+            return summary
         }
     }
 
@@ -99,50 +109,61 @@ public enum ClusterImport {
         }
     }
 
-    /// `address,cluster_id` per line: every address of the case exactly once. Returns each address's cluster as
-    /// the case numbers it (smallest member's id) and how many lines stated another id.
-    static func readClusters(_ folder: String, addresses: [String: UInt32]) throws -> (roots: [UInt32], renumbered: Int) {
-        let bound = Int(addresses.values.max().map { $0 + 1 } ?? 0)
-        var label = [Int64](repeating: -1, count: bound)
-        var stated = [Int64](repeating: -1, count: bound)
+    /// `address,cluster_id` per line, in the case's address id order (the job numbers addresses as the case does:
+    /// by first appearance in the chain), each cluster numbered by its smallest member. Walked in step with the
+    /// store's addresses, so only one cluster id per address is held. Returns each address's cluster id.
+    static func readClusters(_ folder: String, _ db: Database) throws -> [UInt32] {
+        let bound = try ClusterRunStore.addressBound(db)
+        var roots = (0..<UInt32(bound)).map { $0 }
+        let stored = try ClusterRunStore.addressesInIDOrder(db)
         var lines = 0
         try eachLine(folder) { fields, file, line in
             guard fields.count == 1, let comma = fields[0].lastIndex(of: ","),
-                  let cluster = Int64(fields[0][fields[0].index(after: comma)...]) else {
+                  let cluster = UInt32(fields[0][fields[0].index(after: comma)...]) else {
                 throw InputError(file: file, line: line, "expected address,cluster_id")
             }
-            let address = String(fields[0][..<comma])
-            guard let id = addresses[address] else { throw InputError(file: file, line: line, "\(address) is not an address of the case") }
-            guard label[Int(id)] < 0 else { throw InputError(file: file, line: line, "\(address) is listed twice") }
-            label[Int(id)] = cluster
-            stated[Int(id)] = cluster
+            let address = fields[0][..<comma]
+            guard let (id, text) = try stored.next() else {
+                throw InputError(file: file, line: line, "more addresses listed than the case holds")
+            }
+            guard text == address else {
+                throw InputError(file: file, line: line, "\(address) where the case's address \(id) is \(text): the job did not "
+                                 + "number the addresses as the case does (first appearance in the chain), or not over the same chain")
+            }
+            guard cluster == id || (cluster < id && roots[Int(cluster)] == cluster) else {
+                throw InputError(file: file, line: line, "cluster \(cluster) of address \(id) is not the smallest address id of a cluster")
+            }
+            roots[Int(id)] = cluster
             lines += 1
         }
-        guard lines == addresses.count else {
-            throw InputError(file: folder, "\(lines) addresses listed, the case holds \(addresses.count)")
+        if let (id, text) = try stored.next() {
+            throw InputError(file: folder, "\(lines) addresses listed; the case's address \(id) (\(text)) and any after it are missing")
         }
-        var smallest: [Int64: UInt32] = [:]
-        for id in 0..<bound where label[id] >= 0 && smallest[label[id]] == nil { smallest[label[id]] = UInt32(id) }
-        var roots = (0..<UInt32(bound)).map { $0 }
-        var renumbered = 0
-        for id in 0..<bound where label[id] >= 0 {
-            roots[id] = smallest[label[id]]!  // Every label seen above has an entry.
-            if Int64(roots[id]) != stated[id] { renumbered += 1 }
-        }
-        return (roots, renumbered)
+        return roots
     }
 
-    /// `txid<TAB>address<TAB>address<TAB>heuristic ids` per line, in chain order.
-    static func readLinks(_ folder: String, addresses: [String: UInt32], txids: [Txid: UInt32]) throws
-        -> [(a: UInt32, b: UInt32, tx: UInt32, heuristics: UInt32)] {
-        var links: [(a: UInt32, b: UInt32, tx: UInt32, heuristics: UInt32)] = []
+    /// Appends `txid<TAB>address<TAB>address<TAB>heuristic ids` lines (chain order) as evidence of one kind, each
+    /// looked up in the store and passed to `check` (with its 1-based number, file and line) before it is kept.
+    static func appendLinks(_ folder: String, kind: Int64, _ db: Database,
+                            check: (_ a: UInt32, _ b: UInt32, _ number: Int, _ file: String, _ line: Int) throws -> Void) throws {
+        typealias Link = (a: UInt32, b: UInt32, tx: UInt32, heuristics: UInt32)
+        var batch: [Link] = []
+        var number = 0
+        func flush() throws {
+            try ClusterRunStore.appendEvidence(db, kind: kind, count: batch.count) { batch[$0] }
+            batch.removeAll(keepingCapacity: true)
+        }
         try eachLine(folder) { f, file, line in
             guard f.count == 4 else { throw InputError(file: file, line: line, "expected txid, address, address, heuristic ids") }
-            guard let txid = Txid(hex: f[0]), let tx = txids[txid] else {
+            guard let txid = Txid(hex: f[0]), let tx = try ClusterRunStore.bestChainTransactionID(db, txid: txid) else {
                 throw InputError(file: file, line: line, "\(f[0]) is not a transaction of the case's best chain")
             }
-            guard let a = addresses[String(f[1])], let b = addresses[String(f[2])] else {
-                throw InputError(file: file, line: line, "\(addresses[String(f[1])] == nil ? f[1] : f[2]) is not an address of the case")
+            var ends: [UInt32] = []
+            for text in f[1...2] {
+                guard let id = try ClusterRunStore.addressID(db, text: String(text)) else {
+                    throw InputError(file: file, line: line, "\(text) is not an address of the case")
+                }
+                ends.append(id)
             }
             var mask: UInt32 = 0
             for id in f[3].split(separator: ",") {
@@ -151,20 +172,11 @@ public enum ClusterImport {
                 }
                 mask |= 1 << UInt32(bit)
             }
-            links.append((a, b, tx, mask))
+            number += 1
+            try check(ends[0], ends[1], number, file, line)
+            batch.append((ends[0], ends[1], tx, mask))
+            if batch.count == 1 << 16 { try flush() }
         }
-        return links
-    }
-
-    /// The merges must join distinct components one at a time and end in exactly the listed clusters.
-    static func checkForest(_ merges: [(a: UInt32, b: UInt32, tx: UInt32, heuristics: UInt32)], roots: [UInt32], in folder: String) throws {
-        var uf = UnionFind(count: roots.count)
-        uf.stopTrackingSizes()
-        for (i, m) in merges.enumerated() where !uf.union(m.a, m.b) {
-            throw InputError(file: folder, "merge \(i + 1) joins two addresses an earlier merge already joined: not the evidence a chain-order walk keeps")
-        }
-        guard uf.roots() == roots else {
-            throw InputError(file: folder, "the clusters are not the components of the merges")
-        }
+        try flush()
     }
 }

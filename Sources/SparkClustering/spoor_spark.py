@@ -7,8 +7,8 @@ Stages:
   components  address ids in Spoor's local order (rank of the address's first output in the chain: block,
               position, vout), then connected components of the merges by large-star/small-star (Kiveris et al.
               2014), every label the smallest id of its component (union by minimum).
-  evidence    the merges a chain-order walk keeps (per component, its merges in chain order through a
-              union-find): exactly the evidence a local run stores.
+  evidence    the merges a chain-order walk keeps: the minimum spanning forest for the weight (block,
+              position, seq), found by Borůvka rounds on DataFrames: exactly the evidence a local run stores.
   write       OUT/clusters (address,cluster_id by address id), OUT/merges and OUT/stops (txid, address a,
               address b, heuristic ids; chain order), OUT/run.json (profile, counts, iterations, stage times).
 `spoor import clusters OUT --db CASE` loads the result into a case database.
@@ -126,22 +126,59 @@ def components(edges, max_iterations):
     return labels.withColumnRenamed("u", "node"), rounds
 
 
-def chain_order_forest(rows):
-    """One component's merges in chain order through a union-find: the ones a chain-order walk keeps."""
-    parent = {}
+def chain_order_forest(merges, max_rounds):
+    """The merges a chain-order walk keeps, found without gathering a component in one task.
 
-    def find(x):
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-    for r in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
-        a, b = find(r[3]), find(r[4])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-            yield r
+    A union-find walking the merges in chain order (the local run) keeps exactly Kruskal's minimum spanning
+    forest for the weight (block, position, seq). Those weights are distinct, so that forest is unique and
+    Borůvka's rounds find the same one: every super-node takes its lightest edge (in the forest by the cut
+    property), the chosen edges are contracted (`tree_roots`), and edges inside a super-node or heavier than
+    another between the same two super-nodes are dropped (cycle property). Every round at least halves the
+    super-nodes of every component that still has edges. Returns the kept (h, i, seq) and the rounds taken."""
+    edges = merges.select(F.struct("h", "i", "seq").alias("w"), "u", "v").where(F.col("u") != F.col("v"))
+    edges = lightest_per_pair(edges).localCheckpoint()
+    kept, rounds = None, 0
+    while not edges.isEmpty():
+        rounds += 1
+        if rounds > max_rounds:
+            raise RuntimeError(f"the evidence forest did not finish in {max_rounds} Borůvka rounds")
+        both = edges.select("w", F.col("u").alias("x"), F.col("v").alias("y")).union(
+            edges.select("w", F.col("v").alias("x"), F.col("u").alias("y")))
+        lightest = (both.groupBy("x").agg(F.min(F.struct("w", "y")).alias("m"))
+                    .select("x", F.col("m.w").alias("w"), F.col("m.y").alias("y")).localCheckpoint())
+        chosen = lightest.select(F.col("w.h").alias("h"), F.col("w.i").alias("i"), F.col("w.seq").alias("seq"))
+        kept = chosen if kept is None else kept.union(chosen)
+        roots = tree_roots(lightest.select("x", "y"), max_rounds)
+        edges = (edges.join(roots.select(F.col("x").alias("u"), F.col("root").alias("ru")), "u")
+                 .join(roots.select(F.col("x").alias("v"), F.col("root").alias("rv")), "v")
+                 .where(F.col("ru") != F.col("rv")).select("w", F.col("ru").alias("u"), F.col("rv").alias("v")))
+        edges = lightest_per_pair(edges).localCheckpoint()
+    if kept is None:
+        return merges.select("h", "i", "seq").limit(0), 0
+    return kept.distinct(), rounds
+
+
+def lightest_per_pair(edges):
+    """Of the edges between the same two (super-)nodes only the lightest can be in the forest."""
+    return (edges.groupBy(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v"))
+            .agg(F.min("w").alias("w")))
+
+
+def tree_roots(chosen, max_rounds):
+    """(x, root) for every super-node x that chose the edge to y: the choices form trees whose only cycle is a
+    pair that chose each other (the same lightest edge); its smaller id becomes the root, and pointer jumping
+    (parent := parent's parent) reaches it in O(log depth) rounds."""
+    mutual = chosen.select(F.col("y").alias("x"), F.col("x").alias("y"), F.lit(True).alias("mutual"))
+    parent = (chosen.join(mutual, ["x", "y"], "left")
+              .select("x", F.when(F.col("mutual").isNotNull() & (F.col("x") < F.col("y")), F.col("x"))
+                      .otherwise(F.col("y")).alias("root"))
+              .localCheckpoint())
+    for _ in range(max_rounds):
+        jumped = parent.join(parent.select(F.col("x").alias("root"), F.col("root").alias("next")), "root")
+        if jumped.where(F.col("root") != F.col("next")).isEmpty():
+            return parent
+        parent = jumped.select("x", F.col("next").alias("root")).localCheckpoint()
+    raise RuntimeError(f"pointer jumping did not finish in {max_rounds} rounds")
 
 
 def main(argv):
@@ -193,10 +230,9 @@ def main(argv):
     times["components"] = time.monotonic() - started
 
     started = time.monotonic()
-    kept = (merges.join(labels, merges.u == labels.node).select("label", "h", "i", "seq", "u", "v", "txid", "a", "b", "ids")
-            .rdd.map(lambda r: (r[0], tuple(r[1:]))).groupByKey()
-            .flatMap(lambda group: chain_order_forest(group[1])))
-    kept = spark.createDataFrame(kept, "h long, i long, seq long, u long, v long, txid string, a string, b string, ids string")
+    forest, evidence_rounds = chain_order_forest(merges, args.max_iterations)
+    kept = merges.join(forest, ["h", "i", "seq"], "left_semi").select(
+        "h", "i", "seq", "u", "v", "txid", "a", "b", "ids")
     kept = kept.persist(StorageLevel.MEMORY_AND_DISK)
     merge_count = kept.count()
     times["evidence"] = time.monotonic() - started
@@ -214,7 +250,7 @@ def main(argv):
         "profile": profiles[0][0], "profile_hash": profiles[0][1], "transactions": transactions,
         "excluded_transactions": exclusions.count(), "exclusions_per_rule": per_rule, "merges_per_heuristic": per_merge,
         "addresses": ids.count(), "merges": merge_count, "stops": links("stop").count(),
-        "component_rounds": rounds, "partitions": lines.getNumPartitions(),
+        "component_rounds": rounds, "evidence_rounds": evidence_rounds, "partitions": lines.getNumPartitions(),
     }
     times["write"] = time.monotonic() - started
     summary["seconds"] = {k: round(v, 3) for k, v in times.items()}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaseStore
 import Foundation
 
 /// `--json` for machine output; people get text by default.
@@ -74,4 +75,13 @@ public func printError(_ message: String) {
 public struct CommandFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A clustering made with another profile is replaced only when asked (`--replace`): reports, evaluate, trace
+/// and explain read the stored one, so replacing it silently would change what they say. `spoor cluster` and
+/// `spoor import clusters` both check it before writing.
+func requireReplaceable(_ database: CaseDatabase, path: String, with profile: String, replace: Bool) throws {
+    guard !replace, let stored = try database.read({ db in try ClusterRunStore.state(db) }), stored.profile != profile else { return }
+    throw CommandFailure("\(path) holds a clustering made with profile \(stored.profile); pass --replace to "
+                         + "replace it with profile \(profile) (reports, evaluate, trace and explain use the stored one)")
 }

@@ -43,10 +43,7 @@ struct ClusterRun: AsyncParsableCommand {
         }
         let database = try CaseDatabase(path: db, mode: .readWrite)
         try database.requireChainData()
-        if !replace, let stored = try database.read({ db in try ClusterRunStore.state(db) }), stored.profile != profile.id {
-            throw CommandFailure("\(self.db) holds a clustering made with profile \(stored.profile); pass --replace to "
-                                 + "replace it with profile \(profile.id) (reports, evaluate, trace and explain use the stored one)")
-        }
+        try requireReplaceable(database, path: db, with: profile.id, replace: replace)
         // Cluster-defining tags already imported (spoor tags import) feed the entity guard too.
         for (address, entity) in try TagStore.entityTagsByAddress(in: database) where tags[address] == nil { tags[address] = entity }
         let meter = ProgressMeter(enabled: !quiet && Console.errorIsTerminal)

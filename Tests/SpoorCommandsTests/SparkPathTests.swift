@@ -39,7 +39,11 @@ import Testing
             if first[String(r[1])].map({ at.lexicographicallyPrecedes($0) }) ?? true { first[String(r[1])] = at }
         }
         let database = try CaseDatabase(path: local, mode: .readOnly)
-        let ids = try database.read { try ClusterRunStore.addressIDsByText($0) }
+        var ids: [String: UInt32] = [:]
+        try database.read { db in
+            let addresses = try ClusterRunStore.addressesInIDOrder(db)
+            while let (id, text) = try addresses.next() { ids[text] = id }
+        }
         let ranked = first.keys.sorted { first[$0]!.lexicographicallyPrecedes(first[$1]!) }
         #expect(ranked.map { ids[$0]! } == (1...UInt32(ids.count)).map { $0 })
         // The chunks' merges walked in chain order keep exactly the local evidence.
@@ -75,6 +79,8 @@ import Testing
                                   "merges_per_heuristic": stored.statistics.merges]
         try JSONSerialization.data(withJSONObject: run).write(to: out.appendingPathComponent("run.json"))
         let imported = dir.appendingPathComponent("empty.sqlite").path
+        let otherProfile = dir.appendingPathComponent("change.sqlite").path
+        try FileManager.default.copyItem(atPath: imported, toPath: otherProfile)
         try await runSpoor(["import", "clusters", out.path, "--db", imported])
         for format in ["csv", "graphml"] {
             let a = dir.appendingPathComponent("local.\(format)").path, b = dir.appendingPathComponent("imported.\(format)").path
@@ -84,6 +90,29 @@ import Testing
         }
         let importedState = try #require(try CaseDatabase(path: imported, mode: .readOnly).read { try ClusterRunStore.state($0) })
         #expect(importedState.watermark == stored.watermark && importedState.idSum == stored.idSum)
+
+        // Like spoor cluster, the import replaces a clustering made with another profile only with --replace.
+        try await runSpoor(["cluster", "--db", otherProfile, "--profile", "change", "--json"])
+        let spoor = try #require(ChildRun.spoor)
+        let refused = try ChildRun.run(spoor, ["import", "clusters", out.path, "--db", otherProfile])
+        #expect(refused.status == 1 && refused.stdout.isEmpty, "\(refused)")
+        #expect(refused.stderr == "Error: \(otherProfile) holds a clustering made with profile change; pass --replace to replace "
+                + "it with profile default (reports, evaluate, trace and explain use the stored one)\n", "\(refused)")
+        #expect(try CaseDatabase(path: otherProfile, mode: .readOnly).read { try ClusterRunStore.state($0) }?.profile == "change")
+        let replaced = try ChildRun.run(spoor, ["import", "clusters", out.path, "--db", otherProfile, "--replace"])
+        #expect(replaced.status == 0 && replaced.stdout.contains("profile       default"), "\(replaced)")
+        let replacedGraphML = dir.appendingPathComponent("replaced.graphml").path
+        try await runSpoor(["export", "clusters", "--db", otherProfile, "--format", "graphml", "--out", replacedGraphML])
+        #expect(FileManager.default.contents(atPath: replacedGraphML)
+                == FileManager.default.contents(atPath: dir.appendingPathComponent("local.graphml").path))
+
+        // Addresses listed in another order than the case's ids are refused at the first line out of step.
+        var swapped = clusterLines
+        swapped.swapAt(7, 8)
+        try Data((swapped.joined(separator: "\n") + "\n").utf8).write(to: out.appendingPathComponent("clusters/part-00000"))
+        let outOfStep = try ChildRun.run(spoor, ["import", "clusters", out.path, "--db", otherProfile])
+        #expect(outOfStep.status == 1)
+        #expect(outOfStep.stderr.contains("clusters/part-00000:8: \(ranked[8]) where the case's address 8 is \(ranked[7])"), "\(outOfStep)")
 
         // A result that does not fit is refused whole: one address moved to another cluster, then a repeated merge.
         roots[Int(ids[ranked[5]]!)] = 1

@@ -72,86 +72,6 @@ func naturalOrder(_ a: String, _ b: String) -> Bool {
     return x == nil && y != nil
 }
 
-// MARK: - Rows
-
-/// A satoshi amount as bitcoin-etl writes it: an integer, or (in some warehouse dumps) a numeric string.
-struct ETLSatoshis: Decodable {
-    var value: Int64
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let i = try? c.decode(Int64.self) { value = i; return }
-        let d: Decimal
-        if let s = try? c.decode(String.self), let parsed = Decimal(string: s) { d = parsed } else { d = try c.decode(Decimal.self) }
-        guard let i = Int64(d.description) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(d) is not a whole number of satoshis")
-        }
-        value = i
-    }
-}
-
-/// A `nonce`: hex text (bitcoin-etl) or a number (some re-exports).
-struct ETLNonce: Decodable {
-    var value: UInt32
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let n = try? c.decode(UInt32.self) { value = n; return }
-        let s = try c.decode(String.self)
-        guard !s.isEmpty, s.count <= 8, let n = UInt32(s, radix: 16) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\"\(s)\" is not a 32-bit hex nonce")
-        }
-        value = n
-    }
-}
-
-struct ETLBlockRow: Decodable {
-    var hash: String
-    var size: Int?
-    var stripped_size: Int?
-    var weight: Int?
-    var number: Int
-    var version: Int64
-    var merkle_root: String
-    var timestamp: UInt32
-    var nonce: ETLNonce
-    var bits: String
-    var coinbase_param: String?
-    var transaction_count: Int
-    /// Newer bitcoin-etl versions write it; the README schema does not have it.
-    var previous_block_hash: String?
-}
-
-struct ETLInputRow: Decodable {
-    var index: Int
-    var spent_transaction_hash: String
-    var spent_output_index: UInt32
-    var script_hex: String?
-    var sequence: UInt32
-    var type: String?
-    var addresses: [String]?
-    var value: ETLSatoshis?
-}
-
-struct ETLOutputRow: Decodable {
-    var index: Int
-    var script_hex: String
-    var value: ETLSatoshis
-    var addresses: [String]?
-}
-
-struct ETLTransactionRow: Decodable {
-    var hash: String
-    var size: Int
-    var virtual_size: Int?
-    var version: Int64
-    var lock_time: UInt32
-    var block_number: Int?
-    var block_hash: String?
-    var is_coinbase: Bool
-    var index: Int?
-    var inputs: [ETLInputRow]
-    var outputs: [ETLOutputRow]
-}
-
 // MARK: - Source
 
 /// A bitcoin-etl export (`blocks.json` + `transactions.json`, JSON lines, plain or `.gz` shards) as a chain
@@ -176,7 +96,6 @@ public final class BitcoinETLSource: ChainSource {
     private var waiting: [String: [(ETLTransactionRow, SourceLocation)]] = [:]
     private var previous: (number: Int, hash: BlockHash)?
     private var failure: (any Error)?
-    private let decoder = JSONDecoder()
 
     public init(layout: BitcoinETLLayout, network: Network?) {
         self.layout = layout
@@ -212,19 +131,13 @@ public final class BitcoinETLSource: ChainSource {
         return total > 0 ? min(1, Double(blocks.read + transactions.read) / Double(total)) : nil
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation,
-                                      what: String) throws(SourceError) -> T {
-        try Self.decode(type, line, at: location, what: what, decoder: decoder)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation, what: String,
-                                     decoder: JSONDecoder) throws(SourceError) -> T {
+    /// One row of `what` ("block", "transaction"), or an error naming the line, the key path and the column.
+    static func decode<T: JSONReadable>(_ type: T.Type, _ line: [UInt8], at location: SourceLocation,
+                                        what: String) throws(SourceError) -> T {
         do {
-            return try decoder.decode(T.self, from: Data(line))
-        } catch let error as DecodingError {
-            throw SourceError("malformed bitcoin-etl \(what) row at \(error.keyPath): \(error.plainMessage)", at: location)
+            return try JSONReader.read(T.self, from: line)
         } catch {
-            throw SourceError("malformed bitcoin-etl \(what) row: \(error)", at: location)
+            throw SourceError("malformed bitcoin-etl \(what) row \(error.located)", at: location)
         }
     }
 
@@ -235,20 +148,20 @@ public final class BitcoinETLSource: ChainSource {
                                   at: rows[0].1)
             }
             if let (line, location) = try transactionLines.next() {
-                let row = try decode(ETLTransactionRow.self, line, at: location, what: "transaction")
+                let row = try Self.decode(ETLTransactionRow.self, line, at: location, what: "transaction")
                 throw SourceError("transaction \(row.hash) names block \(row.block_hash ?? "null"), which blocks.json "
                                   + "does not have", at: location)
             }
             return nil
         }
-        let row = try decode(ETLBlockRow.self, line, at: location, what: "block")
+        let row = try Self.decode(ETLBlockRow.self, line, at: location, what: "block")
         var rows = waiting.removeValue(forKey: row.hash) ?? []
         while rows.count < row.transaction_count {
             guard let (txLine, txLocation) = try transactionLines.next() else {
                 throw SourceError("block \(row.hash) (number \(row.number)): blocks.json says \(row.transaction_count) "
                                   + "transactions, transactions.json holds \(rows.count)", at: location)
             }
-            let tx = try decode(ETLTransactionRow.self, txLine, at: txLocation, what: "transaction")
+            let tx = try Self.decode(ETLTransactionRow.self, txLine, at: txLocation, what: "transaction")
             if tx.block_hash == row.hash {
                 rows.append((tx, txLocation))
             } else {

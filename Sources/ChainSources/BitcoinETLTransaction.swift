@@ -34,11 +34,10 @@ public struct BitcoinETLTransaction: Sendable {
 
     static let typesWithoutAddress: Set<ScriptKind> = [.multisig, .nulldata, .nonstandard]
 
-    /// Decodes and checks one line. `decoder` is reused across lines by callers that read many.
+    /// Decodes and checks one line.
     /// - Throws: `SourceError` at `location` for malformed JSON, a field out of range, or a txid mismatch.
-    public static func decode(_ line: [UInt8], at location: SourceLocation,
-                              decoder: JSONDecoder = JSONDecoder()) throws(SourceError) -> BitcoinETLTransaction {
-        let row = try BitcoinETLSource.decode(ETLTransactionRow.self, line, at: location, what: "transaction", decoder: decoder)
+    public static func decode(_ line: [UInt8], at location: SourceLocation) throws(SourceError) -> BitcoinETLTransaction {
+        let row = try BitcoinETLSource.decode(ETLTransactionRow.self, line, at: location, what: "transaction")
         let network = row.outputs.lazy.compactMap { $0.addresses?.first }.compactMap(NetworkInference.infer(fromAddress:)).first
         guard let txid = Txid(hex: row.hash) else {
             throw SourceError("transaction \(row.hash): `hash` is not 64 hex digits", at: location)

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// One JSON value cut out of a text file, with the lines it spans.
 public struct JSONDocument: Sendable {
     public var bytes: [UInt8]
@@ -89,57 +83,6 @@ struct BracketScanner {
                 default: sawValue = true
                 }
             }
-        }
-    }
-}
-
-extension DecodingError {
-    /// "tx[3].vout[0].value", from the coding path: the key path a user can look up in the document.
-    public var keyPath: String {
-        let path: [any CodingKey]
-        switch self {
-        case let .typeMismatch(_, c), let .valueNotFound(_, c), let .dataCorrupted(c): path = c.codingPath
-        case let .keyNotFound(key, c): path = c.codingPath + [key]
-        @unknown default: path = []
-        }
-        var s = ""
-        for key in path {
-            if let i = key.intValue, key.stringValue.hasPrefix("Index") || key.stringValue == String(i) {
-                s += "[\(i)]"
-            } else {
-                s += s.isEmpty ? key.stringValue : "." + key.stringValue
-            }
-        }
-        return s.isEmpty ? "(top level)" : s
-    }
-
-    /// What went wrong, in words, without Swift type names where a plainer word will do.
-    public var plainMessage: String {
-        switch self {
-        case let .typeMismatch(type, c):
-            return "expected \(Self.plainTypeName(type)): \(c.debugDescription)"
-        case let .valueNotFound(type, c):
-            return "missing value (expected \(Self.plainTypeName(type))): \(c.debugDescription)"
-        case .keyNotFound(let key, _):
-            return "missing key \"\(key.stringValue)\""
-        case let .dataCorrupted(c):
-            if let underlying = c.underlyingError { return "\(c.debugDescription) (\(underlying))" }
-            return c.debugDescription
-        @unknown default:
-            return "\(self)"
-        }
-    }
-
-    static func plainTypeName(_ type: Any.Type) -> String {
-        let name = String(describing: type)
-        switch name {
-        case "String": return "a string"
-        case "Int", "Int32", "Int64", "UInt32", "UInt64", "Decimal", "Double": return "a number"
-        case "Bool": return "true or false"
-        default:
-            if name.hasPrefix("Array") { return "an array" }
-            if name.hasPrefix("Dictionary") { return "an object" }
-            return "a \(name)"
         }
     }
 }

@@ -1,10 +1,5 @@
 import BitcoinAddresses
 import BitcoinPrimitives
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Bitcoin Core's verbose JSON as a chain source: `getblock <hash> 2` or `3` objects, one per line (JSON lines,
 /// plain or `.gz`), or a file holding one pretty-printed object, or RPC responses `{"result": …}`. A document
@@ -91,39 +86,21 @@ public final class NodeJSONSource: ChainSource {
         }
     }
 
-    /// One array element, decoded on its own so that a fault in one leaves the ones before it usable.
-    private struct ArrayElement: Decodable {
-        var result: Result<NodeDocument, DecodingError>
-        init(from decoder: any Decoder) throws {
-            do { result = .success(try NodeDocument(from: decoder)) } catch let e as DecodingError {
-                result = .failure(e)
-            }
-        }
-    }
-
     /// The elements of an array document in order, the fault that stops them (if any), and the network the
     /// data suggests.
     static func decodeArray(_ bytes: [UInt8], at location: SourceLocation) -> ([SourceItem], SourceError?, Network?) {
-        let elements: [ArrayElement]
-        do {
-            elements = try JSONDecoder().decode([ArrayElement].self, from: Data(bytes))
-        } catch let error as DecodingError {
-            return ([], SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location), nil)
-        } catch {
-            return ([], SourceError("malformed node JSON: \(error)", at: location), nil)
-        }
+        // A fault's key path starts with the element's index; the elements before it stand.
+        let (documents, jsonFault) = JSONReader.readElements(NodeDocument.self, from: bytes)
+        let fault = jsonFault.map { malformed($0, in: bytes, at: location) }
         var items: [SourceItem] = []
         var network: Network?
-        for (i, element) in elements.enumerated() {
+        for (i, document) in documents.enumerated() {
             do throws(SourceError) {
-                switch element.result {
-                case .failure(let error):
-                    // The coding path already starts with the element's index.
-                    throw SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location)
-                case .success(.block(let dto)):
+                switch document {
+                case .block(let dto):
                     if network == nil { network = NetworkInference.infer(from: dto) }
                     items.append(.block(try NodeJSONConversion.block(dto, at: location, label: "[\(i)] ")))
-                case .success(.transaction(let dto)):
+                case .transaction(let dto):
                     if network == nil { network = NetworkInference.infer(fromOutputs: dto.vout) }
                     let tx = try NodeJSONConversion.transaction(dto, keyPath: "[\(i)]", at: location).0
                     items.append(.transaction(tx, location))
@@ -132,7 +109,21 @@ public final class NodeJSONSource: ChainSource {
                 return (items, error, network)
             }
         }
-        return (items, nil, network)
+        return (items, fault, network)
+    }
+
+    /// A JSON fault in a document starting at `location`: the line it is on (documents may span lines), the
+    /// key path, and the column.
+    static func malformed(_ fault: JSONFault, in bytes: [UInt8], at location: SourceLocation) -> SourceError {
+        var at = location
+        var lineStart = 0
+        let end = min(fault.offset, bytes.count)
+        var newlines = 0
+        for i in 0..<end where bytes[i] == 0x0a { newlines += 1; lineStart = i + 1 }
+        if let line = location.line { at.line = line + newlines }
+        var f = fault
+        f.offset -= lineStart
+        return SourceError("malformed node JSON \(f.located)", at: at)
     }
 
     /// Decodes one node-JSON document (a getblock 2/3 result, a verbose transaction, or an RPC response
@@ -141,11 +132,9 @@ public final class NodeJSONSource: ChainSource {
     public static func decode(_ bytes: [UInt8], at location: SourceLocation) throws(SourceError) -> (SourceItem, Network?) {
         let decoded: NodeDocument
         do {
-            decoded = try JSONDecoder().decode(NodeDocument.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location)
+            decoded = try JSONReader.read(NodeDocument.self, from: bytes)
         } catch {
-            throw SourceError("malformed node JSON: \(error)", at: location)
+            throw malformed(error, in: bytes, at: location)
         }
         switch decoded {
         case .block(let dto):

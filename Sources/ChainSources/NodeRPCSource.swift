@@ -47,7 +47,6 @@ public final class NodeRPCSource: ChainSource {
     private var buffered: [SourceBlock] = []
     private var bufferIndex = 0
     private var failure: (any Error)?
-    private let decoder = JSONDecoder()
 
     /// Asks the node for its chain and tip. Without `toHeight`, reads up to the tip the node has now. Without
     /// `fromHeight`, starts at 0, or — given what the database holds (`stored`) — just above the highest stored
@@ -199,11 +198,9 @@ public final class NodeRPCSource: ChainSource {
         let location = SourceLocation(file: "\(client.displayURL) getblock \(hash.hex) \(verbosity) (height \(height))")
         let dto: NodeBlockDTO
         do {
-            dto = try decoder.decode(NodeBlockDTO.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw SourceError("malformed node JSON at \(error.keyPath): \(error.plainMessage)", at: location)
+            dto = try JSONReader.read(NodeBlockDTO.self, from: bytes)
         } catch {
-            throw SourceError("malformed node JSON: \(error)", at: location)
+            throw NodeJSONSource.malformed(error, in: bytes, at: location)
         }
         let sb = try NodeJSONConversion.block(dto, at: location)
         guard sb.block.hash == hash else {

@@ -1,76 +1,101 @@
-import BitcoinAddresses
 import BitcoinPrimitives
+import CaseStore
 import ChainSources
 import Foundation
 
-/// Text-source benchmarks: `spoor-bench node-json [FILE]`.
+/// The JSON readers' benchmark (issue 16): `spoor-bench json NODE_FILE ETL_DIR...`.
 ///
-/// Reads a `getblock 3` JSON-lines file (plain or .gz; default: the shared medium-seed3 chain when present,
-/// else the bundled sample) with `NodeJSONSource` — Codable decoding, exact BTC→satoshi conversion, hex
-/// decoding and every consistency check (header hash, merkle root, txids, wtxids, sizes, fees) — then exports
-/// it as bitcoin-etl JSON lines. The peer, timed in the same run over the same decompressed bytes, is
-/// Python's C JSON parser (`json.loads` per line): what bitcoin-etl, itself Python, spends just to parse
-/// the node's answers, with no checking at all.
+/// For a node-JSON file (`getblock 3` lines) and for bitcoin-etl exports of the same chain (plain `.json`, and
+/// `.json.gz` shards), measures in one run, as CPU seconds of this process:
+/// - parse: the source read to the end (JSON, exact amounts, hex, every block and transaction rebuilt and
+///   checked against its stated ids);
+/// - ingest: the same source into a fresh case database (parse + the ingest write path);
+/// - the peer: Python's C JSON parser (`json.loads` per line) over the same lines, timed over the parse only
+///   (lines already in memory), and with reading and decompressing the files as well.
+/// The ratio is the peer's CPU time over Spoor's: ≥ 1 means Spoor is at least as fast.
 enum SourcesBench {
     static func main(_ args: [String]) throws {
-        let shared = "/work/shared/data/samplechains/medium-seed3/rpc/blocks.jsonl"
-        let path = args.dropFirst().first
-            ?? (FileManager.default.fileExists(atPath: shared) ? shared : "SampleChains/small-seed1/rpc/blocks.jsonl.gz")
-        // Decompressed size, measured by reading the lines once (also warms the page cache).
-        let lines = try GzipLineReader(path: path)
-        var bytes = 0
-        var count = 0
-        while let line = try lines.nextLine() { bytes += line.count + 1; count += 1 }
-        let mb = Double(bytes) / 1e6
-        print("node JSON: \(path): \(count) lines, \(String(format: "%.1f", mb)) MB of JSON")
-
-        var start = Date()
-        let source = NodeJSONSource(path: path)
-        var blocks = 0, txs = 0
-        while let item = try source.next() {
-            if case .block(let b) = item { blocks += 1; txs += b.block.transactions.count }
+        let paths = Array(args.dropFirst())
+        guard !paths.isEmpty else {
+            print("usage: spoor-bench json NODE_JSON_FILE|ETL_DIR...")
+            exit(2)
         }
-        let readSeconds = Date().timeIntervalSince(start)
-        print(String(format: "spoor NodeJSONSource (decode + check): %.2f s, %.1f MB/s, %d blocks, %d txs (%.0f tx/s)",
-                     readSeconds, mb / readSeconds, blocks, txs, Double(txs) / readSeconds))
+        for path in paths { try measure(path) }
+    }
 
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-bench-export-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
-        start = Date()
-        let exporter = BitcoinETLExporter(writer: try BitcoinETLWriter(directory: out, network: source.network ?? .main))
-        try exporter.exportAll(from: NodeJSONSource(path: path))
-        let exportSeconds = Date().timeIntervalSince(start)
-        print(String(format: "spoor export --format bitcoin-etl (read + check + write): %.2f s, %.1f MB/s in",
-                     exportSeconds, mb / exportSeconds))
+    static func measure(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let open: () throws -> any ChainSource
+        let files: [String]
+        if isDirectory.boolValue {
+            let layout = try BitcoinETLLayout.find(in: URL(fileURLWithPath: path))!
+            open = { BitcoinETLSource(layout: layout, network: nil) }
+            files = layout.blockFiles + layout.transactionFiles
+        } else {
+            open = { NodeJSONSource(path: path) }
+            files = [path]
+        }
+        var bytes = 0
+        for file in files {
+            let lines = try GzipLineReader(path: file)  // also warms the page cache
+            while let line = try lines.nextLine() { bytes += line.count + 1 }
+        }
+        let mb = Double(bytes) / 1e6
+        print("\n\(path): \(files.count) file(s), \(String(format: "%.1f", mb)) MB of JSON")
 
-        // Peer: Python's json.loads over the same lines (decompressed by Python's gzip when needed).
+        var c0 = IngestBench.cpuSeconds()
+        let source = try open()
+        var transactions = 0
+        while let item = try source.next() {
+            if case .block(let b) = item { transactions += b.block.transactions.count }
+        }
+        let parse = IngestBench.cpuSeconds() - c0
+        print(String(format: "  spoor parse (read + check):   %6.2f s CPU  %6.1f MB/s  %8.0f tx/s  (%d tx)",
+                     parse, mb / parse, Double(transactions) / parse, transactions))
+
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-json-bench-\(getpid()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        c0 = IngestBench.cpuSeconds()
+        do {
+            let database = try CaseDatabase(path: db)
+            _ = try Ingestor(database: database).ingest(try open())
+        }
+        let ingest = IngestBench.cpuSeconds() - c0
+        print(String(format: "  spoor ingest (parse + store): %6.2f s CPU  %6.1f MB/s  %8.0f tx/s  (store ≈ %.2f s, %.0f %%)",
+                     ingest, mb / ingest, Double(transactions) / ingest, ingest - parse, 100 * (ingest - parse) / ingest))
+
+        guard let (loads, total) = python(files) else { print("  peer python3 json.loads: not available"); return }
+        print(String(format: "  peer python3 json.loads:      %6.2f s CPU  %6.1f MB/s  (with reading%@: %.2f s)",
+                     loads, mb / loads, files.contains { $0.hasSuffix(".gz") } ? " and gunzip" : "", total))
+        print(String(format: "  ratio python/spoor (CPU): parse %.2fx, ingest %.2fx", loads / parse, loads / ingest))
+    }
+
+    /// Python's CPU seconds for `json.loads` over every line of `files`: parse only, and with reading.
+    static func python(_ files: [String]) -> (Double, Double)? {
         let script = """
             import gzip, json, sys, time
-            p = sys.argv[1]
-            f = gzip.open(p, 'rb') if p.endswith('.gz') else open(p, 'rb')
-            data = f.read().splitlines()
-            t = time.perf_counter()
-            for line in data:
+            t0 = time.process_time()
+            lines = []
+            for p in sys.argv[1:]:
+                with (gzip.open(p, 'rb') if p.endswith('.gz') else open(p, 'rb')) as f:
+                    lines.extend(l for l in f.read().splitlines() if l.strip())
+            t1 = time.process_time()
+            for line in lines:
                 json.loads(line)
-            print('%.4f' % (time.perf_counter() - t))
+            t2 = time.process_time()
+            print('%.4f %.4f' % (t2 - t1, t2 - t0))
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
+        process.arguments = ["python3", "-c", script] + files
         let pipe = Pipe()
         process.standardOutput = pipe
-        do {
-            try process.run()
-            process.waitUntilExit()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            if process.terminationStatus == 0, let s = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                print(String(format: "peer python3 json.loads (parse only, no checks): %.2f s, %.1f MB/s", s, mb / s))
-                print(String(format: "ratio spoor/peer: %.2fx", (mb / readSeconds) / (mb / s)))
-            } else {
-                print("peer python3 json.loads: failed (exit \(process.terminationStatus))")
-            }
-        } catch {
-            print("peer python3 json.loads: not available (\(error))")
-        }
+        guard (try? process.run()) != nil else { return nil }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let figures = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard process.terminationStatus == 0, figures.count == 2 else { return nil }
+        return (figures[0], figures[1])
     }
 }

@@ -23,13 +23,13 @@ if benchArguments.first?.hasPrefix("cluster") == true {
     }
 } else if benchArguments.first == "match-ads" {
     MatchAdsBench.main(benchArguments)
-} else if benchArguments.first == "node-json" {
+} else if benchArguments.first == "json" {
     try SourcesBench.main(benchArguments)
 } else {
     print("usage: spoor-bench <benchmark> [options]")
     print("  parse [--mb N] [--dir DIR] [--keep]   blk parse throughput vs openssl dgst -sha256")
     print("  addresses                            address derivation throughput")
-    print("  node-json [FILE]                     getblock 3 JSON read + export vs python3 json.loads")
+    print("  json NODE_FILE|ETL_DIR...            JSON readers: parse, ingest vs python3 json.loads (json.sh)")
     print("  match-ads [--payments P] [N...]      ad matching when N ads compete for P payments")
     print("  ingest [--medium DIR|none] [--transactions N] [--keep]   ingest throughput, database size")
     print("  cluster…                             clustering benchmarks (see ClusterBench.swift)")

@@ -44,7 +44,6 @@ struct ClusterMap: AsyncParsableCommand {
         let out = FileHandle.standardOutput
         out.write(Data("profile\t\(profile.id)\t\(profile.hash)\n".utf8))
         var mapper = ChunkMapper(profile: profile, network: stated, chunk: chunk, out: out)
-        let decoder = JSONDecoder()
         let readers: [() throws -> GzipLineReader] = files.isEmpty
             ? [{ try GzipLineReader(standardInputNamed: "<stdin>") }]
             : files.map { path in { try GzipLineReader(path: path) } }
@@ -53,7 +52,7 @@ struct ClusterMap: AsyncParsableCommand {
             while let line = try reader.nextLine() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 let location = SourceLocation(file: reader.path, line: reader.lineNumber)
-                try mapper.add(try BitcoinETLTransaction.decode(line, at: location, decoder: decoder), at: location)
+                try mapper.add(try BitcoinETLTransaction.decode(line, at: location), at: location)
             }
         }
         mapper.flush()

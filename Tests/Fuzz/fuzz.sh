@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (Tests/Fuzz, with libFuzzer's coverage instrumentation, and by default the
 # address sanitizer: Spoor's code they link is instrumented too) and runs each for a number of executions, seeded
-# from the test fixtures. Prints, per harness: executions, executions per second, crashes, timeouts,
-# out-of-memory stops, peak RSS, wall seconds.
+# from the test fixtures. Prints, per harness: executions, CPU seconds (user + sys) and executions per CPU second
+# (the figure a shared, loaded machine does not distort), crashes, timeouts, out-of-memory stops, peak RSS, wall
+# seconds.
 #
 # usage: Tests/Fuzz/fuzz.sh [--runs N] [--seconds S] [--smoke] [--no-asan] [HARNESS...]
 #   --runs N     executions per harness (default 10,000,000)
@@ -57,7 +58,14 @@ work=${SPOOR_FUZZ_WORK:-/tmp/spoor-fuzz}
 mkdir -p "$work/artifacts"
 bash "$fuzz/make-seeds.sh" "$root" "$work/seeds"
 
-printf "%-18s %12s %8s %8s %9s %5s %9s %8s\n" harness executions exec_s crashes timeouts ooms peak_rss wall_s
+# CPU seconds (user + sys) of the finished children of this shell, from bash's `times` (run in this shell, not
+# in a command substitution, whose subshell has no children of its own).
+children_cpu() {
+  times > "$work/.times"
+  tail -n 1 "$work/.times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } print t }'
+}
+
+printf "%-18s %12s %8s %10s %8s %9s %5s %9s %8s\n" harness executions cpu_s exec_cpu_s crashes timeouts ooms peak_rss wall_s
 status=0
 for h in "${harnesses[@]}"; do
   mkdir -p "$work/corpus/$h"
@@ -65,19 +73,22 @@ for h in "${harnesses[@]}"; do
   limits=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1)
   [ "$seconds" -gt 0 ] && limits+=(-max_total_time="$seconds")
   started=$(date +%s)
+  children_cpu > "$work/.cpu_before"
   set +e
   ASAN_OPTIONS=detect_leaks=0 "$bin/$h" "${limits[@]}" -runs="$runs" -artifact_prefix="$work/artifacts/$h-" \
     "$work/corpus/$h" "$work/seeds/$h" > "$log" 2>&1
   code=$?
   set -e
   wall=$(( $(date +%s) - started ))
+  children_cpu > "$work/.cpu_after"
+  cpu=$(awk -v a="$(cat "$work/.cpu_before")" -v b="$(cat "$work/.cpu_after")" 'BEGIN { printf "%.0f", b - a }')
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
   rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
   timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)
   ooms=$(grep -c 'ERROR: libFuzzer: out-of-memory' "$log" || true)
   crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed' "$log" || true)
-  printf "%-18s %12s %8s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$(( execs / (wall > 0 ? wall : 1) ))" "$crashes" \
-    "$timeouts" "$ooms" "$rss" "$wall"
+  printf "%-18s %12s %8s %10s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$cpu" "$(( execs / (cpu > 0 ? cpu : 1) ))" \
+    "$crashes" "$timeouts" "$ooms" "$rss" "$wall"
   if [ "$code" -ne 0 ] || [ "$crashes" -gt 0 ] || [ "$timeouts" -gt 0 ] || [ "$ooms" -gt 0 ]; then
     status=1
     echo "   $h stopped (exit $code): see $log and $work/artifacts/" >&2

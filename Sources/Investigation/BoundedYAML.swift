@@ -37,7 +37,12 @@ public enum BoundedYAML {
                              + "anchored parts, an \"alias bomb\"): refused")
         }
         switch node {
-        case .scalar: return node.any
+        case .scalar(let scalar):
+            // Yams traps (SIGILL) on a base-60 integer that overflows Int ("1:00:00:00:00:00:00:00:00:00:00:00",
+            // found by FuzzTagPackYAML); such a value stays the text it is, as a decimal too large for Int does.
+            let isInt = node.tag.description == Tag.Name.int.rawValue
+            if isInt, scalar.string.contains(":"), !sexagesimalFitsInt(scalar.string) { return scalar.string }
+            return node.any
         case .sequence(let items):
             return try items.map { try value(of: $0, depth: depth + 1, budget: &budget, file: file) }
         case .mapping(let pairs):
@@ -50,6 +55,23 @@ public enum BoundedYAML {
             }
             return out
         }
+    }
+
+    /// Whether Yams can build this base-60 integer without overflowing Int. Its own arithmetic, checked: every
+    /// part that parses as a decimal, last to first, times a base that grows by 60 after each part.
+    static func sexagesimalFitsInt(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        var value = 0, base = 1
+        for part in digits.split(separator: ":", omittingEmptySubsequences: false).reversed() {
+            guard let digit = Int(part, radix: 10) else { continue }
+            let (product, o1) = digit.multipliedReportingOverflow(by: base)
+            let (sum, o2) = value.addingReportingOverflow(product)
+            let (next, o3) = base.multipliedReportingOverflow(by: 60)
+            if o1 || o2 || o3 { return false }
+            (value, base) = (sum, next)
+        }
+        return true
     }
 
     /// Refuses text whose flow brackets or block indentation go deeper than the parser can safely recurse

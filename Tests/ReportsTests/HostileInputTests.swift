@@ -41,6 +41,19 @@ import Testing
         #expect(throws: InputError.self) { _ = try BoundedYAML.load(seventy, file: "seventy.yaml") }
     }
 
+    /// A base-60 integer (YAML 1.1's "1:30" = 90) too large for Int crashed Yams with SIGILL, in `tags import`
+    /// and `--profile` alike (found by FuzzTagPackYAML): it now stays text; one that fits is still a number.
+    @Test func aBase60IntegerTooLargeForIntIsText() throws {
+        let twelveParts = "1" + String(repeating: ":00", count: 11)
+        let text = "a: \(twelveParts)\nb: 999999999999999999:59\nc: 1:30\nd: -2:00:00\n"
+        let value = try #require(try BoundedYAML.load(text, file: "t.yaml") as? [String: Any])
+        #expect(value["a"] as? String == twelveParts)
+        #expect(value["b"] as? String == "999999999999999999:59")
+        #expect(value["c"] as? Int == 90 && value["d"] as? Int == -7200)
+        let pack = "title: t\ncreator: c\ntags:\n  - address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n    label: \(twelveParts)\n"
+        #expect(try TagParser.parseTagPack(text: pack, file: "pack.yaml").tags.map(\.label) == [twelveParts])
+    }
+
     /// The bounded reader gives Yams' own scalar types, so real TagPacks read as before.
     @Test func realTagPacksStillRead() throws {
         let value = try BoundedYAML.load("a: 1\nb: true\nc: 1.5\nd: text\ne: [x, 2]\n", file: "t.yaml") as? [String: Any]

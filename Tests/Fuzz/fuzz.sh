@@ -75,7 +75,8 @@ for h in "${harnesses[@]}"; do
   started=$(date +%s)
   children_cpu > "$work/.cpu_before"
   set +e
-  ASAN_OPTIONS=detect_leaks=0 "$bin/$h" "${limits[@]}" -runs="$runs" -artifact_prefix="$work/artifacts/$h-" \
+  # Swift's own crash reporter would catch a trap first and exit without libFuzzer writing the input out.
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/$h" "${limits[@]}" -runs="$runs" -artifact_prefix="$work/artifacts/$h-" \
     "$work/corpus/$h" "$work/seeds/$h" > "$log" 2>&1
   code=$?
   set -e
@@ -86,7 +87,7 @@ for h in "${harnesses[@]}"; do
   rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
   timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)
   ooms=$(grep -c 'ERROR: libFuzzer: out-of-memory' "$log" || true)
-  crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed' "$log" || true)
+  crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed|Program crashed' "$log" || true)
   printf "%-18s %12s %8s %10s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$cpu" "$(( execs / (cpu > 0 ? cpu : 1) ))" \
     "$crashes" "$timeouts" "$ooms" "$rss" "$wall"
   if [ "$code" -ne 0 ] || [ "$crashes" -gt 0 ] || [ "$timeouts" -gt 0 ] || [ "$ooms" -gt 0 ]; then

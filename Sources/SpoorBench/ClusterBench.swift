@@ -144,7 +144,7 @@ enum ClusterBench {
              clusters: try ClusterStore.storedBytes(db, of: ["addressCluster", "addressCluster_cluster"]))
         }
         let addresses = Double(max(1, summary.addresses))
-        print(String(format: "spoor cluster (store -> ids -> evidence and cluster ids written to the case database): %.1f s (CPU %.1f s), %d merges, %d stops stored",
+        print(String(format: "spoor cluster (store -> ids -> evidence and cluster ids written to the case database): %.2f s (CPU %.3f s), %d merges, %d stops stored",
                      s(w0, w1), wc1 - wc0, summary.evidenceMerges, summary.evidenceStops))
         print(String(format: "spoor: evidence log in the database %.2f bytes/address (%.1f MB: table + 2 indexes, %.1f bytes per record); cluster ids table %.2f bytes/address",
                      Double(sizes.evidence) / addresses, Double(sizes.evidence) / 1e6,

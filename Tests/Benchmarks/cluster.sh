@@ -55,5 +55,22 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
   "$WORK/venv/bin/pip" install --quiet graphsense-clustering pyarrow
 fi
 "$WORK/venv/bin/python" "$ROOT/Tests/Benchmarks/graphsense_line.py" "$WORK/lists-$N.bin"
+# Issue 16's row: the real command end to end (fresh run: read, cluster, write evidence, cluster ids, state and
+# summary in one transaction) next to the C union-find over the same rows, alternating; median of the pairs.
 echo "== spoor cluster, writing evidence and cluster ids into the case database"
-"$BENCH" cluster-evidence --db "$DB"
+: > "$WORK/cluster-$N.out"; : > "$WORK/c-end-$N.out"
+for i in $(seq 1 "${END_PAIRS:-3}"); do
+  "$BENCH" cluster-evidence --db "$DB" | tee -a "$WORK/cluster-$N.out"
+  "$WORK/cluster_uf" sqlite "$DB" | grep "CPU" | head -n 1 | tee -a "$WORK/c-end-$N.out"
+done
+python3 - "$WORK/cluster-$N.out" "$WORK/c-end-$N.out" "$N" <<'EOF'
+import re, statistics, sys
+spoor = [float(x) for x in re.findall(r"written to the case database\): [0-9.]+ s \(CPU ([0-9.]+) s\)", open(sys.argv[1]).read())]
+c = [float(x) for x in re.findall(r"\(CPU ([0-9.]+) s\)", open(sys.argv[2]).read())]
+ratios = [s / k for s, k in zip(spoor, c)]
+print("pairs (spoor cluster / C s CPU): " + ", ".join(f"{s:.2f}/{k:.3f}={s / k:.1f}x" for s, k in zip(spoor, c)))
+print(f"README: spoor cluster end to end, default profile, evidence and ids written, {int(sys.argv[3]):,} generated tx: "
+      f"{statistics.median(spoor):.2f} s CPU vs the C union-find over the same store rows {statistics.median(c):.3f} s CPU "
+      f"= {statistics.median(ratios):.1f}x (median of {len(ratios)} alternating pairs, range {min(ratios):.1f}-{max(ratios):.1f}x; "
+      f"target <= 3x)")
+EOF

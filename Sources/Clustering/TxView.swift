@@ -83,11 +83,14 @@ public struct OutputSet: Hashable, Sendable, Sequence, CustomStringConvertible {
         return 64 - bits.leadingZeroBitCount
     }
 
-    public func makeIterator() -> AnyIterator<Int> {
-        var word = bits
+    /// Members in ascending order. A plain struct, not `AnyIterator`: that one's closure boxes its state, which
+    /// costs an allocation and a runtime exclusivity check per step in the change rules' inner loops.
+    public struct Iterator: IteratorProtocol {
+        var word: UInt64
         var index = 0  // 0 = bits, w + 1 = high[w]
-        let high = self.high
-        return AnyIterator {
+        let high: [UInt64]
+
+        public mutating func next() -> Int? {
             while word == 0 {
                 guard index < high.count else { return nil }
                 word = high[index]
@@ -98,6 +101,8 @@ public struct OutputSet: Hashable, Sendable, Sequence, CustomStringConvertible {
             return v
         }
     }
+
+    public func makeIterator() -> Iterator { Iterator(word: bits, high: high) }
     public var description: String { "{" + map(String.init).joined(separator: ",") + "}" }
 }
 

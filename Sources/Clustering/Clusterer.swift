@@ -37,6 +37,8 @@ public struct Clusterer {
 
     /// Entity tag per tagged address (index into `entityNames`); the tag of a cluster is carried by its root.
     private var rootTag: [UInt32: Int32] = [:]
+    /// `ObservedRoles` bits per cluster, carried by its root (`guard.roles`; empty when the guard is off).
+    private var rootRole: [UInt32: UInt8] = [:]
     /// Merges per heuristic bit (turned into `statistics.merges` after each batch: no hashing per merge).
     private var mergesPerBit = [Int](repeating: 0, count: 32)
     public private(set) var entityNames: [String] = []
@@ -55,6 +57,7 @@ public struct Clusterer {
     private let entityGuardBit: UInt32
     private let growthGuardBit: UInt32
     private let collapseGuardBit: UInt32
+    private let roleGuardBit: UInt32
     /// Addresses marked in `seen` (what `guard.collapse`'s share is of).
     private var seenCount = 0
     private let useMultiInput: Bool
@@ -73,14 +76,16 @@ public struct Clusterer {
 
     /// - Parameters:
     ///   - entityTags: entity label per address (from tags and watchlists); used by the entity guard.
-    public init(profile: HeuristicProfile, addressCount: Int = 0, entityTags: [AddressID: String] = [:]) {
+    ///   - roles: what receives and what pays the site's payments; used by `guard.roles`.
+    public init(profile: HeuristicProfile, addressCount: Int = 0, entityTags: [AddressID: String] = [:],
+                roles: ObservedRoles = ObservedRoles()) {
         self.init(profile: profile, unionFind: UnionFind(count: addressCount),
-                  seen: [UInt64](repeating: 0, count: (addressCount + 63) / 64), entityTags: entityTags)
+                  seen: [UInt64](repeating: 0, count: (addressCount + 63) / 64), entityTags: entityTags, roles: roles)
     }
 
     /// Resumes from a stored state (`changeKinds` as a previous run left them, keyed by root).
     public init(profile: HeuristicProfile, unionFind: UnionFind, seen: [UInt64], changeKinds: [UInt32: UInt32] = [:],
-                entityTags: [AddressID: String] = [:]) {
+                entityTags: [AddressID: String] = [:], roles: ObservedRoles = ObservedRoles()) {
         self.profile = profile
         self.unionFind = unionFind
         // Only the growth and collapse guards read set sizes: without them, half the union-find's memory and writes go.
@@ -97,6 +102,7 @@ public struct Clusterer {
         entityGuardBit = bit(HeuristicRegistry.entityGuard)
         growthGuardBit = bit(HeuristicRegistry.growthGuard)
         collapseGuardBit = bit(HeuristicRegistry.collapseGuard)
+        roleGuardBit = bit(HeuristicRegistry.roleGuard)
         useMultiInput = profile.cospend.contains(HeuristicRegistry.multiInput)
         changeRule = profile.change
         changeLeaves = (profile.change?.leaves ?? []).compactMap { leaf in
@@ -122,6 +128,12 @@ public struct Clusterer {
                 if Int(address.raw) >= self.unionFind.count { self.unionFind.grow(to: Int(address.raw) + 1) }
                 let r = self.unionFind.find(address.raw)
                 if rootTag[r] == nil { rootTag[r] = index }
+            }
+        }
+        if profile.guards.roles {
+            for (address, role) in roles.byAddress {
+                if Int(address) >= self.unionFind.count { self.unionFind.grow(to: Int(address) + 1) }
+                rootRole[self.unionFind.find(address), default: 0] |= role
             }
         }
     }
@@ -189,9 +201,12 @@ public struct Clusterer {
 
             guard let first = firstInputAddress(tx.inputs, inputAddress) else { continue }
             if useMultiInput {
+                // An input `guard.roles` keeps from the first one (a PayJoin's other party) anchors the rest of
+                // its side, so each party's own inputs still join each other.
+                var other: UInt32?
                 for i in tx.inputs {
                     let a = inputAddress[i]
-                    if a != none && a != first { tryUnion(first, a, tx: tx.id.raw, heuristics: multiInputBit) }
+                    if a != none && a != first { joinCospent(first, a, other: &other, tx: tx.id.raw) }
                 }
             }
             if let rule = compiledRule {
@@ -253,7 +268,7 @@ public struct Clusterer {
         guard changeRule == nil else { throw BatchError("profile \(profile.id) has a change rule: it needs the full transaction columns") }
         guard profile.links.isEmpty else { throw BatchError("profile \(profile.id) has links: they need the full transaction columns") }
         grow(to: addressBound)
-        unguarded = profile.guards.maxMergeGrowth == nil && rootTag.isEmpty
+        unguarded = profile.guards.maxMergeGrowth == nil && rootTag.isEmpty && rootRole.isEmpty
         // Each merge joins two clusters, so a run makes fewer merges than there are addresses: reserving that
         // (address space only, pages come as records do) saves the log's regrowth copies.
         merges.reserve(merges.count + addressBound)
@@ -326,6 +341,7 @@ public struct Clusterer {
         }
         guard useMultiInput else { return }
         var first = none
+        var other: UInt32?
         for i in 0..<k {
             let a = address(i)
             if a == none || a == first { continue }
@@ -338,7 +354,7 @@ public struct Clusterer {
                     pendingCospendMerges += 1
                 }
             } else {
-                tryUnion(first, a, tx: tx, heuristics: multiInputBit)
+                joinCospent(first, a, other: &other, tx: tx)
             }
         }
     }
@@ -354,27 +370,45 @@ public struct Clusterer {
         return nil
     }
 
+    /// Joins a co-spent input `a` to the transaction's first input; when `guard.roles` refuses that, to the first
+    /// input it refused (`other`), so the other party's inputs still join each other.
+    @inline(__always)
+    private mutating func joinCospent(_ first: UInt32, _ a: UInt32, other: inout UInt32?, tx: UInt32) {
+        guard tryUnion(first, a, tx: tx, heuristics: multiInputBit) == .roles else { return }
+        if let o = other { tryUnion(o, a, tx: tx, heuristics: multiInputBit) } else { other = a }
+    }
+
+    /// What `tryUnion` did: joined (or already one), or which guard refused.
+    enum UnionOutcome { case joined, refused, roles }
+
     /// Links two addresses unless a guard refuses; logs the merge or the refusal.
-    mutating func tryUnion(_ a: UInt32, _ b: UInt32, tx: UInt32, heuristics: UInt32, isChange: Bool = false) {
+    @discardableResult
+    mutating func tryUnion(_ a: UInt32, _ b: UInt32, tx: UInt32, heuristics: UInt32, isChange: Bool = false) -> UnionOutcome {
         let (ra, rb) = unionFind.roots(a, b)
-        guard ra != rb else { return }
+        guard ra != rb else { return .joined }
         if let limit = profile.guards.maxMergeGrowth,
            min(unionFind.size(ofRoot: ra), unionFind.size(ofRoot: rb)) > limit {
             stops.append(a: a, b: b, tx: tx, heuristics: heuristics | growthGuardBit)
             statistics.guardRefusals[HeuristicRegistry.growthGuard, default: 0] += 1
-            return
+            return .refused
         }
         if let collapse = profile.guards.collapse, isChange || heuristics & Self.linkBit != 0,
            wouldCollapse(unionFind.size(ofRoot: ra), unionFind.size(ofRoot: rb), collapse) {
             stops.append(a: a, b: b, tx: tx, heuristics: heuristics | collapseGuardBit)
             statistics.guardRefusals[HeuristicRegistry.collapseGuard, default: 0] += 1
-            return
+            return .refused
         }
         let ta = rootTag.isEmpty ? nil : rootTag[ra], tb = rootTag.isEmpty ? nil : rootTag[rb]
         if let ta, let tb, ta != tb {
             stops.append(a: a, b: b, tx: tx, heuristics: heuristics | entityGuardBit)
             statistics.guardRefusals[HeuristicRegistry.entityGuard, default: 0] += 1
-            return
+            return .refused
+        }
+        let pa = rootRole.isEmpty ? 0 : rootRole[ra] ?? 0, pb = rootRole.isEmpty ? 0 : rootRole[rb] ?? 0
+        if ObservedRoles.conflict(pa, pb) {
+            stops.append(a: a, b: b, tx: tx, heuristics: heuristics | roleGuardBit)
+            statistics.guardRefusals[HeuristicRegistry.roleGuard, default: 0] += 1
+            return .roles
         }
         let root = unionFind.link(roots: ra, rb)
         if learnsChangeKinds {
@@ -385,10 +419,15 @@ public struct Clusterer {
             rootTag[ra] = nil; rootTag[rb] = nil
             rootTag[root] = ta ?? tb
         }
+        if pa | pb != 0 {
+            rootRole[ra] = nil; rootRole[rb] = nil
+            rootRole[root] = pa | pb
+        }
         merges.append(a: a, b: b, tx: tx, heuristics: heuristics)
         var m = heuristics
         while m != 0 { mergesPerBit[m.trailingZeroBitCount] += 1; m &= m &- 1 }
         if isChange { statistics.changeMerges += 1 }
+        return .joined
     }
 
     /// `guard.collapse`: whether a guessed merge of clusters of these sizes joins two large clusters, or makes one

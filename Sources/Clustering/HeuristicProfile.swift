@@ -27,15 +27,35 @@ public struct HeuristicProfile: Hashable, Sendable {
         public var entityTags: Bool
         /// `guard.collapse`: when a guessed merge (a change pick or a link) must be refused. nil = off.
         public var collapse: Collapse?
-        public init(maxMergeGrowth: Int? = nil, entityTags: Bool = true, collapse: Collapse? = nil) {
+        /// `guard.roles`: refuse a merge joining a cluster that receives the site's payments with one that pays
+        /// them (roles observed from the watchlist, `ObservedRoles`).
+        public var roles: Bool
+        public init(maxMergeGrowth: Int? = nil, entityTags: Bool = true, collapse: Collapse? = nil, roles: Bool = false) {
             self.maxMergeGrowth = maxMergeGrowth
             self.entityTags = entityTags
             self.collapse = collapse
+            self.roles = roles
         }
         enum CodingKeys: String, CodingKey {
             case maxMergeGrowth = "max_merge_growth"
             case entityTags = "entity_tags"
             case collapse
+            case roles
+        }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(maxMergeGrowth: try c.decodeIfPresent(Int.self, forKey: .maxMergeGrowth),
+                      entityTags: try c.decodeIfPresent(Bool.self, forKey: .entityTags) ?? true,
+                      collapse: try c.decodeIfPresent(Collapse.self, forKey: .collapse),
+                      roles: try c.decodeIfPresent(Bool.self, forKey: .roles) ?? false)
+        }
+        /// `roles` is written only when on, so the canonical JSON (and hash) of a profile without it is unchanged.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(maxMergeGrowth, forKey: .maxMergeGrowth)
+            try c.encode(entityTags, forKey: .entityTags)
+            try c.encodeIfPresent(collapse, forKey: .collapse)
+            if roles { try c.encode(roles, forKey: .roles) }
         }
     }
 
@@ -166,9 +186,9 @@ struct ProfileDocument: Decodable {
         var guards = HeuristicProfile.Guards()
         if c.contains(AnyKey("guards")) {
             let g = try c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("guards"))
-            for k in g.allKeys where !["max_merge_growth", "entity_tags", "collapse"].contains(k.stringValue) {
+            for k in g.allKeys where !["max_merge_growth", "entity_tags", "collapse", "roles"].contains(k.stringValue) {
                 throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("guards"), k],
-                    debugDescription: "unknown guard \"\(k.stringValue)\" (known: max_merge_growth, entity_tags, collapse)"))
+                    debugDescription: "unknown guard \"\(k.stringValue)\" (known: max_merge_growth, entity_tags, collapse, roles)"))
             }
             guards.collapse = try Self.collapse(g)
             guards.maxMergeGrowth = try g.decodeIfPresent(Int.self, forKey: AnyKey("max_merge_growth"))
@@ -177,6 +197,7 @@ struct ProfileDocument: Decodable {
                     debugDescription: "max_merge_growth must be at least 1 (omit it for no limit)"))
             }
             guards.entityTags = try g.decodeIfPresent(Bool.self, forKey: AnyKey("entity_tags")) ?? true
+            guards.roles = try g.decodeIfPresent(Bool.self, forKey: AnyKey("roles")) ?? false
         }
         profile = HeuristicProfile(id: id, version: version, description: description, cospend: cospend,
                                    exclusions: exclude, change: change, links: links, guards: guards)

@@ -46,6 +46,8 @@ public enum HeuristicRegistry {
     public static let entityGuard: HeuristicID = "guard.entity-tags"
     public static let growthGuard: HeuristicID = "guard.max-merge-growth"
     public static let collapseGuard: HeuristicID = "guard.collapse"
+    /// Refuses joining what receives the site's payments with what pays them (see `ObservedRoles`).
+    public static let roleGuard: HeuristicID = "guard.roles"
 
     /// Allowed parameters of each heuristic and their valid ranges.
     public static let parameters: [HeuristicID: [String: ClosedRange<Int>]] = [
@@ -101,6 +103,7 @@ public enum HeuristicRegistry {
         sameBlockSpend, largestInput,
         depositAddress,
         collapseGuard,
+        roleGuard,
     ]
 
     public static func bit(of id: HeuristicID) -> Int? { allIDs.firstIndex(of: id) }

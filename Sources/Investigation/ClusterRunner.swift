@@ -4,6 +4,7 @@ import Clustering
 import Foundation
 // The store hands its transaction (`Database`) through: the run is one write transaction.
 import GRDB
+import Tracing
 
 /// Runs a clustering over the case database: reads the stored run, lets `ClusterPlanner` decide whether to
 /// extend it, loads the chain index (or streams the narrow co-spend input), walks it with a `Clusterer`, and
@@ -12,11 +13,13 @@ public enum ClusterRunner {
     /// Clusters the database with `profile` (see `ClusterPlanner.plan` for when a stored clustering is extended).
     /// - Parameters:
     ///   - entityTags: entity label per address string (tags, watchlists) for the entity guard.
+    ///   - site: the watchlist's addresses, for `guard.roles` (unused when the profile does not turn it on). The
+    ///     roles are read from the whole chain before the walk (`siteRoles`), so such a run always starts over.
     ///   - progress: told of each step as it starts and, while co-spends stream, of the transactions done
     ///     (`ClusterProgress`); nil (the default) adds no work to the walk.
     @discardableResult
     public static func run(_ database: CaseDatabase, profile: HeuristicProfile, entityTags: [String: String] = [:],
-                           allowIncremental: Bool = true,
+                           site: [String] = [], allowIncremental: Bool = true,
                            progress: ((ClusterProgress) -> Void)? = nil) throws -> ClusterSummary {
         let started = Date()
         var report: ((ClusterProgress.Step, Int?, Int?) -> Void)?
@@ -26,18 +29,25 @@ public enum ClusterRunner {
             }
         }
         return try database.write { db in
-            let tagsDigest = ClusterRunStore.tagsDigest(entityTags)
+            let roleSite = profile.guards.roles ? site : []
+            // The site is part of the guards' input: a run with another site does not extend this one.
+            let tagsDigest = ClusterRunStore.tagsDigest(entityTags.merging(roleSite.map { ("site:" + $0, "site") }) { a, _ in a })
             let stored = try ClusterRunStore.state(db)
-            let plan = try ClusterPlanner.plan(profile: profile, tagsDigest: tagsDigest, stored: stored.map(facts),
+            var plan = try ClusterPlanner.plan(profile: profile, tagsDigest: tagsDigest, stored: stored.map(facts),
                                                chainAtWatermark: stored?.watermark.map { try chain(db, at: $0) },
-                                               allowIncremental: allowIncremental)
+                                               allowIncremental: allowIncremental && roleSite.isEmpty)
+            if !roleSite.isEmpty {
+                // Roles are read from the whole chain (its address index and spends), so the walk reads it all.
+                plan.readsCospendsOnly = false
+                plan.columns.insert(.links)
+            }
             switch plan.start {
             case .fresh: try ClusterRunStore.dropEvidence(db)
             case .replayedWalkMerges: try ClusterRunStore.dropEvidence(db, carrying: Clusterer.linkBit)
             case .storedClusters: break
             }
             var walk = try self.walk(db, plan: plan, profile: profile, tags: try entityTagIDs(db, entityTags),
-                                     progress: report)
+                                     site: try StoreQueries.addressIDs(roleSite, db).values.sorted(), progress: report)
             report?(.writing, nil, nil)
             let state = try store(db, &walk, previous: plan.start == .fresh ? nil : stored, profile: profile,
                                   tagsDigest: tagsDigest)
@@ -79,7 +89,7 @@ public enum ClusterRunner {
 
     /// Walks what the plan says: the narrow co-spend input, streamed, or the chain index.
     static func walk(_ db: Database, plan: ClusterPlan, profile: HeuristicProfile, tags: [AddressID: String],
-                     progress: ((ClusterProgress.Step, Int?, Int?) -> Void)? = nil) throws -> Walk {
+                     site: [Int] = [], progress: ((ClusterProgress.Step, Int?, Int?) -> Void)? = nil) throws -> Walk {
         if plan.readsCospendsOnly {
             let bound = try ClusterRunStore.addressBound(db)
             let make = { try makeClusterer(db, plan: plan, profile: profile, addressBound: bound, tags: tags) }
@@ -99,7 +109,9 @@ public enum ClusterRunner {
         progress?(.reading, nil, nil)
         let chain = try ChainIndexLoader.load(db, after: plan.loadAfter, columns: plan.columns)
         let from = plan.walkStart(in: chain.positions)
-        var clusterer = try makeClusterer(db, plan: plan, profile: profile, addressBound: chain.addressBound, tags: tags)
+        let roles = site.isEmpty ? ObservedRoles() : siteRoles(chain.index, site: site, addressBound: chain.addressBound)
+        var clusterer = try makeClusterer(db, plan: plan, profile: profile, addressBound: chain.addressBound, tags: tags,
+                                          roles: roles)
         progress?(.clustering, nil, chain.index.txCount - from)
         clusterer.process(chain.index, walkingFrom: from)
         return Walk(clusterer: clusterer, watermark: chain.positions.last ?? plan.resumeAfter,
@@ -138,12 +150,20 @@ public enum ClusterRunner {
                                       candidates: loaded.cospends.candidates.txCount, streamed: false))
     }
 
+    /// `guard.roles`' input: the site as the site's own transactions show it (`SiteExpansion` over single
+    /// addresses, never the clustering being made), and who pays it (`ObservedRoles`). `chain` is the whole chain.
+    static func siteRoles(_ chain: ChainIndex, site seeds: [Int], addressBound: Int) -> ObservedRoles {
+        chain.indexAddresses()
+        let site = SiteExpansion.expand(seeds: seeds, graph: chain, clusters: .singletons(addressCapacity: addressBound))
+        return ObservedRoles.observe(chain, site: Set(site.members.map { UInt32(truncatingIfNeeded: $0) }))
+    }
+
     /// The clusterer the plan starts from.
     static func makeClusterer(_ db: Database, plan: ClusterPlan, profile: HeuristicProfile, addressBound: Int,
-                              tags: [AddressID: String]) throws -> Clusterer {
+                              tags: [AddressID: String], roles: ObservedRoles = ObservedRoles()) throws -> Clusterer {
         switch plan.start {
         case .fresh:
-            return Clusterer(profile: profile, addressCount: addressBound, entityTags: tags)
+            return Clusterer(profile: profile, addressCount: addressBound, entityTags: tags, roles: roles)
         case .replayedWalkMerges:
             var uf = UnionFind(count: addressBound)
             try ClusterRunStore.forEachMerge(db, excluding: Clusterer.linkBit, addressBound: addressBound) { _ = uf.union($0, $1) }

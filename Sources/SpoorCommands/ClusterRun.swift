@@ -22,6 +22,8 @@ struct ClusterRun: AsyncParsableCommand {
     @OptionGroup var profileOption: ProfileOption
     @Option(name: .long, help: "JSON object {address: entity} of tagged addresses for the entity collapse guard (added to the cluster-defining tags in the database).")
     var entityTags: String?
+    @Option(name: .long, help: "Watchlist (JSON or CSV, as investigate reads it) of the site's addresses, for the role guard (guard.roles) of profiles that turn it on.")
+    var watchlist: String?
     @Flag(name: .long, help: "Recluster from scratch instead of extending the stored clustering.")
     var fresh = false
     @Flag(name: .long, help: "Replace a stored clustering made with another profile.")
@@ -47,7 +49,8 @@ struct ClusterRun: AsyncParsableCommand {
         // Cluster-defining tags already imported (spoor tags import) feed the entity guard too.
         for (address, entity) in try TagStore.entityTagsByAddress(in: database) where tags[address] == nil { tags[address] = entity }
         let meter = ProgressMeter(enabled: !quiet && Console.errorIsTerminal)
-        let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, allowIncremental: !fresh,
+        let site = try watchlist.map { try TagParser.parse(fileURL: URL(fileURLWithPath: $0)).tags.map(\.address) } ?? []
+        let s = try ClusterRunner.run(database, profile: profile, entityTags: tags, site: site, allowIncremental: !fresh,
                                       progress: meter.enabled ? { meter.show($0) } : nil)
         meter.finish()
         if output.json { try printJSON(s); return }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Clustering
 import Foundation
 import Investigation
 
@@ -48,6 +49,9 @@ struct Explain: AsyncParsableCommand {
             print("\(a) and \(b) are not linked (profile \(e.profile)). These links were stopped:")
             for s in e.stoppedBy {
                 print("  \(s.from) – \(s.to)  tx \(s.txid)  [\(s.heuristics.joined(separator: ", "))]")
+                if s.heuristics.contains(HeuristicRegistry.roleGuard.rawValue) {
+                    print("     refused: one side receives the site's payments, the other pays them (roles from the watchlist)")
+                }
             }
         }
     }

@@ -91,7 +91,9 @@ struct Investigate: AsyncParsableCommand {
         let source = try openChainSource(source, network: try database.network())
         _ = try Ingestor(database: database).ingest(source)
         let t1 = Date()
-        try ClusterRunner.run(database, profile: heuristics, entityTags: try TagStore.entityTagsByAddress(in: database))
+        // The watchlist's addresses are the site `guard.roles` keeps apart from its payers.
+        try ClusterRunner.run(database, profile: heuristics, entityTags: try TagStore.entityTagsByAddress(in: database),
+                              site: try TagParser.parse(fileURL: watchlist).tags.map(\.address))
         let t2 = Date()
         let files = CaseFiles(watchlist: watchlist, ads: fm.fileExists(atPath: ads.path) ? ads : nil,
                               rates: fm.fileExists(atPath: rates.path) ? rates : nil)

@@ -46,7 +46,10 @@ for profile in "${PROFILE_FILES[@]}"; do
     name=$(basename "$chain")
     db="$WORK/$name.$pname.sqlite"
     cp "$WORK/$name.sqlite" "$db"
-    "$SPOOR" cluster --db "$db" --profile "$profile" >/dev/null
+    # The case's watchlist, as investigate passes it: only a profile with guard.roles reads it.
+    site=()
+    [ ! -f "$chain/case/watchlist.json" ] || site=(--watchlist "$chain/case/watchlist.json")
+    "$SPOOR" cluster --db "$db" --profile "$profile" "${site[@]}" >/dev/null
     args+=(--truth "$chain" --db "$db")
   done
   # shellcheck disable=SC2086

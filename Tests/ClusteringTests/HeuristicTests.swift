@@ -357,7 +357,8 @@ import Testing
         #expect(Array(HeuristicRegistry.allIDs.prefix(shipped.count)) == shipped)
         #expect(Set(HeuristicRegistry.allIDs).count == HeuristicRegistry.allIDs.count)
         let known = HeuristicRegistry.cospendIDs + HeuristicRegistry.exclusionIDs + HeuristicRegistry.changeIDs
-            + [HeuristicRegistry.entityGuard, HeuristicRegistry.growthGuard, HeuristicRegistry.collapseGuard] + HeuristicRegistry.linkIDs
+            + [HeuristicRegistry.entityGuard, HeuristicRegistry.growthGuard, HeuristicRegistry.collapseGuard, HeuristicRegistry.roleGuard]
+            + HeuristicRegistry.linkIDs
         #expect(Set(known) == Set(HeuristicRegistry.allIDs))
         #expect(HeuristicRegistry.allIDs.count <= 32, "a mask is a UInt32")
     }

@@ -1,3 +1,4 @@
+import Clustering
 import Foundation
 import SpoorTestSupport
 import Testing
@@ -46,6 +47,38 @@ import Testing
         let a = try #require(e?["a"] as? String), b = try #require(e?["b"] as? String)
         let byHand = try ChildRun.run(spoor, ["explain", a, b, "--db", db, "--json"])
         #expect(byHand.stdout == run.stdout)
+    }
+
+    /// small-seed1's PayJoin in which the site spent one of its coins to receive advertiser_7's payment: the
+    /// `change` profile joins the two inputs; with `guard.roles` on and the case's watchlist, `explain` shows the
+    /// refusal and its reason.
+    @Test func theRoleGuardKeepsTheSitePayJoinApartAndExplainSaysWhy() throws {
+        let (spoor, db) = try #require(try Self.clusteredCase(), "spoor is not built")
+        let payjoin = "570e3c185ba34b790f901be6984ebf37bde93db711fd9866c0f23dadf3f861aa"
+        let tx = try ChildRun.run(spoor, ["tx", payjoin, "--db", db, "--json"])
+        let inputs = (try JSONSerialization.jsonObject(with: Data(tx.stdout.utf8)) as? [String: Any])?["inputs"] as? [[String: Any]]
+        let addresses = try #require(inputs?.compactMap { $0["address"] as? String }, "\(tx)")
+        try #require(addresses.count == 2)
+        let joined = try ChildRun.run(spoor, ["explain", addresses[0], addresses[1], "--db", db])
+        #expect(joined.stdout.contains(" are in one cluster"), "without the guard the PayJoin joins payer and site: \(joined)")
+
+        let dir = URL(fileURLWithPath: db).deletingLastPathComponent()
+        var profile = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.repositoryRoot
+            .appendingPathComponent("Heuristics/profiles/change.json"))) as? [String: Any])
+        var guards = profile["guards"] as? [String: Any] ?? [:]
+        guards["roles"] = true
+        profile["guards"] = guards
+        let file = dir.appendingPathComponent("change-roles.json")
+        try JSONSerialization.data(withJSONObject: profile).write(to: file)
+        let watchlist = Fixtures.sampleChains.appendingPathComponent("small-seed1/case/watchlist.json").path
+        let cluster = try ChildRun.run(spoor, ["cluster", "--db", db, "--profile", file.path, "--watchlist", watchlist, "--json"])
+        #expect(cluster.status == 0, "\(cluster)")
+        let refusals = (try JSONSerialization.jsonObject(with: Data(cluster.stdout.utf8)) as? [String: Any])?["guard_refusals"]
+        #expect(((refusals as? [String: Any])?[HeuristicRegistry.roleGuard.rawValue] as? Int ?? 0) >= 1, "\(cluster)")
+        let apart = try ChildRun.run(spoor, ["explain", addresses[0], addresses[1], "--db", db])
+        #expect(apart.status == 0, "\(apart)")
+        #expect(apart.stdout.contains("are not linked") && apart.stdout.contains("tx \(payjoin)"), "\(apart)")
+        #expect(apart.stdout.contains("refused: one side receives the site's payments, the other pays them"), "\(apart)")
     }
 
     @Test func reportTraceAndMatchAdsSayWhichClusteringTheyRead() throws {

@@ -161,6 +161,10 @@ struct SeededRandomish {
         let p = payments.first { $0.tx == payjoin }
         #expect(p?.value == 1200 && p?.receiverContribution == 1900 && p?.payerCluster == 50)
         #expect(payments.filter { $0.tx == ads }.count == 4)
+        // What guard.roles reads, before any clustering: on single addresses the sweeps alone show the cold address
+        // 50 and invoice 5 as the site's, whatever the PayJoin's amounts; the payer's 202 and 203 stay outside.
+        let own = SiteExpansion.expand(seeds: [1], graph: g, clusters: .singletons(addressCapacity: 204))
+        #expect(own.contains(50) && own.contains(5) && !own.contains(202) && !own.contains(203))
     }
 
     /// The same with the advertiser paying without change (one output): a one-output transaction is otherwise a

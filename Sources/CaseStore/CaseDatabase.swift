@@ -92,11 +92,14 @@ public final class CaseDatabase: @unchecked Sendable {
                 // 16 KiB pages for new files: a quarter of the page headers, WAL frames and syscalls of 4 KiB
                 // pages for tables that are mostly appended. No effect on an existing database.
                 try db.execute(sql: "PRAGMA page_size = 16384")
+                // threads: the sorts that build a bulk load's deferred indexes may use a second core once they
+                // outgrow the cache.
                 try db.execute(sql: """
                     PRAGMA synchronous = NORMAL;
                     PRAGMA temp_store = MEMORY;
                     PRAGMA cache_size = -524288;
                     PRAGMA wal_autocheckpoint = 20000;
+                    PRAGMA threads = 2;
                     """)
                 if let pageLimit { try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
             } else {

@@ -98,7 +98,7 @@ extension IngestState {
                 continue
             }
             if let looseId = looseTxids.removeValue(forKey: tx.txid) {
-                attachments.append((looseId, blockId, position))
+                staged.attachments.append((looseId, blockId, position))
                 summary.transactionsConfirmed += 1
                 for input in tx.inputs where !input.prevout.isNull { spentByLoose.removeValue(forKey: input.prevout) }
                 continue

@@ -111,11 +111,48 @@ struct StagedBlock {
 
 /// What the ingest knows about one distinct output script.
 struct ScriptEntry {
-    var kind: UInt8
-    /// -1: no address.
+    /// -1: no address. First, so the entry packs into 16 bytes (a cache slot of 56 with its key).
     var addressId: Int64
+    var kind: UInt8
     /// Stored as an empty BLOB: rebuilding from the kind and address gives these exact bytes.
     var elide: Bool
+}
+
+/// The rows of one batch: staged in memory, then written in one SQLite transaction. New rows carry dense ids
+/// from `first…Id` on; the rest are updates to rows written before the batch.
+struct StagedRows {
+    var blocks: [StagedBlock] = []
+    /// Blocks of `blocks` held only in part: id and the whole block's transaction count.
+    var partialBlocks: [(blockId: Int64, transactionCount: Int)] = []
+    var txs: [StagedTx] = []
+    var outputs: [StagedOutput] = []
+    var inputs: [StagedInput] = []
+    /// New address rows of a bulk load (id, text, kind code); outside one they are inserted as they are met.
+    var addresses: [(id: Int64, text: String, kind: Int64)] = []
+    var firstTxId: Int64 = 1
+    var firstOutputId: Int64 = 1
+    var firstInputId: Int64 = 1
+    var outputSpends: [(outputId: Int64, inputId: Int64)] = []
+    var lateResolved: [(inputId: Int64, outputId: Int64, addressId: Int64?, value: Int64)] = []
+    var touchedTxIds: Set<Int64> = []
+    var attachments: [(txId: Int64, blockId: Int64, position: Int)] = []
+    /// The chain tip after this batch, for its checkpoint.
+    var tip: (hash: BlockHash, height: Int?)?
+
+    /// Empties the arrays, keeping their capacity, for a batch whose new rows start at the given ids.
+    mutating func reset(firstTxId: Int64, firstOutputId: Int64, firstInputId: Int64) {
+        blocks.removeAll(keepingCapacity: true)
+        partialBlocks.removeAll(keepingCapacity: true)
+        txs.removeAll(keepingCapacity: true)
+        outputs.removeAll(keepingCapacity: true)
+        inputs.removeAll(keepingCapacity: true)
+        addresses.removeAll(keepingCapacity: true)
+        outputSpends.removeAll(keepingCapacity: true)
+        lateResolved.removeAll(keepingCapacity: true)
+        touchedTxIds.removeAll(keepingCapacity: true)
+        attachments.removeAll(keepingCapacity: true)
+        (self.firstTxId, self.firstOutputId, self.firstInputId) = (firstTxId, firstOutputId, firstInputId)
+    }
 }
 
 /// The session of one `Ingestor`: caches that mirror committed rows, the chain view, and the open batch.
@@ -162,22 +199,21 @@ final class IngestState {
     var actionBlocks = 0
     var summary = IngestSummary()
 
-    // Rows staged inside the write transaction.
-    var stagedBlocks: [StagedBlock] = []
-    /// Blocks of `stagedBlocks` held only in part: id and the whole block's transaction count.
-    var stagedPartialBlocks: [(blockId: Int64, transactionCount: Int)] = []
-    var stagedTxs: [StagedTx] = []
-    var stagedOutputs: [StagedOutput] = []
-    var stagedInputs: [StagedInput] = []
-    var firstStagedTxId: Int64 = 1
-    var firstStagedOutputId: Int64 = 1
-    var firstStagedInputId: Int64 = 1
-    var dbOutputSpends: [(outputId: Int64, inputId: Int64)] = []
-    var lateResolved: [(inputId: Int64, outputId: Int64, addressId: Int64?, value: Int64)] = []
-    var touchedTxIds: Set<Int64> = []
-    var attachments: [(txId: Int64, blockId: Int64, position: Int)] = []
+    /// The open batch's rows, staged in memory and written in one transaction (`writeStaged`).
+    var staged = StagedRows()
+    /// Writes of earlier batches in flight on the writer thread (bulk loads only; `IngestPipeline`).
+    var pipeline: IngestPipeline?
     /// Set for the duration of a batch's write transaction.
     var statements: IngestStatements?
+
+    /// The connection of the open write transaction. Staging a pipelined bulk load runs outside one and never
+    /// looks rows up (every stored output and address is in the caches).
+    func connection(_ db: Database?) throws -> Database {
+        guard let db else {
+            throw StoreError.sqlite(code: 21, message: "ingest lookup outside a write transaction", path: database.path)
+        }
+        return db
+    }
 
     func sql() throws -> IngestStatements {
         guard let statements else {
@@ -309,6 +345,7 @@ final class IngestState {
             branch = nil
         }
         try commitBatch()
+        try finishWrites()
         if let progress {
             progress(IngestProgress(blocks: seenBlocks, transactions: seenTransactions, height: tip?.height,
                                     seconds: Date().timeIntervalSince(started), fractionComplete: 1))
@@ -329,6 +366,7 @@ final class IngestState {
         } catch var fault as SourceError {
             branch = nil
             try commitBatch()
+            try finishWrites()
             fault.message += "; the \(summary.blocksAdded) block(s) and \(summary.transactionsAdded) transaction(s) "
                 + "before it were stored"
             throw fault
@@ -515,6 +553,15 @@ final class IngestState {
         actions.removeAll(keepingCapacity: true)
         actionTransactions = 0
         actionBlocks = 0
+        if try !commitPipelined(batch) {
+            try commitInOneTransaction(batch)
+        }
+        try trimCaches()
+    }
+
+    /// Stages and writes a batch inside one write transaction (staging may look rows up).
+    private func commitInOneTransaction(_ batch: [IngestAction]) throws {
+        try finishWrites()
         let tStart = ThreadClock.now()
         var tStaged = 0.0, tWritten = 0.0
         try database.queue.write { db in
@@ -540,39 +587,34 @@ final class IngestState {
                 }
             }
             tStaged = ThreadClock.now()
-            try self.writeStaged(db)
-            try self.writeCheckpoint(db)
+            try self.writeBatch(db)
         }
         let tEnd = ThreadClock.now()
         summary.timing.stageSeconds += tStaged - tStart
         summary.timing.writeSeconds += tWritten - tStaged
         summary.timing.commitSeconds += tEnd - tWritten
-        try trimCaches()
+    }
+
+    /// Writes the open batch's rows with the checkpoint of the chain tip after them.
+    func writeBatch(_ db: Database) throws {
+        staged.tip = tip
+        try write(staged, db)
+        try writeCheckpoint(staged, db)
     }
 
     private func trimCaches() throws {
         guard utxo.count > options.maxCachedOutputs || scriptCache.count > options.maxCachedScripts else { return }
+        try finishWrites()
         if bulkLoad { try database.write { db in try leaveBulkLoad(db) } }
         if utxo.count > options.maxCachedOutputs { utxo.removeAll() }
         if scriptCache.count > options.maxCachedScripts { scriptCache.removeAll() }
     }
 
     func beginStaging() throws {
-        stagedBlocks.removeAll(keepingCapacity: true)
-        stagedPartialBlocks.removeAll(keepingCapacity: true)
-        stagedTxs.removeAll(keepingCapacity: true)
-        stagedOutputs.removeAll(keepingCapacity: true)
-        stagedInputs.removeAll(keepingCapacity: true)
-        dbOutputSpends.removeAll(keepingCapacity: true)
-        lateResolved.removeAll(keepingCapacity: true)
-        touchedTxIds.removeAll(keepingCapacity: true)
-        attachments.removeAll(keepingCapacity: true)
-        firstStagedTxId = nextTxId
-        firstStagedOutputId = nextOutputId
-        firstStagedInputId = nextInputId
+        staged.reset(firstTxId: nextTxId, firstOutputId: nextOutputId, firstInputId: nextInputId)
     }
 
-    func stageBlock(_ sb: SourceBlock, height: Int?, _ db: Database) throws {
+    func stageBlock(_ sb: SourceBlock, height: Int?, _ db: Database?) throws {
         let block = sb.block
         let blockId: Int64
         var reactivate = false
@@ -584,13 +626,13 @@ final class IngestState {
             nextBlockId += 1
         }
         if let partial = sb.partial {
-            stagedBlocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: partial.size,
+            staged.blocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: partial.size,
                                             strippedSize: (partial.weight - partial.size) / 3, weight: partial.weight,
                                             txCount: block.transactions.count, reactivate: reactivate))
-            stagedPartialBlocks.append((blockId, partial.transactionCount))
+            staged.partialBlocks.append((blockId, partial.transactionCount))
             partialBlocks[block.hash] = blockId
         } else {
-            stagedBlocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: block.size,
+            staged.blocks.append(StagedBlock(id: blockId, header: block.header, height: height, size: block.size,
                                             strippedSize: block.strippedSize, weight: block.weight,
                                             txCount: block.transactions.count, reactivate: reactivate))
         }
@@ -598,7 +640,7 @@ final class IngestState {
         for (k, tx) in block.transactions.enumerated() {
             let position = sb.partial?.positions[k] ?? k
             if !looseTxids.isEmpty, let looseId = looseTxids.removeValue(forKey: tx.txid) {
-                attachments.append((looseId, blockId, position))
+                staged.attachments.append((looseId, blockId, position))
                 summary.transactionsConfirmed += 1
                 // Spends made as a loose transaction now stand confirmed.
                 for input in tx.inputs where !input.prevout.isNull {
@@ -634,12 +676,12 @@ final class IngestState {
 
     /// Assigns ids to one transaction's rows, resolves its inputs and offers its outputs to later spenders.
     func stageTransaction(_ tx: Transaction, blockId: Int64?, position: Int?, stated: [TxOut?]?,
-                          location: SourceLocation, _ db: Database) throws {
+                          location: SourceLocation, _ db: Database?) throws {
         let txId = nextTxId
         nextTxId += 1
         let txid = tx.txid
         let isCoinbase = tx.isCoinbase
-        var staged = StagedTx(id: txId, txid: txid, blockId: blockId, position: position, version: tx.version,
+        var txRow = StagedTx(id: txId, txid: txid, blockId: blockId, position: position, version: tx.version,
                               lockTime: tx.lockTime, size: tx.size, strippedSize: tx.strippedSize,
                               isCoinbase: isCoinbase, inputCount: tx.inputs.count, outputCount: tx.outputs.count,
                               inputSum: 0, unknownInputs: 0, outputSum: 0)
@@ -671,16 +713,16 @@ final class IngestState {
                     pending[input.prevout.txid, default: []].append(PendingInput(
                         vout: input.prevout.vout, inputId: inputId, txId: txId, statedValue: row.value))
                 }
-                if let v = row.value { staged.inputSum &+= v } else { staged.unknownInputs += 1 }
+                if let v = row.value { txRow.inputSum &+= v } else { txRow.unknownInputs += 1 }
             }
-            stagedInputs.append(row)
+            staged.inputs.append(row)
         }
 
         // A coinbase repeating an earlier one's txid (BIP30) overwrites its unspent outputs, as in Core's UTXO
         // set: those held in memory are replaced below, those only in the database are looked up here.
         var overwritten = Set<Int64>()
         if isCoinbase, !bulkLoad {
-            for id in try Int64.fetchAll(db, sql: """
+            for id in try Int64.fetchAll(try connection(db), sql: """
                 SELECT o.id FROM output o JOIN tx t ON t.id = o.txId WHERE t.txid = ? AND o.spentByInputId IS NULL
                 """, arguments: [txid.digest.data]) where overwritten.insert(id).inserted {
                 markSpent(id, by: Schema.overwrittenSpender)
@@ -693,7 +735,7 @@ final class IngestState {
             let a = try address(for: out.scriptPubKey, db)
             let value = out.value.satoshis
             outputSum &+= value
-            stagedOutputs.append(StagedOutput(id: outputId, txId: txId, n: n, value: value, kind: a.kind,
+            staged.outputs.append(StagedOutput(id: outputId, txId: txId, n: n, value: value, kind: a.kind,
                                               addressId: a.addressId >= 0 ? a.addressId : nil,
                                               script: a.elide ? [] : out.scriptPubKey, spentBy: nil))
             // A later transaction with the same txid (BIP30) replaces the entry, as in Core's UTXO set.
@@ -703,8 +745,8 @@ final class IngestState {
                 markSpent(earlier.outputId, by: Schema.overwrittenSpender)
             }
         }
-        staged.outputSum = outputSum
-        stagedTxs.append(staged)
+        txRow.outputSum = outputSum
+        staged.txs.append(txRow)
         summary.transactionsAdded += 1
         summary.inputsAdded += tx.inputs.count
         summary.outputsAdded += tx.outputs.count
@@ -730,19 +772,19 @@ final class IngestState {
             }
             markSpent(cached.outputId, by: w.inputId)
             let addressId = cached.addressId >= 0 ? cached.addressId : nil
-            if w.inputId >= firstStagedInputId {
-                let i = Int(w.inputId - firstStagedInputId)
-                stagedInputs[i].spentOutputId = cached.outputId
-                stagedInputs[i].addressId = addressId
-                if stagedInputs[i].value == nil {
-                    stagedInputs[i].value = cached.value
-                    let t = Int(w.txId - firstStagedTxId)
-                    stagedTxs[t].unknownInputs -= 1
-                    stagedTxs[t].inputSum &+= cached.value
+            if w.inputId >= staged.firstInputId {
+                let i = Int(w.inputId - staged.firstInputId)
+                staged.inputs[i].spentOutputId = cached.outputId
+                staged.inputs[i].addressId = addressId
+                if staged.inputs[i].value == nil {
+                    staged.inputs[i].value = cached.value
+                    let t = Int(w.txId - staged.firstTxId)
+                    staged.txs[t].unknownInputs -= 1
+                    staged.txs[t].inputSum &+= cached.value
                 }
             } else {
-                lateResolved.append((w.inputId, cached.outputId, addressId, cached.value))
-                touchedTxIds.insert(w.txId)
+                staged.lateResolved.append((w.inputId, cached.outputId, addressId, cached.value))
+                staged.touchedTxIds.insert(w.txId)
                 summary.inputsResolvedLater += 1
             }
         }
@@ -750,16 +792,16 @@ final class IngestState {
     }
 
     private func markSpent(_ outputId: Int64, by inputId: Int64) {
-        if outputId >= firstStagedOutputId {
-            stagedOutputs[Int(outputId - firstStagedOutputId)].spentBy = inputId
+        if outputId >= staged.firstOutputId {
+            staged.outputs[Int(outputId - staged.firstOutputId)].spentBy = inputId
         } else {
-            dbOutputSpends.append((outputId, inputId))
+            staged.outputSpends.append((outputId, inputId))
         }
     }
 
     /// The output an input spends: from memory, else from the database (unless everything is in memory).
     private func findOutput(_ outpoint: OutPoint, spenderId: Int64, isBlockTx: Bool, location: SourceLocation,
-                            _ db: Database) throws -> CachedOutput? {
+                            _ db: Database?) throws -> CachedOutput? {
         if let cached = utxo.removeValue(forKey: outpoint) {
             markSpent(cached.outputId, by: spenderId)
             if !isBlockTx { spentByLoose[outpoint] = (cached, spenderId) }
@@ -783,7 +825,7 @@ final class IngestState {
         let spender = q.optionalInt64(3)
         q.reset()
         if let spender, spender != spenderId {
-            let spenderInBlock = try Int64.fetchOne(db, sql: """
+            let spenderInBlock = try Int64.fetchOne(try connection(db), sql: """
                 SELECT t.blockId FROM input i JOIN tx t ON t.id = i.txId WHERE i.id = ?
                 """, arguments: [spender]) != nil
             if isBlockTx && spenderInBlock {
@@ -800,7 +842,7 @@ final class IngestState {
 
     /// The kind and address id of an output script, creating the address row on first sight, and whether the
     /// script can be stored empty because its address rebuilds it exactly (checked here, once per script).
-    func address(for script: [UInt8], _ db: Database) throws -> ScriptEntry {
+    func address(for script: [UInt8], _ db: Database?) throws -> ScriptEntry {
         let key = ScriptKey(script)
         if let hit = scriptCache[key] { return hit }
         let c = classify(script)
@@ -811,11 +853,7 @@ final class IngestState {
             if let keyHash, let known = keyHashAddressIds[keyHash] {
                 id = known
             } else {
-                let insert = try sql().insertAddressBulk
-                insert.bind(1, nextAddressId)
-                insert.bind(2, text: text)
-                insert.bind(3, Int64(c.kind.code))
-                try insert.run()
+                staged.addresses.append((nextAddressId, text, Int64(c.kind.code)))
                 id = nextAddressId
                 nextAddressId += 1
                 summary.addressesAdded += 1
@@ -839,7 +877,7 @@ final class IngestState {
                 select.reset()
             }
         }
-        let entry = ScriptEntry(kind: c.kind.code, addressId: id,
+        let entry = ScriptEntry(addressId: id, kind: c.kind.code,
                                 elide: id >= 0 && OutputScript.elidable(script, kind: c.kind, address: c.address))
         scriptCache[key] = entry
         return entry
@@ -854,27 +892,45 @@ final class IngestState {
         return nil
     }
 
-    /// Writes the staged rows and applies the updates to earlier rows.
+    /// Writes the open batch's rows and applies its updates to earlier rows, inside the caller's transaction.
     func writeStaged(_ db: Database) throws {
-        try insertStagedBlocks(db)
-        for p in stagedPartialBlocks {
-            try db.execute(sql: "INSERT INTO partial_block(blockId, fullTxCount) VALUES (?, ?)",
-                           arguments: [p.blockId, p.transactionCount])
-        }
-        try insertStagedTransactions(db)
-        try insertStagedOutputs(db)
-        try insertStagedInputs(db)
-        try insertClusterInputRows(db)
-        try applyStagedUpdates(db)
+        try write(staged, db)
         try beginStaging()
     }
 
+    /// Writes one batch's rows and applies its updates to earlier rows.
+    func write(_ staged: StagedRows, _ db: Database) throws {
+        try insertStagedBlocks(staged, db)
+        for p in staged.partialBlocks {
+            try db.execute(sql: "INSERT INTO partial_block(blockId, fullTxCount) VALUES (?, ?)",
+                           arguments: [p.blockId, p.transactionCount])
+        }
+        try insertStagedAddresses(staged, db)
+        try insertStagedTransactions(staged, db)
+        try insertStagedOutputs(staged, db)
+        try insertStagedInputs(staged, db)
+        try insertClusterInputRows(staged, db)
+        try applyStagedUpdates(staged, db)
+    }
+
+    /// The address rows a bulk load met first in this batch.
+    private func insertStagedAddresses(_ staged: StagedRows, _ db: Database) throws {
+        guard !staged.addresses.isEmpty else { return }
+        let insert = try sql().insertAddressBulk
+        for a in staged.addresses {
+            insert.bind(1, a.id)
+            insert.bind(2, text: a.text)
+            insert.bind(3, a.kind)
+            try insert.run()
+        }
+    }
+
     /// New block rows, and stale blocks a reorg brings back into the best chain.
-    private func insertStagedBlocks(_ db: Database) throws {
-        if !stagedBlocks.isEmpty {
+    private func insertStagedBlocks(_ staged: StagedRows, _ db: Database) throws {
+        if !staged.blocks.isEmpty {
             let insert = try sql().insertBlock
             let revive = try sql().reviveBlock
-            for b in stagedBlocks {
+            for b in staged.blocks {
                 if b.reactivate {
                     revive.bind(1, b.height.map(Int64.init))
                     revive.bind(2, b.id)
@@ -906,10 +962,10 @@ final class IngestState {
     }
 
     /// The staged `tx` rows.
-    private func insertStagedTransactions(_ db: Database) throws {
-        if !stagedTxs.isEmpty {
+    private func insertStagedTransactions(_ staged: StagedRows, _ db: Database) throws {
+        if !staged.txs.isEmpty {
             let insert = try sql().insertTx
-            for t in stagedTxs {
+            for t in staged.txs {
                 insert.bind(1, t.id)
                 insert.bind(3, t.blockId)
                 insert.bind(4, t.position.map(Int64.init))
@@ -931,10 +987,10 @@ final class IngestState {
     }
 
     /// The staged `output` rows.
-    private func insertStagedOutputs(_ db: Database) throws {
-        if !stagedOutputs.isEmpty {
+    private func insertStagedOutputs(_ staged: StagedRows, _ db: Database) throws {
+        if !staged.outputs.isEmpty {
             let insert = try sql().insertOutput
-            for o in stagedOutputs {
+            for o in staged.outputs {
                 insert.bind(1, o.id)
                 insert.bind(2, o.txId)
                 insert.bind(3, o.n)
@@ -951,10 +1007,10 @@ final class IngestState {
     }
 
     /// The staged `input` rows; a linked input's prevout txid is left empty (InputPrevTxid.swift).
-    private func insertStagedInputs(_ db: Database) throws {
-        if !stagedInputs.isEmpty {
+    private func insertStagedInputs(_ staged: StagedRows, _ db: Database) throws {
+        if !staged.inputs.isEmpty {
             let insert = try sql().insertInput
-            for i in stagedInputs {
+            for i in staged.inputs {
                 insert.bind(1, i.id)
                 insert.bind(2, i.txId)
                 insert.bind(3, i.n)
@@ -977,36 +1033,36 @@ final class IngestState {
     }
 
     /// The narrow clustering input of each staged transaction (ClusterInputs.swift).
-    private func insertClusterInputRows(_ db: Database) throws {
-        if !stagedTxs.isEmpty {
+    private func insertClusterInputRows(_ staged: StagedRows, _ db: Database) throws {
+        if !staged.txs.isEmpty {
             // The narrow clustering input (ClusterInputs.swift), from the staged rows: a transaction's inputs
             // and outputs are staged contiguously, in order, right after it.
             let insert = try sql().insertClusterInput
             var i = 0, o = 0
             var blob: [UInt8] = []
-            for t in stagedTxs {
-                guard i + t.inputCount <= stagedInputs.count, o + t.outputCount <= stagedOutputs.count else {
+            for t in staged.txs {
+                guard i + t.inputCount <= staged.inputs.count, o + t.outputCount <= staged.outputs.count else {
                     throw StoreError.badData("staged rows of transaction \(t.id) are incomplete", at: nil)
                 }
                 blob.removeAll(keepingCapacity: true)
-                for k in i..<(i + t.inputCount) { ClusterInputs.append(stagedInputs[k].addressId, to: &blob) }
+                for k in i..<(i + t.inputCount) { ClusterInputs.append(staged.inputs[k].addressId, to: &blob) }
                 let flags = CospendIndex.flags(isCoinbase: t.isCoinbase,
-                                                outputValues: stagedOutputs[o..<(o + t.outputCount)].lazy.map(\.value))
+                                                outputValues: staged.outputs[o..<(o + t.outputCount)].lazy.map(\.value))
                 if CospendIndex.isCandidate(flags: flags, inputCount: t.inputCount) {
                     // A possible CoinJoin (rare): what the exclusions read besides the addresses.
                     var d = ClusterInputs.Details(version: t.version, lockTime: t.lockTime, outputCount: t.outputCount)
                     let kind = try sql().addressKind
                     for k in i..<(i + t.inputCount) {
                         var code: UInt8 = 0
-                        if let a = stagedInputs[k].addressId {
+                        if let a = staged.inputs[k].addressId {
                             kind.bind(1, a)
                             if try kind.step() { code = UInt8(truncatingIfNeeded: kind.int64(0)) }
                             kind.reset()
                         }
-                        d.input(value: stagedInputs[k].value, sequence: stagedInputs[k].sequence, kind: code)
+                        d.input(value: staged.inputs[k].value, sequence: staged.inputs[k].sequence, kind: code)
                     }
                     for k in o..<(o + t.outputCount) {
-                        d.output(value: stagedOutputs[k].value, addressId: stagedOutputs[k].addressId, kind: stagedOutputs[k].kind)
+                        d.output(value: staged.outputs[k].value, addressId: staged.outputs[k].addressId, kind: staged.outputs[k].kind)
                     }
                     insert.bind(6, copying: d.bytes)
                 } else {
@@ -1028,18 +1084,18 @@ final class IngestState {
 
     /// Updates to rows written before this batch: outputs spent now, inputs resolved late, their
     /// transactions' fees and clustering rows, loose transactions a block confirmed.
-    private func applyStagedUpdates(_ db: Database) throws {
-        if !dbOutputSpends.isEmpty {
+    private func applyStagedUpdates(_ staged: StagedRows, _ db: Database) throws {
+        if !staged.outputSpends.isEmpty {
             let update = try sql().markOutputSpent
-            for s in dbOutputSpends {
+            for s in staged.outputSpends {
                 update.bind(1, s.inputId)
                 update.bind(2, s.outputId)
                 try update.run()
             }
         }
-        if !lateResolved.isEmpty {
+        if !staged.lateResolved.isEmpty {
             let update = try sql().resolveInput
-            for r in lateResolved {
+            for r in staged.lateResolved {
                 update.bind(1, r.outputId)
                 update.bind(2, r.addressId)
                 update.bind(3, r.value)
@@ -1047,21 +1103,21 @@ final class IngestState {
                 try update.run()
             }
         }
-        if !touchedTxIds.isEmpty {
+        if !staged.touchedTxIds.isEmpty {
             // Fees are summed per transaction: that needs the per-transaction indexes.
             try leaveBulkLoad(db)
             let fee = try sql().recomputeFee
-            for id in touchedTxIds.sorted() {
+            for id in staged.touchedTxIds.sorted() {
                 fee.bind(1, id)
                 try fee.run()
             }
             // Their narrow clustering rows now have the resolved addresses.
-            try ClusterInputs.rebuild(db, txIds: touchedTxIds.sorted())
+            try ClusterInputs.rebuild(db, txIds: staged.touchedTxIds.sorted())
         }
-        if !attachments.isEmpty {
+        if !staged.attachments.isEmpty {
             let update = try sql().attachTx
             let attachInput = try sql().attachClusterInput
-            for a in attachments {
+            for a in staged.attachments {
                 for u in [update, attachInput] {
                     u.bind(1, a.blockId)
                     u.bind(2, a.position)
@@ -1072,11 +1128,11 @@ final class IngestState {
         }
     }
 
-    func writeCheckpoint(_ db: Database) throws {
+    func writeCheckpoint(_ staged: StagedRows, _ db: Database) throws {
         let set = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
         try db.execute(sql: set, arguments: [MetaKey.network, network.rawValue])
         try db.execute(sql: set, arguments: [MetaKey.toolVersion, "spoor \(SpoorVersion.current)"])
-        if let tip {
+        if let tip = staged.tip {
             try db.execute(sql: set, arguments: [MetaKey.checkpointBlock, tip.hash.hex])
             try db.execute(sql: set, arguments: [MetaKey.checkpointHeight, tip.height.map(String.init) ?? ""])
         }

@@ -1,4 +1,5 @@
 import BitcoinAddresses
+import Foundation
 import BitcoinPrimitives
 import ChainSources
 
@@ -12,14 +13,26 @@ public struct IngestOptions: Sendable {
     public var network: Network?
     /// A competing branch longer than this without overtaking the stored chain is an error, not a reorg.
     public var maxBranchBlocks: Int = 10_000
-    /// In-memory outpoint entries kept before the cache is dropped (lookups then fall back to the database).
-    public var maxCachedOutputs: Int = 12_000_000
-    /// In-memory script → address entries kept before that cache is dropped.
-    public var maxCachedScripts: Int = 8_000_000
+    /// In-memory outpoint entries kept before the cache is dropped (lookups then fall back to the database, and
+    /// a bulk load ends: from then on every row is indexed as it is written, several times slower).
+    public var maxCachedOutputs: Int = IngestOptions.cacheEntries(bytesPerEntry: 115)
+    /// In-memory script → address entries kept before that cache is dropped (the same consequences).
+    public var maxCachedScripts: Int = IngestOptions.cacheEntries(bytesPerEntry: 100)
+
+    /// Entries of one of the two caches in a quarter of the machine's memory (the two together: half). An entry
+    /// costs its hash table slot (64 bytes for an outpoint, 56 for a script) over a load factor between 3/8 and
+    /// 3/4; the sizes above are the midpoint. 24 GiB give ≈ 56M outputs and 64M scripts, which keeps a generated
+    /// chain of ≈ 40M transactions in one bulk load; 4 GiB give ≈ 9–10M of each.
+    public static func cacheEntries(bytesPerEntry: Int) -> Int {
+        Int(min(ProcessInfo.processInfo.physicalMemory / 4, UInt64(Int.max))) / bytesPerEntry
+    }
     /// Check each block as consensus allows without the UTXO set (`Block.consensusFault`): proof of work against
     /// the network's limit, one coinbase and first, no txid twice (CVE-2012-2459), the merkle root. Off only for
     /// generated benchmark chains that carry no proof of work.
     public var checkConsensus = true
+    /// In a bulk load, write each batch on a second thread while the next one is read and staged
+    /// (`IngestPipeline`); off to measure the ingest on one thread.
+    public var writerThread = true
 
     public init() {}
 }
@@ -80,11 +93,15 @@ public struct IngestTiming: Sendable, Codable, Equatable {
     public var commitSeconds: Double = 0
     /// Building the deferred indexes at the end.
     public var indexSeconds: Double = 0
+    /// Batches written on the writer thread while the next one was staged (`IngestOptions.writerThread`); their
+    /// write and commit seconds are that thread's.
+    public var writerThreadBatches = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case stageSeconds = "stage_s", writeSeconds = "write_s", commitSeconds = "commit_s", indexSeconds = "index_s"
+        case writerThreadBatches = "writer_thread_batches"
     }
 }
 
@@ -146,6 +163,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         timing.writeSeconds += o.timing.writeSeconds
         timing.commitSeconds += o.timing.commitSeconds
         timing.indexSeconds += o.timing.indexSeconds
+        timing.writerThreadBatches += o.timing.writerThreadBatches
         transactionsPerSecond = seconds > 0 ? Double(transactionsAdded) / seconds : 0
     }
 }

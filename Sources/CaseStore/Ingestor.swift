@@ -56,16 +56,21 @@ public final class Ingestor {
                 let inputs = try source.inputsRead()
                 try database.write { db in try ChainInputStore.record(db, inputs, at: Date()) }
             }
+            // The caches go before the deferred indexes are built (their sorts are the peak of a large load). A
+            // later ingest through this Ingestor reloads its state from the database, as a new process would:
+            // with the indexes built, a cache miss is a lookup.
+            state = nil
             let indexStart = ThreadClock.now()
             try database.ensureIndexes()
             total.timing.indexSeconds = ThreadClock.now() - indexStart
-            state?.bulkLoad = false
             total.unresolvedInputs = try database.read { db in try StoreQueries.unresolvedInputCount(db) }
             total.seconds = Date().timeIntervalSince(started)
             total.transactionsPerSecond = total.seconds > 0 ? Double(total.transactionsAdded) / total.seconds : 0
             return total
         } catch {
-            // The caches may describe rows a rolled-back batch never wrote: start afresh next time.
+            // A batch may still be in flight on the writer thread: let it end (its own error, if any, comes
+            // second to this one). The caches may describe rows a rolled-back batch never wrote: start afresh.
+            try? state?.finishWrites()
             state = nil
             throw database.mapError(error)
         }

@@ -16,18 +16,22 @@ enum IngestBench {
         var transactions = 1_000_000
         var work = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-ingest-bench").path
         var keep = false
+        var realMegabytes = 0
         var i = 1
         while i < args.count {
             let value = i + 1 < args.count ? args[i + 1] : ""
             switch args[i] {
             case "--medium": medium = value.isEmpty || value == "none" ? nil : value
+            case "--real":
+                guard let n = Int(value), n > 0 else { throw BenchError("--real needs a size in MB") }
+                realMegabytes = n
             case "--transactions":
-                guard let n = Int(value), n > 0 else { throw BenchError("--transactions needs a positive count") }
+                guard let n = Int(value), n >= 0 else { throw BenchError("--transactions needs a count (0: none)") }
                 transactions = n
             case "--work": work = value
             case "--keep": keep = true; i -= 1
             default: throw BenchError("unknown option \(args[i]); usage: spoor-bench ingest [--medium DIR|none] "
-                                      + "[--transactions N] [--work DIR] [--keep]")
+                                      + "[--transactions N] [--real MB] [--work DIR] [--keep]")
             }
             i += 2
         }
@@ -37,13 +41,39 @@ enum IngestBench {
             try measure(label: "medium (\(URL(fileURLWithPath: medium).lastPathComponent))",
                         blocks: URL(fileURLWithPath: medium).appendingPathComponent("blocks"), work: work, keep: keep)
         }
-        let generated = URL(fileURLWithPath: work).appendingPathComponent("generated-\(transactions)")
-        try ChainGenerator.ensure(at: generated, transactions: transactions)
-        try measure(label: "generated (\(transactions) tx)", blocks: generated, work: work, keep: keep)
+        if realMegabytes > 0 { try measureReal(megabytes: realMegabytes, work: work, keep: keep) }
+        if transactions > 0 {
+            let generated = URL(fileURLWithPath: work).appendingPathComponent("generated-\(transactions)")
+            try ChainGenerator.ensure(at: generated, transactions: transactions)
+            try measure(label: "generated (\(transactions) tx), one thread", blocks: generated, work: work, keep: keep,
+                        writerThread: false)
+            try measure(label: "generated (\(transactions) tx), SQLite writes on a second thread", blocks: generated,
+                        work: work, keep: keep, writerThread: true)
+        }
         print(String(format: "peak memory (max RSS of this process): %.0f MiB", peakMemoryMiB()))
     }
 
-    static func measure(label: String, blocks: URL, work: String, keep: Bool) throws {
+    /// The parse benchmark's blk files (real mainnet blocks re-linked and re-mined, XOR'd), ingested with every
+    /// consensus check on, in MB/s of CPU next to `openssl dgst -sha256` over the same files.
+    static func measureReal(megabytes: Int, work: String, keep: Bool) throws {
+        let dir = URL(fileURLWithPath: work).appendingPathComponent("real-\(megabytes)mb")
+        defer { if !keep { try? FileManager.default.removeItem(at: dir) } }
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let built = try BenchChainBuilder.build(in: dir, bytes: megabytes * 1_000_000)
+        let openssl = try ParseBenchmark.timeOpenSSL(built.files)
+        let ingestCPU = try measure(label: "real mainnet blocks (fixtures, re-linked)", blocks: dir, work: work,
+                                    keep: keep)
+        let mb = Double(built.bytes) / 1_000_000
+        print(String(format: "  spoor ingest %.1f MB/s per CPU-second; openssl dgst -sha256 over the same files "
+                     + "%.1f MB/s (%.2f s CPU): ratio %.3f", mb / ingestCPU, mb / openssl.cpu, openssl.cpu,
+                     openssl.cpu / ingestCPU))
+    }
+
+    /// Prints the parse-only and ingest figures of one blocks directory; returns the ingest's CPU seconds.
+    @discardableResult
+    static func measure(label: String, blocks: URL, work: String, keep: Bool, writerThread: Bool = false) throws
+        -> Double {
         // Parse only: the reader over the same bytes, every transaction decoded and hashed.
         var t0 = Date()
         var c0 = cpuSeconds()
@@ -73,7 +103,9 @@ enum IngestBench {
         do {
             let database = try CaseDatabase(path: dbPath)
             let source = try BlockDirectorySource(directory: blocks, network: nil)
-            summary = try Ingestor(database: database).ingest(source)
+            var options = IngestOptions()
+            options.writerThread = writerThread
+            summary = try Ingestor(database: database, options: options).ingest(source)
             try database.checkpointWAL()
             dbBytes = database.fileBytes
         }
@@ -95,6 +127,7 @@ enum IngestBench {
         print("  unresolved inputs after ingest: \(summary.unresolvedInputs)")
         print(String(format: "  database %.1f MiB = %.2f × raw block bytes", Double(dbBytes) / 1_048_576,
                      Double(dbBytes) / Double(max(rawBytes, 1))))
+        return ingestCPU
     }
 
     /// User + system CPU time of this process.
@@ -118,6 +151,15 @@ enum IngestBench {
 enum ChainGenerator {
     static let magic: [UInt8] = Network.regtest.magic
     static let transactionsPerBlock = 2_500
+
+    /// `spoor-bench generate --transactions N --out DIR`: the chain alone, for runs through the `spoor` binary.
+    static func main(_ args: [String]) throws {
+        guard let n = ClusterBench.option(args, "--transactions").flatMap(Int.init), n > 0,
+              let out = ClusterBench.option(args, "--out") else {
+            throw BenchError("usage: spoor-bench generate --transactions N --out DIR")
+        }
+        try ensure(at: URL(fileURLWithPath: out), transactions: n)
+    }
 
     static func ensure(at dir: URL, transactions: Int) throws {
         let done = dir.appendingPathComponent("COMPLETE")

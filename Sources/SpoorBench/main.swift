@@ -12,6 +12,8 @@ if benchArguments.first?.hasPrefix("cluster") == true {
     try ClusterBench.main(benchArguments)
 } else if benchArguments.first == "ingest" {
     try IngestBench.main(benchArguments)
+} else if benchArguments.first == "generate" {
+    try ChainGenerator.main(benchArguments)
 } else if benchArguments.first == "addresses" {
     AddressBench.run()
 } else if benchArguments.first == "parse" {
@@ -28,6 +30,7 @@ if benchArguments.first?.hasPrefix("cluster") == true {
 } else {
     print("usage: spoor-bench <benchmark> [options]")
     print("  parse [--mb N] [--dir DIR] [--keep]   blk parse throughput vs openssl dgst -sha256")
+    print("  generate --transactions N --out DIR  write the ingest benchmark's generated chain as blk files")
     print("  addresses                            address derivation throughput")
     print("  json NODE_FILE|ETL_DIR...            JSON readers: parse, ingest vs python3 json.loads (json.sh)")
     print("  match-ads [--payments P] [N...]      ad matching when N ads compete for P payments")

@@ -23,17 +23,35 @@ final class IngestPipeline: @unchecked Sendable {
     func submit(_ write: @escaping @Sendable () throws -> Double) throws {
         try wait()
         idle.wait()
+        let job = Job(write)
         queue.async {
-            let start = ThreadClock.now()
-            do {
-                let written = try write()
-                let end = ThreadClock.now()
-                self.writeSeconds += written - start
-                self.commitSeconds += end - written
-            } catch {
-                self.failure = error
-            }
+            self.run(job)
             self.idle.signal()
+        }
+    }
+
+    /// Runs and drops the job's closure before `submit`'s block signals: the closure holds the ingest state and
+    /// with it the case database, which must be closed (its writer lock released, its `-shm` removed) by the
+    /// time `wait` returns, not whenever the dispatch queue releases the block.
+    private func run(_ job: Job) {
+        guard let write = job.take() else { return }
+        let start = ThreadClock.now()
+        do {
+            let written = try write()
+            let end = ThreadClock.now()
+            writeSeconds += written - start
+            commitSeconds += end - written
+        } catch {
+            failure = error
+        }
+    }
+
+    private final class Job: @unchecked Sendable {
+        private var write: (@Sendable () throws -> Double)?
+        init(_ write: @escaping @Sendable () throws -> Double) { self.write = write }
+        func take() -> (@Sendable () throws -> Double)? {
+            defer { write = nil }
+            return write
         }
     }
 

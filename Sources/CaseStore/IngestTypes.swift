@@ -31,8 +31,11 @@ public struct IngestOptions: Sendable {
     /// generated benchmark chains that carry no proof of work.
     public var checkConsensus = true
     /// In a bulk load, write each batch on a second thread while the next one is read and staged
-    /// (`IngestPipeline`); off to measure the ingest on one thread.
-    public var writerThread = true
+    /// (`IngestPipeline`). Off by default until the pipeline has a CI history: a full parallel test run saw a
+    /// spurious "locked by another process" and a vanished `-shm` right after an ingest, the database outliving
+    /// the ingest on the writer thread (fixed in `IngestPipeline.run`); the benchmarks and
+    /// `IngestWriterThreadTests` turn it on.
+    public var writerThread = false
 
     public init() {}
 }

@@ -65,6 +65,20 @@ public enum HTML {
         h += findings(ReportFindings(report: report), report: report)
         h += trail(graph, manifest: report.manifest)
 
+        h += siteSection(report)
+        h += payersSection(report)
+        h += adsSection(report)
+        h += contactsSection(report)
+        h += tracesSection(report)
+        h += manifestSection(report)
+        h += "</body>\n</html>\n"
+        return h
+    }
+
+    /// The ad site's cluster: size, watchlist, how it was found, its evidence and addresses.
+    static func siteSection(_ report: Report) -> String {
+        let e = escape
+        var h = ""
         let site = report.siteCluster
         h += """
         <h2>The ad site's cluster</h2>
@@ -86,6 +100,13 @@ public enum HTML {
         }
         h += "<details><summary>All \(site.addresses.count) addresses</summary><p class=\"mono\">\(site.addresses.map(e).joined(separator: " "))</p></details>\n"
 
+        return h
+    }
+
+    /// One row per payer cluster, with its funding sources, service leads and addresses.
+    static func payersSection(_ report: Report) -> String {
+        let e = escape
+        var h = ""
         h += "<h2>Payer clusters (\(report.payerClusters.count))</h2>\n<table><tr><th>cluster</th><th>size</th><th>payments</th><th>total paid</th><th>first / last</th><th>ads</th><th>contacts</th><th>funding sources</th></tr>\n"
         for p in report.payerClusters {
             let funding = p.fundingSources.map { s in
@@ -100,6 +121,13 @@ public enum HTML {
         }
         h += "</table>\n"
 
+        return h
+    }
+
+    /// Every ad with its status, payment, payer and the reason for its status.
+    static func adsSection(_ report: Report) -> String {
+        let e = escape
+        var h = ""
         let counts = Dictionary(grouping: report.ads, by: \.status).mapValues(\.count)
         h += "<h2>Ads (\(report.ads.count): \(counts["matched"] ?? 0) matched, \(counts["ambiguous"] ?? 0) ambiguous, \(counts["unmatched"] ?? 0) unmatched)</h2>\n"
         h += "<table><tr><th>ad</th><th>posted</th><th>price</th><th>contact</th><th>status</th><th>payment</th><th>payer</th><th>confidence</th><th>reason</th></tr>\n"
@@ -110,6 +138,13 @@ public enum HTML {
         }
         h += "</table>\n"
 
+        return h
+    }
+
+    /// Contacts shared between payer clusters, and payer clusters with several contacts.
+    static func contactsSection(_ report: Report) -> String {
+        let e = escape
+        var h = ""
         h += "<h2>Shared contacts</h2>\n"
         if report.sharedContacts.isEmpty { h += "<p>No contact appears under more than one payer cluster.</p>\n" }
         else {
@@ -127,6 +162,13 @@ public enum HTML {
             }
             h += "</table>\n"
         }
+        return h
+    }
+
+    /// Fund tracing endpoints and conflicting tags.
+    static func tracesSection(_ report: Report) -> String {
+        let e = escape
+        var h = ""
         if !report.traces.isEmpty {
             h += "<h2>Fund tracing</h2>\n"
             for t in report.traces {
@@ -144,6 +186,13 @@ public enum HTML {
             }
             h += "</table>\n"
         }
+        return h
+    }
+
+    /// Caveats, then the manifest: every input with its hash, the database and the parameters.
+    static func manifestSection(_ report: Report) -> String {
+        let e = escape
+        var h = ""
         h += "<h2>Caveats</h2>\n" + report.caveats.map { "<p class=\"caveat\">\(withCode(e($0)))</p>" }.joined(separator: "\n") + "\n"
         h += "<h2>Manifest</h2>\n<table><tr><th>input</th><th>file</th><th>SHA-256</th><th>bytes</th></tr>\n"
         for f in report.manifest.inputs {
@@ -152,7 +201,6 @@ public enum HTML {
         for c in report.manifest.chainInputs ?? [] { h += chainInputRow(c) }
         let d = report.manifest.database, p = report.manifest.parameters
         h += "</table>\n<p>Database: \(d.blocks) blocks, \(d.transactions) transactions, \(d.inputs) inputs, \(d.outputs) outputs, \(d.addresses) addresses, \(d.unresolvedInputs) unresolved inputs. Parameters: window \(p.windowBeforeMinutes) min before / \(p.windowAfterMinutes) min after posting, USD tolerance \(p.tolerancePercent)%, trace \(e(p.traceDirection)) \(e(p.tracePolicy)) \(p.traceHops) hops, site rules \(e(p.siteRules.joined(separator: ", "))).</p>\n"
-        h += "</body>\n</html>\n"
         return h
     }
 

@@ -41,6 +41,30 @@ import Testing
         #expect(stoppedBy.first?.heuristicIDs == ["change.optimal", HeuristicRegistry.collapseGuard])
     }
 
+    /// A change chain: wallet A spends two coins at a time, and `change.optimal` takes each hop's output below
+    /// both inputs for A's change (3000, then 3001), each joining A with a new one-address cluster. The third
+    /// hop's small output is wallet B's address 2001: that guess would join two clusters of ten or more.
+    @Test func aChangeChainGrowsUntilItWouldJoinTwoLargeClusters() {
+        let chain = Array(Self.twoWallets.prefix(3)) + [
+            tx(3, inputs: [(1000, 3000), (1001, 3000)], outputs: [(4000, 4000), (3000, 1900)]),
+            tx(4, inputs: [(3000, 1900), (1002, 3000)], outputs: [(4001, 3800), (3001, 1000)]),
+            tx(5, inputs: [(3001, 1000), (1003, 3000)], outputs: [(4002, 3400), (2001, 500)]),
+        ]
+        var open = Clusterer(profile: profile(collapse: nil))
+        open.process(ChainIndex(chain))
+        #expect(open.clusterIDs()[2001] == open.clusterIDs()[1000], "without the guard the chain ends in B")
+
+        var c = Clusterer(profile: profile(collapse: .init(large: 10, maxSharePercent: 100)))
+        c.process(ChainIndex(chain))
+        let ids = c.clusterIDs()
+        #expect(ids[3000] == ids[1000] && ids[3001] == ids[1000], "a guess adding one new address is let through")
+        #expect(ids[2001] != ids[1000] && ids[2001] == ids[2000])
+        #expect(ids[4000] != ids[1000] && ids[4001] != ids[1000] && ids[4002] != ids[1000], "payments stay apart")
+        #expect(c.statistics.guardRefusals[HeuristicRegistry.collapseGuard] == 1)
+        #expect(c.stops.records.last?.tx == TxID(5))
+        #expect(c.stops.records.last?.heuristicIDs == ["change.optimal", HeuristicRegistry.collapseGuard])
+    }
+
     @Test func belowLargeTheGuardLetsAGuessThroughUnlessOneClusterWouldDominate() {
         var small = Clusterer(profile: profile(collapse: .init(large: 11, maxSharePercent: 100)))
         small.process(ChainIndex(Self.twoWallets))

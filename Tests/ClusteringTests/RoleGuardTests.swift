@@ -79,6 +79,30 @@ import Testing
         #expect(c.stops.records.last?.heuristicIDs == [HeuristicRegistry.optimalChange, HeuristicRegistry.roleGuard])
     }
 
+    /// A custodial payment: the exchange pays invoice 500 on a customer's behalf from its hot coins 10 and 11, in
+    /// a withdrawal that also pays another customer (20). The invoice is the one output below every input, so
+    /// `change.optimal` takes it for the exchange's change; joined, every later deposit the exchange sweeps would
+    /// be the site's. The exchange is a payer (it pays a site address), so the guess is refused; the exchange's
+    /// own inputs still join, and the customer it paid is no payer.
+    @Test func aChangePickOnACustodialPaymentDoesNotJoinTheExchangeToTheSite() {
+        let chain: [ClusterTransaction] = [
+            tx(0, inputs: [(nil, 0)], outputs: [(10, 60_000), (11, 50_000)], coinbase: true),
+            tx(1, inputs: [(10, 60_000), (11, 50_000)], outputs: [(500, 30_000), (20, 79_900)]),
+        ]
+        var open = cluster(chain, roles: false, change: true)
+        let joined = open.clusterIDs()
+        #expect(joined[500] == joined[10], "without the guard the invoice is the exchange's change")
+        var c = cluster(chain, roles: true, change: true)
+        let ids = c.clusterIDs()
+        #expect(ids[500] != ids[10] && ids[500] != ids[11])
+        #expect(ids[10] == ids[11], "the exchange's co-spend is not a role conflict")
+        #expect(c.statistics.guardRefusals[HeuristicRegistry.roleGuard] == 1)
+        #expect(c.stops.records.last?.tx == TxID(1))
+        #expect(c.stops.records.last?.heuristicIDs == [HeuristicRegistry.optimalChange, HeuristicRegistry.roleGuard])
+        let roles = ObservedRoles.observe(ChainIndex(chain), site: Self.site).byAddress
+        #expect(roles[10] == ObservedRoles.payer && roles[11] == ObservedRoles.payer && roles[20] == nil)
+    }
+
     /// Payers are whoever pays a site address without being the site; the site's own spends mark nobody.
     @Test func rolesAreObservedFromWhatPaysTheSite() {
         let index = ChainIndex(Self.coldPayjoin + [tx(3, inputs: [(500, 24_000)], outputs: [(600, 23_900)])])

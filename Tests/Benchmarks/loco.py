@@ -2,8 +2,9 @@
 """Leave-one-chain-out tables from `spoor evaluate --json` results (Heuristics/README.md, "How choices are made").
 
 Structural (yes/no) choice: for each held-out chain, ship the candidate when on the other chains it is no worse
-than the baseline on any listed figure of any profile and better on at least one; print the held-out chain's
-figures under the pick.
+than the baseline on any listed figure of any profile and better on at least one (`--no-gain-needed`: no worse
+is enough); print the held-out chain's figures under the pick. NAME:higher:0.001 lets that figure get worse by
+up to 0.001 and still count as not worse.
   loco.py structural --figures NAME:higher,NAME:lower... --baseline A1.json A2.json --candidate B1.json B2.json
   (the k-th baseline file and the k-th candidate file are the same profile)
 
@@ -41,17 +42,21 @@ def value(figs, name, chain):
     return None if f is None else f["per_chain"].get(chain)
 
 def structural(a):
-    wanted = [tuple(x.split(":")) for x in a.figures.split(",")]
+    # NAME:higher or NAME:lower, optionally :ALLOWANCE, a change for the worse that still counts as not worse.
+    wanted = [(x.split(":") + ["0"])[:3] for x in a.figures.split(",")]
     pairs = [(figures(b), figures(c)) for b, c in zip(a.baseline, a.candidate)]
     chains = sorted(pairs[0][0][2])
     def compare(chain):
         worse, better = [], []
         for (prof, base, _), (_, cand, _) in pairs:
-            for name, direction in wanted:
+            for name, direction, allowance in wanted:
                 x, y = value(base, name, chain), value(cand, name, chain)
                 if x is None or y is None or abs(x - y) < 1e-12: continue
                 good = (y > x) if direction == "higher" else (y < x)
-                (better if good else worse).append(f"{prof} {name} {x:.4g}→{y:.4g}")
+                if not good and abs(x - y) <= float(allowance) + 1e-12: good = None
+                entry = f"{prof} {name} {x:.6g}→{y:.6g}"
+                if good is None: entry += f" (within {allowance})"
+                (better if good is not False else worse).append(entry)
         return worse, better
     verdicts = {c: compare(c) for c in chains}
     print("| held out | training chains: worse / better | pick | held-out chain under the pick |")
@@ -60,11 +65,11 @@ def structural(a):
         train = [c for c in chains if c != h]
         worse = [w for c in train for w in verdicts[c][0]]
         better = [b for c in train for b in verdicts[c][1]]
-        ship = not worse and bool(better)
+        ship = not worse and (a.no_gain_needed or bool(better))
         held = []
         for (prof, base, _), (_, cand, _) in pairs:
             figs = cand if ship else base
-            held.append(prof + " " + ", ".join(f"{n.split('.')[-1]} {value(figs, n, h):.4g}" for n, _ in wanted
+            held.append(prof + " " + ", ".join(f"{n.split('.')[-1]} {value(figs, n, h):.4g}" for n, _, _ in wanted
                                                if value(figs, n, h) is not None))
         print(f"| {h} | {len(worse)} / {len(better)} | {'candidate' if ship else 'baseline'} | {'; '.join(held)} |")
     print()
@@ -188,6 +193,8 @@ def main():
     s.add_argument("--figures", required=True)
     s.add_argument("--baseline", nargs="+", required=True)
     s.add_argument("--candidate", nargs="+", required=True)
+    s.add_argument("--no-gain-needed", action="store_true",
+                   help="pick the candidate when no figure is worse, even if none is better (guard.roles' criterion)")
     g = sub.add_parser("collapse-grid")
     g.add_argument("--dir", required=True)
     g.add_argument("--reference", required=True)

@@ -31,7 +31,7 @@ public enum ClusterRunner {
         return try database.write { db in
             let roleSite = profile.guards.roles ? site : []
             // The site is part of the guards' input: a run with another site does not extend this one.
-            let tagsDigest = ClusterRunStore.tagsDigest(entityTags.merging(roleSite.map { ("site:" + $0, "site") }) { a, _ in a })
+            let tagsDigest = guardInputDigest(entityTags: entityTags, site: roleSite)
             let stored = try ClusterRunStore.state(db)
             var plan = try ClusterPlanner.plan(profile: profile, tagsDigest: tagsDigest, stored: stored.map(facts),
                                                chainAtWatermark: stored?.watermark.map { try chain(db, at: $0) },
@@ -148,6 +148,18 @@ public enum ClusterRunner {
         return (clusterer, CospendRun(transactions: loaded.cospends.count, addressBound: loaded.addressBound,
                                       lastPosition: loaded.lastPosition, idSum: loaded.idSum,
                                       candidates: loaded.cospends.candidates.txCount, streamed: false))
+    }
+
+    /// The digest a stored run keeps of its guards' input: the entity tags and, for `guard.roles`, the site (a run
+    /// with other tags or another site does not extend it; `evaluate` tells by it which site a run read).
+    public static func guardInputDigest(entityTags: [String: String], site: [String]) -> String {
+        ClusterRunStore.tagsDigest(entityTags.merging(site.map { ("site:" + $0, "site") }) { a, _ in a })
+    }
+
+    /// `guard.roles`' input from the watchlist's addresses, over `chain`: the whole chain, loaded with `.links`.
+    public static func observedRoles(_ db: Database, chain: ChainIndex, site: [String], addressBound: Int) throws -> ObservedRoles {
+        let seeds = try StoreQueries.addressIDs(site, db).values.sorted()
+        return seeds.isEmpty ? ObservedRoles() : siteRoles(chain, site: seeds, addressBound: addressBound)
     }
 
     /// `guard.roles`' input: the site as the site's own transactions show it (`SiteExpansion` over single

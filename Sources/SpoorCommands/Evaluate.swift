@@ -74,7 +74,8 @@ struct CaseScorer {
         guard FileManager.default.fileExists(atPath: database) else { throw CommandFailure("\(database): no such case database") }
         let store = try CaseDatabase(path: database, mode: .readOnly)
         let stored = try store.read { db in try ClusterStore.runProfile(db) }
-        let (chain, txids) = try store.read { db in (try ChainIndexLoader.load(db, columns: [.spenderShapes]), try ClusterStore.txidsByID(db)) }
+        // `.links` for `guard.roles`' input (the site's own transactions), which the rerun reads like the run did.
+        let (chain, txids) = try store.read { db in (try ChainIndexLoader.load(db, columns: [.spenderShapes, .links]), try ClusterStore.txidsByID(db)) }
         try truth.checkBelongs(to: Set(chain.index.txStoreID.map { txids[Int64($0)] ?? "" }), database: database)
         var assignment: [(address: String, cluster: Int64)] = []
         var merges: [(a: String, b: String, heuristics: [String])] = []
@@ -109,7 +110,10 @@ struct CaseScorer {
         for (address, id) in try TraceGraphLoader.addressIDs(Array(byAddress.keys), in: store) {
             tags[AddressID(UInt32(id))] = byAddress[address]
         }
-        var clusterer = Clusterer(profile: profile, addressCount: chain.addressBound, entityTags: tags)
+        let site = try roleSite(store, profile: profile, entityTags: byAddress)
+        let roles = site.isEmpty ? ObservedRoles()
+            : try store.read { db in try ClusterRunner.observedRoles(db, chain: chain.index, site: site, addressBound: chain.addressBound) }
+        var clusterer = Clusterer(profile: profile, addressCount: chain.addressBound, entityTags: tags, roles: roles)
         clusterer.process(chain.index)
         let roots = clusterer.clusterIDs()
         let storedClusters = try TraceClusterLoader.load(store, addressCapacity: roots.count).clusterOf
@@ -124,10 +128,24 @@ struct CaseScorer {
         return EvaluationReport(batch: chain.index, txid: { txids[Int64($0.raw)] ?? "" }, truth: truthTransactions, clusterer: &clusterer)
     }
 
+    /// The site `guard.roles` read when the stored clustering was made: the case's watchlist when the run's guard
+    /// input digest is that of the watchlist (as `investigate` and `spoor cluster --watchlist` make it), else none.
+    func roleSite(_ store: CaseDatabase, profile: HeuristicProfile, entityTags: [String: String]) throws -> [String] {
+        guard profile.guards.roles,
+              let watchlist = Self.watchlist(in: caseFolder ?? truth.folder.appendingPathComponent("case")) else { return [] }
+        let site = try TagParser.parse(fileURL: watchlist).tags.map(\.address)
+        let stored = try store.read { try ClusterRunStore.state($0) }?.tagsDigest
+        return stored == ClusterRunner.guardInputDigest(entityTags: entityTags, site: site) ? site : []
+    }
+
+    static func watchlist(in folder: URL) -> URL? {
+        ["watchlist.json", "watchlist.csv"].map { folder.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
     func analyse(_ store: CaseDatabase, _ folder: URL) throws -> Report {
         let fm = FileManager.default
-        guard let watchlist = ["watchlist.json", "watchlist.csv"].map({ folder.appendingPathComponent($0) })
-            .first(where: { fm.fileExists(atPath: $0.path) }) else {
+        guard let watchlist = Self.watchlist(in: folder) else {
             throw CommandFailure("\(folder.path): no watchlist.json or watchlist.csv (pass --case, or --clustering-only)")
         }
         let ads = folder.appendingPathComponent("ads.csv"), rates = folder.appendingPathComponent("rates.csv")

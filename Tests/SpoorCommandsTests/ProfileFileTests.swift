@@ -9,7 +9,7 @@ import Testing
     let changeYAML = """
         # The shipped change profile, written as YAML.
         id: change
-        version: 4
+        version: 5
         description: DESCRIPTION
         cospend: [cospend.multi-input]
         exclude:
@@ -42,6 +42,7 @@ import Testing
         guards:
           entity_tags: true
           collapse: {large: 100, max_share_percent: 50}
+          roles: true
         """
 
     static let aliasBomb: String = {

@@ -63,6 +63,11 @@ struct ClusterRun: AsyncParsableCommand {
         print("exclusions    " + s.exclusionsPerRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         if let n = s.depositServices { print("deposit links \(n) service cluster(s) whose deposit addresses link their payers") }
         print("guard refusals " + (s.guardRefusals.isEmpty ? "none" : s.guardRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        // The profile turns the role guard on but nothing says which addresses are the site's: say so, or the
+        // analyst takes this clustering for the one investigate makes (which passes the case's watchlist).
+        if profile.guards.roles && site.isEmpty {
+            print("role guard    refused nothing: no --watchlist, so no address is known to receive the site's payments")
+        }
     }
 }
 

@@ -30,6 +30,20 @@ import Testing
         #expect(graph.components(separatedBy: "<edge ").count - 1 == 1913)
     }
 
+    /// `default` turns `guard.roles` on: without a watchlist the guard knows no site, and the summary says so.
+    @Test func roleGuardWithoutWatchlistIsNamedInTheSummary() async throws {
+        let dir = try Fixtures.temporaryDirectory("cluster-cli-roles")
+        let db = dir.appendingPathComponent("case.sqlite").path
+        let chain = Fixtures.sampleChains.appendingPathComponent("small-seed1")
+        try await run(["ingest", chain.appendingPathComponent("blocks").path, "--db", db, "--quiet"])
+        let without = try await runSpoor(["cluster", "--db", db, "--profile", "default", "--quiet"])
+        #expect(without.stdout.contains("role guard    refused nothing: no --watchlist"))
+        let watchlist = chain.appendingPathComponent("case/watchlist.json").path
+        let with = try await runSpoor(["cluster", "--db", db, "--profile", "default", "--fresh", "--quiet", "--watchlist", watchlist])
+        #expect(!with.stdout.contains("role guard"))
+        #expect(with.stdout.contains("guard.roles"))
+    }
+
     @Test func unknownProfileAndBadProfileFileAreClearErrors() async throws {
         await #expect(throws: CommandFailure.self) { try await run(["cluster", "--db", "/nonexistent/x.sqlite", "--profile", "nope"]) }
         let dir = try Fixtures.temporaryDirectory("cluster-cli-profile")

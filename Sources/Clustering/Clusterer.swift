@@ -157,13 +157,23 @@ public struct Clusterer {
         if seen[word] & bit == 0 { seen[word] |= bit; seenCount += 1 }
     }
 
+    /// What `process(_:walkingFrom:progressEvery:progress:)` tells of its walk: the transactions walked so far and
+    /// the number it walks in all.
+    public typealias WalkProgress = (_ walked: Int, _ toWalk: Int) -> Void
+
     /// Clusters every transaction of the batch, in its order (which must be chain order), then applies the
     /// profile's links (`link.deposit-address`), which read the whole batch: a profile with links is clustered
     /// in one batch.
     /// - Complexity: O(inputs + outputs) per transaction, times the near-constant union-find cost.
-    /// - Parameter start: the first transaction to walk. A resumed run of a profile with links passes the
-    ///   whole chain (the links read all of it) and walks only the transactions added since.
-    public mutating func process(_ batch: ChainIndex, walkingFrom start: Int = 0) {
+    /// - Parameters:
+    ///   - start: the first transaction to walk. A resumed run of a profile with links passes the whole chain
+    ///     (the links read all of it) and walks only the transactions added since.
+    ///   - progressEvery: how many transactions the walk takes between two calls of `progress`.
+    ///   - progress: told the transactions walked and the number to walk (both counted from `start`) after each
+    ///     `progressEvery` of them and at the end of the walk. The walk goes in slices of that size, so the hook
+    ///     adds no work per transaction.
+    public mutating func process(_ batch: ChainIndex, walkingFrom start: Int = 0, progressEvery: Int = 65_536,
+                                 progress: WalkProgress? = nil) {
         grow(to: batch.addressBound)
         defer { publishMergeCounts() }
         let none = ChainIndex.noAddress
@@ -171,63 +181,68 @@ public struct Clusterer {
         // runtime exclusivity check per read (perf: swift_beginAccess from this loop, 3.6 % of the change
         // profile's CPU; none when the batch type lived in this module).
         let inputAddress = batch.inputAddress, outputAddress = batch.outputAddress
-        for t in min(start, batch.txCount)..<batch.txCount {
-            var tx = batch.view(t)
-            statistics.transactions += 1
-            // Fresh outputs: first appearance of the address in chain order (first output in this tx).
-            if !changeLeaves.isEmpty { tx.fresh = tx.freshOutputs(isSeen: isSeen) }
-            defer { for o in tx.outputs where outputAddress[o] != none { markSeen(outputAddress[o]) } }
+        let walkStart = min(start, batch.txCount), every = max(1, progressEvery)
+        for slice in stride(from: walkStart, to: batch.txCount, by: every) {
+            let sliceEnd = min(slice + every, batch.txCount)
+            defer { progress?(sliceEnd - walkStart, batch.txCount - walkStart) }
+            for t in slice..<sliceEnd {
+                var tx = batch.view(t)
+                statistics.transactions += 1
+                // Fresh outputs: first appearance of the address in chain order (first output in this tx).
+                if !changeLeaves.isEmpty { tx.fresh = tx.freshOutputs(isSeen: isSeen) }
+                defer { for o in tx.outputs where outputAddress[o] != none { markSeen(outputAddress[o]) } }
 
-            // Exclusions. Every CoinJoin rule needs two or more inputs, so single-input transactions skip them.
-            var excluded: UInt32 = 0
-            if tx.isCoinbase {
-                if exclusions.contains(where: { $0.bit == coinbaseBit }) { excluded = coinbaseBit }
-            } else if tx.inputCount >= 2 {
-                for (bit, rule) in exclusions where bit != coinbaseBit && rule.matches(tx) { excluded |= bit }
-            }
-            if excluded != 0 {
-                statistics.excludedTransactions += 1
-                if !tx.isCoinbase { flagged.append((tx.id, excluded)) }
-                for (bit, rule) in exclusions where excluded & bit != 0 { statistics.exclusions[rule.id, default: 0] += 1 }
-                if useMultiInput, let first = firstInputAddress(tx.inputs, inputAddress) {
+                // Exclusions. Every CoinJoin rule needs two or more inputs, so single-input transactions skip them.
+                var excluded: UInt32 = 0
+                if tx.isCoinbase {
+                    if exclusions.contains(where: { $0.bit == coinbaseBit }) { excluded = coinbaseBit }
+                } else if tx.inputCount >= 2 {
+                    for (bit, rule) in exclusions where bit != coinbaseBit && rule.matches(tx) { excluded |= bit }
+                }
+                if excluded != 0 {
+                    statistics.excludedTransactions += 1
+                    if !tx.isCoinbase { flagged.append((tx.id, excluded)) }
+                    for (bit, rule) in exclusions where excluded & bit != 0 { statistics.exclusions[rule.id, default: 0] += 1 }
+                    if useMultiInput, let first = firstInputAddress(tx.inputs, inputAddress) {
+                        for i in tx.inputs {
+                            let a = inputAddress[i]
+                            if a != none && a != first { stops.append(a: first, b: a, tx: tx.id.raw, heuristics: multiInputBit | excluded) }
+                        }
+                    }
+                    continue
+                }
+                guard !tx.isCoinbase else { continue }
+
+                guard let first = firstInputAddress(tx.inputs, inputAddress) else { continue }
+                if useMultiInput {
+                    // An input `guard.roles` keeps from the first one (a PayJoin's other party) anchors the rest of
+                    // its side, so each party's own inputs still join each other.
+                    var other: UInt32?
                     for i in tx.inputs {
                         let a = inputAddress[i]
-                        if a != none && a != first { stops.append(a: first, b: a, tx: tx.id.raw, heuristics: multiInputBit | excluded) }
+                        if a != none && a != first { joinCospent(first, a, other: &other, tx: tx.id.raw) }
                     }
                 }
-                continue
-            }
-            guard !tx.isCoinbase else { continue }
-
-            guard let first = firstInputAddress(tx.inputs, inputAddress) else { continue }
-            if useMultiInput {
-                // An input `guard.roles` keeps from the first one (a PayJoin's other party) anchors the rest of
-                // its side, so each party's own inputs still join each other.
-                var other: UInt32?
-                for i in tx.inputs {
-                    let a = inputAddress[i]
-                    if a != none && a != first { joinCospent(first, a, other: &other, tx: tx.id.raw) }
-                }
-            }
-            if let rule = compiledRule {
-                if learnsChangeKinds { tx.clusterChangeKinds = changeKinds[unionFind.find(first)] ?? 0 }
-                for k in leafHeuristics.indices { leafSets[k] = leafHeuristics[k].candidates(in: tx) }
-                if let w = walletTypeLeaf, let v = leafSets[w].only { walletTypeNamed.append((tx.id, v)) }
-                let picked = rule.evaluate(leafSets)
-                if let vout = picked.only {
-                    var support: UInt32 = 0
-                    for k in leafBits.indices where leafSets[k].contains(vout) { support |= leafBits[k] }
-                    changePicks.append((tx.id, vout))
-                    statistics.changeOutputs += 1
-                    tryUnion(first, tx.outputAddress(vout), tx: tx.id.raw, heuristics: support, isChange: true)
-                    if learnsChangeKinds, tx.outputKind(vout) < 32 {
-                        changeKinds[unionFind.find(first), default: 0] |= 1 << UInt32(tx.outputKind(vout))
+                if let rule = compiledRule {
+                    if learnsChangeKinds { tx.clusterChangeKinds = changeKinds[unionFind.find(first)] ?? 0 }
+                    for k in leafHeuristics.indices { leafSets[k] = leafHeuristics[k].candidates(in: tx) }
+                    if let w = walletTypeLeaf, let v = leafSets[w].only { walletTypeNamed.append((tx.id, v)) }
+                    let picked = rule.evaluate(leafSets)
+                    if let vout = picked.only {
+                        var support: UInt32 = 0
+                        for k in leafBits.indices where leafSets[k].contains(vout) { support |= leafBits[k] }
+                        changePicks.append((tx.id, vout))
+                        statistics.changeOutputs += 1
+                        tryUnion(first, tx.outputAddress(vout), tx: tx.id.raw, heuristics: support, isChange: true)
+                        if learnsChangeKinds, tx.outputKind(vout) < 32 {
+                            changeKinds[unionFind.find(first), default: 0] |= 1 << UInt32(tx.outputKind(vout))
+                        }
                     }
                 }
             }
         }
         if let link = profile.links.first(where: { $0.id == HeuristicRegistry.depositAddress }) {
-            linkDeposits(batch, walkedFrom: min(start, batch.txCount),
+            linkDeposits(batch, walkedFrom: walkStart,
                          minServiceAddresses: link.parameters["min_service_addresses"] ?? Self.defaultMinServiceAddresses,
                          bit: Self.linkBit)
         }

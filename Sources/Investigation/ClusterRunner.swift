@@ -15,8 +15,8 @@ public enum ClusterRunner {
     ///   - entityTags: entity label per address string (tags, watchlists) for the entity guard.
     ///   - site: the watchlist's addresses, for `guard.roles` (unused when the profile does not turn it on). The
     ///     roles are read from the whole chain before the walk (`siteRoles`), so such a run always starts over.
-    ///   - progress: told of each step as it starts and, while co-spends stream, of the transactions done
-    ///     (`ClusterProgress`); nil (the default) adds no work to the walk.
+    ///   - progress: told of each step as it starts and, while the walk goes, of the transactions done every
+    ///     65,536 (`ClusterProgress`); nil (the default) adds no work to the walk.
     @discardableResult
     public static func run(_ database: CaseDatabase, profile: HeuristicProfile, entityTags: [String: String] = [:],
                            site: [String] = [], allowIncremental: Bool = true,
@@ -112,8 +112,10 @@ public enum ClusterRunner {
         let roles = site.isEmpty ? ObservedRoles() : siteRoles(chain.index, site: site, addressBound: chain.addressBound)
         var clusterer = try makeClusterer(db, plan: plan, profile: profile, addressBound: chain.addressBound, tags: tags,
                                           roles: roles)
-        progress?(.clustering, nil, chain.index.txCount - from)
-        clusterer.process(chain.index, walkingFrom: from)
+        progress?(.clustering, 0, chain.index.txCount - from)
+        clusterer.process(chain.index, walkingFrom: from, progress: progress.map { report in
+            { walked, toWalk in report(.clustering, walked, toWalk) }
+        })
         return Walk(clusterer: clusterer, watermark: chain.positions.last ?? plan.resumeAfter,
                     processed: chain.index.txCount - from,
                     idSum: chain.index.txStoreID[from...].reduce(Int64(0)) { $0 &+ Int64($1) })
@@ -236,8 +238,8 @@ public enum ClusterRunner {
     }
 }
 
-/// Where a clustering run is, for a progress line: the step, and while co-spends stream, the transactions done
-/// of an estimated total.
+/// Where a clustering run is, for a progress line: the step, and while it clusters, the transactions done of the
+/// total (an estimate when co-spends stream: rows less those clustered before).
 public struct ClusterProgress: Sendable {
     public enum Step: String, Sendable {
         case reading = "reading the chain"

@@ -53,15 +53,18 @@ enum ClusterBench {
                      processCPUSeconds() - c0))
     }
 
-    /// `cluster-store --db PATH [--lists FILE] [--profile FILE]`: Spoor's store → final cluster ids, timed as
-    /// `spoor cluster` does it (the narrow clustering input for profiles without a change rule, the full columns
-    /// otherwise), evidence of every effective union collected in memory. Then, untimed, writes the co-spend
-    /// lists for the C and graphsense lines.
+    /// `cluster-store --db PATH [--lists FILE] [--profile FILE] [--progress]`: Spoor's store → final cluster ids,
+    /// timed as `spoor cluster` does it (the narrow clustering input for profiles without a change rule, the full
+    /// columns otherwise), evidence of every effective union collected in memory; `--progress` passes the walk a
+    /// progress hook, as `spoor cluster` on a terminal does (its cost). Then, untimed, writes the co-spend lists for
+    /// the C and graphsense lines.
     static func store(_ args: [String]) throws {
         guard let db = option(args, "--db") else { throw BenchError("cluster-store needs --db PATH") }
         var profile = HeuristicProfile.builtInDefault
         if let p = option(args, "--profile") { profile = try HeuristicProfile.load([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))), file: p) }
         let lean = ClusterPlanner.usesCospendsOnly(profile)
+        var progressCalls = 0
+        let progress: ((Int) -> Void)? = args.contains("--progress") ? { _ in progressCalls += 1 } : nil
         let database = try CaseDatabase(path: db, mode: .readOnly)
         // CPU time as well as wall time: the machine is shared, and the wall clock mostly measures the others.
         let (t0, c0) = (DispatchTime.now(), processCPUSeconds())
@@ -73,7 +76,7 @@ enum ClusterBench {
             // What `spoor cluster` runs: one pass over the narrow clustering input, clustering row by row.
             let run: CospendRun
             (clusterer, run) = try database.read { db in
-                try ClusterRunner.clusterCospends(db) { Clusterer(profile: profile) }
+                try ClusterRunner.clusterCospends(db, make: { Clusterer(profile: profile) }, tick: progress)
             }
             (t1, c1) = (DispatchTime.now(), processCPUSeconds())
             loaded = (run.transactions, 0, run.addressBound, nil)
@@ -85,7 +88,7 @@ enum ClusterBench {
             }
             (t1, c1) = (DispatchTime.now(), processCPUSeconds())
             clusterer = Clusterer(profile: profile, addressCount: chain.addressBound)
-            clusterer.process(chain.index)
+            clusterer.process(chain.index, progress: progress.map { tick in { walked, _ in tick(walked) } })
             loaded = (chain.index.txCount, chain.index.inputCount, chain.addressBound, CospendIndex(chain.index))
             candidates = chain.index.txCount
         }
@@ -110,6 +113,7 @@ enum ClusterBench {
         var checksum: UInt64 = 0
         for r in roots { checksum = checksum &* 31 &+ UInt64(r) }
         print("spoor: cluster id checksum \(checksum)")
+        if progress != nil { print("spoor: progress hook called \(progressCalls) times") }
         print(String(format: "spoor: peak resident memory %.0f MB", peakResidentMB()))
         if let lists = option(args, "--lists") {
             let b = try loaded.cospends ?? database.read { try ClusterStore.loadCospends($0, candidates: false).cospends }

@@ -48,4 +48,23 @@ import Testing
         let sameBlock = try #require(report.change.first { $0.heuristic.contains("change.same-block-spend") && !$0.heuristic.hasPrefix("rule") })
         #expect(sameBlock.named > 100 && sameBlock.precision >= 0.99)
     }
+
+    /// The walk's progress hook (what `spoor cluster` draws its estimate from): called after every slice and at the
+    /// end, with the transactions walked of those to walk, and the clustering is the same as without it.
+    @Test func progressHookReportsEverySliceAndChangesNothing() throws {
+        let (builder, _) = try SampleChain.load()
+        let profile = try SampleChain.profile("change")
+        let n = builder.batch.txCount, start = 300
+        var plain = Clusterer(profile: profile, addressCount: builder.scripts.count)
+        plain.process(builder.batch, walkingFrom: start)
+        var told: [[Int]] = []
+        var watched = Clusterer(profile: profile, addressCount: builder.scripts.count)
+        watched.process(builder.batch, walkingFrom: start, progressEvery: 500) { told.append([$0, $1]) }
+        let toWalk = n - start
+        #expect(toWalk > 1500 && toWalk % 500 != 0, "the sample chain has \(n) transactions")
+        let expected = Array(stride(from: 500, to: toWalk, by: 500)) + [toWalk]
+        #expect(told == expected.map { [$0, toWalk] })
+        #expect(watched.clusterIDs() == plain.clusterIDs())
+        #expect(watched.merges.count == plain.merges.count && watched.statistics == plain.statistics)
+    }
 }

@@ -129,6 +129,17 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
         }
     }
 
+    public func openCounts(hop: Int, maxHops: Int) throws -> (addresses: Int, transactions: Int) {
+        try database.read { db in
+            // `visited = 0 OR expanded = 0` as a term of its own, so the partial index `fetch_frontier_open` serves.
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(address) AS addresses, COUNT(txid) AS transactions FROM fetch_frontier
+                WHERE hop = ?1 AND (visited = 0 OR expanded = 0) AND (visited = 0 OR ?1 < ?2)
+                """, arguments: [hop, maxHops])
+            return (row?["addresses"] ?? 0, row?["transactions"] ?? 0)
+        }
+    }
+
     // MARK: results
 
     public func containsTransaction(_ txid: Txid) throws -> Bool {

@@ -53,6 +53,33 @@ public protocol EsploraFetchStore: AnyObject {
     func containsTransaction(_ txid: Txid) throws -> Bool
     /// Whether the block is stored (whole or in part).
     func containsBlock(_ hash: BlockHash) throws -> Bool
+    /// The items `nextTask` would still return at exactly `hop`, addresses and transactions apart (the size of
+    /// the hop the crawl enters, for its progress).
+    func openCounts(hop: Int, maxHops: Int) throws -> (addresses: Int, transactions: Int)
+}
+
+/// Where a crawl stands, for a progress line: what it did so far and the stage it is in — listing the addresses,
+/// or visiting the transactions of one hop — with the items of the stage done and known. Breadth first, a hop's
+/// transactions are all known when the crawl enters it (the hop before is finished; hop 0's come from the
+/// listings, which come first), so `done` of `total` is the share of the hop done; the next hop's size is known
+/// only when it starts.
+public struct EsploraCrawlProgress: Sendable, Equatable {
+    public enum Stage: Sendable, Equatable { case listingAddresses, transactions }
+    public var summary: EsploraFetchSummary
+    public var stage: Stage
+    public var hop: Int
+    public var maxHops: Int
+    /// Items of this stage visited in this run, of those open when the stage began.
+    public var done: Int
+    public var total: Int
+
+    public init(summary: EsploraFetchSummary, stage: Stage, hop: Int, maxHops: Int, done: Int, total: Int) {
+        self.summary = summary; self.stage = stage; self.hop = hop; self.maxHops = maxHops
+        self.done = done; self.total = total
+    }
+
+    /// The share of the stage done.
+    public var fractionComplete: Double? { total > 0 ? min(1, Double(done) / Double(total)) : nil }
 }
 
 /// What a fetch did.
@@ -104,7 +131,9 @@ public final class EsploraCrawler: ChainSource {
     public let maxHops: Int
     public var network: Network? { chain }
     private let chain: Network
-    private let progress: ((EsploraFetchSummary, FetchTask) -> Void)?
+    private let progress: ((EsploraCrawlProgress) -> Void)?
+    /// The stage the crawl is in (nil before the first item).
+    private var stage: EsploraCrawlProgress?
     private var started = false
     private let addresses: [String]
     private let refresh: Bool
@@ -136,7 +165,7 @@ public final class EsploraCrawler: ChainSource {
 
     public init(client: EsploraClient, store: any EsploraFetchStore, network: Network, maxHops: Int,
                 addresses: [String], refresh: Bool = false,
-                progress: ((EsploraFetchSummary, FetchTask) -> Void)? = nil) {
+                progress: ((EsploraCrawlProgress) -> Void)? = nil) {
         self.client = client
         self.store = store
         self.chain = network
@@ -172,19 +201,42 @@ public final class EsploraCrawler: ChainSource {
             try expand(task, info)
         }
         while let task = try store.nextTask(maxHops: maxHops) {
+            try enterStage(of: task)
             switch task.item {
             case .address(let a):
                 try visitAddress(a, task: task)
+                stage?.done += 1
             case .transaction(let t):
-                if let item = try visitTransaction(t, task: task) {
+                let item = try visitTransaction(t, task: task)
+                stage?.done += 1
+                if let item {
                     blocksRead.insert(item.block.hash)
-                    progress?(summary, task)
+                    reportProgress()
                     return .block(item)
                 }
             }
-            progress?(summary, task)
+            reportProgress()
         }
         return nil
+    }
+
+    /// Starts a new stage when the task is of another kind or hop than the last, sized by the items open in it,
+    /// and reports it at once (so its time counts from its start).
+    private func enterStage(of task: FetchTask) throws {
+        guard let progress else { return }
+        let kind: EsploraCrawlProgress.Stage
+        if case .address = task.item { kind = .listingAddresses } else { kind = .transactions }
+        guard stage?.stage != kind || stage?.hop != task.hop else { return }
+        let open = try store.openCounts(hop: task.hop, maxHops: maxHops)
+        stage = EsploraCrawlProgress(summary: summary, stage: kind, hop: task.hop, maxHops: maxHops, done: 0,
+                                     total: kind == .listingAddresses ? open.addresses : open.transactions)
+        progress(stage!)
+    }
+
+    private func reportProgress() {
+        guard let progress, var current = stage else { return }
+        current.summary = summary
+        progress(current)
     }
 
     private func visitAddress(_ address: String, task: FetchTask) throws {
@@ -406,6 +458,14 @@ public final class InMemoryEsploraFetchStore: EsploraFetchStore {
 
     public func containsTransaction(_ txid: Txid) throws -> Bool { transactions[txid] != nil }
     public func containsBlock(_ hash: BlockHash) throws -> Bool { blocks[hash] != nil }
+
+    public func openCounts(hop: Int, maxHops: Int) throws -> (addresses: Int, transactions: Int) {
+        var counts = (addresses: 0, transactions: 0)
+        for (item, e) in entries where e.hop == hop && (!e.visited || (!e.expanded && hop < maxHops)) {
+            if case .address = item { counts.addresses += 1 } else { counts.transactions += 1 }
+        }
+        return counts
+    }
 
     /// Records a block the crawler yielded as stored.
     public func record(_ item: SourceBlock) {

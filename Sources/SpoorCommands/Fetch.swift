@@ -91,7 +91,7 @@ struct FetchRun {
         let client = EsploraClient(baseURL: base, transport: transport)
         let progress = self.progress
         let crawler = EsploraCrawler(client: client, store: store, network: network, maxHops: hops,
-                                     addresses: addresses, refresh: refresh) { s, task in progress?.show(s, task) }
+                                     addresses: addresses, refresh: refresh) { progress?.show($0) }
         // The one ingest write path; a block per batch, so each checked transaction is committed before the
         // crawl marks it done (an interrupted fetch resumes without a gap).
         var options = IngestOptions()
@@ -151,18 +151,43 @@ struct FetchReport: Encodable {
     }
 }
 
-/// One progress line on standard error.
+/// The fetch's progress line, drawn by the `ProgressMeter` every command uses: the stage of the crawl, its items
+/// done of those known, the rate, and an estimate of the time left. A hop's size is known only once the hop
+/// before it is done, so before the last hop the estimate is of the time left until the next one.
 final class FetchProgress {
-    private var shown = false
+    let meter: ProgressMeter
+    private let now: () -> Double
+    private var stageStarted = 0.0
 
-    func show(_ s: EsploraFetchSummary, _ task: FetchTask) {
-        let line = "\rhop \(task.hop): \(s.addressesVisited) addresses, \(s.transactionsStored) transactions stored"
-        Console.writeError(Data((line + "   ").utf8))
-        shown = true
+    init(meter: ProgressMeter = ProgressMeter(enabled: true),
+         now: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate }) {
+        self.meter = meter
+        self.now = now
     }
 
-    func finish() {
-        if shown { Console.writeError(Data("\n".utf8)) }
-        shown = false
+    func show(_ p: EsploraCrawlProgress) {
+        let t = now()
+        if p.done == 0 { stageStarted = t }  // the crawl reports each stage as it enters it
+        let seconds = t - stageStarted
+        let name = Self.stageName(p)
+        var text = "\(name): \(p.done) of \(p.total)"
+        switch p.stage {
+        case .listingAddresses:
+            text += ", pages read: \(p.summary.pagesRead)"
+        case .transactions:
+            text += " transactions, " + String(format: "%.1f tx/s", seconds > 0 ? Double(p.done) / seconds : 0)
+                + ", \(p.summary.transactionsStored) stored"
+        }
+        meter.show(text, step: name, fraction: p.fractionComplete, seconds: seconds,
+                   leftUntil: p.stage == .transactions && p.hop < p.maxHops ? "hop \(p.hop + 1)" : nil)
     }
+
+    static func stageName(_ p: EsploraCrawlProgress) -> String {
+        switch p.stage {
+        case .listingAddresses: return "listing addresses"
+        case .transactions: return p.hop == 0 ? "the addresses' transactions" : "hop \(p.hop) of \(p.maxHops)"
+        }
+    }
+
+    func finish() { meter.finish() }
 }

@@ -89,20 +89,22 @@ final class ProgressMeter {
     }
 
     /// Shows `text` (plus the share done and the time left when `fraction` is known), unless a line was shown less
-    /// than `interval` ago in the same `step`.
-    func show(_ text: String, step: String? = nil, fraction: Double?, seconds: Double) {
+    /// than `interval` ago in the same `step`. `seconds` is the time the measured work has taken so far; when the
+    /// share is of a part of the job, `leftUntil` names what follows that part ("about 20 s left until hop 2").
+    func show(_ text: String, step: String? = nil, fraction: Double?, seconds: Double, leftUntil: String? = nil) {
         guard enabled else { return }
         let t = now()
         guard step != lastStep || t - lastShown >= interval else { return }
         lastShown = t
         lastStep = step
-        write("\r" + Self.line(text, fraction: fraction, seconds: seconds) + "   ")
+        write("\r" + Self.line(text, fraction: fraction, seconds: seconds, leftUntil: leftUntil) + "   ")
         shown = true
     }
 
-    static func line(_ text: String, fraction: Double?, seconds: Double) -> String {
+    static func line(_ text: String, fraction: Double?, seconds: Double, leftUntil: String? = nil) -> String {
         guard let f = fraction, f > 0.001, f < 1 else { return text }
         return text + String(format: ", %.0f%%, about %.0f s left", f * 100, seconds * (1 - f) / f)
+            + (leftUntil.map { " until " + $0 } ?? "")
     }
 
     func show(_ p: IngestProgress) {

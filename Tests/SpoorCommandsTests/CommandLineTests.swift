@@ -104,7 +104,10 @@ import Testing
         }
     }
 
-    /// On a terminal, `ingest` and `cluster` draw progress on standard error, with an estimate where the source knows
+    /// A word for sh -c, quoted.
+    static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// On a terminal, `ingest` and `cluster` draw progress on standard error, with an estimate where the work knows
     /// its size; their `--json` on standard output stays plain JSON. (Without a terminal they draw nothing: every
     /// other test here sees an empty standard error.)
     @Test func progressOnATerminalOnlyAndNeverInTheJSON() throws {
@@ -113,19 +116,38 @@ import Testing
         let db = dir.appendingPathComponent("case.sqlite").path
         let ingested = dir.appendingPathComponent("ingest.json").path, clustered = dir.appendingPathComponent("cluster.json").path
         let blocks = Fixtures.sampleChains.appendingPathComponent("small-seed1/blocks").path
-        func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let line = "\(quoted(spoor.path)) ingest \(quoted(blocks)) --db \(quoted(db)) --json > \(quoted(ingested)) && "
-            + "\(quoted(spoor.path)) cluster --db \(quoted(db)) --profile change --json > \(quoted(clustered))"
+        let line = "\(Self.quoted(spoor.path)) ingest \(Self.quoted(blocks)) --db \(Self.quoted(db)) --json > \(Self.quoted(ingested)) && "
+            + "\(Self.quoted(spoor.path)) cluster --db \(Self.quoted(db)) --profile change --json > \(Self.quoted(clustered))"
         // script(1) runs the line on a pseudo-terminal: standard error is the terminal, standard output the files.
         let run = try ChildRun.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", line, "/dev/null"])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("blocks, height ") && run.stdout.contains("%, about "), "\(run)")
         #expect(run.stdout.contains("\rreading the chain") && run.stdout.contains("\rwriting the clusters"), "\(run)")
+        #expect(run.stdout.contains("\rclustering: 0 of 2470 transactions"), "the change profile walks the chain index")
         for file in [ingested, clustered] {
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             #expect((try? JSONSerialization.jsonObject(with: data)) is [String: Any], "\(file)")
             #expect(!data.contains(UInt8(ascii: "\r")))
         }
+    }
+
+    /// `fetch` too, against the loopback Esplora: each hop's line on the terminal, its `--json` plain.
+    @Test func fetchProgressOnATerminalOnly() throws {
+        let spoor = try #require(ChildRun.spoor, "spoor is not built")
+        let esplora = try FakeEsplora(lines: try FetchCommandTests.lines.get())
+        defer { esplora.stop() }
+        let address = try #require(esplora.quietAddress)
+        let dir = try Fixtures.temporaryDirectory("tty-fetch")
+        let db = dir.appendingPathComponent("case.sqlite").path, fetched = dir.appendingPathComponent("fetch.json").path
+        let line = "\(Self.quoted(spoor.path)) fetch --esplora \(Self.quoted(esplora.url)) \(address) --hops 1 --rate 1000 "
+            + "--db \(Self.quoted(db)) --json > \(Self.quoted(fetched))"
+        let run = try ChildRun.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", line, "/dev/null"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("\rlisting addresses: 0 of 1") && run.stdout.contains("\rhop 1 of 1: 0 of "), "\(run)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: fetched))
+        let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(json?["transactions_stored"] as? Int == esplora.neighbourhood(of: address, hops: 1).count)
+        #expect(!data.contains(UInt8(ascii: "\r")))
     }
 
     @Test func usageErrorsExit64WithTheReason() throws {

@@ -58,6 +58,38 @@ import Testing
         #expect(again.summary.transactionsStored == 0)
     }
 
+    /// The progress line of a fetch (on a terminal): each stage as it starts, then its items done of those known at
+    /// its hop, the rate and the time left — until the next hop before the last one, since a hop's size is known
+    /// only when it starts. A fake clock that moves one second per line makes every figure exact.
+    @Test func fetchProgressGivesEachHopsShareAndTimeLeft() throws {
+        let esplora = try FakeEsplora(lines: try Self.lines.get())
+        defer { esplora.stop() }
+        let address = try #require(esplora.quietAddress)
+        final class Recorder { var lines: [String] = []; var clock = 0.0 }
+        let r = Recorder()
+        let meter = ProgressMeter(enabled: true, interval: 0, now: { 0 }, write: { r.lines.append($0) })
+        let progress = FetchProgress(meter: meter, now: { r.clock += 1; return r.clock })
+        _ = try FetchRun(esplora: esplora.url, addresses: [address], hops: 1, db: try databasePath("fetch-progress"),
+                         rate: 1000, network: nil, progress: progress).run()
+        func estimate(_ done: Int, of total: Int, until: String) -> String {
+            guard done > 0, done < total else { return "" }
+            let f = Double(done) / Double(total)
+            return String(format: ", %.0f%%, about %.0f s left", f * 100, Double(done) * (1 - f) / f) + until
+        }
+        let hop1 = esplora.neighbourhood(of: address, hops: 1).count - 2
+        #expect(hop1 > 2)
+        var expected = ["listing addresses: 0 of 1, pages read: 0", "listing addresses: 1 of 1, pages read: 1"]
+        for k in 0...2 {
+            expected.append("the addresses' transactions: \(k) of 2 transactions, \(k == 0 ? "0.0" : "1.0") tx/s, "
+                            + "\(k) stored" + estimate(k, of: 2, until: " until hop 1"))
+        }
+        for k in 0...hop1 {
+            expected.append("hop 1 of 1: \(k) of \(hop1) transactions, \(k == 0 ? "0.0" : "1.0") tx/s, \(2 + k) stored"
+                            + estimate(k, of: hop1, until: ""))
+        }
+        #expect(r.lines == expected.map { "\r" + $0 + "   " } + ["\n"])
+    }
+
     @Test func interruptedFetchCommandSaysHowToContinue() throws {
         let esplora = try FakeEsplora(lines: try Self.lines.get())
         defer { esplora.stop() }

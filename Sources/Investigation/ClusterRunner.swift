@@ -24,8 +24,12 @@ public enum ClusterRunner {
         let started = Date()
         var report: ((ClusterProgress.Step, Int?, Int?) -> Void)?
         if let progress {
+            var current: ClusterProgress.Step?, stepStarted = started
             report = { step, done, total in
-                progress(ClusterProgress(step: step, done: done, total: total, seconds: Date().timeIntervalSince(started)))
+                let now = Date()
+                if step != current { current = step; stepStarted = now }
+                progress(ClusterProgress(step: step, done: done, total: total, seconds: now.timeIntervalSince(started),
+                                         stepSeconds: now.timeIntervalSince(stepStarted)))
             }
         }
         return try database.write { db in
@@ -249,10 +253,15 @@ public struct ClusterProgress: Sendable {
     public var step: Step
     public var done: Int?
     public var total: Int?
+    /// Since the run began.
     public var seconds: Double
+    /// Since this step began: what the estimate of the step's time left is drawn from (the chain's loading
+    /// before the walk would otherwise count as clustering time).
+    public var stepSeconds: Double
 
-    public init(step: Step, done: Int?, total: Int?, seconds: Double) {
+    public init(step: Step, done: Int?, total: Int?, seconds: Double, stepSeconds: Double? = nil) {
         self.step = step; self.done = done; self.total = total; self.seconds = seconds
+        self.stepSeconds = stepSeconds ?? seconds
     }
 
     /// The share done, when the step counts its transactions.

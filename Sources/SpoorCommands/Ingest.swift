@@ -118,7 +118,7 @@ final class ProgressMeter {
         var text = p.step.rawValue
         if let total = p.total { text += p.done.map { ": \($0) of \(total) transactions" } ?? ": \(total) transactions" }
         text += String(format: " (%.0f s)", p.seconds)
-        show(text, step: p.step.rawValue, fraction: p.fractionComplete, seconds: p.seconds)
+        show(text, step: p.step.rawValue, fraction: p.fractionComplete, seconds: p.stepSeconds)
     }
 
     func finish() {

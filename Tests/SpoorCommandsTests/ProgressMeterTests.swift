@@ -1,8 +1,6 @@
-import CaseStore
 import Foundation
 import Investigation
 @testable import SpoorCommands
-import SpoorTestSupport
 import Testing
 
 /// The progress line: rate-limited, redrawn in place, with an estimate where the share done is known.
@@ -49,29 +47,15 @@ import Testing
         #expect(r.lines.isEmpty)
     }
 
-    /// A change-rule profile walks the chain index (no co-spend stream): its clustering step still reports the
-    /// transactions done of the total — none at the start, every 65,536, all at the end — which the meter turns
-    /// into a share and an estimate.
-    @Test func changeProfileClusteringReportsTransactionsDone() async throws {
-        let base = try await SampleCases.database("small-seed1", profile: nil)
-        let path = try Fixtures.temporaryDirectory("progress-change").appendingPathComponent("case.sqlite").path
-        try FileManager.default.copyItem(atPath: base, toPath: path)
-        final class Seen { var events: [ClusterProgress] = [] }
-        let seen = Seen()
-        let summary = try ClusterRunner.run(try CaseDatabase(path: path), profile: try ProfileOption.resolve("change")) {
-            seen.events.append($0)
-        }
-        let n = summary.transactionsProcessed
-        #expect(n == 2470)
-        #expect(seen.events.map(\.step) == [.reading, .clustering, .clustering, .writing])
-        #expect(seen.events.map(\.done) == [nil, 0, n, nil] && seen.events.map(\.total) == [nil, n, n, nil])
-
+    /// The estimate of a step is drawn from the step's own time (ClusterStoreTests checks the runner's events).
+    @Test func theEstimateCountsOnlyTheStepsOwnTime() {
         let r = Recorder()
         let meter = Self.meter(r)
-        meter.show(ClusterProgress(step: .clustering, done: 0, total: 1_000_000, seconds: 0))
+        // The estimate is the step's: 6 s of loading the chain before the walk do not count.
+        meter.show(ClusterProgress(step: .clustering, done: 0, total: 1_000_000, seconds: 6, stepSeconds: 0))
         r.clock = 2
-        meter.show(ClusterProgress(step: .clustering, done: 65_536, total: 1_000_000, seconds: 2))
-        #expect(r.lines == ["\rclustering: 0 of 1000000 transactions (0 s)   ",
-                            "\rclustering: 65536 of 1000000 transactions (2 s), 7%, about 29 s left   "])
+        meter.show(ClusterProgress(step: .clustering, done: 65_536, total: 1_000_000, seconds: 8, stepSeconds: 2))
+        #expect(r.lines == ["\rclustering: 0 of 1000000 transactions (6 s)   ",
+                            "\rclustering: 65536 of 1000000 transactions (8 s), 7%, about 29 s left   "])
     }
 }

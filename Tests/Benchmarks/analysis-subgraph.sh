@@ -13,8 +13,8 @@ cd "$(dirname "$0")/../.."
 db=$1; shift
 case_dir=""
 if [ $# -gt 0 ] && [ -d "$1" ]; then case_dir=$1; shift; fi
-swift build -c release --product spoor 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)/spoor
+source Tests/Benchmarks/release-bin.sh
+bin=$(release_bin spoor)/spoor
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 args=()

@@ -14,8 +14,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${SPOOR_BENCH_DIR:-${TMPDIR:-/tmp}/spoor-cluster-bench}"
 mkdir -p "$WORK"
 cd "$ROOT"
-swift build -c release --product spoor-bench >/dev/null
-BENCH="$ROOT/.build/release/spoor-bench"
+source Tests/Benchmarks/release-bin.sh
+BENCH="$(release_bin spoor-bench)/spoor-bench"
 DB="$WORK/chain-$N.sqlite"
 if [ ! -f "$DB.done" ]; then
   rm -f "$DB" "$DB-wal" "$DB-shm"

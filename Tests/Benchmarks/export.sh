@@ -9,8 +9,8 @@ ROUNDS="${1:-10}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${TMPDIR:-/tmp}/spoor-export-bench-$$"
 cd "$ROOT"
-swift build -c release --product spoor >/dev/null
-SPOOR="$(swift build -c release --show-bin-path)/spoor"
+source Tests/Benchmarks/release-bin.sh
+SPOOR="$(release_bin spoor)/spoor"
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -6,8 +6,8 @@
 # Release build. Needs python3 and curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product spoor >/dev/null
-spoor="$(swift build -c release --show-bin-path)/spoor"
+source Tests/Benchmarks/release-bin.sh
+spoor="$(release_bin spoor)/spoor"
 work="${TMPDIR:-/tmp}/spoor-http-answer-$$"
 mkdir -p "$work"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -10,5 +10,7 @@
 # `openssl dgst -sha256`), --keep (keep the databases).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product spoor-bench
-exec "$(swift build -c release --show-bin-path)/spoor-bench" ingest "$@"
+source Tests/Benchmarks/release-bin.sh
+bin=$(release_bin spoor-bench)
+echo "$(date -u '+%Y-%m-%d %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
+exec "$bin/spoor-bench" ingest "$@"

@@ -10,9 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 chain=${1:-../shared/data/samplechains/medium-seed3}
 [ -d "$chain" ] || chain=SampleChains/small-seed1
-swift build -c release --product spoor 2>&1 | tail -n 1
-swift build -c release --product spoor-bench 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)
+source Tests/Benchmarks/release-bin.sh
+bin=$(release_bin spoor spoor-bench)
 work=${TMPDIR:-/tmp}/spoor-json-bench-$$
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/etl-gz"

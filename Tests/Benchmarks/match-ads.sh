@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 payments=6
 if [ "${1:-}" = "--payments" ]; then payments=$2; shift 2; fi
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(250 500 1000 2000 4000 8000)
-swift build -c release --product spoor-bench 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)/spoor-bench
+source Tests/Benchmarks/release-bin.sh
+bin=$(release_bin spoor-bench)/spoor-bench
 spoor=$("$bin" match-ads --payments "$payments" "${sizes[@]}")
 peer=$(python3 - "$payments" "${sizes[@]}" <<'PY'
 import sys, time

@@ -5,7 +5,8 @@
 # peak memory. Release build; pinned to one CPU when `taskset` exists.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product spoor-bench
+source Tests/Benchmarks/release-bin.sh
+bin=$(release_bin spoor-bench)
 pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c "${SPOOR_BENCH_CPU:-0}"); fi
-exec "${pin[@]}" "$(swift build -c release --show-bin-path)/spoor-bench" parse "$@"
+exec "${pin[@]}" "$bin/spoor-bench" parse "$@"

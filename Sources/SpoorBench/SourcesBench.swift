@@ -1,9 +1,10 @@
+import BitcoinAddresses
 import BitcoinPrimitives
 import CaseStore
 import ChainSources
 import Foundation
 
-/// The JSON readers' benchmark (issue 16): `spoor-bench json NODE_FILE ETL_DIR...`.
+/// The JSON readers' benchmark (issue 16): `spoor-bench json [--network NAME] NODE_FILE ETL_DIR...`.
 ///
 /// For a node-JSON file (`getblock 3` lines) and for bitcoin-etl exports of the same chain (plain `.json`, and
 /// `.json.gz` shards), measures in one run, as CPU seconds of this process:
@@ -12,18 +13,26 @@ import Foundation
 /// - ingest: the same source into a fresh case database (parse + the ingest write path);
 /// - the peer: Python's C JSON parser (`json.loads` per line) over the same lines, timed over the parse only
 ///   (lines already in memory), and with reading and decompressing the files as well.
-/// The ratio is the peer's CPU time over Spoor's: ≥ 1 means Spoor is at least as fast.
+/// The ratio is the peer's CPU time over Spoor's: ≥ 1 means Spoor is at least as fast. Node JSON and bitcoin-etl
+/// rows do not name their network, so the ingest is told it (`--network`, as `spoor ingest` is; default regtest,
+/// the sample chains').
 enum SourcesBench {
     static func main(_ args: [String]) throws {
-        let paths = Array(args.dropFirst())
+        var paths = Array(args.dropFirst())
+        var network = Network.regtest
+        if paths.first == "--network", paths.count > 1 {
+            guard let named = Network(rawValue: paths[1]) else { throw BenchError("unknown network \(paths[1])") }
+            network = named
+            paths.removeFirst(2)
+        }
         guard !paths.isEmpty else {
-            print("usage: spoor-bench json NODE_JSON_FILE|ETL_DIR...")
+            print("usage: spoor-bench json [--network NAME] NODE_JSON_FILE|ETL_DIR...")
             exit(2)
         }
-        for path in paths { try measure(path) }
+        for path in paths { try measure(path, network: network) }
     }
 
-    static func measure(_ path: String) throws {
+    static func measure(_ path: String, network: Network) throws {
         var isDirectory: ObjCBool = false
         FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let open: () throws -> any ChainSource
@@ -59,7 +68,9 @@ enum SourcesBench {
         c0 = IngestBench.cpuSeconds()
         do {
             let database = try CaseDatabase(path: db)
-            _ = try Ingestor(database: database).ingest(try open())
+            var options = IngestOptions()
+            options.network = network
+            _ = try Ingestor(database: database, options: options).ingest(try open())
         }
         let ingest = IngestBench.cpuSeconds() - c0
         print(String(format: "  spoor ingest (parse + store): %6.2f s CPU  %6.1f MB/s  %8.0f tx/s  (store ≈ %.2f s, %.0f %%)",

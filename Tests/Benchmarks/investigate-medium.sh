@@ -7,9 +7,12 @@
 # usage: Tests/Benchmarks/investigate-medium.sh [CHAIN_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-chain=${1:-../shared/data/samplechains/medium-seed3}
+chain=$(cd "${1:-../shared/data/samplechains/medium-seed3}" && pwd)
 source Tests/Benchmarks/release-bin.sh
 bin=$(release_bin spoor)/spoor
+# Builds before the profiles were embedded read them from Heuristics/profiles under the working directory: run in
+# the checkout the measured binary was built from.
+if [ -n "${SPOOR_BIN:-}" ]; then cd "${SPOOR_BIN%/.build/*}"; fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 src=$chain/rpc/blocks.jsonl

@@ -8,22 +8,17 @@
 # projection in ingest-results.md is built from. Every $SAMPLE seconds (default 30) $WORK/scale-N.series.STEP
 # gets a line "seconds cpu_s rss_mib db_mib load blk" of the running step (blk: the blk file it has open, i.e.
 # how far through the chain it is), so a run shows how the cost per transaction moves as the database grows.
-# Release build, not pinned (the run may use both cores). SPOOR_BIN=DIR uses spoor and spoor-bench built
-# beforehand in DIR instead of building them. A chain already in $WORK/generated-N (with its COMPLETE file) is
-# used as it is. The chain and database under $WORK are removed at the end unless KEEP=1.
+# Release build, not pinned (the run may use both cores); SPOOR_BIN=DIR measures one made beforehand
+# (release-bin.sh). A chain already in $WORK/generated-N (with its COMPLETE file) is used as it is. The chain
+# and database under $WORK are removed at the end unless KEEP=1.
 # usage: Tests/Benchmarks/scale.sh [N]
 set -euo pipefail
 N="${1:-100000000}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${SPOOR_BENCH_DIR:-${TMPDIR:-/tmp}/spoor-scale-bench}"
 cd "$ROOT"
-if [ -n "${SPOOR_BIN:-}" ]; then
-  BIN="$SPOOR_BIN"
-else
-  swift build -c release --product spoor-bench >/dev/null
-  swift build -c release --product spoor >/dev/null
-  BIN="$(swift build -c release --show-bin-path)"
-fi
+source Tests/Benchmarks/release-bin.sh
+BIN="$(release_bin spoor-bench spoor)"
 mkdir -p "$WORK"
 CHAIN="$WORK/generated-$N"
 DB="$WORK/scale-$N.sqlite"

@@ -61,8 +61,8 @@ bash "$fuzz/make-seeds.sh" "$root" "$work/seeds"
 # CPU seconds (user + sys) of the finished children of this shell, from bash's `times` (run in this shell, not
 # in a command substitution, whose subshell has no children of its own).
 children_cpu() {
-  times > "$work/.times"
-  tail -n 1 "$work/.times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } print t }'
+  times > "$work/.times.$$"
+  tail -n 1 "$work/.times.$$" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } print t }'
 }
 
 printf "%-18s %12s %8s %10s %8s %9s %5s %9s %8s\n" harness executions cpu_s exec_cpu_s crashes timeouts ooms peak_rss wall_s
@@ -73,7 +73,7 @@ for h in "${harnesses[@]}"; do
   limits=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1)
   [ "$seconds" -gt 0 ] && limits+=(-max_total_time="$seconds")
   started=$(date +%s)
-  children_cpu > "$work/.cpu_before"
+  children_cpu > "$work/.cpu_before.$$"
   set +e
   # Swift's own crash reporter would catch a trap first and exit without libFuzzer writing the input out.
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/$h" "${limits[@]}" -runs="$runs" -artifact_prefix="$work/artifacts/$h-" \
@@ -81,8 +81,8 @@ for h in "${harnesses[@]}"; do
   code=$?
   set -e
   wall=$(( $(date +%s) - started ))
-  children_cpu > "$work/.cpu_after"
-  cpu=$(awk -v a="$(cat "$work/.cpu_before")" -v b="$(cat "$work/.cpu_after")" 'BEGIN { printf "%.0f", b - a }')
+  children_cpu > "$work/.cpu_after.$$"
+  cpu=$(awk -v a="$(cat "$work/.cpu_before.$$")" -v b="$(cat "$work/.cpu_after.$$")" 'BEGIN { printf "%.0f", b - a }')
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
   rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
   timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)

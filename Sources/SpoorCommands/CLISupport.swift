@@ -85,3 +85,12 @@ func requireReplaceable(_ database: CaseDatabase, path: String, with profile: St
     throw CommandFailure("\(path) holds a clustering made with profile \(stored.profile); pass --replace to "
                          + "replace it with profile \(profile) (reports, evaluate, trace and explain use the stored one)")
 }
+
+/// A case folder's files, as `investigate` and `evaluate` both look them up.
+enum CaseFolder {
+    /// The watchlist: `watchlist.json`, else `watchlist.csv`; nil when neither exists.
+    static func watchlist(in folder: URL) -> URL? {
+        ["watchlist.json", "watchlist.csv"].map { folder.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+}

@@ -132,20 +132,15 @@ struct CaseScorer {
     /// input digest is that of the watchlist (as `investigate` and `spoor cluster --watchlist` make it), else none.
     func roleSite(_ store: CaseDatabase, profile: HeuristicProfile, entityTags: [String: String]) throws -> [String] {
         guard profile.guards.roles,
-              let watchlist = Self.watchlist(in: caseFolder ?? truth.folder.appendingPathComponent("case")) else { return [] }
+              let watchlist = CaseFolder.watchlist(in: caseFolder ?? truth.folder.appendingPathComponent("case")) else { return [] }
         let site = try TagParser.parse(fileURL: watchlist).tags.map(\.address)
         let stored = try store.read { try ClusterRunStore.state($0) }?.tagsDigest
         return stored == ClusterRunner.guardInputDigest(entityTags: entityTags, site: site) ? site : []
     }
 
-    static func watchlist(in folder: URL) -> URL? {
-        ["watchlist.json", "watchlist.csv"].map { folder.appendingPathComponent($0) }
-            .first { FileManager.default.fileExists(atPath: $0.path) }
-    }
-
     func analyse(_ store: CaseDatabase, _ folder: URL) throws -> Report {
         let fm = FileManager.default
-        guard let watchlist = Self.watchlist(in: folder) else {
+        guard let watchlist = CaseFolder.watchlist(in: folder) else {
             throw CommandFailure("\(folder.path): no watchlist.json or watchlist.csv (pass --case, or --clustering-only)")
         }
         let ads = folder.appendingPathComponent("ads.csv"), rates = folder.appendingPathComponent("rates.csv")

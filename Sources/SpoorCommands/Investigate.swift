@@ -69,9 +69,7 @@ struct Investigate: AsyncParsableCommand {
         guard fm.fileExists(atPath: caseDir.path, isDirectory: &isDir), isDir.boolValue else {
             throw CommandFailure("\(caseDir.path): no such case folder")
         }
-        let watchlist = ["watchlist.json", "watchlist.csv"].map { caseDir.appendingPathComponent($0) }
-            .first { fm.fileExists(atPath: $0.path) }
-        guard let watchlist else { throw CommandFailure("\(caseDir.path): no watchlist.json or watchlist.csv") }
+        guard let watchlist = CaseFolder.watchlist(in: caseDir) else { throw CommandFailure("\(caseDir.path): no watchlist.json or watchlist.csv") }
         let ads = caseDir.appendingPathComponent("ads.csv")
         let rates = caseDir.appendingPathComponent("rates.csv")
         let outDir = URL(fileURLWithPath: out)

@@ -193,6 +193,8 @@ public final class CaseDatabase: @unchecked Sendable {
                     }
                     throw StoreError.olderSchema(path: path, pending: pending)
                 }
+                // Spent-by links a bulk load has not set yet: answers would call spent outputs unspent.
+                if try DeferredSpends.isPending(db) { throw StoreError.unfinishedIngest(path: path) }
             }
             return
         }
@@ -204,6 +206,8 @@ public final class CaseDatabase: @unchecked Sendable {
         try migrator.migrate(queue)
         try queue.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'spoor')")
+            // A bulk load killed before its end: its spent-by links are set before anything reads or extends it.
+            try DeferredSpends.finish(db)
         }
     }
 
@@ -280,6 +284,12 @@ public final class CaseDatabase: @unchecked Sendable {
     /// finishes, and readers may call it after an ingest was killed part-way.
     public func ensureIndexes() throws {
         try write { db in try Schema.createDeferredIndexes(db) }
+    }
+
+    /// Sets the spent-by links a bulk load deferred (`DeferredSpends`), if one is pending: an ingest calls this
+    /// when it ends, and every writable open does, so a killed bulk load is finished before anything reads it.
+    public func finishDeferredSpends() throws {
+        try write { db in _ = try DeferredSpends.finish(db) }
     }
 
     /// The same as `ensureIndexes` (older name).

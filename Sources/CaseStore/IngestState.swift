@@ -233,17 +233,22 @@ final class IngestState {
         try database.write { db in
             if bulkLoad {
                 try Schema.dropDeferredIndexes(db)
+                try DeferredSpends.begin(db, fromInput: nextInputId)
             } else {
-                // A killed bulk load leaves them missing; lookups below need them.
+                // A killed bulk load leaves them missing; lookups below need them, and the spends below the
+                // outputs' side of every earlier link.
                 try Schema.createDeferredIndexes(db)
+                try DeferredSpends.finish(db)
             }
         }
     }
 
-    /// Ends bulk-load mode (a loose transaction, a reorg or a trimmed cache needs database lookups again).
+    /// Ends bulk-load mode (a loose transaction, a reorg or a trimmed cache needs database lookups again). Every
+    /// row staged in bulk-load mode must be written by now: the deferred spent-by links are set from them.
     func leaveBulkLoad(_ db: Database) throws {
         guard bulkLoad else { return }
         try Schema.createDeferredIndexes(db)
+        try DeferredSpends.finish(db)
         bulkLoad = false
         keyHashAddressIds.removeAll()
     }
@@ -654,7 +659,9 @@ final class IngestState {
     }
 
     func stageLoose(_ tx: Transaction, at location: SourceLocation, _ db: Database) throws {
-        // Whether it is stored already is a txid lookup: that needs the index.
+        // Whether it is stored already is a txid lookup: that needs the index. The blocks staged before it in
+        // this batch are written first, so the end of the bulk load sets their deferred spent-by links too.
+        if bulkLoad { try writeStaged(db) }
         try leaveBulkLoad(db)
         let txid = tx.txid
         if looseTxids[txid] != nil {
@@ -791,10 +798,13 @@ final class IngestState {
         if !still.isEmpty { pending[txid, default: []] += still }
     }
 
+    /// Links an output to its spender (or marks it overwritten). An output of an earlier batch spent during a bulk
+    /// load is left for the sorted pass at its end (`DeferredSpends`): the spending input's `spentOutputId`,
+    /// written with this batch, already records the link.
     private func markSpent(_ outputId: Int64, by inputId: Int64) {
         if outputId >= staged.firstOutputId {
             staged.outputs[Int(outputId - staged.firstOutputId)].spentBy = inputId
-        } else {
+        } else if !(bulkLoad && inputId >= 0) {
             staged.outputSpends.append((outputId, inputId))
         }
     }

@@ -94,6 +94,8 @@ public struct IngestTiming: Sendable, Codable, Equatable {
     public var writeSeconds: Double = 0
     /// Committing (WAL writes).
     public var commitSeconds: Double = 0
+    /// Setting the spent-by links a bulk load deferred, at the end (`DeferredSpends`).
+    public var spentBySeconds: Double = 0
     /// Building the deferred indexes at the end.
     public var indexSeconds: Double = 0
     /// Batches written on the writer thread while the next one was staged (`IngestOptions.writerThread`); their
@@ -104,6 +106,7 @@ public struct IngestTiming: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case stageSeconds = "stage_s", writeSeconds = "write_s", commitSeconds = "commit_s", indexSeconds = "index_s"
+        case spentBySeconds = "spent_by_s"
         case writerThreadBatches = "writer_thread_batches"
     }
 }
@@ -165,6 +168,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         timing.stageSeconds += o.timing.stageSeconds
         timing.writeSeconds += o.timing.writeSeconds
         timing.commitSeconds += o.timing.commitSeconds
+        timing.spentBySeconds += o.timing.spentBySeconds
         timing.indexSeconds += o.timing.indexSeconds
         timing.writerThreadBatches += o.timing.writerThreadBatches
         transactionsPerSecond = seconds > 0 ? Double(transactionsAdded) / seconds : 0

@@ -60,7 +60,10 @@ public final class Ingestor {
             // later ingest through this Ingestor reloads its state from the database, as a new process would:
             // with the indexes built, a cache miss is a lookup.
             state = nil
+            let spentByStart = ThreadClock.now()
+            try database.finishDeferredSpends()
             let indexStart = ThreadClock.now()
+            total.timing.spentBySeconds = indexStart - spentByStart
             try database.ensureIndexes()
             total.timing.indexSeconds = ThreadClock.now() - indexStart
             total.unresolvedInputs = try database.read { db in try StoreQueries.unresolvedInputCount(db) }
@@ -72,6 +75,9 @@ public final class Ingestor {
             // second to this one). The caches may describe rows a rolled-back batch never wrote: start afresh.
             try? state?.finishWrites()
             state = nil
+            // The batches committed before the failure stay: their deferred spent-by links are set now (if this
+            // fails too, e.g. on a full disk, the next writable open sets them).
+            try? database.finishDeferredSpends()
             throw database.mapError(error)
         }
     }

@@ -10,7 +10,8 @@ import GRDB
 /// - `output`: `scriptKind` = `ScriptKind.code`; `spentByInputId` points at the spending input, or is -1
 ///   (`overwrittenSpender`) when a later coinbase with the same txid overwrote the unspent output (BIP30:
 ///   mainnet blocks 91842 and 91880 repeat the coinbases of 91812 and 91722; as in Core's UTXO set only the
-///   later copy exists, so the earlier one counts as neither unspent nor in a balance). `script` is an
+///   later copy exists, so the earlier one counts as neither unspent nor in a balance); a bulk load sets the links
+///   of outputs spent by later batches at its end (`DeferredSpends`). `script` is an
 ///   empty BLOB (never NULL: the column is NOT NULL) when the ingest checked that the output's kind and address
 ///   rebuild it exactly — P2PKH, P2SH, P2WPKH, P2WSH, P2TR, other witness versions, anchors; P2PK, multisig,
 ///   OP_RETURN and nonstandard scripts keep their bytes, as do rows written before that rule. Read it only

@@ -10,6 +10,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case newerSchema(path: String)
     /// Written by an older Spoor: migrations are pending, and a read-only command cannot apply them.
     case olderSchema(path: String, pending: [String])
+    /// A bulk load has not set its spent-by links yet (`DeferredSpends`): an ingest is writing the database, or
+    /// one was killed; a read-only command cannot finish it.
+    case unfinishedIngest(path: String)
     /// Another process holds the write lock.
     case locked(path: String)
     /// The file or its folder cannot be written.
@@ -40,6 +43,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "\(path) was written by an older version of Spoor (schema steps not yet applied: "
                 + pending.joined(separator: ", ") + "); run `spoor cluster --db \(path)` or `spoor ingest` once with this "
                 + "version to upgrade it (nothing stored is lost)"
+        case let .unfinishedIngest(path):
+            return "\(path) is being written by an ingest, or one was stopped before it linked spent outputs to their "
+                + "spenders; wait for it to end, or run the ingest again (or `spoor cluster --db \(path)`, which finishes "
+                + "the links) before reading it"
         case let .locked(path):
             return "\(path) is locked by another process (another spoor ingest?); wait for it to finish"
         case let .readOnly(path, reason):

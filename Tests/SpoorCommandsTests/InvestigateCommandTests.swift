@@ -38,12 +38,15 @@ import Testing
         }
         try await runSpoor(["match-ads", "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
                             "--rates", Self.chain.appendingPathComponent("case/rates.csv").path, "--site", watch, "--db", db, "--json"])
-        // A window no ad can have is refused before matching (it used to overflow there and trap).
+        // A window no ad can have is refused before matching (it used to overflow there and trap). With the rates:
+        // without them the ads' USD prices are refused first and the window is never read.
         for window in ["9223372036854775807", "5270401"] {
-            await #expect(throws: (any Error).self) {
+            let error = await #expect(throws: (any Error).self) {
                 try await runSpoor(["match-ads", "--ads", Self.chain.appendingPathComponent("case/ads.csv").path,
+                                    "--rates", Self.chain.appendingPathComponent("case/rates.csv").path,
                                     "--site", watch, "--db", db, "--window-before", window])
             }
+            #expect(error.map { Spoor.message(for: $0) }?.contains("--window-before") == true, "\(String(describing: error))")
         }
         // The same inputs give byte-identical reports.
         let a = out.appendingPathComponent("a.json").path, b = out.appendingPathComponent("b.json").path

@@ -98,6 +98,9 @@ public enum SiteExpansion {
         var frontier: [Int] = []
         var judgedCold = Set<Int>()
         var judgedPayjoinTx = Set<Int>()
+        /// `payerClusters()` and the site's size when they were found: the site only grows, so an unchanged size
+        /// means an unchanged site, and its receipts are walked once per growth instead of once per site spend.
+        var payers: (siteSize: Int, clusters: Set<Int>)?
 
         init(graph: ChainIndex, clusters: ClusterAssignment, rules: SiteExpansionRules) {
             self.graph = graph; self.clusters = clusters; self.rules = rules
@@ -166,18 +169,21 @@ public enum SiteExpansion {
         }
 
         /// Clusters that pay the site: the clusters of the inputs of transactions that pay a site address and
-        /// spend no site coin (an ad payment, not the site moving its own money).
-        func payerClusters() -> Set<Int> {
-            var payers = Set<Int>()
+        /// spend no site coin (an ad payment, not the site moving its own money). Walked again only when the site
+        /// has grown since the last call (`payers`).
+        mutating func payerClusters() -> Set<Int> {
+            if let payers, payers.siteSize == isMember.count { return payers.clusters }
+            var found = Set<Int>()
             for a in isMember {
                 for o in graph.outputsPaying(a) {
                     let t = graph.outputTx[o]
                     let ins = graph.inputs(of: t)
                     guard !graph.txIsCoinbase[t], !ins.contains(where: { isMember.contains(graph.address(ofInput: $0)) }) else { continue }
-                    for i in ins where graph.address(ofInput: i) >= 0 { payers.insert(clusters.cluster(of: graph.address(ofInput: i))) }
+                    for i in ins where graph.address(ofInput: i) >= 0 { found.insert(clusters.cluster(of: graph.address(ofInput: i))) }
                 }
             }
-            return payers
+            payers = (isMember.count, found)
+            return found
         }
 
         /// The site's spends with several outputs (a cash-out with change, a PayJoin it took part in): their

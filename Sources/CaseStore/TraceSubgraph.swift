@@ -51,6 +51,8 @@ public final class TraceSubgraph {
     private var offChainInputs: Set<Int64> = []
     private var complete: Set<Int> = []
     private var clusterOf: [Int: Int] = [:]
+    /// Addresses of loaded transactions whose cluster is not looked up yet (`build()` looks them up).
+    private var unresolved: Set<Int> = []
     private var members: [Int: [Int]] = [:]
     private var kinds: [Int: UInt8] = [:]
     private var changed = true
@@ -250,19 +252,19 @@ public final class TraceSubgraph {
         // Script kinds as the whole-chain loader sees them: the kind of the outputs paying the address.
         for out in row.outputs where out.address >= 0 { kinds[out.address] = out.kind }
         for input in row.inputs where input.address >= 0 && kinds[input.address] == nil { kinds[input.address] = input.kind }
+        for a in row.outputs.map(\.address) + row.inputs.map(\.address) where a >= 0 && clusterOf[a] == nil { unresolved.insert(a) }
         txs[id] = row
         changed = true
     }
 
     /// Rows as a chain-ordered index (height, position; loose transactions last), with each output's store id.
     private func makeIndex(_ rows: [TxRow]) -> (index: ChainIndex, outputIDs: [Int64], spentOutputIDs: [Int64?], spentByInputIDs: [Int64?]) {
-        let order = rows.sorted { a, b in
-            if a.loose != b.loose { return !a.loose }
-            if a.height != b.height { return (a.height ?? Int64.min) < (b.height ?? Int64.min) }
-            if a.position != b.position { return (a.position ?? Int64.min) < (b.position ?? Int64.min) }
-            return a.id < b.id
-        }
+        // Sorted by key, not by moving the rows (each holds two arrays).
+        let keys = rows.map { ($0.loose ? 1 : 0, $0.height ?? Int64.min, $0.position ?? Int64.min, $0.id) }
+        let order = rows.indices.sorted { keys[$0] < keys[$1] }.map { rows[$0] }
         var outputIndex: [Int64: Int] = [:], inputIndex: [Int64: Int] = [:]
+        outputIndex.reserveCapacity(rows.reduce(0) { $0 + $1.outputs.count })
+        inputIndex.reserveCapacity(rows.reduce(0) { $0 + $1.inputs.count })
         var nOut = 0, nIn = 0
         for row in order {
             for o in row.outputs { outputIndex[o.id] = nOut; nOut += 1 }
@@ -313,13 +315,9 @@ public final class TraceSubgraph {
 
     /// Everything loaded so far as a chain-ordered graph, with the cluster of every address in it.
     public func build() throws -> Built {
-        var addresses = Set<Int>()
-        for row in txs.values {
-            for o in row.outputs where o.address >= 0 { addresses.insert(o.address) }
-            for i in row.inputs where i.address >= 0 { addresses.insert(i.address) }
-        }
-        addresses = addresses.filter { clusterOf[$0] == nil }
+        let addresses = unresolved.filter { clusterOf[$0] == nil }
         if !addresses.isEmpty { try database.read { db in try lookUp(addresses, db) } }
+        unresolved.removeAll()
 
         let made = makeIndex(Array(txs.values))
         changed = false

@@ -46,13 +46,17 @@ extension ChainIndex {
     /// Builds the address index with rows only for the addresses that occur (in an output, an input or `kinds`):
     /// for an index of part of a chain. `kinds` gives each address's script kind (absent: 0).
     public func indexAddresses(sparseKinds kinds: [Int: UInt8]) {
-        var occurring = Set(kinds.keys)
-        for a in outputAddress where a != Self.noAddress { occurring.insert(Int(a)) }
-        for a in inputAddress where a != Self.noAddress { occurring.insert(Int(a)) }
+        // `kinds` usually names every address already (a subgraph's loader records one per address it loads).
+        var unnamed = Set<Int>()
+        for a in outputAddress where a != Self.noAddress && kinds[Int(a)] == nil { unnamed.insert(Int(a)) }
+        for a in inputAddress where a != Self.noAddress && kinds[Int(a)] == nil { unnamed.insert(Int(a)) }
+        let occurring = (Array(kinds.keys) + unnamed).sorted()
         var rows: [Int: Int] = [:]
+        rows.reserveCapacity(occurring.count)
         var kind: [UInt8] = []
+        kind.reserveCapacity(occurring.count)
         var largest = -1
-        for a in occurring.sorted() {
+        for a in occurring {
             rows[a] = kind.count
             kind.append(kinds[a] ?? 0)
             largest = a

@@ -85,24 +85,24 @@ struct LoadedCase {
         let site = SiteExpansion.expand(seeds: seeds, graph: graph, clusters: clusters, rules: options.siteRules)
         let payments = SitePayments.find(site: site, graph: graph, clusters: clusters)
         var loaded = LoadedCase(graph: graph, clusters: clusters, persisted: persisted, site: site, payments: payments)
-        loaded.testServices(tagged: tagged, options: options)
+        loaded.testServices(CaseTraces(loaded, tagged: tagged, options: options), options: options)
         return loaded
     }
 
-    /// The clusters the report names as payers or as ends of the payers' funding traces (`CaseTraces`).
-    func namedClusters(tagged: [Int], options: AnalysisOptions) -> Set<Int> {
-        let traces = CaseTraces(graph: graph, clusters: clusters, tagged: tagged, site: site, payments: payments, options: options)
+    /// The clusters the report names as payers or as ends of the payers' funding traces (`traces`, run on this
+    /// case).
+    func namedClusters(_ traces: CaseTraces) -> Set<Int> {
         var named = Set(payments.map(\.payerCluster))
         for r in traces.funding.values { for e in r.endpoints.keys { named.insert(e.cluster) } }
         named.remove(-1)
         return named
     }
 
-    /// Tests the named clusters; returns the input addresses whose funding transactions the batch-chain rule
-    /// needs and the graph does not hold (empty on the whole chain).
+    /// Tests the named clusters (`traces`: run on this case); returns the input addresses whose funding
+    /// transactions the batch-chain rule needs and the graph does not hold (empty on the whole chain).
     @discardableResult
-    mutating func testServices(tagged: [Int], options: AnalysisOptions) -> Set<Int> {
-        serviceTested = namedClusters(tagged: tagged, options: options)
+    mutating func testServices(_ traces: CaseTraces, options: AnalysisOptions) -> Set<Int> {
+        serviceTested = namedClusters(traces)
         let deposits = ServiceClusters.services(among: serviceTested, graph: graph, clusters: clusters,
                                                 minimum: options.minServiceAddresses)
         var missing = Set<Int>()

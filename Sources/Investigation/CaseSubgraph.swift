@@ -17,6 +17,12 @@ public enum CaseSubgraph {
     ///    (`coneTransactionLimit`) runs out and the report says so.
     /// 3. What the service test reads (`loadForServiceTest`).
     ///
+    /// Once stage 1 is done, the site is carried from round to round instead of expanded again on each new
+    /// graph: every transaction paying or spending a site address, and every cold-store candidate's receipts as
+    /// far as they decide, are loaded by then, and nothing else is what expansion reads, so what stages 2 and 3
+    /// load cannot change it. It is expanded once more on the last graph (the evidence names that graph's
+    /// transactions), which also proves it unchanged; were it not, the rounds go on from stage 1.
+    ///
     /// The algorithms are the same as on the whole chain and end up reading the same data, so the report is
     /// the same (`SubgraphEqualityTests`).
     static func load(_ database: CaseDatabase, seeds: [Int], tagged: [Int], options: AnalysisOptions) throws -> LoadedCase {
@@ -25,42 +31,57 @@ public enum CaseSubgraph {
         try sub.lookUpClusters(seeds + tagged)
         try sub.loadMembers(ofClusters: seeds.compactMap { sub.cluster(of: $0) })
         var serviceStage = 0
+        var settled: SiteCluster?
         while true {
             let built = try sub.build()
             let clusters = ClusterAssignment(partial: built.clusterOf, members: built.members)
-            let site = SiteExpansion.expand(seeds: seeds, graph: built.index, clusters: clusters, rules: options.siteRules)
-            let missingClusters = site.clusters.filter { !sub.hasMembers(ofCluster: $0) }
-            let missingAddresses = site.members.filter { !sub.isComplete($0) }
-            let unjudged = site.coldCandidates.filter { !sub.isJudgedAsColdStore($0) }
-            if !missingClusters.isEmpty || !missingAddresses.isEmpty || !unjudged.isEmpty {
-                try sub.loadMembers(ofClusters: missingClusters)
-                try sub.loadNeighborhoods(of: missingAddresses)
-                try judgeColdStores(unjudged, sub)
+            let site = settled ?? SiteExpansion.expand(seeds: seeds, graph: built.index, clusters: clusters, rules: options.siteRules)
+            if settled == nil, try loadWhatExpansionLacks(site, sub) { continue }
+            let payments = SitePayments.find(site: site, graph: built.index, clusters: clusters)
+            var loaded = LoadedCase(graph: built.index, clusters: clusters, persisted: persisted, site: site, payments: payments)
+            let traces = CaseTraces(loaded, tagged: tagged, options: options)
+            if try loadCones(reachedBy: traces, sub, built)
+                || loadForServiceTest(&loaded, traces: traces, sub, options: options, stage: &serviceStage) {
+                settled = site
                 continue
             }
-            let payments = SitePayments.find(site: site, graph: built.index, clusters: clusters)
-            if !sub.coneLimitReached {
-                let traces = CaseTraces(graph: built.index, clusters: clusters, tagged: tagged, site: site, payments: payments,
-                                        options: options)
-                let inputs = traces.inputsNotLoaded, outputs = traces.outputsNotLoaded
-                if !inputs.isEmpty || !outputs.isEmpty,
-                   try sub.loadLinks(fundingOf: inputs.sorted(), spendersOf: outputs.sorted(), in: built) != .nothingNew {
-                    continue
-                }
-            }
-            var loaded = LoadedCase(graph: built.index, clusters: clusters, persisted: persisted, site: site, payments: payments)
-            if try loadForServiceTest(&loaded, sub, tagged: tagged, options: options, stage: &serviceStage) { continue }
+            guard let carried = settled else { return loaded }
+            let final = SiteExpansion.expand(seeds: seeds, graph: built.index, clusters: clusters, rules: options.siteRules)
+            guard final.members == carried.members, final.extraAddresses == carried.extraAddresses,
+                  final.coldCandidates == carried.coldCandidates else { settled = nil; continue }
+            loaded.site = final
             return loaded
         }
+    }
+
+    /// 1. Loads what site expansion read but the subgraph lacks; returns whether anything was missing.
+    static func loadWhatExpansionLacks(_ site: SiteCluster, _ sub: TraceSubgraph) throws -> Bool {
+        let missingClusters = site.clusters.filter { !sub.hasMembers(ofCluster: $0) }
+        let missingAddresses = site.members.filter { !sub.isComplete($0) }
+        let unjudged = site.coldCandidates.filter { !sub.isJudgedAsColdStore($0) }
+        guard !missingClusters.isEmpty || !missingAddresses.isEmpty || !unjudged.isEmpty else { return false }
+        try sub.loadMembers(ofClusters: missingClusters)
+        try sub.loadNeighborhoods(of: missingAddresses)
+        try judgeColdStores(unjudged, sub)
+        return true
+    }
+
+    /// 2. Loads the transactions the traces reached but `built` lacks, within the cone budget; returns whether
+    ///    anything new was loaded.
+    static func loadCones(reachedBy traces: CaseTraces, _ sub: TraceSubgraph, _ built: TraceSubgraph.Built) throws -> Bool {
+        guard !sub.coneLimitReached else { return false }
+        let inputs = traces.inputsNotLoaded, outputs = traces.outputsNotLoaded
+        guard !inputs.isEmpty || !outputs.isEmpty else { return false }
+        return try sub.loadLinks(fundingOf: inputs.sorted(), spendersOf: outputs.sorted(), in: built) != .nothingNew
     }
 
     /// 3. What the service test reads (`ServiceClusters`): the named clusters' first members, then their
     ///    receipts, then, a batch at a time, the funding transactions the batch-chain rule walks back through.
     ///    Returns whether anything new was loaded (the caller then builds and runs again).
-    static func loadForServiceTest(_ loaded: inout LoadedCase, _ sub: TraceSubgraph, tagged: [Int], options: AnalysisOptions,
-                                   stage: inout Int) throws -> Bool {
+    static func loadForServiceTest(_ loaded: inout LoadedCase, traces: CaseTraces, _ sub: TraceSubgraph,
+                                   options: AnalysisOptions, stage: inout Int) throws -> Bool {
         if stage < 2 {
-            let named = loaded.namedClusters(tagged: tagged, options: options)
+            let named = loaded.namedClusters(traces)
             if stage == 0 {
                 try sub.loadMembers(ofClusters: Array(named))
             } else {
@@ -69,7 +90,7 @@ public enum CaseSubgraph {
             stage += 1
             if sub.hasChanged { return true }
         }
-        let missing = loaded.testServices(tagged: tagged, options: options).filter { !sub.isComplete($0) }
+        let missing = loaded.testServices(traces, options: options).filter { !sub.isComplete($0) }
         guard !missing.isEmpty, stage < 2 + ServiceClusters.batchSteps + 1 else { return false }
         try sub.loadNeighborhoods(of: missing.sorted())
         stage += 1

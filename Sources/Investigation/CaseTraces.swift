@@ -33,6 +33,12 @@ struct CaseTraces {
         requested = directions.map { tracer.trace(from: start, direction: $0, policy: options.policy, hops: options.hops) }
     }
 
+    /// The traces of a loaded case.
+    init(_ loaded: LoadedCase, tagged: [Int], options: AnalysisOptions) {
+        self.init(graph: loaded.graph, clusters: loaded.clusters, tagged: tagged, site: loaded.site, payments: loaded.payments,
+                  options: options)
+    }
+
     private var all: [FlowResult] { funding.keys.sorted().compactMap { funding[$0] } + requested }
 
     /// Satoshis the traces left at transactions not loaded.

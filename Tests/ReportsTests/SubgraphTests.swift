@@ -75,6 +75,18 @@ import Tracing
         }
     }
 
+    /// The staged loader's shortcuts (the site carried between rounds once complete, the traces that reached
+    /// nothing unloaded kept) save work without changing what it reads: these are the counts it read without them.
+    @Test func theStagedLoaderReadsThePinnedPartOfTheChain() throws {
+        let database = try CaseDatabase(path: try Self.changeDatabasePath.get())
+        let cases: [(TraceDirection, FlowPolicy, Int)] = [(.back, .haircut, 657), (.forward, .haircut, 538), (.both, .poison, 657)]
+        for (direction, policy, read) in cases {
+            let options = AnalysisOptions(policy: policy, direction: direction, hops: 3)
+            let loaded = try CaseAnalysis.run(database: database, files: SampleCase.files, options: options).transactionsLoaded
+            #expect(loaded == read, "\(direction) \(policy): read \(loaded)")
+        }
+    }
+
     /// A cone that would need more transactions than allowed stops where it is, says so in the caveats, and
     /// still conserves amounts (what did not go further is a hop-limit endpoint).
     @Test func aCappedConeIsStatedInTheReport() throws {

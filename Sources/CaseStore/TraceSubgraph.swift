@@ -86,8 +86,8 @@ public final class TraceSubgraph {
         let wanted = Set(addresses).filter { $0 >= 0 && !complete.contains($0) }.sorted()
         guard !wanted.isEmpty else { return }
         try database.read { db in
-            let paying = try db.makeStatement(sql: "SELECT txId FROM output WHERE addressId = ?")
-            let spending = try db.makeStatement(sql: "SELECT txId FROM input WHERE addressId = ?")
+            let paying = try db.cachedStatement(sql: "SELECT txId FROM output WHERE addressId = ?")
+            let spending = try db.cachedStatement(sql: "SELECT txId FROM input WHERE addressId = ?")
             var loader = try RowLoader(db)
             for a in wanted {
                 var ids = try Int64.fetchAll(paying, arguments: [a])
@@ -105,7 +105,7 @@ public final class TraceSubgraph {
         guard !wanted.isEmpty else { return }
         try database.read { db in
             let statement = hasClusters
-                ? try db.makeStatement(sql: "SELECT addressId FROM addressCluster WHERE clusterId = ? ORDER BY addressId") : nil
+                ? try db.cachedStatement(sql: "SELECT addressId FROM addressCluster WHERE clusterId = ? ORDER BY addressId") : nil
             for c in wanted {
                 let list = [c] + (try statement.map { try Int.fetchAll($0, arguments: [c]) } ?? [])
                 members[c] = list
@@ -125,7 +125,7 @@ public final class TraceSubgraph {
 
     private func lookUp(_ addresses: Set<Int>, _ db: Database) throws {
         guard hasClusters else { for a in addresses { clusterOf[a] = a }; return }
-        let statement = try db.makeStatement(sql: "SELECT clusterId FROM addressCluster WHERE addressId = ?")
+        let statement = try db.cachedStatement(sql: "SELECT clusterId FROM addressCluster WHERE addressId = ?")
         for a in addresses.sorted() where clusterOf[a] == nil {
             clusterOf[a] = try Int.fetchOne(statement, arguments: [a]) ?? a
         }
@@ -154,8 +154,8 @@ public final class TraceSubgraph {
         let budget = (coneBase ?? 0) + coneTransactionLimit
         return try database.read { db in
             var loader = try RowLoader(db)
-            let outputTx = try db.makeStatement(sql: "SELECT txId FROM output WHERE id = ?")
-            let inputTx = try db.makeStatement(sql: "SELECT txId FROM input WHERE id = ?")
+            let outputTx = try db.cachedStatement(sql: "SELECT txId FROM output WHERE id = ?")
+            let inputTx = try db.cachedStatement(sql: "SELECT txId FROM input WHERE id = ?")
             var wanted: [(tx: Int64, output: Int64?, input: Int64?)] = []
             for i in inputs {
                 guard let prev = built.inputSpentOutputIDs[i], txOfOutput[prev] == nil,
@@ -209,16 +209,17 @@ public final class TraceSubgraph {
         makeIndex(ids.compactMap { txs[$0] }).index
     }
 
-    /// Prepared statements for loading whole transactions.
+    /// Prepared statements for loading whole transactions (cached by the connection: a staged load's rounds reuse
+    /// them).
     struct RowLoader {
         let tx: Statement, outputs: Statement, inputs: Statement
         init(_ db: Database) throws {
-            tx = try db.makeStatement(sql: """
+            tx = try db.cachedStatement(sql: """
                 SELECT t.txid, t.blockId, t.position, b.height, b.time, b.inBestChain, t.isCoinbase, t.version, t.lockTime
                 FROM tx t LEFT JOIN block b ON b.id = t.blockId WHERE t.id = ?
                 """)
-            outputs = try db.makeStatement(sql: "SELECT id, value, scriptKind, addressId, spentByInputId FROM output WHERE txId = ? ORDER BY n")
-            inputs = try db.makeStatement(sql: """
+            outputs = try db.cachedStatement(sql: "SELECT id, value, scriptKind, addressId, spentByInputId FROM output WHERE txId = ? ORDER BY n")
+            inputs = try db.cachedStatement(sql: """
                 SELECT i.id, i.spentOutputId, i.addressId, i.value, i.sequence, a.scriptKind
                 FROM input i LEFT JOIN address a ON a.id = i.addressId WHERE i.txId = ? ORDER BY i.n
                 """)
@@ -262,19 +263,20 @@ public final class TraceSubgraph {
         // Sorted by key, not by moving the rows (each holds two arrays).
         let keys = rows.map { ($0.loose ? 1 : 0, $0.height ?? Int64.min, $0.position ?? Int64.min, $0.id) }
         let order = rows.indices.sorted { keys[$0] < keys[$1] }.map { rows[$0] }
-        var outputIndex: [Int64: Int] = [:], inputIndex: [Int64: Int] = [:]
-        outputIndex.reserveCapacity(rows.reduce(0) { $0 + $1.outputs.count })
-        inputIndex.reserveCapacity(rows.reduce(0) { $0 + $1.inputs.count })
-        var nOut = 0, nIn = 0
+        let nOut = rows.reduce(0) { $0 + $1.outputs.count }, nIn = rows.reduce(0) { $0 + $1.inputs.count }
+        var outputIndex: [Int64: Int] = .init(minimumCapacity: nOut), inputIndex: [Int64: Int] = .init(minimumCapacity: nIn)
         for row in order {
-            for o in row.outputs { outputIndex[o.id] = nOut; nOut += 1 }
-            for i in row.inputs { inputIndex[i.id] = nIn; nIn += 1 }
+            for o in row.outputs { outputIndex[o.id] = outputIndex.count }
+            for i in row.inputs { inputIndex[i.id] = inputIndex.count }
         }
         let index = ChainIndex()
         index.reserve(transactions: order.count, inputs: nIn, outputs: nOut)
         var txids: [Txid] = [], heights: [Int32] = [], times: [Int64] = []
         var outputSpentBy: [Int] = [], inputSpends: [Int] = [], outputIDs: [Int64] = []
         var spentOutputIDs: [Int64?] = [], spentByInputIDs: [Int64?] = []
+        txids.reserveCapacity(order.count); heights.reserveCapacity(order.count); times.reserveCapacity(order.count)
+        inputSpends.reserveCapacity(nIn); spentOutputIDs.reserveCapacity(nIn)
+        outputSpentBy.reserveCapacity(nOut); outputIDs.reserveCapacity(nOut); spentByInputIDs.reserveCapacity(nOut)
         func address(_ a: Int) -> UInt32 { a < 0 ? ChainIndex.noAddress : UInt32(truncatingIfNeeded: a) }
         for row in order {
             index.beginTransaction(storeID: UInt32(truncatingIfNeeded: row.id), version: row.version, lockTime: row.lockTime,

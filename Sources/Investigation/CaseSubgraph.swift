@@ -21,7 +21,8 @@ public enum CaseSubgraph {
     /// graph: every transaction paying or spending a site address, and every cold-store candidate's receipts as
     /// far as they decide, are loaded by then, and nothing else is what expansion reads, so what stages 2 and 3
     /// load cannot change it. It is expanded once more on the last graph (the evidence names that graph's
-    /// transactions), which also proves it unchanged; were it not, the rounds go on from stage 1.
+    /// transactions), which also proves it unchanged; were it not, the rounds go on from stage 1. With the site
+    /// carried, so are the traces that reached nothing unloaded (`CaseTraces`): each round runs only the others.
     ///
     /// The algorithms are the same as on the whole chain and end up reading the same data, so the report is
     /// the same (`SubgraphEqualityTests`).
@@ -32,6 +33,7 @@ public enum CaseSubgraph {
         try sub.loadMembers(ofClusters: seeds.compactMap { sub.cluster(of: $0) })
         var serviceStage = 0
         var settled: SiteCluster?
+        var traces: CaseTraces?
         while true {
             let built = try sub.build()
             let clusters = ClusterAssignment(partial: built.clusterOf, members: built.members)
@@ -39,12 +41,11 @@ public enum CaseSubgraph {
             if settled == nil, try loadWhatExpansionLacks(site, sub) { continue }
             let payments = SitePayments.find(site: site, graph: built.index, clusters: clusters)
             var loaded = LoadedCase(graph: built.index, clusters: clusters, persisted: persisted, site: site, payments: payments)
-            let traces = CaseTraces(loaded, tagged: tagged, options: options)
-            if try loadCones(reachedBy: traces, sub, built)
-                || loadForServiceTest(&loaded, traces: traces, sub, options: options, stage: &serviceStage) {
-                settled = site
-                continue
-            }
+            let run = CaseTraces(loaded, tagged: tagged, options: options, keeping: settled == nil ? nil : traces)
+            traces = run
+            var grew = try loadCones(reachedBy: run, sub, built)
+            if !grew { grew = try loadForServiceTest(&loaded, traces: run, sub, options: options, stage: &serviceStage) }
+            if grew { settled = site; continue }
             guard let carried = settled else { return loaded }
             let final = SiteExpansion.expand(seeds: seeds, graph: built.index, clusters: clusters, rules: options.siteRules)
             guard final.members == carried.members, final.extraAddresses == carried.extraAddresses,

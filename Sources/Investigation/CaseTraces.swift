@@ -18,25 +18,30 @@ struct CaseTraces {
         return stops
     }
 
+    /// `earlier`: the traces of the same site and payments on a smaller graph; those of them that reached no
+    /// transaction missing there are kept instead of run again, since they walk the same transactions on any
+    /// graph that holds those.
     init(graph: ChainIndex, clusters: ClusterAssignment, tagged: [Int], site: SiteCluster, payments: [SitePayment],
-         options: AnalysisOptions) {
+         options: AnalysisOptions, keeping earlier: CaseTraces? = nil) {
         let tracer = FlowTracer(graph: graph, clusters: clusters,
                                 stopClusters: Self.stopClusters(tagged: tagged, clusters: clusters, site: site))
         for (c, ps) in Dictionary(grouping: payments, by: \.payerCluster) where c >= 0 {
+            if let kept = earlier?.funding[c], kept.reachedOnlyLoaded { funding[c] = kept; continue }
             var start: [Int: Int64] = [:]
             for p in ps { start[p.output, default: 0] += p.value }
             funding[c] = tracer.trace(from: start, direction: .back, policy: options.policy, hops: 2)
         }
+        if let kept = earlier?.requested, kept.allSatisfy(\.reachedOnlyLoaded) { requested = kept; return }
         let directions: [TraceDirection] = options.direction == .both ? [.back, .forward] : [options.direction]
         var start: [Int: Int64] = [:]
         for p in payments { start[p.output, default: 0] += p.value }
         requested = directions.map { tracer.trace(from: start, direction: $0, policy: options.policy, hops: options.hops) }
     }
 
-    /// The traces of a loaded case.
-    init(_ loaded: LoadedCase, tagged: [Int], options: AnalysisOptions) {
+    /// The traces of a loaded case (`earlier`: as above).
+    init(_ loaded: LoadedCase, tagged: [Int], options: AnalysisOptions, keeping earlier: CaseTraces? = nil) {
         self.init(graph: loaded.graph, clusters: loaded.clusters, tagged: tagged, site: loaded.site, payments: loaded.payments,
-                  options: options)
+                  options: options, keeping: earlier)
     }
 
     private var all: [FlowResult] { funding.keys.sorted().compactMap { funding[$0] } + requested }

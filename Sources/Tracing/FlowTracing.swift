@@ -67,6 +67,9 @@ public struct FlowResult: Sendable {
     public var outputsNotLoaded: Set<Int> = []
 
     public var endpointTotal: Int64 { endpoints.values.reduce(0, +) }
+    /// True when the trace reached no transaction the graph lacks: it then walks the same transactions, to the
+    /// same result, on any graph that holds those.
+    public var reachedOnlyLoaded: Bool { inputsNotLoaded.isEmpty && outputsNotLoaded.isEmpty }
 }
 
 public struct FlowTracer: Sendable {

@@ -27,6 +27,10 @@ else
   bin="$(swift build "${flags[@]}" --show-bin-path)"
 fi
 python="${PYSPARK_PYTHON:-python3}"
+# The JVM's heap and the shuffle's partition count: 4g and 8 carry 3M transactions; at 10M the job ran out of
+# heap with them (spark-results.md), so larger runs set SPOOR_SPARK_DRIVER_MEMORY / SPOOR_SPARK_SHUFFLE_PARTITIONS.
+driver_memory="${SPOOR_SPARK_DRIVER_MEMORY:-4g}"
+shuffle_partitions="${SPOOR_SPARK_SHUFFLE_PARTITIONS:-8}"
 spark_submit="$("$python" -c 'import pyspark, os; print(os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit"))')"
 export PYSPARK_PYTHON="$python"
 
@@ -54,8 +58,8 @@ for n in "${sizes[@]}"; do
   cp "$dir/chain.sqlite" "$dir/local.sqlite"
   cp "$dir/chain.sqlite" "$dir/spark.sqlite"
   measured local "$dir/local.log" "$bin/spoor" cluster --db "$dir/local.sqlite" --profile default
-  measured spark "$dir/spark.log" "$spark_submit" --master 'local[2]' --driver-memory 4g --conf spark.ui.enabled=false \
-    --conf spark.sql.shuffle.partitions=8 Sources/SparkClustering/spoor_spark.py \
+  measured spark "$dir/spark.log" "$spark_submit" --master 'local[2]' --driver-memory "$driver_memory" \
+    --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions="$shuffle_partitions" Sources/SparkClustering/spoor_spark.py \
     --transactions "$dir/etl/transactions.json" --spoor "$bin/spoor" --profile default --out "$dir/out"
   measured import "$dir/import.log" "$bin/spoor" import clusters "$dir/out" --db "$dir/spark.sqlite"
   "$python" -c 'import json, sys; r = json.load(open(sys.argv[1])); print("stages (wall s):", r["seconds"],

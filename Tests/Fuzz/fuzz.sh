@@ -69,7 +69,7 @@ printf "%-18s %12s %8s %10s %8s %9s %5s %9s %8s\n" harness executions cpu_s exec
 status=0
 for h in "${harnesses[@]}"; do
   mkdir -p "$work/corpus/$h"
-  log="$work/$h.log"
+  log="$work/$h.$$.log"  # per process, like the CPU files: a second fuzz.sh on the same work folder truncated it
   limits=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1)
   [ "$seconds" -gt 0 ] && limits+=(-max_total_time="$seconds")
   started=$(date +%s)
@@ -83,13 +83,18 @@ for h in "${harnesses[@]}"; do
   wall=$(( $(date +%s) - started ))
   children_cpu > "$work/.cpu_after.$$"
   cpu=$(awk -v a="$(cat "$work/.cpu_before.$$")" -v b="$(cat "$work/.cpu_after.$$")" 'BEGIN { printf "%.0f", b - a }')
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
-  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
-  timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)
-  ooms=$(grep -c 'ERROR: libFuzzer: out-of-memory' "$log" || true)
-  crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed|Program crashed' "$log" || true)
+  # -a: an input echoed into the log can make grep take it for a binary file and print no match
+  execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
+  rss=$(grep -ao 'stat::peak_rss_mb: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo 0)
+  timeouts=$(grep -ac 'ERROR: libFuzzer: timeout' "$log" || true)
+  ooms=$(grep -ac 'ERROR: libFuzzer: out-of-memory' "$log" || true)
+  crashes=$(grep -acE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: fuzz target exited)|property failed|Program crashed' "$log" || true)
   printf "%-18s %12s %8s %10s %8s %9s %5s %7sMB %8s\n" "$h" "$execs" "$cpu" "$(( execs / (cpu > 0 ? cpu : 1) ))" \
     "$crashes" "$timeouts" "$ooms" "$rss" "$wall"
+  if [ "${execs:-0}" -eq 0 ]; then
+    status=1
+    echo "   $h: no executions in $log (the harness did not run, or its final statistics are missing)" >&2
+  fi
   if [ "$code" -ne 0 ] || [ "$crashes" -gt 0 ] || [ "$timeouts" -gt 0 ] || [ "$ooms" -gt 0 ]; then
     status=1
     echo "   $h stopped (exit $code): see $log and $work/artifacts/" >&2

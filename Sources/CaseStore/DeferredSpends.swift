@@ -13,7 +13,9 @@ import GRDB
 /// defer) before its first batch, and the pass deletes it in the transaction that sets the links. While the key
 /// exists the database does not claim its spent-by links: a writable open finishes the pass first
 /// (`CaseDatabase`), a read-only open refuses with `StoreError.unfinishedIngest`, and a later ingest starts by
-/// finishing it. At rest, the column is complete, as if every link had been set in place.
+/// finishing it. At rest, the column is complete, as if every link had been set in place. No other writer can run
+/// the pass (and clear the key) while the bulk load still has batches to write: a writable open takes
+/// `CaseDatabase`'s writer lock for its whole life, and another is refused while the ingest holds it.
 enum DeferredSpends {
     static let metaKey = "spent_by_deferred_from_input"
 

@@ -135,6 +135,48 @@ import Testing
         #expect(try fullDump(path) == clean)
     }
 
+    /// What the deferral relies on: while a bulk load runs, no other writer can open the database (and run the
+    /// pass, clearing the key, before the later batches are written), and a reader is told the links are unset.
+    /// Both opens happen between batches; the load then ends exactly as one left alone does.
+    @Test func otherOpensDuringTheBulkLoadAreRefused() throws {
+        let items = try Self.sampleItems()
+        let path = try temporaryDatabasePath()
+        let db = try CaseDatabase(path: path)
+        var options = IngestOptions()
+        options.batchBlocks = 3
+        options.network = .regtest
+        var keyDuringLoad: String?
+        var writerError: StoreError?
+        var readerError: StoreError?
+        let source = HookSource(items, at: items.count / 3) {
+            keyDuringLoad = try Self.pendingKey(db)
+            writerError = #expect(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readWrite) }
+            readerError = #expect(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
+        }
+        try Ingestor(database: db, options: options).ingest(source)
+        #expect(source.hookRan)
+        #expect(keyDuringLoad == "1", "the opens happened during the bulk load")
+        guard case .locked = writerError else {
+            Issue.record("a writable open during the bulk load: expected locked, got \(String(describing: writerError))")
+            return
+        }
+        guard case .unfinishedIngest = readerError else {
+            Issue.record("a read-only open during the bulk load: expected unfinishedIngest, got \(String(describing: readerError))")
+            return
+        }
+        #expect(try Self.pendingKey(db) == nil)
+        #expect(try Self.brokenLinks(path) == 0)
+        let uninterrupted = try temporaryDatabasePath()
+        try ingest(items, into: uninterrupted, batchBlocks: 3, classify: nil)
+        #expect(try fullDump(path) == fullDump(uninterrupted))
+    }
+
+    static func pendingKey(_ db: CaseDatabase) throws -> String? {
+        try db.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'spent_by_deferred_from_input'")
+        }
+    }
+
     /// A source that fails part-way during a bulk load: the batches it committed keep their links.
     @Test func failureDuringTheBulkLoadLeavesCompleteLinks() throws {
         let items = try Self.sampleItems()
@@ -146,10 +188,7 @@ import Testing
         _ = try #require(throws: SourceError.self) {
             try Ingestor(database: db, options: options).ingest(FailingSource(items, failAfter: items.count * 3 / 4))
         }
-        let pending = try db.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'spent_by_deferred_from_input'")
-        }
-        #expect(pending == nil)
+        #expect(try Self.pendingKey(db) == nil)
         #expect(try Self.crossBatchSpends(path) > 100)
         #expect(try Self.brokenLinks(path) == 0)
     }

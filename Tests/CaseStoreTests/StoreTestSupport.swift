@@ -162,3 +162,29 @@ final class FailingSource: ChainSource {
         return items[served]
     }
 }
+
+/// Serves `items` and runs `hook` once, just before serving item `at` (what another process does meanwhile).
+final class HookSource: ChainSource {
+    let network: Network? = .regtest
+    let items: [SourceItem]
+    let at: Int
+    let hook: () throws -> Void
+    private(set) var hookRan = false
+    private var served = 0
+
+    init(_ items: [SourceItem], at: Int, hook: @escaping () throws -> Void) {
+        self.items = items
+        self.at = at
+        self.hook = hook
+    }
+
+    func next() throws -> SourceItem? {
+        if served == at, !hookRan {
+            hookRan = true
+            try hook()
+        }
+        guard served < items.count else { return nil }
+        defer { served += 1 }
+        return items[served]
+    }
+}

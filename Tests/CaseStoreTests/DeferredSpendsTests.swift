@@ -43,6 +43,17 @@ import Testing
         }
     }
 
+    /// A new case database and an ingestor for it in batches of 3 blocks, with the sample's items: a bulk load
+    /// that has spends to defer.
+    static func bulkLoader() throws -> (items: [SourceItem], path: String, db: CaseDatabase, ingestor: Ingestor) {
+        let path = try temporaryDatabasePath()
+        let db = try CaseDatabase(path: path)
+        var options = IngestOptions()
+        options.batchBlocks = 3
+        options.network = .regtest
+        return (try sampleItems(), path, db, Ingestor(database: db, options: options))
+    }
+
     /// The first block alone is a bulk load with nothing to defer; the rest, a second ingest into a database that
     /// holds data, is no bulk load and links every spend in place. Row for row the same as one bulk load.
     @Test func bulkLoadStoresWhatInPlaceLinksStore() throws {
@@ -139,12 +150,7 @@ import Testing
     /// pass, clearing the key, before the later batches are written), and a reader is told the links are unset.
     /// Both opens happen between batches; the load then ends exactly as one left alone does.
     @Test func otherOpensDuringTheBulkLoadAreRefused() throws {
-        let items = try Self.sampleItems()
-        let path = try temporaryDatabasePath()
-        let db = try CaseDatabase(path: path)
-        var options = IngestOptions()
-        options.batchBlocks = 3
-        options.network = .regtest
+        let (items, path, db, ingestor) = try Self.bulkLoader()
         var keyDuringLoad: String?
         var writerError: StoreError?
         var readerError: StoreError?
@@ -153,7 +159,7 @@ import Testing
             writerError = #expect(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readWrite) }
             readerError = #expect(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
         }
-        try Ingestor(database: db, options: options).ingest(source)
+        try ingestor.ingest(source)
         #expect(source.hookRan)
         #expect(keyDuringLoad == "1", "the opens happened during the bulk load")
         guard case .locked = writerError else {
@@ -179,14 +185,9 @@ import Testing
 
     /// A source that fails part-way during a bulk load: the batches it committed keep their links.
     @Test func failureDuringTheBulkLoadLeavesCompleteLinks() throws {
-        let items = try Self.sampleItems()
-        let path = try temporaryDatabasePath()
-        let db = try CaseDatabase(path: path)
-        var options = IngestOptions()
-        options.batchBlocks = 3
-        options.network = .regtest
+        let (items, path, db, ingestor) = try Self.bulkLoader()
         _ = try #require(throws: SourceError.self) {
-            try Ingestor(database: db, options: options).ingest(FailingSource(items, failAfter: items.count * 3 / 4))
+            try ingestor.ingest(FailingSource(items, failAfter: items.count * 3 / 4))
         }
         #expect(try Self.pendingKey(db) == nil)
         #expect(try Self.crossBatchSpends(path) > 100)

@@ -57,10 +57,11 @@ public enum BoundedYAML {
         }
     }
 
-    /// Whether Yams can build this base-60 integer without overflowing Int. Its own arithmetic, checked: every
-    /// part that parses as a decimal, last to first, times a base that grows by 60 after each part.
+    /// Whether Yams can build this base-60 integer without overflowing Int. Its own arithmetic, checked: with
+    /// the underscores dropped (as Yams drops them first), every part that parses as a decimal, last to first,
+    /// times a base that grows by 60 after each part.
     static func sexagesimalFitsInt(_ text: String) -> Bool {
-        var digits = Substring(text)
+        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
         if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
         var value = 0, base = 1
         for part in digits.split(separator: ":", omittingEmptySubsequences: false).reversed() {

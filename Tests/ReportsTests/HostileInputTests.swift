@@ -50,6 +50,12 @@ import Testing
         #expect(value["a"] as? String == twelveParts)
         #expect(value["b"] as? String == "999999999999999999:59")
         #expect(value["c"] as? Int == 90 && value["d"] as? Int == -7200)
+        // Yams drops underscores before it multiplies: a part that is no decimal with them is one without
+        // (found by FuzzTagPackYAML in its sixth run; it trapped like the twelve parts above).
+        let underscored = "222" + String(repeating: "_", count: 16) + "2222222222222222:22"
+        let spaced = try #require(try BoundedYAML.load("u: \(underscored)\nv: 1_0:30\n", file: "u.yaml") as? [String: Any])
+        #expect(spaced["u"] as? String == underscored)
+        #expect(spaced["v"] as? Int == 630)
         let pack = "title: t\ncreator: c\ntags:\n  - address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n    label: \(twelveParts)\n"
         #expect(try TagParser.parseTagPack(text: pack, file: "pack.yaml").tags.map(\.label) == [twelveParts])
     }

@@ -177,6 +177,7 @@ import Testing
         #expect(try fullDump(path) == fullDump(uninterrupted))
     }
 
+    /// The first input id of a bulk load whose spent-by pass is pending; nil when none is.
     static func pendingKey(_ db: CaseDatabase) throws -> String? {
         try db.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'spent_by_deferred_from_input'")

@@ -39,9 +39,11 @@ public enum BoundedYAML {
         switch node {
         case .scalar(let scalar):
             // Yams traps (SIGILL) on a base-60 integer that overflows Int ("1:00:00:00:00:00:00:00:00:00:00:00",
-            // found by FuzzTagPackYAML); such a value stays the text it is, as a decimal too large for Int does.
-            let isInt = node.tag.description == Tag.Name.int.rawValue
-            if isInt, scalar.string.contains(":"), !sexagesimalFitsInt(scalar.string) { return scalar.string }
+            // found by FuzzTagPackYAML): such integers are built here, with checked arithmetic, and one that
+            // overflows stays the text it is, as a decimal too large for Int does.
+            if node.tag.description == Tag.Name.int.rawValue, scalar.string.contains(":") {
+                return sexagesimalInt(scalar.string) ?? scalar.string
+            }
             return node.any
         case .sequence(let items):
             return try items.map { try value(of: $0, depth: depth + 1, budget: &budget, file: file) }
@@ -57,11 +59,11 @@ public enum BoundedYAML {
         }
     }
 
-    /// Whether Yams can build this base-60 integer without overflowing Int. Its own arithmetic, checked: with
-    /// the underscores dropped (as Yams drops them first), every part that parses as a decimal, last to first,
-    /// times a base that grows by 60 after each part.
-    static func sexagesimalFitsInt(_ text: String) -> Bool {
+    /// A base-60 integer as YAML 1.1 (and Yams) reads it — underscores dropped, an optional sign, parts last to
+    /// first times a base that grows by 60 — or nil where Yams' own arithmetic would overflow Int.
+    static func sexagesimalInt(_ text: String) -> Int? {
         var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
+        let negative = digits.first == "-"
         if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
         var value = 0, base = 1
         for part in digits.split(separator: ":", omittingEmptySubsequences: false).reversed() {
@@ -69,10 +71,10 @@ public enum BoundedYAML {
             let (product, o1) = digit.multipliedReportingOverflow(by: base)
             let (sum, o2) = value.addingReportingOverflow(product)
             let (next, o3) = base.multipliedReportingOverflow(by: 60)
-            if o1 || o2 || o3 { return false }
+            if o1 || o2 || o3 { return nil }  // o3 after the last part too, where Yams would trap as well
             (value, base) = (sum, next)
         }
-        return true
+        return negative ? -value : value
     }
 
     /// Refuses text whose flow brackets or block indentation go deeper than the parser can safely recurse

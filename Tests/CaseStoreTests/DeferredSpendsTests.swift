@@ -188,7 +188,7 @@ import Testing
     @Test func failureDuringTheBulkLoadLeavesCompleteLinks() throws {
         let (items, path, db, ingestor) = try Self.bulkLoader()
         _ = try #require(throws: SourceError.self) {
-            try ingestor.ingest(FailingSource(items, failAfter: items.count * 3 / 4))
+            try ingestor.ingest(HookSource.failing(items, failAfter: items.count * 3 / 4))
         }
         #expect(try Self.pendingKey(db) == nil)
         #expect(try Self.crossBatchSpends(path) > 100)

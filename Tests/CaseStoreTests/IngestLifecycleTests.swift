@@ -34,7 +34,7 @@ import Testing
         var options = IngestOptions()
         options.batchBlocks = 10
         let ingestor = Ingestor(database: db, options: options, classify: hexScriptClassifier)
-        let error = try #require(throws: SourceError.self) { try ingestor.ingest(FailingSource(items, failAfter: failAfter)) }
+        let error = try #require(throws: SourceError.self) { try ingestor.ingest(HookSource.failing(items, failAfter: failAfter)) }
         let stored = try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM block") ?? -1 }
         #expect(stored == failAfter, "the whole blocks before the fault are committed")
         #expect(error.description.contains("the \(failAfter) block(s)") && error.description.contains("were stored"))
@@ -95,7 +95,7 @@ import Testing
         let db = try CaseDatabase(path: path)
         let ingestor = Ingestor(database: db, classify: hexScriptClassifier)
         let error = try #require(throws: SourceError.self) {
-            try ingestor.ingest(FailingSource(items, failAfter: 60))
+            try ingestor.ingest(HookSource.failing(items, failAfter: 60))
         }
         #expect(error.description.contains("blk00000.dat") && error.description.contains("4242"))
         #expect(error.description.contains("the 60 block(s)"))

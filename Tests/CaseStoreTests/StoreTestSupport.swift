@@ -141,28 +141,6 @@ enum BlockFactory {
     }
 }
 
-/// A source that yields some items, then fails as a reader does on corrupt data.
-final class FailingSource: ChainSource {
-    let network: Network? = .regtest
-    var items: [SourceItem]
-    let failAfter: Int
-    var served = 0
-
-    init(_ items: [SourceItem], failAfter: Int) {
-        self.items = items
-        self.failAfter = failAfter
-    }
-
-    func next() throws -> SourceItem? {
-        if served == failAfter {
-            throw SourceError("truncated block", at: SourceLocation(file: "blk00000.dat", byteOffset: 4242))
-        }
-        guard served < items.count else { return nil }
-        defer { served += 1 }
-        return items[served]
-    }
-}
-
 /// Serves `items` and runs `hook` once, just before serving item `at` (what another process does meanwhile).
 final class HookSource: ChainSource {
     let network: Network? = .regtest
@@ -186,5 +164,14 @@ final class HookSource: ChainSource {
         guard served < items.count else { return nil }
         defer { served += 1 }
         return items[served]
+    }
+}
+
+extension HookSource {
+    /// Serves `items` and fails, as a cut-short blk file does, when asked for item `failAfter`.
+    static func failing(_ items: [SourceItem], failAfter: Int) -> HookSource {
+        HookSource(items, at: failAfter) {
+            throw SourceError("truncated block", at: SourceLocation(file: "blk00000.dat", byteOffset: 4242))
+        }
     }
 }

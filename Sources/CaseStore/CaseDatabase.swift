@@ -92,11 +92,16 @@ public final class CaseDatabase: @unchecked Sendable {
                 // 16 KiB pages for new files: a quarter of the page headers, WAL frames and syscalls of 4 KiB
                 // pages for tables that are mostly appended. No effect on an existing database.
                 try db.execute(sql: "PRAGMA page_size = 16384")
-                // threads: the sorts that build a bulk load's deferred indexes may use a second core once they
-                // outgrow the cache.
+                // temp_store FILE: a sort larger than the page cache (512 MiB) is sorted in runs of that size,
+                // each written to a temporary file (in SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp) and merged;
+                // under MEMORY SQLite's sorter keeps every record in memory. The sorts that matter are a bulk
+                // load's end — every deferred index and the spent-by pass, each over a whole table, ≈ 1.1 B inputs
+                // near the full chain — and a sort that fits one run is never written. (Set once, here:
+                // changing it fails inside a transaction once the connection has opened its temporary database,
+                // as a bulk load's end had at 10M transactions.) threads: those runs are sorted and merged on a second core.
                 try db.execute(sql: """
                     PRAGMA synchronous = NORMAL;
-                    PRAGMA temp_store = MEMORY;
+                    PRAGMA temp_store = FILE;
                     PRAGMA cache_size = -524288;
                     PRAGMA wal_autocheckpoint = 20000;
                     PRAGMA threads = 2;

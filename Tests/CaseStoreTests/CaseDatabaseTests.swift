@@ -8,6 +8,36 @@ import Testing
 
 /// Opening refuses what is not a writable Spoor database, with errors that say so; a full disk rolls back.
 @Suite struct CaseDatabaseTests {
+    /// A writable connection sorts more records than fit one run through temporary files instead of keeping every
+    /// record in memory: a bulk load's end sorts whole tables (its deferred indexes, the spent-by pass), which near
+    /// the full chain outgrow the machine's memory. The run is the page cache's size, lowered here to SQLite's floor
+    /// (250 pages, 4 MiB) so that 120,000 keys of 64 bytes outgrow it; while the sorted rows are read, the runs are
+    /// open temporary files.
+    @Test func sortsLargerThanARunSpillToTemporaryFiles() throws {
+        let db = try CaseDatabase(path: try temporaryDatabasePath())
+        let (before, during) = try db.write { db in
+            try db.execute(sql: """
+                PRAGMA cache_size = 16;
+                CREATE TABLE sorted(k BLOB);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
+                INSERT INTO sorted SELECT randomblob(64) FROM n;
+                """)
+            let before = Self.openSQLiteTemporaryFiles()
+            let rows = try Row.fetchCursor(db, sql: "SELECT k FROM sorted ORDER BY k")
+            _ = try rows.next()
+            return (before, Self.openSQLiteTemporaryFiles())
+        }
+        #expect(during > before, "the sort's runs are files (\(before) open before, \(during) during)")
+    }
+
+    /// SQLite's temporary files open in this process (its unix VFS names them etilqs_…, unlinked once open).
+    static func openSQLiteTemporaryFiles() -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"))?.contains("etilqs_") == true
+        }.count
+    }
+
     @Test func refusesAFileThatIsNotSQLite() throws {
         let path = try temporaryDatabasePath()
         try Data("address,label\n".utf8).write(to: URL(fileURLWithPath: path))

@@ -6,8 +6,10 @@
 # system (getrusage's output blocks: WAL frames, checkpoints, index builds; against the database's size, the
 # write amplification) and the disk used (blk files, database), then the per-transaction figures the full-chain
 # projection in ingest-results.md is built from. Every $SAMPLE seconds (default 30) $WORK/scale-N.series.STEP
-# gets a line "seconds cpu_s rss_mib db_mib load blk" of the running step (blk: the blk file it has open, i.e.
-# how far through the chain it is), so a run shows how the cost per transaction moves as the database grows.
+# gets a line "seconds cpu_s rss_mib db_mib load blk anon_mib" of the running step (blk: the blk file it has open,
+# i.e. how far through the chain it is; anon: the resident memory that is the process's own, without the
+# database pages SQLite maps, up to 2 GiB, which the kernel may drop at will), so a run shows how the cost per
+# transaction and the memory move as the database grows.
 # Release build, not pinned (the run may use both cores); SPOOR_BIN=DIR measures one made beforehand
 # (release-bin.sh). A chain already in $WORK/generated-N (with its COMPLETE file) is used as it is. The chain
 # and database under $WORK are removed at the end unless KEEP=1.
@@ -37,8 +39,9 @@ sampler() {
     [ -r "/proc/$child/stat" ] || continue
     awk -v t=$((SECONDS - t0)) -v hz="$tick" -v db="$(size "$DB"* 2>/dev/null || echo 0)" \
         -v rss="$(awk '/^VmRSS/ { print $2 }' "/proc/$child/status" 2>/dev/null)" \
+        -v anon="$(awk '/^RssAnon/ { print $2 }' "/proc/$child/status" 2>/dev/null)" \
         -v load="$(cut -d' ' -f1 /proc/loadavg)" -v blk="$(ls -l "/proc/$child/fd" 2>/dev/null | grep -o 'blk[0-9]*' | tail -1)" \
-        '{ sub(/^.*\) /, ""); printf "%d %.1f %.0f %.0f %s %s\n", t, ($12 + $13) / hz, rss / 1024, db / 2^20, load, blk }' \
+        '{ sub(/^.*\) /, ""); printf "%d %.1f %.0f %.0f %s %s %.0f\n", t, ($12 + $13) / hz, rss / 1024, db / 2^20, load, blk, anon / 1024 }' \
         "/proc/$child/stat" >> "$LOG.series.$name" 2>/dev/null || true
   done
 }

@@ -31,11 +31,9 @@ public struct IngestOptions: Sendable {
     /// generated benchmark chains that carry no proof of work.
     public var checkConsensus = true
     /// In a bulk load, write each batch on a second thread while the next one is read and staged
-    /// (`IngestPipeline`). Off by default until the pipeline has a CI history: a full parallel test run saw a
-    /// spurious "locked by another process" and a vanished `-shm` right after an ingest, the database outliving
-    /// the ingest on the writer thread (fixed in `IngestPipeline.run`); the benchmarks and
-    /// `IngestWriterThreadTests` turn it on.
-    public var writerThread = false
+    /// (`IngestPipeline`): the same rows (`IngestWriterThreadTests`), less wall time where a second core is free
+    /// (Tests/Benchmarks/ingest-results.md). `spoor ingest --single-thread` turns it off.
+    public var writerThread = true
 
     public init() {}
 }

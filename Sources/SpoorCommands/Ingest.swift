@@ -27,6 +27,10 @@ struct Ingest: AsyncParsableCommand {
     var network: String?
     @Flag(name: .long, help: "No progress on standard error.")
     var quiet = false
+    @Flag(name: .long, help: ArgumentHelp(
+        "Write the database on the thread that reads, not on a second one.",
+        discussion: "Slower where a second core is free; the rows stored are the same either way."))
+    var singleThread = false
     @Option(name: .long, help: ArgumentHelp("Blocks per committed batch (tests use small batches).",
                                              visibility: .hidden))
     var batchBlocks: Int?
@@ -41,6 +45,7 @@ struct Ingest: AsyncParsableCommand {
         let database = try CaseDatabase(path: db)
         var options = IngestOptions()
         options.network = expected
+        options.writerThread = !singleThread
         if let batchBlocks {
             guard batchBlocks > 0 else { throw CommandFailure("--batch-blocks must be positive") }
             options.batchBlocks = batchBlocks

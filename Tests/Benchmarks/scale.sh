@@ -61,7 +61,8 @@ size() { du -cb "$@" | tail -1 | cut -f1; }
 echo "spoor scale run: $N generated transactions ($(nproc) cores, $(date -u +%FT%TZ))"
 step generate "$BIN/spoor-bench" generate --transactions "$N" --out "$CHAIN"
 blk=$(size "$CHAIN")
-step ingest "$BIN/spoor" ingest --quiet --db "$DB" "$CHAIN"
+# SPOOR_INGEST_FLAGS: extra flags for the ingest (e.g. --single-thread, to compare with the default).
+step ingest "$BIN/spoor" ingest --quiet ${SPOOR_INGEST_FLAGS:-} --db "$DB" "$CHAIN"
 db=$(size "$DB"*)
 step cluster "$BIN/spoor" cluster --db "$DB"
 db2=$(size "$DB"*)

@@ -19,6 +19,33 @@ import Testing
         return (spoor, db)
     }
 
+    /// `ingest` writes each batch of a bulk load on a second thread unless `--single-thread` is given; the exports
+    /// of the two databases are the same bytes.
+    @Test func ingestWritesOnASecondThreadUnlessToldNotTo() throws {
+        let spoor = try #require(ChildRun.spoor, "spoor is not built")
+        let dir = try Fixtures.temporaryDirectory("threads")
+        let blocks = Fixtures.sampleChains.appendingPathComponent("small-seed1/blocks").path
+        var writerBatches: [Int] = []
+        var exports: [[Data]] = []
+        for (name, flags) in [("two", [String]()), ("one", ["--single-thread"])] {
+            let db = dir.appendingPathComponent("\(name).sqlite").path
+            let ingest = try ChildRun.run(spoor, ["ingest", blocks, "--db", db, "--json", "--batch-blocks", "50"] + flags)
+            #expect(ingest.status == 0, "\(ingest)")
+            let summary = try JSONSerialization.jsonObject(with: Data(ingest.stdout.utf8)) as? [String: Any]
+            let timing = summary?["cpu_timing"] as? [String: Any]
+            writerBatches.append(try #require(timing?["writer_thread_batches"] as? Int, "\(ingest.stdout)"))
+            let out = dir.appendingPathComponent("\(name)-etl")
+            let export = try ChildRun.run(spoor, ["export", "--db", db, "--out", out.path])
+            #expect(export.status == 0, "\(export)")
+            exports.append(try ["blocks.json", "transactions.json"].map {
+                try Data(contentsOf: out.appendingPathComponent($0))
+            })
+        }
+        // small-seed1 has 337 blocks: 7 batches of up to 50, each handed to the writer thread.
+        #expect(writerBatches == [7, 0], "writer-thread batches (default, --single-thread)")
+        #expect(exports[0] == exports[1] && !exports[0][1].isEmpty)
+    }
+
     @Test func anotherProfileReplacesTheStoredClusteringOnlyWhenAsked() throws {
         let (spoor, db) = try #require(try Self.clusteredCase(), "spoor is not built")
         let refused = try ChildRun.run(spoor, ["cluster", "--db", db, "--profile", "default"])

@@ -96,9 +96,10 @@ public final class CaseDatabase: @unchecked Sendable {
                 // each written to a temporary file (in SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp) and merged;
                 // under MEMORY SQLite's sorter keeps every record in memory. The sorts that matter are a bulk
                 // load's end — every deferred index and the spent-by pass, each over a whole table, ≈ 1.1 B inputs
-                // near the full chain — and a sort that fits one run is never written. (Set once, here:
-                // changing it fails inside a transaction once the connection has opened its temporary database,
-                // as a bulk load's end had at 10M transactions.) threads: those runs are sorted and merged on a second core.
+                // near the full chain — and a sort that fits one run is never written. Set once, here:
+                // changing it fails inside a transaction once the connection has opened its temporary database
+                // (a bulk load's end had, at 10M transactions). threads: those runs are sorted and merged on a
+                // second core.
                 try db.execute(sql: """
                     PRAGMA synchronous = NORMAL;
                     PRAGMA temp_store = FILE;

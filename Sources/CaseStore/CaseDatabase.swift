@@ -81,37 +81,7 @@ public final class CaseDatabase: @unchecked Sendable {
         config.journalMode = mode == .readOnly ? .default : .wal
         config.busyMode = .timeout(2)
         config.label = "spoor"
-        let pageLimit = maxPageCount
-        config.prepareDatabase { db in
-            // Memory-mapped reads: analysis scans whole tables (clustering reads tx, address, input and output
-            // end to end), and through mmap SQLite reads pages in place instead of copying each one into its
-            // page cache (measured: a third of SQLite's CPU time for those scans). Capped at SQLite's default
-            // maximum; larger files are mapped up to it and read normally beyond.
-            try db.execute(sql: "PRAGMA mmap_size = 2147418112")
-            if !db.configuration.readonly {
-                // 16 KiB pages for new files: a quarter of the page headers, WAL frames and syscalls of 4 KiB
-                // pages for tables that are mostly appended. No effect on an existing database.
-                try db.execute(sql: "PRAGMA page_size = 16384")
-                // temp_store FILE: a sort larger than the page cache (512 MiB) is sorted in runs of that size,
-                // each written to a temporary file (in SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp) and merged;
-                // under MEMORY SQLite's sorter keeps every record in memory. The sorts that matter are a bulk
-                // load's end — every deferred index and the spent-by pass, each over a whole table, ≈ 1.1 B inputs
-                // near the full chain — and a sort that fits one run is never written. Set once, here:
-                // changing it fails inside a transaction once the connection has opened its temporary database
-                // (a bulk load's end had, at 10M transactions). threads: those runs are sorted and merged on a
-                // second core.
-                try db.execute(sql: """
-                    PRAGMA synchronous = NORMAL;
-                    PRAGMA temp_store = FILE;
-                    PRAGMA cache_size = -524288;
-                    PRAGMA wal_autocheckpoint = 20000;
-                    PRAGMA threads = 2;
-                    """)
-                if let pageLimit { try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
-            } else {
-                try db.execute(sql: "PRAGMA cache_size = -131072")
-            }
-        }
+        config.prepareDatabase { db in try Self.configureConnection(db, pageLimit: maxPageCount) }
         do {
             queue = try DatabaseQueue(path: immutable ? Self.immutableURI(path) : path, configuration: config)
         } catch {
@@ -127,6 +97,37 @@ public final class CaseDatabase: @unchecked Sendable {
     }
 
     deinit { releaseWriterLock() }
+
+    /// Each connection's settings, applied by GRDB whenever it opens one.
+    private static func configureConnection(_ db: Database, pageLimit: Int?) throws {
+        // Memory-mapped reads: analysis scans whole tables (clustering reads tx, address, input and output
+        // end to end), and through mmap SQLite reads pages in place instead of copying each one into its
+        // page cache (measured: a third of SQLite's CPU time for those scans). Capped at SQLite's default
+        // maximum; larger files are mapped up to it and read normally beyond.
+        try db.execute(sql: "PRAGMA mmap_size = 2147418112")
+        if !db.configuration.readonly {
+            // 16 KiB pages for new files: a quarter of the page headers, WAL frames and syscalls of 4 KiB
+            // pages for tables that are mostly appended. No effect on an existing database.
+            try db.execute(sql: "PRAGMA page_size = 16384")
+            // temp_store FILE: a sort larger than the page cache (512 MiB) is sorted in runs of that size,
+            // each written to a temporary file (in SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp) and merged;
+            // under MEMORY SQLite's sorter keeps every record in memory. The sorts that matter are a bulk
+            // load's end — every deferred index and the spent-by pass, each over a whole table, ≈ 1.1 B inputs
+            // near the full chain — and a sort that fits one run is never written. Set once, here:
+            // changing it fails inside a transaction once the connection has opened its temporary database.
+            // threads: those runs are sorted and merged on a second core.
+            try db.execute(sql: """
+                PRAGMA synchronous = NORMAL;
+                PRAGMA temp_store = FILE;
+                PRAGMA cache_size = -524288;
+                PRAGMA wal_autocheckpoint = 20000;
+                PRAGMA threads = 2;
+                """)
+            if let pageLimit { try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
+        } else {
+            try db.execute(sql: "PRAGMA cache_size = -131072")
+        }
+    }
 
     // MARK: Opening checks
 

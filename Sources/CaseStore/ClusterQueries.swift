@@ -19,7 +19,8 @@ extension ClusterStore {
     }
 
     public static func addressID(_ db: Database, _ address: String) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE address = ?", arguments: [address]) else {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE \(Schema.addressMatches("address", "?1"))",
+                                                 arguments: [address]) else {
             throw StoreError.badData("address \(address) does not appear in this database", at: nil)
         }
         return id

@@ -304,16 +304,19 @@ extension ClusterRunStore {
         }
     }
 
-    /// The id of the address with this text (the unique index `address_text`), if the case holds it.
+    /// The id of the address with this text (index `address_key`), if the case holds it.
     public static func addressID(_ db: Database, text: String) throws -> UInt32? {
-        let statement = try db.cachedStatement(sql: "SELECT id FROM address WHERE address = ?")
+        let statement = try db.cachedStatement(sql: """
+            SELECT id FROM address WHERE \(Schema.addressMatches("address", "?1"))
+            """)
         return try Int64.fetchOne(statement, arguments: [text]).map { UInt32(truncatingIfNeeded: $0) }
     }
 
-    /// The store id of a best-chain transaction (index `tx_txid`), if the case holds it there.
+    /// The store id of a best-chain transaction (index `tx_txid_key`), if the case holds it there.
     public static func bestChainTransactionID(_ db: Database, txid: Txid) throws -> UInt32? {
         let statement = try db.cachedStatement(sql: """
-            SELECT t.id FROM tx t JOIN block b ON b.id = t.blockId WHERE t.txid = ? AND b.inBestChain = 1
+            SELECT t.id FROM tx t JOIN block b ON b.id = t.blockId
+            WHERE \(Schema.txidMatches("t.txid", "?1")) AND b.inBestChain = 1
             """)
         return try Int64.fetchOne(statement, arguments: [txid.digest.data]).map { UInt32(truncatingIfNeeded: $0) }
     }

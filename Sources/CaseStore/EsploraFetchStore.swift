@@ -144,7 +144,7 @@ public final class CaseEsploraFetchStore: EsploraFetchStore {
 
     public func containsTransaction(_ txid: Txid) throws -> Bool {
         try database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM tx WHERE txid = ?)", arguments: [txid.digest.data])
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM tx WHERE \(Schema.txidMatches("txid", "?1")))", arguments: [txid.digest.data])
                 ?? false
         }
     }

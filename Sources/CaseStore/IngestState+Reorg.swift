@@ -60,7 +60,8 @@ extension IngestState {
         // Outputs of an earlier copy that this transaction overwrote (BIP30) are unspent again.
         try db.execute(sql: """
             UPDATE output SET spentByInputId = NULL WHERE spentByInputId = \(Schema.overwrittenSpender)
-              AND txId IN (SELECT id FROM tx WHERE txid = (SELECT txid FROM tx WHERE id = ?1) AND id <> ?1)
+              AND txId IN (SELECT id FROM tx WHERE \(Schema.txidMatches("txid", "(SELECT txid FROM tx WHERE id = ?1)"))
+                  AND id <> ?1)
             """, arguments: [txId])
         // Outputs this transaction spent are unspent again.
         try db.execute(sql: """

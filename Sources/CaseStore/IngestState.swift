@@ -730,7 +730,8 @@ final class IngestState {
         var overwritten = Set<Int64>()
         if isCoinbase, !bulkLoad {
             for id in try Int64.fetchAll(try connection(db), sql: """
-                SELECT o.id FROM output o JOIN tx t ON t.id = o.txId WHERE t.txid = ? AND o.spentByInputId IS NULL
+                SELECT o.id FROM output o JOIN tx t ON t.id = o.txId
+                WHERE \(Schema.txidMatches("t.txid", "?1")) AND o.spentByInputId IS NULL
                 """, arguments: [txid.digest.data]) where overwritten.insert(id).inserted {
                 markSpent(id, by: Schema.overwrittenSpender)
             }
@@ -870,21 +871,24 @@ final class IngestState {
                 if let keyHash { keyHashAddressIds[keyHash] = id }
             }
         } else if let text = c.address {
+            // No index holds the whole text (`Schema.addressMatches`): looking it up before inserting is what
+            // keeps one row per address.
             let statements = try sql()
-            let insert = try statements.insertAddress()
-            insert.bind(1, nextAddressId)
-            insert.bind(2, text: text)
-            insert.bind(3, Int64(c.kind.code))
-            try insert.run()
-            if insert.changes == 1 {
+            let select = try statements.selectAddress()
+            select.bind(1, text: text)
+            let known = try select.step() ? select.int64(0) : nil
+            select.reset()
+            if let known {
+                id = known
+            } else {
+                let insert = try statements.insertAddress()
+                insert.bind(1, nextAddressId)
+                insert.bind(2, text: text)
+                insert.bind(3, Int64(c.kind.code))
+                try insert.run()
                 id = nextAddressId
                 nextAddressId += 1
                 summary.addressesAdded += 1
-            } else {
-                let select = try statements.selectAddress()
-                select.bind(1, text: text)
-                id = try select.step() ? select.int64(0) : -1
-                select.reset()
             }
         }
         let entry = ScriptEntry(addressId: id, kind: c.kind.code,
@@ -1209,20 +1213,20 @@ final class IngestStatements {
     }
 
     func insertAddress() throws -> RawStatement {
-        try lazy(0, "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?) ON CONFLICT(address) DO NOTHING")
+        try lazy(0, "INSERT INTO address(id, address, scriptKind) VALUES (?, ?, ?)")
     }
 
-    func selectAddress() throws -> RawStatement { try lazy(1, "SELECT id FROM address WHERE address = ?") }
+    func selectAddress() throws -> RawStatement { try lazy(1, "SELECT id FROM address WHERE \(Schema.addressMatches("address", "?1"))") }
 
     func findOutput() throws -> RawStatement {
         try lazy(2, """
             SELECT o.id, o.addressId, o.value, o.spentByInputId, t.blockId FROM tx t
             JOIN output o ON o.txId = t.id AND o.n = ?2
-            WHERE t.txid = ?1 ORDER BY t.id DESC LIMIT 1
+            WHERE \(Schema.txidMatches("t.txid", "?1")) ORDER BY t.id DESC LIMIT 1
             """)
     }
 
-    func txExists() throws -> RawStatement { try lazy(3, "SELECT 1 FROM tx WHERE txid = ? LIMIT 1") }
+    func txExists() throws -> RawStatement { try lazy(3, "SELECT 1 FROM tx WHERE \(Schema.txidMatches("txid", "?1")) LIMIT 1") }
 }
 
 /// CPU time of the calling thread: phase timings that a busy machine does not inflate.

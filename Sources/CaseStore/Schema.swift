@@ -21,7 +21,8 @@ import GRDB
 ///   `prevVout = 4294967295` and a zero `prevTxid`. A linked input (`spentOutputId` set) stores an empty
 ///   `prevTxid`: its spent output's transaction names the txid (`InputPrevTxid`, the only way to read it;
 ///   rows written before that rule keep the 32 bytes).
-/// - `address`: one row per distinct address string.
+/// - `address`: one row per distinct address string (the ingest looks each up before inserting it).
+/// - Lookups by txid and by address text go through short-key indexes (v9): `txidMatches`, `addressMatches`.
 /// - `clusterInput` (v6, v7): per transaction its input address ids and the flags and CoinJoin-candidate columns
 ///   clustering reads, derived from the tables above by every write path (`ClusterInputs.swift`).
 /// - `chainInput` (v8): the files, nodes and Esplora servers ingests read, with file hashes (`ChainInputStore`).
@@ -140,25 +141,59 @@ public enum Schema {
         }
         ClusterInputMigrations.register(&m)  // v6, v7: the narrow clustering input (frozen: ClusterInputMigrations.swift)
         ChainInputStore.register(&m)  // v8: the chain inputs ingests read (ChainInputStore.swift)
+        // v9: lookups by txid and by address go through short keys (`txidMatches`, `addressMatches`) instead of
+        // indexes that held every txid and every address text a second time. The unresolved inputs' index only
+        // lists them (the ingest reads them all into memory; nothing looks one up by prevout): keyed by prevVout
+        // it no longer holds each one's 32-byte prevout txid a second time, and rows enter it near its end.
+        m.registerMigration("v9-short-lookup-keys") { db in
+            try db.execute(sql: """
+                DROP INDEX IF EXISTS tx_txid;
+                DROP INDEX IF EXISTS address_text;
+                DROP INDEX IF EXISTS input_unresolved;
+                CREATE INDEX IF NOT EXISTS tx_txid_key ON tx(substr(txid, 1, 8));
+                CREATE INDEX IF NOT EXISTS address_key ON address(substr(address, -8));
+                CREATE INDEX input_unresolved ON input(prevVout)
+                    WHERE spentOutputId IS NULL AND prevVout <> 4294967295;
+                """)
+        }
         return m
     }
 
     /// Indexes an ingest into an empty database builds once at the end (sorted) instead of row by row: the
-    /// random-order ones (txid, address text), the per-transaction lookups and the address lookups. A database at rest always has them; an ingest that is
-    /// killed part-way may leave them missing, and the next ingest (or `ensureIndexes`) creates them.
-    public static let deferredIndexes = ["tx_txid", "tx_block", "output_tx", "input_tx", "address_text",
+    /// random-order ones (txid and address keys), the per-transaction lookups and the address lookups. A database
+    /// at rest always has them; an ingest that is killed part-way may leave them missing, and the next ingest (or
+    /// `ensureIndexes`) creates them.
+    public static let deferredIndexes = ["tx_txid_key", "tx_block", "output_tx", "input_tx", "address_key",
                                          "output_address", "input_address"]
 
     static func createDeferredIndexes(_ db: Database) throws {
         try db.execute(sql: """
-            CREATE INDEX IF NOT EXISTS tx_txid ON tx(txid);
+            CREATE INDEX IF NOT EXISTS tx_txid_key ON tx(substr(txid, 1, 8));
             CREATE INDEX IF NOT EXISTS tx_block ON tx(blockId, position);
             CREATE INDEX IF NOT EXISTS output_tx ON output(txId, n);
             CREATE INDEX IF NOT EXISTS input_tx ON input(txId, n);
-            CREATE UNIQUE INDEX IF NOT EXISTS address_text ON address(address);
+            CREATE INDEX IF NOT EXISTS address_key ON address(substr(address, -8));
             CREATE INDEX IF NOT EXISTS output_address ON output(addressId) WHERE addressId IS NOT NULL;
             CREATE INDEX IF NOT EXISTS input_address ON input(addressId) WHERE addressId IS NOT NULL;
             """)
+    }
+
+    /// SQL that is true when `column` (a `tx.txid`) equals `value` (a 32-byte BLOB), written so SQLite finds the
+    /// row through `tx_txid_key`: the index holds each txid's first 8 bytes, uniform for a hash, and the query
+    /// names that expression exactly as the index does before comparing the whole txid. `value` is evaluated
+    /// twice: pass a numbered parameter (`?1`) or a column, never a bare `?`. The unary `+` on the whole
+    /// comparison keeps SQLite from propagating `value` into the key expression (its constant propagation), which
+    /// would leave the key without a column and plan a scan.
+    public static func txidMatches(_ column: String, _ value: String) -> String {
+        "substr(\(column), 1, 8) = substr(\(value), 1, 8) AND +\(column) = \(value)"
+    }
+
+    /// SQL that is true when `column` (an `address.address`) equals `value` (text), through `address_key`: the
+    /// index holds each address's last 8 characters, which encode its checksum (Base58Check's 4 bytes, Bech32's
+    /// 30 bits) and so spread like a hash. Uniqueness of the text is the ingest's (`IngestState.address(for:)`):
+    /// no index holds the whole text. `value` is evaluated twice, as in `txidMatches`.
+    public static func addressMatches(_ column: String, _ value: String) -> String {
+        "substr(\(column), -8) = substr(\(value), -8) AND +\(column) = \(value)"
     }
 
     static func dropDeferredIndexes(_ db: Database) throws {

@@ -115,7 +115,7 @@ public enum StoreQueries {
     /// Address ids of address strings (absent ones are left out).
     public static func addressIDs(_ addresses: [String], _ db: Database) throws -> [String: Int] {
         var result: [String: Int] = [:]
-        let statement = try db.makeStatement(sql: "SELECT id FROM address WHERE address = ?")
+        let statement = try db.makeStatement(sql: "SELECT id FROM address WHERE \(Schema.addressMatches("address", "?1"))")
         for a in Set(addresses) {
             if let id = try Int.fetchOne(statement, arguments: [a]) { result[a] = id }
         }
@@ -218,7 +218,7 @@ public enum StoreQueries {
         try database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT t.*, b.hash AS blockHash, b.height AS height, b.time AS blockTime FROM tx t
-                LEFT JOIN block b ON b.id = t.blockId WHERE t.txid = ? ORDER BY t.id DESC
+                LEFT JOIN block b ON b.id = t.blockId WHERE \(Schema.txidMatches("t.txid", "?1")) ORDER BY t.id DESC
                 """, arguments: [txid.digest.data])
             return try rows.map { try detail($0, txid: txid, db) }
         }
@@ -269,8 +269,9 @@ public enum StoreQueries {
     /// Activity of one address; nil when the database never saw it.
     public static func address(_ text: String, in database: CaseDatabase) throws -> AddressSummary? {
         try database.read { db in
-            guard let a = try Row.fetchOne(db, sql: "SELECT id, scriptKind FROM address WHERE address = ?",
-                                           arguments: [text]) else { return nil }
+            guard let a = try Row.fetchOne(db, sql: """
+                SELECT id, scriptKind FROM address WHERE \(Schema.addressMatches("address", "?1"))
+                """, arguments: [text]) else { return nil }
             let id: Int64 = a["id"]
             let totals = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS n, COALESCE(SUM(value), 0) AS received,

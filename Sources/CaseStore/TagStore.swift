@@ -110,7 +110,7 @@ public enum TagStore {
     public static func all(in database: CaseDatabase) throws -> [StoredTag] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT t.*, a.id AS addressID FROM tag t LEFT JOIN address a ON a.address = t.address
+                SELECT t.*, a.id AS addressID FROM tag t LEFT JOIN address a ON \(Schema.addressMatches("a.address", "t.address"))
                 ORDER BY t.address, t.label, t.origin
                 """).map { r in
                 StoredTag(Tag(address: r["address"], label: r["label"], category: r["category"], confidence: r["confidence"],

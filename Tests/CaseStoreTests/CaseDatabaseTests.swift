@@ -91,7 +91,7 @@ import Testing
         }
         let error = try #require(throws: StoreError.self) { try CaseDatabase(path: path, mode: .readOnly) }
         guard case let .olderSchema(_, pending) = error else { Issue.record("\(error)"); return }
-        #expect(pending == ["v6-cluster-inputs", "v7-cluster-input-details", "v8-chain-inputs"])
+        #expect(pending == ["v6-cluster-inputs", "v7-cluster-input-details", "v8-chain-inputs", "v9-short-lookup-keys"])
         #expect(error.description.contains("older version of Spoor") && error.description.contains("spoor cluster --db"))
         _ = try CaseDatabase(path: path)
         #expect(try StoreQueries.stats(CaseDatabase(path: path, mode: .readOnly)).blocks == 0)

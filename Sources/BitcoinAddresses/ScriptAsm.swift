@@ -1,3 +1,5 @@
+import BitcoinPrimitives
+
 /// Script disassembly exactly as Bitcoin Core's `ScriptToAsmStr` (core_write.cpp) writes the `asm` fields of
 /// its JSON, which bitcoin-etl copies into `script_asm`.
 ///
@@ -17,10 +19,22 @@ public enum ScriptAsm {
     public static func string(_ script: UnsafeRawBufferPointer, attemptSighashDecode: Bool = false) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(script.count * 2 + 16)
+        append(script, attemptSighashDecode: attemptSighashDecode, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func string(_ script: [UInt8], attemptSighashDecode: Bool = false) -> String {
+        script.withUnsafeBytes { string($0, attemptSighashDecode: attemptSighashDecode) }
+    }
+
+    /// The same text appended to a UTF-8 buffer (printable ASCII only).
+    public static func append(_ script: UnsafeRawBufferPointer, attemptSighashDecode: Bool = false,
+                              to out: inout [UInt8]) {
+        let start = out.count
         let unspendable = (script.count > 0 && script[0] == Opcode.return) || script.count > 10_000
         var pc = 0
         while pc < script.count {
-            if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            if out.count > start { out.append(UInt8(ascii: " ")) }
             guard let op = ScriptOps.next(script, &pc) else {
                 out.append(contentsOf: "[error]".utf8)
                 break
@@ -30,30 +44,16 @@ public enum ScriptAsm {
                 if data.count <= 4 {
                     out.append(contentsOf: String(scriptNumber(data)).utf8)
                 } else if attemptSighashDecode && !unspendable, let name = sighashName(ofSignature: data) {
-                    appendHex(UnsafeRawBufferPointer(rebasing: data[0..<(data.count - 1)]), to: &out)
+                    Hex.append(UnsafeRawBufferPointer(rebasing: data[0..<(data.count - 1)]), to: &out)
                     out.append(UInt8(ascii: "["))
                     out.append(contentsOf: name.utf8)
                     out.append(UInt8(ascii: "]"))
                 } else {
-                    appendHex(data, to: &out)
+                    Hex.append(data, to: &out)
                 }
             } else {
                 out.append(contentsOf: opcodeName(op.opcode).utf8)
             }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    public static func string(_ script: [UInt8], attemptSighashDecode: Bool = false) -> String {
-        script.withUnsafeBytes { string($0, attemptSighashDecode: attemptSighashDecode) }
-    }
-
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        for b in bytes {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 15)])
         }
     }
 

@@ -44,21 +44,32 @@ public struct BitcoinETLFormatter: Sendable {
 
     /// One `blocks.json` line (without the newline).
     public func blockLine(_ block: Block, height: Int?) -> String {
+        var line: [UInt8] = []
+        appendBlockLine(block, height: height, to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// One `blocks.json` line (without the newline) appended to a UTF-8 buffer.
+    public func appendBlockLine(_ block: Block, height: Int?, to line: inout [UInt8]) {
         let h = block.header
-        var j = JSONLineBuilder()
-        j.string("hash", block.hash.hex)
+        var j = JSONLineBuilder(taking: &line)
+        j.displayHex("hash", block.hash.digest)
         j.int("size", block.size)
         j.int("stripped_size", block.strippedSize)
         j.int("weight", block.weight)
         j.int("number", height)
         j.int("version", Int(h.version))
-        j.string("merkle_root", h.merkleRoot.displayHex)
+        j.displayHex("merkle_root", h.merkleRoot)
         j.int("timestamp", Int(h.time))
         j.string("nonce", String(h.nonce, radix: 16))
         j.string("bits", Self.paddedHex(h.bits))
-        j.string("coinbase_param", block.transactions.first.flatMap { $0.isCoinbase ? Hex.encode($0.inputs[0].scriptSig) : nil })
+        if let coinbase = block.transactions.first, coinbase.isCoinbase {
+            j.hex("coinbase_param", coinbase.inputs[0].scriptSig)
+        } else {
+            j.string("coinbase_param", nil)
+        }
         j.int("transaction_count", block.transactions.count)
-        return j.finish()
+        j.finish(into: &line)
     }
 
     /// Where a transaction sits: its block and position, or nothing for a loose transaction.
@@ -78,14 +89,22 @@ public struct BitcoinETLFormatter: Sendable {
 
     /// One `transactions.json` line. `prevouts[i]` is the output input `i` spends, where known.
     public func transactionLine(_ tx: Transaction, placement: Placement?, prevouts: [TxOut?]?) -> String {
-        var j = JSONLineBuilder()
-        j.string("hash", tx.txid.hex)
+        var line: [UInt8] = []
+        appendTransactionLine(tx, placement: placement, prevouts: prevouts, to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// One `transactions.json` line appended to a UTF-8 buffer.
+    public func appendTransactionLine(_ tx: Transaction, placement: Placement?, prevouts: [TxOut?]?,
+                                      to line: inout [UInt8]) {
+        var j = JSONLineBuilder(taking: &line)
+        j.displayHex("hash", tx.txid.digest)
         j.int("size", tx.size)
         j.int("virtual_size", tx.vsize)
         j.int("version", Int(UInt32(bitPattern: tx.version)))
         j.int("lock_time", Int(tx.lockTime))
         j.int("block_number", placement?.height)
-        j.string("block_hash", placement?.blockHash.hex)
+        j.displayHex("block_hash", placement?.blockHash.digest)
         j.int("block_timestamp", placement.map { Int($0.blockTime) })
         let coinbase = tx.isCoinbase
         j.bool("is_coinbase", coinbase)
@@ -97,10 +116,10 @@ public struct BitcoinETLFormatter: Sendable {
                 let spent = (prevouts.flatMap { i < $0.count ? $0[i] : nil })
                 a.object { o in
                     o.int("index", i)
-                    o.string("spent_transaction_hash", input.prevout.txid.hex)
+                    o.displayHex("spent_transaction_hash", input.prevout.txid.digest)
                     o.int("spent_output_index", Int(input.prevout.vout))
-                    o.string("script_asm", ScriptAsm.string(input.scriptSig, attemptSighashDecode: true))
-                    o.string("script_hex", Hex.encode(input.scriptSig))
+                    o.asm("script_asm", input.scriptSig, attemptSighashDecode: true)
+                    o.hex("script_hex", input.scriptSig)
                     o.int("sequence", Int(input.sequence))
                     if let spent {
                         let c = classifier.classify(spent.scriptPubKey)
@@ -123,8 +142,8 @@ public struct BitcoinETLFormatter: Sendable {
                 let c = classifier.classify(output.scriptPubKey)
                 a.object { o in
                     o.int("index", i)
-                    o.string("script_asm", ScriptAsm.string(output.scriptPubKey))
-                    o.string("script_hex", Hex.encode(output.scriptPubKey))
+                    o.asm("script_asm", output.scriptPubKey)
+                    o.hex("script_hex", output.scriptPubKey)
                     o.int("required_signatures", Self.requiredSignatures(c.kind, script: output.scriptPubKey))
                     o.string("type", c.kind.rawValue)
                     o.strings("addresses", c.address.map { [$0] } ?? [])
@@ -138,7 +157,7 @@ public struct BitcoinETLFormatter: Sendable {
         j.int64("input_value", inputValue)
         j.int64("output_value", outputValue)
         j.int64("fee", coinbase ? 0 : inputValue - outputValue)
-        return j.finish()
+        j.finish(into: &line)
     }
 
     /// Core's pre-v22 `reqSigs`: m for multisig, 1 for every other template with a destination, none for
@@ -169,6 +188,8 @@ public final class BitcoinETLWriter {
     public private(set) var transactionsWritten = 0
     private let blocks: LineFileWriter
     private let transactions: LineFileWriter
+    /// One line at a time, its capacity kept from line to line.
+    private var line: [UInt8] = []
 
     public init(directory: URL, network: Network) throws(SourceError) {
         self.directory = directory
@@ -189,12 +210,16 @@ public final class BitcoinETLWriter {
     /// transaction `t`, where known (nil entries, a short array or nil altogether: unknown).
     public func write(_ block: SourceBlock, prevouts: [[TxOut?]]?) throws(SourceError) {
         let b = block.block
-        try blocks.write(formatter.blockLine(b, height: block.height))
+        line.removeAll(keepingCapacity: true)
+        formatter.appendBlockLine(b, height: block.height, to: &line)
+        try blocks.write(line: &line)
         for (t, tx) in b.transactions.enumerated() {
             let placement = BitcoinETLFormatter.Placement(height: block.height, blockHash: b.hash,
                                                           blockTime: b.header.time, index: t)
             let spent = prevouts.flatMap { t < $0.count ? $0[t] : nil }
-            try transactions.write(formatter.transactionLine(tx, placement: placement, prevouts: spent))
+            line.removeAll(keepingCapacity: true)
+            formatter.appendTransactionLine(tx, placement: placement, prevouts: spent, to: &line)
+            try transactions.write(line: &line)
         }
         blocksWritten += 1
         transactionsWritten += b.transactions.count
@@ -202,7 +227,9 @@ public final class BitcoinETLWriter {
 
     /// Writes a transaction that belongs to no block.
     public func write(looseTransaction tx: Transaction, prevouts: [TxOut?]?) throws(SourceError) {
-        try transactions.write(formatter.transactionLine(tx, placement: nil, prevouts: prevouts))
+        line.removeAll(keepingCapacity: true)
+        formatter.appendTransactionLine(tx, placement: nil, prevouts: prevouts, to: &line)
+        try transactions.write(line: &line)
         transactionsWritten += 1
     }
 
@@ -277,101 +304,166 @@ public final class BitcoinETLExporter {
     }
 }
 
-/// Builds one JSON object as text, keys in the order written, with Python's `json.dumps` separators
-/// (", " and ": ") so lines look like bitcoin-etl's own.
+/// Builds one JSON object as UTF-8 bytes, keys in the order written, with Python's `json.dumps` separators
+/// (", " and ": ") so lines look like bitcoin-etl's own. Everything goes into one buffer: a nested array or object
+/// takes the buffer over (`swap`, never a copy) and hands it back, and hex, script asm and numbers are written
+/// straight into it — building each field and each nested value as a `String` of its own and copying it into its
+/// parent was most of `spoor export`'s CPU (`Tests/Benchmarks/export-results.md`).
 struct JSONLineBuilder {
-    private var text = "{"
+    private var out: [UInt8] = []
     private var first = true
 
-    private mutating func key(_ k: String) {
-        if !first { text += ", " }
+    /// Starts an object at the end of `buffer`, which the builder holds until `finish(into:)` gives it back.
+    init(taking buffer: inout [UInt8]) {
+        swap(&out, &buffer)
+        out.append(UInt8(ascii: "{"))
+    }
+
+    /// A builder of its own buffer, for one line as text (`finish()`).
+    init() {
+        out.append(UInt8(ascii: "{"))
+    }
+
+    mutating func finish(into buffer: inout [UInt8]) {
+        out.append(UInt8(ascii: "}"))
+        swap(&out, &buffer)
+    }
+
+    mutating func finish() -> String {
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private mutating func key(_ k: StaticString) {
+        if !first { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
         first = false
-        text += "\""
-        text += k
-        text += "\": "
+        out.append(UInt8(ascii: "\""))
+        k.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: " "))
     }
 
-    mutating func string(_ k: String, _ v: String?) {
+    private mutating func null() { out.append(contentsOf: [0x6e, 0x75, 0x6c, 0x6c]) }  // "null"
+
+    mutating func string(_ k: StaticString, _ v: String?) {
         key(k)
-        if let v { Self.appendQuoted(v, to: &text) } else { text += "null" }
+        if let v { Self.appendQuoted(v, to: &out) } else { null() }
     }
 
-    mutating func int(_ k: String, _ v: Int?) {
+    /// Bytes as a quoted lower-case hex string, in the order given.
+    mutating func hex(_ k: StaticString, _ v: some Sequence<UInt8>) {
         key(k)
-        text += v.map { String($0) } ?? "null"
+        out.append(UInt8(ascii: "\""))
+        Hex.append(v, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
-    mutating func int64(_ k: String, _ v: Int64?) {
-        key(k)
-        text += v.map { String($0) } ?? "null"
+    /// A hash as its display hex (byte-reversed, as txids and block hashes are shown), or null.
+    mutating func displayHex(_ k: StaticString, _ v: Digest32?) {
+        guard let v else { key(k); null(); return }
+        hex(k, v.bytes.reversed())
     }
 
-    mutating func bool(_ k: String, _ v: Bool) {
+    /// Core's asm of a script, quoted (printable ASCII: nothing to escape).
+    mutating func asm(_ k: StaticString, _ script: [UInt8], attemptSighashDecode: Bool = false) {
         key(k)
-        text += v ? "true" : "false"
+        out.append(UInt8(ascii: "\""))
+        script.withUnsafeBytes { ScriptAsm.append($0, attemptSighashDecode: attemptSighashDecode, to: &out) }
+        out.append(UInt8(ascii: "\""))
     }
 
-    mutating func strings(_ k: String, _ v: [String]) {
+    mutating func int(_ k: StaticString, _ v: Int?) {
+        int64(k, v.map(Int64.init))
+    }
+
+    mutating func int64(_ k: StaticString, _ v: Int64?) {
         key(k)
-        text += "["
+        guard let v else { null(); return }
+        Self.appendDecimal(v, to: &out)
+    }
+
+    mutating func bool(_ k: StaticString, _ v: Bool) {
+        key(k)
+        if v { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6c, 0x73, 0x65]) }
+    }
+
+    mutating func strings(_ k: StaticString, _ v: [String]) {
+        key(k)
+        out.append(UInt8(ascii: "["))
         for (i, s) in v.enumerated() {
-            if i > 0 { text += ", " }
-            Self.appendQuoted(s, to: &text)
+            if i > 0 { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
+            Self.appendQuoted(s, to: &out)
         }
-        text += "]"
+        out.append(UInt8(ascii: "]"))
     }
 
-    mutating func array(_ k: String, _ body: (inout JSONArrayBuilder) -> Void) {
+    mutating func array(_ k: StaticString, _ body: (inout JSONArrayBuilder) -> Void) {
         key(k)
-        var a = JSONArrayBuilder()
+        var a = JSONArrayBuilder(taking: &out)
         body(&a)
-        text += a.finish()
+        a.finish(into: &out)
     }
 
-    func finish() -> String { text + "}" }
+    /// `v` in decimal, as Python's `str(int)` writes it.
+    static func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") &+ UInt8(m % 10))
+            m /= 10
+        } while m > 0
+        out[start...].reverse()
+    }
 
     /// Appends `s` as a JSON string. What an export writes (hex, addresses, type names) never needs escaping, so
-    /// such a string is appended whole: appending it scalar by scalar was 41 % of `spoor export`'s CPU (perf).
-    static func appendQuoted(_ s: String, to out: inout String) {
-        out += "\""
+    /// such a string is appended whole.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += s
-            out += "\""
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
             return
         }
-        for u in s.unicodeScalars {
+        for u in s.utf8 {
             switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5c, 0x5c])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [0x5c, 0x6e])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [0x5c, 0x72])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [0x5c, 0x74])
+            case 0..<0x20:
+                out.append(contentsOf: [0x5c, 0x75, 0x30, 0x30])  // \u00
+                Hex.append(CollectionOfOne(u), to: &out)
+            default: out.append(u)  // UTF-8 bytes of other scalars pass through, as with ensure_ascii=False
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
 struct JSONArrayBuilder {
-    private var text = "["
+    private var out: [UInt8] = []
     private var first = true
 
-    mutating func object(_ body: (inout JSONLineBuilder) -> Void) {
-        if !first { text += ", " }
-        first = false
-        var o = JSONLineBuilder()
-        body(&o)
-        text += o.finish()
+    init(taking buffer: inout [UInt8]) {
+        swap(&out, &buffer)
+        out.append(UInt8(ascii: "["))
     }
 
-    func finish() -> String { text + "]" }
+    mutating func object(_ body: (inout JSONLineBuilder) -> Void) {
+        if !first { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
+        first = false
+        var o = JSONLineBuilder(taking: &out)
+        body(&o)
+        o.finish(into: &out)
+    }
+
+    mutating func finish(into buffer: inout [UInt8]) {
+        out.append(UInt8(ascii: "]"))
+        swap(&out, &buffer)
+    }
 }
 
 /// Appends lines to a file through stdio's buffer. The lines go to a new file beside `path` (created
@@ -401,11 +493,11 @@ final class LineFileWriter {
         }
     }
 
-    func write(_ line: String) throws(SourceError) {
+    /// Writes `line` and a newline (appended to it).
+    func write(line: inout [UInt8]) throws(SourceError) {
         guard let file else { throw SourceError("write after close", at: SourceLocation(file: path)) }
-        var l = line
-        l += "\n"
-        let ok = l.withUTF8 { p in fwrite(p.baseAddress, 1, p.count, file) == p.count }
+        line.append(UInt8(ascii: "\n"))
+        let ok = line.withUnsafeBytes { p in fwrite(p.baseAddress, 1, p.count, file) == p.count }
         guard ok else {
             throw SourceError("cannot write: \(String(cString: strerror(errno)))", at: SourceLocation(file: path))
         }

@@ -42,6 +42,10 @@ enum DeferredSpends {
     @discardableResult
     static func finish(_ db: Database) throws -> Int {
         guard let first = try firstDeferredInput(db) else { return 0 }
+        return try CaseDatabase.sortingWholeTables(db) { try setLinks(from: first, db) }
+    }
+
+    private static func setLinks(from first: Int64, _ db: Database) throws -> Int {
         // SQLite's sorter orders the pairs; the updates then walk the output table once, front to back.
         let spends = try RawStatement(db, """
             SELECT spentOutputId, id FROM input WHERE id >= ? AND spentOutputId IS NOT NULL ORDER BY spentOutputId

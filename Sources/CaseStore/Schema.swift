@@ -167,6 +167,10 @@ public enum Schema {
                                          "output_address", "input_address"]
 
     static func createDeferredIndexes(_ db: Database) throws {
+        try CaseDatabase.sortingWholeTables(db) { try createDeferredIndexesNow(db) }
+    }
+
+    private static func createDeferredIndexesNow(_ db: Database) throws {
         try db.execute(sql: """
             CREATE INDEX IF NOT EXISTS tx_txid_key ON tx(substr(txid, 1, 8));
             CREATE INDEX IF NOT EXISTS tx_block ON tx(blockId, position);

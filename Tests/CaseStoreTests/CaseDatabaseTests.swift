@@ -30,6 +30,26 @@ import Testing
         #expect(during > before, "the sort's runs are files (\(before) open before, \(during) during)")
     }
 
+    /// Sorts over whole tables run with the page cache — the sorter's run size — at a few MiB, and the writer's
+    /// cache comes back afterwards, also when the sort fails; the ingest's end leaves the connection as it was.
+    @Test func wholeTableSortsRunInSmallRunsAndRestoreTheCache() throws {
+        let db = try CaseDatabase(path: try temporaryDatabasePath())
+        func cacheKiB(_ db: Database) throws -> Int { -(try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0) }
+        try db.write { db in
+            #expect(try cacheKiB(db) == CaseDatabase.writerCacheKiB)
+            let inside = try CaseDatabase.sortingWholeTables(db) { try cacheKiB(db) }
+            #expect(inside == CaseDatabase.wholeTableSortRunKiB && inside < CaseDatabase.writerCacheKiB / 64)
+            #expect(try cacheKiB(db) == CaseDatabase.writerCacheKiB)
+            #expect(throws: DatabaseError.self) {
+                try CaseDatabase.sortingWholeTables(db) { try db.execute(sql: "SELECT * FROM no_such_table") }
+            }
+            #expect(try cacheKiB(db) == CaseDatabase.writerCacheKiB)
+        }
+        try db.ensureIndexes()
+        try db.finishDeferredSpends()
+        #expect(try db.write { try cacheKiB($0) } == CaseDatabase.writerCacheKiB)
+    }
+
     /// SQLite's temporary files open in this process (its unix VFS names them etilqs_…, unlinked once open).
     static func openSQLiteTemporaryFiles() -> Int {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []

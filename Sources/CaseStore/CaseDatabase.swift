@@ -109,9 +109,10 @@ public final class CaseDatabase: @unchecked Sendable {
             // 16 KiB pages for new files: a quarter of the page headers, WAL frames and syscalls of 4 KiB
             // pages for tables that are mostly appended. No effect on an existing database.
             try db.execute(sql: "PRAGMA page_size = 16384")
-            // temp_store FILE: a sort larger than the page cache (512 MiB) is sorted in runs of that size,
-            // each written to a temporary file (in SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp) and merged;
-            // under MEMORY SQLite's sorter keeps every record in memory. The sorts that matter are a bulk
+            // temp_store FILE: a sort larger than the page cache is sorted in runs of that size (512 MiB; 4 MiB
+            // for the whole-table sorts, `sortingWholeTables`), each written to a temporary file (in
+            // SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp) and merged; under MEMORY SQLite's sorter keeps
+            // every record in memory. The sorts that matter are a bulk
             // load's end — every deferred index and the spent-by pass, each over a whole table, ≈ 1.1 B inputs
             // near the full chain — and a sort that fits one run is never written. Set once, here:
             // changing it fails inside a transaction once the connection has opened its temporary database.
@@ -134,9 +135,8 @@ public final class CaseDatabase: @unchecked Sendable {
 
     /// The sorter's run size (KiB) for sorts over whole tables. SQLite sorts each run in memory as a linked list
     /// before writing it out: at 512 MiB that sort is bound by cache misses and runs on one core, while runs of a
-    /// few MiB sort within the CPU's caches and the second sorter thread merges beside it. Measured on a 10M
-    /// case's seven deferred indexes: CPU 89.5–95.8 s → 67.3–78.3 s, wall 79.5–85.9 s → 38.1–43.4 s
-    /// (`Tests/Benchmarks/ingest-results.md`).
+    /// few MiB sort within the CPU's caches and the second sorter thread merges beside it: a 10M case's index
+    /// builds take about half the wall and three quarters of the CPU (`Tests/Benchmarks/ingest-results.md`).
     static let wholeTableSortRunKiB = 4_096
 
     /// Runs `body` — sorts over whole tables on a writable connection — with the page cache, and so the sorter's

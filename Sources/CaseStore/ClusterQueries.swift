@@ -19,8 +19,7 @@ extension ClusterStore {
     }
 
     public static func addressID(_ db: Database, _ address: String) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM address WHERE \(Schema.addressMatches("address", "?1"))",
-                                                 arguments: [address]) else {
+        guard let id = try ClusterRunStore.addressID(db, text: address).map(Int64.init) else {
             throw StoreError.badData("address \(address) does not appear in this database", at: nil)
         }
         return id

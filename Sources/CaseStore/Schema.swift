@@ -188,7 +188,7 @@ public enum Schema {
     /// twice: pass a numbered parameter (`?1`) or a column, never a bare `?`. The unary `+` on the whole
     /// comparison keeps SQLite from propagating `value` into the key expression (its constant propagation), which
     /// would leave the key without a column and plan a scan.
-    public static func txidMatches(_ column: String, _ value: String) -> String {
+    static func txidMatches(_ column: String, _ value: String) -> String {
         "substr(\(column), 1, 8) = substr(\(value), 1, 8) AND +\(column) = \(value)"
     }
 
@@ -196,7 +196,7 @@ public enum Schema {
     /// index holds each address's last 8 characters, which encode its checksum (Base58Check's 4 bytes, Bech32's
     /// 30 bits) and so spread like a hash. Uniqueness of the text is the ingest's (`IngestState.address(for:)`):
     /// no index holds the whole text. `value` is evaluated twice, as in `txidMatches`.
-    public static func addressMatches(_ column: String, _ value: String) -> String {
+    static func addressMatches(_ column: String, _ value: String) -> String {
         "substr(\(column), -8) = substr(\(value), -8) AND +\(column) = \(value)"
     }
 

@@ -115,9 +115,8 @@ public enum StoreQueries {
     /// Address ids of address strings (absent ones are left out).
     public static func addressIDs(_ addresses: [String], _ db: Database) throws -> [String: Int] {
         var result: [String: Int] = [:]
-        let statement = try db.makeStatement(sql: "SELECT id FROM address WHERE \(Schema.addressMatches("address", "?1"))")
         for a in Set(addresses) {
-            if let id = try Int.fetchOne(statement, arguments: [a]) { result[a] = id }
+            if let id = try ClusterRunStore.addressID(db, text: a) { result[a] = Int(id) }
         }
         return result
     }

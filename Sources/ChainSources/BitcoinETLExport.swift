@@ -338,13 +338,17 @@ struct JSONLineBuilder {
         if !first { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
         first = false
         out.append(UInt8(ascii: "\""))
-        k.withUTF8Buffer { out.append(contentsOf: $0) }
+        literal(k)
         out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
         out.append(UInt8(ascii: " "))
     }
 
-    private mutating func null() { out.append(contentsOf: [0x6e, 0x75, 0x6c, 0x6c]) }  // "null"
+    private mutating func literal(_ text: StaticString) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    private mutating func null() { literal("null") }
 
     mutating func string(_ k: StaticString, _ v: String?) {
         key(k)
@@ -361,8 +365,12 @@ struct JSONLineBuilder {
 
     /// A hash as its display hex (byte-reversed, as txids and block hashes are shown), or null.
     mutating func displayHex(_ k: StaticString, _ v: Digest32?) {
-        guard let v else { key(k); null(); return }
-        hex(k, v.bytes.reversed())
+        key(k)
+        guard let v else { null(); return }
+        out.append(UInt8(ascii: "\""))
+        // The words hold the bytes little-endian: big-endian words, last first, are the bytes reversed.
+        withUnsafeBytes(of: (v.w3.bigEndian, v.w2.bigEndian, v.w1.bigEndian, v.w0.bigEndian)) { Hex.append($0, to: &out) }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Core's asm of a script, quoted (printable ASCII: nothing to escape).
@@ -385,7 +393,7 @@ struct JSONLineBuilder {
 
     mutating func bool(_ k: StaticString, _ v: Bool) {
         key(k)
-        if v { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6c, 0x73, 0x65]) }
+        literal(v ? "true" : "false")
     }
 
     mutating func strings(_ k: StaticString, _ v: [String]) {
@@ -428,13 +436,13 @@ struct JSONLineBuilder {
         }
         for u in s.utf8 {
             switch u {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5c, 0x5c])
-            case UInt8(ascii: "\n"): out.append(contentsOf: [0x5c, 0x6e])
-            case UInt8(ascii: "\r"): out.append(contentsOf: [0x5c, 0x72])
-            case UInt8(ascii: "\t"): out.append(contentsOf: [0x5c, 0x74])
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
             case 0..<0x20:
-                out.append(contentsOf: [0x5c, 0x75, 0x30, 0x30])  // \u00
+                out.append(contentsOf: #"\u00"#.utf8)
                 Hex.append(CollectionOfOne(u), to: &out)
             default: out.append(u)  // UTF-8 bytes of other scalars pass through, as with ensure_ascii=False
             }

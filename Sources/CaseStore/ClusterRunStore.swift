@@ -174,22 +174,43 @@ public enum ClusterRunStore {
         decodeChangeKinds(try Data.fetchOne(db, sql: "SELECT value FROM clusterState WHERE key = 'changeKinds'") ?? Data())
     }
 
-    /// Removes stored evidence: every record, or those carrying one of `bits`.
-    public static func dropEvidence(_ db: Database, carrying bits: UInt32? = nil) throws {
-        if let bits {
-            try db.execute(sql: "DELETE FROM clusterEvidence WHERE (heuristics & ?) != 0", arguments: [Int64(bits)])
-        } else {
-            try db.execute(sql: "DELETE FROM clusterEvidence")
+    /// Removes the stored evidence records carrying one of `bits`.
+    public static func dropEvidence(_ db: Database, carrying bits: UInt32) throws {
+        try db.execute(sql: "DELETE FROM clusterEvidence WHERE (heuristics & ?) != 0", arguments: [Int64(bits)])
+    }
+
+    /// A clustering result table that a run can write whole.
+    public enum ResultTable: String, Sendable {
+        case addressCluster, clusterEvidence
+    }
+
+    /// Empties `table` and runs `body`, which writes all of its rows, with the table's secondary indexes dropped;
+    /// then creates them again from their stored SQL, sorting in small runs (`CaseDatabase.sortingWholeTables`).
+    /// Kept up row by row, those indexes take random keys (cluster ids, address ids in merge order): once they
+    /// outgrow the page cache each insert is a page miss, and one sorted build is the cheaper way to the same
+    /// index (Tests/Benchmarks/cluster-results.md). The caller's transaction covers all of it: a failure leaves
+    /// the table and its indexes as they were.
+    public static func rewritingWhole<T>(_ table: ResultTable, _ db: Database, _ body: () throws -> T) throws -> T {
+        let indexes = try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name
+            """, arguments: [table.rawValue]).map { (name: $0[0] as String, sql: $0[1] as String) }
+        for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
+        try db.execute(sql: "DELETE FROM \(table.rawValue)")
+        let result = try body()
+        try CaseDatabase.sortingWholeTables(db) {
+            for index in indexes { try db.execute(sql: index.sql) }
         }
+        return result
     }
 
     /// Replaces the stored cluster ids: one row per address not alone in its cluster.
     public static func writeClusters(_ db: Database, roots: [UInt32]) throws {
-        try db.execute(sql: "DELETE FROM addressCluster")
-        let insert = try RawStatement(db, "INSERT INTO addressCluster(addressId, clusterId) VALUES (?, ?)")
-        for (a, r) in roots.enumerated() where r != UInt32(a) {
-            insert.bind(1, Int64(a)); insert.bind(2, Int64(r))
-            try insert.run()
+        try rewritingWhole(.addressCluster, db) {
+            let insert = try RawStatement(db, "INSERT INTO addressCluster(addressId, clusterId) VALUES (?, ?)")
+            for (a, r) in roots.enumerated() where r != UInt32(a) {
+                insert.bind(1, Int64(a)); insert.bind(2, Int64(r))
+                try insert.run()
+            }
         }
     }
 

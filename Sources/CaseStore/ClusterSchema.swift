@@ -8,6 +8,9 @@ import GRDB
 ///   link an exclusion or guard stopped; `heuristics` is the bit mask over `HeuristicRegistry.allIDs`.
 /// - `clusterState(key, value)`: the run's profile id and hash, the chain position it reached, its summary,
 ///   and the seen-address bitmap an incremental run resumes from.
+///
+/// The indexes defined here are the only definition: a run that writes a result table whole drops them and
+/// creates them again from `sqlite_master` (`ClusterRunStore.rewritingWhole`).
 enum ClusterSchema {
     static func register(_ m: inout DatabaseMigrator) {
         m.registerMigration("v2-clustering") { db in

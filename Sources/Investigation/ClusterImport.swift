@@ -57,17 +57,18 @@ public enum ClusterImport {
                 throw InputError(file: directory + "/run.json", "the job clustered \(job.transactions) transactions, the case's best chain holds \(chain.count)")
             }
             let roots = try readClusters(directory + "/clusters", db)
-            try ClusterRunStore.dropEvidence(db)
             try ClusterRunStore.writeClusters(db, roots: roots)
             var forest = UnionFind(count: roots.count)
             forest.stopTrackingSizes()
-            try appendLinks(directory + "/merges", kind: 0, db) { a, b, number, file, line in
-                guard forest.union(a, b) else {
-                    throw InputError(file: file, line: line, "merge \(number) joins two addresses an earlier merge already joined: "
-                                     + "not the evidence a chain-order walk keeps")
+            try ClusterRunStore.rewritingWhole(.clusterEvidence, db) {
+                try appendLinks(directory + "/merges", kind: 0, db) { a, b, number, file, line in
+                    guard forest.union(a, b) else {
+                        throw InputError(file: file, line: line, "merge \(number) joins two addresses an earlier merge already joined: "
+                                         + "not the evidence a chain-order walk keeps")
+                    }
                 }
+                try appendLinks(directory + "/stops", kind: 1, db) { _, _, _, _, _ in }
             }
-            try appendLinks(directory + "/stops", kind: 1, db) { _, _, _, _, _ in }
             guard forest.roots() == roots else {
                 throw InputError(file: directory + "/merges", "the clusters are not the components of the merges")
             }

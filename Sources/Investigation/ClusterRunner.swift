@@ -46,7 +46,7 @@ public enum ClusterRunner {
                 plan.columns.insert(.links)
             }
             switch plan.start {
-            case .fresh: try ClusterRunStore.dropEvidence(db)
+            case .fresh: break  // `store` rewrites the evidence whole; the walk reads none of it
             case .replayedWalkMerges: try ClusterRunStore.dropEvidence(db, carrying: Clusterer.linkBit)
             case .storedClusters: break
             }
@@ -208,11 +208,18 @@ public enum ClusterRunner {
         var stats = previous?.statistics ?? StoredStatistics()
         add(clusterer.statisticsBeforeLinks ?? clusterer.statistics, to: &stats)
         stats.depositServices = profile.links.isEmpty ? nil : clusterer.statistics.depositServices
-        for (kind, log) in [(Int64(0), clusterer.merges), (Int64(1), clusterer.stops)] {
-            try ClusterRunStore.appendEvidence(db, kind: kind, count: log.count) { i in
-                let r = log[i]
-                return (r.a.raw, r.b.raw, r.tx.raw, r.heuristics)
+        func appendEvidence() throws {
+            for (kind, log) in [(Int64(0), clusterer.merges), (Int64(1), clusterer.stops)] {
+                try ClusterRunStore.appendEvidence(db, kind: kind, count: log.count) { i in
+                    let r = log[i]
+                    return (r.a.raw, r.b.raw, r.tx.raw, r.heuristics)
+                }
             }
+        }
+        if previous == nil {
+            try ClusterRunStore.rewritingWhole(.clusterEvidence, db, appendEvidence)
+        } else {
+            try appendEvidence()
         }
         let state = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: walk.watermark,
                                     transactions: (previous?.transactions ?? 0) + walk.processed, statistics: stats,

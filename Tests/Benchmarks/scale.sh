@@ -56,7 +56,7 @@ step() {
   wait
   awk -v n="$name" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '{ printf "%-9s wall %8.1f s   CPU %8.1f s (user %.1f + sys %.1f)   peak RSS %6.0f MiB   written %.1f GiB   load after: %s\n", n, $1, $2 + $3, $2, $3, $4 / 1024, $5 * 512 / 2^30, load }' "$LOG.time.$name"
 }
-size() { du -cb "$@" | tail -1 | cut -f1; }
+size() { du -cbL "$@" | tail -1 | cut -f1; }  # -L: a chain folder may be a symlink
 
 echo "spoor scale run: $N generated transactions ($(nproc) cores, $(date -u +%FT%TZ))"
 step generate "$BIN/spoor-bench" generate --transactions "$N" --out "$CHAIN"

@@ -208,7 +208,7 @@ public enum ClusterRunner {
         var stats = previous?.statistics ?? StoredStatistics()
         add(clusterer.statisticsBeforeLinks ?? clusterer.statistics, to: &stats)
         stats.depositServices = profile.links.isEmpty ? nil : clusterer.statistics.depositServices
-        func appendEvidence() throws {
+        func writeEvidence() throws {
             for (kind, log) in [(Int64(0), clusterer.merges), (Int64(1), clusterer.stops)] {
                 try ClusterRunStore.appendEvidence(db, kind: kind, count: log.count) { i in
                     let r = log[i]
@@ -216,10 +216,10 @@ public enum ClusterRunner {
                 }
             }
         }
-        if previous == nil {
-            try ClusterRunStore.rewritingWhole(.clusterEvidence, db, appendEvidence)
+        if previous == nil {  // a fresh run: its evidence is all there is
+            try ClusterRunStore.rewritingWhole(.clusterEvidence, db, writeEvidence)
         } else {
-            try appendEvidence()
+            try writeEvidence()
         }
         let state = ClusterRunState(profile: profile.id, profileHash: profile.hash, watermark: walk.watermark,
                                     transactions: (previous?.transactions ?? 0) + walk.processed, statistics: stats,
